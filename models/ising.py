@@ -1,0 +1,110 @@
+"""Ising ferromagnets on lattices and graphs, and the Curie-Weiss (mean-field) model."""
+import numpy as np
+
+from statmech import PairwiseHamiltonian
+from statmech._validation import as_float, as_int, as_real_array
+
+from ._lattice import couplings_from_edges, lattice_edges
+
+__all__ = ["Ising", "CurieWeiss"]
+
+
+class Ising(PairwiseHamiltonian):
+    """Ising model E(s) = -sum_(i,j) J_ij s_i s_j - h sum_i s_i over the edges of a graph.
+
+    Use the constructors :meth:`chain`, :meth:`square`, :meth:`cubic` (periodic by
+    default) or :meth:`from_graph`.
+
+    Attributes
+    ----------
+    edges : ndarray of shape (n_edges, 2)
+    shape : tuple of int or None
+        Lattice side lengths for the lattice constructors.
+    periodic : bool or None
+    h : float
+        The uniform field.
+
+    References
+    ----------
+    E. Ising, Z. Phys. 31, 253 (1925); L. Onsager, Phys. Rev. 65, 117 (1944).
+    """
+
+    def __init__(self, n, edges, couplings=1.0, h=0.0, shape=None, periodic=None):
+        n = as_int(n, "n", minimum=1)
+        edges = np.asarray(edges)
+        if edges.size and (edges.ndim != 2 or edges.shape[1] != 2 or not np.issubdtype(edges.dtype, np.integer)):
+            raise ValueError(f"edges must be an integer array of shape (n_edges, 2); got {edges.shape} {edges.dtype}")
+        edges = edges.reshape(-1, 2).astype(np.int64)
+        if edges.size and (edges.min() < 0 or edges.max() >= n):
+            raise ValueError(f"edges must index sites 0..{n - 1}; got indices in [{edges.min()}, {edges.max()}]")
+        if np.any(edges[:, 0] == edges[:, 1]):
+            raise ValueError("edges must not contain self-loops (i, i)")
+        values = as_real_array(couplings, "couplings")
+        if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != edges.shape[0]):
+            raise ValueError(f"couplings must be a scalar or have shape ({edges.shape[0]},); got {values.shape}")
+        self.h = as_float(h, "h")
+        self.edges, self.shape, self.periodic = edges, shape, periodic
+        super().__init__(couplings_from_edges(n, edges, values), np.full(n, self.h))
+
+    @classmethod
+    def lattice(cls, shape, J=1.0, h=0.0, periodic=True):
+        """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``."""
+        shape = tuple(shape)
+        J = as_float(J, "J")
+        return cls(int(np.prod(shape)), lattice_edges(shape, periodic), J, h, shape, bool(periodic))
+
+    @classmethod
+    def chain(cls, n, J=1.0, h=0.0, periodic=True):
+        """1D chain of n spins (a ring when periodic)."""
+        return cls.lattice((as_int(n, "n", minimum=1),), J, h, periodic)
+
+    @classmethod
+    def square(cls, L, J=1.0, h=0.0, periodic=True):
+        """L x L square lattice (a torus when periodic)."""
+        L = as_int(L, "L", minimum=1)
+        return cls.lattice((L, L), J, h, periodic)
+
+    @classmethod
+    def cubic(cls, L, J=1.0, h=0.0, periodic=True):
+        """L x L x L simple cubic lattice."""
+        L = as_int(L, "L", minimum=1)
+        return cls.lattice((L, L, L), J, h, periodic)
+
+    @classmethod
+    def from_graph(cls, edges, couplings=1.0, n=None, h=0.0):
+        """Ising model on any graph: one coupling per edge (scalar or shape (n_edges,))."""
+        edges = np.asarray(edges)
+        if n is None:
+            n = int(edges.max()) + 1 if edges.size else 0
+        return cls(n, edges, couplings, h)
+
+    def __repr__(self):
+        where = f"shape={self.shape}, periodic={self.periodic}" if self.shape else f"n={self.n}"
+        return f"Ising({where}, h={self.h})"
+
+
+class CurieWeiss(PairwiseHamiltonian):
+    """Fully connected ferromagnet E(s) = -(J/n) sum_{i<j} s_i s_j - h sum_i s_i.
+
+    Equivalently E = -(J / 2n)(M^2 - n) - h M with M = sum_i s_i, so every quantity is
+    a sum over M; its n -> infinity limit is exactly the naive mean-field theory.
+
+    References
+    ----------
+    P. Weiss, J. Phys. Theor. Appl. 6, 661 (1907); see e.g. H. Nishimori,
+    *Statistical Physics of Spin Glasses and Information Processing* (2001), ch. 1.
+    """
+
+    def __init__(self, n, J=1.0, h=0.0):
+        n = as_int(n, "n", minimum=1)
+        self.J, self.h = as_float(J, "J"), as_float(h, "h")
+        couplings = np.full((n, n), self.J / n)
+        np.fill_diagonal(couplings, 0.0)
+        super().__init__(couplings, np.full(n, self.h))
+
+    def energy(self, states):
+        m = self.magnetization(states)
+        return -(self.J / (2 * self.n)) * (m * m - self.n) - self.h * m
+
+    def __repr__(self):
+        return f"CurieWeiss(n={self.n}, J={self.J}, h={self.h})"

@@ -1,0 +1,37 @@
+"""The restricted Boltzmann machine as a Hamiltonian."""
+import numpy as np
+
+from statmech import BipartiteHamiltonian
+from statmech._validation import as_float, as_generator, as_int
+
+__all__ = ["RBM"]
+
+
+class RBM(BipartiteHamiltonian):
+    """Binary RBM E(v, h) = -a^T v - b^T h - v^T W h, v in {0,1}^n_visible, h in {0,1}^n_hidden.
+
+    Parameters
+    ----------
+    weights : array_like of shape (n_visible, n_hidden)
+    visible_bias : array_like of shape (n_visible,), optional
+    hidden_bias : array_like of shape (n_hidden,), optional
+
+    References
+    ----------
+    P. Smolensky (1986); G. E. Hinton, Neural Computation 14, 1771 (2002).
+    """
+
+    def __init__(self, weights, visible_bias=None, hidden_bias=None):
+        super().__init__(weights, visible_bias, hidden_bias, offset=0.0, domain="binary")
+
+    @classmethod
+    def random(cls, n_visible, n_hidden, scale=0.01, seed=None, bias_scale=0.0):
+        """Weights i.i.d. N(0, scale^2); biases N(0, bias_scale^2) (zero by default)."""
+        n_visible = as_int(n_visible, "n_visible", minimum=1)
+        n_hidden = as_int(n_hidden, "n_hidden", minimum=1)
+        scale = as_float(scale, "scale", minimum=0.0)
+        bias_scale = as_float(bias_scale, "bias_scale", minimum=0.0)
+        rng = as_generator(seed)
+        return cls(rng.normal(0.0, scale, size=(n_visible, n_hidden)),
+                   rng.normal(0.0, bias_scale, size=n_visible),
+                   rng.normal(0.0, bias_scale, size=n_hidden))

@@ -1,0 +1,17 @@
+"""statmech: statistical mechanics of spin systems, spin glasses and Boltzmann machines.
+
+One layer of Hamiltonians carries every model; exact enumeration is the ground
+truth every other algorithm is tested against.
+"""
+from . import ensemble, errors, results
+from ._numba import get_num_threads, set_num_threads
+from .ensemble import Canonical
+from .exact import density_of_states, exact
+from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
+from .results import DensityOfStates, Thermodynamics
+
+__version__ = "0.1.0"
+
+__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states",
+           "Canonical", "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
+           "set_num_threads", "get_num_threads", "ensemble", "errors", "results"]

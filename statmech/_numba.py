@@ -1,0 +1,32 @@
+"""The project's one numba entry point.
+
+Every kernel is compiled through :func:`njit`, which turns on numba's on-disk cache
+unless the environment variable ``STATMECH_NUMBA_CACHE`` is ``0``. Threads are set
+in one place, :func:`set_num_threads`.
+"""
+import os
+
+import numba
+
+__all__ = ["njit", "prange", "set_num_threads", "get_num_threads"]
+
+CACHE = os.environ.get("STATMECH_NUMBA_CACHE", "1") != "0"
+prange = numba.prange
+
+
+def njit(*args, **kwargs):
+    """``numba.njit`` with ``cache`` on by default (see module docstring)."""
+    kwargs.setdefault("cache", CACHE)
+    if args and callable(args[0]):
+        return numba.njit(**kwargs)(args[0])
+    return numba.njit(*args, **kwargs)
+
+
+def set_num_threads(n_threads):
+    """Set the number of threads numba's parallel kernels use (at most the cores)."""
+    numba.set_num_threads(int(n_threads))
+
+
+def get_num_threads():
+    """The number of threads numba's parallel kernels use now."""
+    return numba.get_num_threads()

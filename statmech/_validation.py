@@ -1,0 +1,114 @@
+"""Validation at the boundary: every public function checks its input here,
+before any jitted code runs, and names the parameter and what it got."""
+import numbers
+
+import numpy as np
+
+DOMAINS = ("spin", "binary")
+# The value a variable takes when it is "down" in each domain; "up" is always 1.
+LOW_VALUE = {"spin": -1, "binary": 0}
+
+
+def check_domain(domain, name="domain"):
+    if not isinstance(domain, str):
+        raise TypeError(f"{name} must be 'spin' or 'binary'; got {type(domain).__name__} {domain!r}")
+    if domain not in DOMAINS:
+        raise ValueError(f"{name} must be 'spin' or 'binary'; got {domain!r}")
+    return domain
+
+
+def as_int(value, name, minimum=None):
+    """An integer parameter (bools and floats are rejected)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def as_float(value, name, minimum=None, allow_equal=True):
+    """A finite real scalar parameter."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    if minimum is not None and (value < minimum or (not allow_equal and value == minimum)):
+        relation = ">=" if allow_equal else ">"
+        raise ValueError(f"{name} must be {relation} {minimum}; got {value}")
+    return value
+
+
+def as_real_array(value, name, shape=None, ndim=None):
+    """A finite float64 array; ``shape`` entries of None match any length."""
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # ragged input and the like
+        raise TypeError(f"{name} must be array-like of real numbers; got {type(value).__name__}") from exc
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must be array-like of real numbers; got dtype {array.dtype}")
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} must be real; got dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s); got shape {array.shape}")
+    if shape is not None:
+        if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+            expected = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {expected}; got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"{name} must be finite; got {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+    return array
+
+
+def as_beta(beta, name="beta"):
+    """Inverse temperature(s): finite and >= 0 (beta = 0 is infinite temperature).
+
+    Returns
+    -------
+    betas : ndarray of shape (k,)
+    scalar : bool
+        Whether the input was a scalar, so results can be returned as scalars.
+    """
+    scalar = np.ndim(beta) == 0
+    betas = as_real_array(beta, name)
+    if betas.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-d array; got shape {betas.shape}")
+    betas = np.atleast_1d(betas)
+    if betas.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if np.any(betas < 0):
+        raise ValueError(f"{name} must be >= 0; got {betas[betas < 0][0]}")
+    return betas, scalar
+
+
+def as_states(states, n, domain, name="states"):
+    """States of shape (..., n) in ``domain``, returned as int8."""
+    array = np.asarray(states)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers; got dtype {array.dtype}")
+    if array.ndim == 0 or array.shape[-1] != n:
+        raise ValueError(f"{name} must have shape (..., {n}); got {array.shape}")
+    low = LOW_VALUE[domain]
+    valid = (array == low) | (array == 1)
+    if not np.all(valid):
+        bad = array[~valid].flat[0]
+        allowed = "+1/-1" if domain == "spin" else "0/1"
+        raise ValueError(f"{name} must take values {allowed} in the {domain!r} domain; got {bad!r}")
+    return array.astype(np.int8, copy=False)
+
+
+def as_generator(seed, name="seed"):
+    """A numpy Generator from an int, a SeedSequence, a Generator or None."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int, a numpy SeedSequence or Generator, or None; "
+                        f"got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be non-negative; got {seed}")
+    return np.random.default_rng(int(seed))

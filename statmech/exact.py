@@ -1,0 +1,225 @@
+"""Exact thermodynamics by enumerating every state: the ground truth of the project.
+
+Pairwise models are enumerated in Gray-code order inside numba (one variable changes
+per state, so the energy costs O(n) or O(degree) per state), in blocks of 2**12
+states that share a prefix of the high variables, in parallel over prefixes.
+Moments are accumulated as a streaming log-sum-exp, so memory is O(n) per thread and
+nothing overflows at any beta. Bipartite models enumerate their smaller layer and
+sum the other out in closed form. Any other Hamiltonian is evaluated through its own
+``energy`` on batches of states.
+"""
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _kernels
+from ._validation import LOW_VALUE, as_beta, as_float
+from .ensemble import thermodynamics_from_moments
+from .errors import EnumerationTooLarge, SlowPathWarning
+from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian
+from .results import DensityOfStates
+
+__all__ = ["exact", "density_of_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
+
+#: Largest n (largest enumerated layer for bipartite models) the numba kernels accept:
+#: 2**36 = 6.9e10 states take about an hour on two cores at ~100 million states/s.
+MAX_KERNEL_N = 36
+#: Largest n for a Hamiltonian that only defines ``energy``: 2**24 = 1.7e7 states, each
+#: through the user's Python/numpy energy function.
+MAX_GENERIC_N = 24
+
+_BLOCK_BITS = 12       # states per Gray-code block: 2**12
+_MAX_BLOCKS = 1024     # parallel work items; fixed, so results do not depend on threads
+_BATCH = 1 << 14       # states per energy() call on the generic path
+_warned_slow = set()
+
+
+def exact(hamiltonian, beta):
+    """Exact canonical thermodynamics by enumerating all states.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+        Any Hamiltonian; pairwise and bipartite ones use numba kernels.
+    beta : float or array_like of shape (k,)
+        Inverse temperature(s), finite and >= 0.
+
+    Returns
+    -------
+    Thermodynamics
+        Totals (not per spin) for the whole system: ``log_z``, ``free_energy``,
+        ``energy``, ``entropy``, ``specific_heat``, ``magnetization`` <M> with
+        M = sum_i s_i, ``abs_magnetization`` <|M|>, ``susceptibility`` beta Var(M).
+        Floats for a scalar beta, arrays of shape (k,) otherwise.
+
+    Raises
+    ------
+    EnumerationTooLarge
+        When n (for bipartite models: the smaller layer) exceeds :data:`MAX_KERNEL_N`,
+        or :data:`MAX_GENERIC_N` for a Hamiltonian without a kernel.
+
+    Examples
+    --------
+    >>> import numpy as np, statmech
+    >>> chain = statmech.PairwiseHamiltonian(np.array([[0., 1.], [1., 0.]]))
+    >>> round(statmech.exact(chain, 0.0).log_z, 12) == round(2 * np.log(2), 12)
+    True
+    """
+    _check_hamiltonian_type(hamiltonian)
+    betas, scalar = as_beta(beta)
+    low = float(LOW_VALUE[hamiltonian.domain])
+    if isinstance(hamiltonian, BipartiteHamiltonian):
+        rows = _bipartite_moments(hamiltonian, betas, low)
+    elif isinstance(hamiltonian, PairwiseHamiltonian):
+        _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
+        n_low, n_blocks = _blocks(hamiltonian.n)
+        rows = _kernels._exact_pairwise(*_pairwise_arrays(hamiltonian), hamiltonian.offset, low,
+                                        betas, n_low, n_blocks)
+    else:
+        rows = _generic_moments(hamiltonian, betas)
+    return _thermodynamics_from_rows(rows, betas, hamiltonian.n, scalar)
+
+
+def density_of_states(hamiltonian, resolution=1.0):
+    """Exact density of states g(E) of a model whose energies lie on a grid.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+        Energies must be integer multiples of ``resolution`` relative to the lowest
+        possible energy (the Ising ferromagnet with integer J and h, for instance).
+    resolution : float, default 1
+        Grid spacing of the energies.
+
+    Returns
+    -------
+    DensityOfStates
+        ``counts`` holds the exact number of states at each energy.
+
+    Raises
+    ------
+    ValueError
+        If some energy is not on the grid (more than 1e-6 * resolution away).
+    """
+    _check_hamiltonian_type(hamiltonian)
+    resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
+    if isinstance(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
+        _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
+        couplings, indptr, indices, data, dense, fields = _pairwise_arrays(hamiltonian)
+        bound = 0.5 * _abs_sum(hamiltonian.couplings) + np.abs(fields).sum()
+        energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
+        n_bins = int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
+        n_low, n_blocks = _blocks(hamiltonian.n)
+        counts, off_grid = _kernels._energy_histogram_pairwise(
+            couplings, indptr, indices, data, dense, fields, hamiltonian.offset,
+            float(LOW_VALUE[hamiltonian.domain]), n_low, n_blocks, energy_min, resolution, n_bins)
+    else:
+        _check_size(hamiltonian.n, MAX_GENERIC_N, "n")
+        energies = np.concatenate([e for e, _ in _generic_batches(hamiltonian)])
+        energy_min = np.floor(energies.min() / resolution) * resolution
+        x = (energies - energy_min) / resolution
+        off_grid = np.abs(x - np.rint(x)).max()
+        counts = np.bincount(np.rint(x).astype(np.int64))
+    if off_grid > 1e-6:
+        raise ValueError(f"energies are not multiples of resolution = {resolution}: some energy "
+                         f"is {off_grid:.3g} * resolution off the grid; pass a finer resolution")
+    occupied = np.flatnonzero(counts)
+    return DensityOfStates(energies=energy_min + resolution * occupied,
+                           log_g=np.log(counts[occupied].astype(np.float64)),
+                           counts=counts[occupied], n=hamiltonian.n)
+
+
+def _check_hamiltonian_type(hamiltonian):
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+
+
+def _check_size(n, limit, name):
+    if n > limit:
+        raise EnumerationTooLarge(
+            f"exact enumeration visits all 2**{name} states; {name} = {n} exceeds the limit {limit} "
+            f"(2**{limit} = {2.0 ** limit:.2g} states). Use Monte Carlo or mean-field estimates instead.")
+
+
+def _blocks(n_bits):
+    """Bits enumerated inside one Gray-code block, and the number of parallel blocks."""
+    n_low = min(n_bits, _BLOCK_BITS)
+    return n_low, min(1 << (n_bits - n_low), _MAX_BLOCKS)
+
+
+def _abs_sum(couplings):
+    return float(abs(couplings).sum())
+
+
+def _pairwise_arrays(hamiltonian):
+    """Arguments of the pairwise kernels: dense matrix or CSR triplet, plus fields."""
+    couplings = hamiltonian.couplings
+    if sp.issparse(couplings):
+        csr = sp.csr_matrix(couplings)
+        return (np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
+                csr.data.astype(np.float64), False, np.ascontiguousarray(hamiltonian.fields, np.float64))
+    empty_int = np.zeros(1, np.int64)
+    return (np.ascontiguousarray(couplings, np.float64), empty_int, empty_int, np.zeros(1), True,
+            np.ascontiguousarray(hamiltonian.fields, np.float64))
+
+
+def _bipartite_moments(hamiltonian, betas, low):
+    """Enumerate the smaller layer, sum the larger one out analytically."""
+    weights = hamiltonian.weights
+    if hamiltonian.n_hidden <= hamiltonian.n_visible:
+        enumerated, other, weights = hamiltonian.hidden_bias, hamiltonian.visible_bias, weights.T
+    else:
+        enumerated, other = hamiltonian.visible_bias, hamiltonian.hidden_bias
+    _check_size(enumerated.size, MAX_KERNEL_N, "min(n_visible, n_hidden)")
+    n_low, n_blocks = _blocks(enumerated.size)
+    return _kernels._exact_bipartite(np.ascontiguousarray(weights), enumerated, other,
+                                     hamiltonian.offset, low, betas, n_low, n_blocks)
+
+
+def _all_states(n, start, stop, domain):
+    codes = np.arange(start, stop, dtype=np.int64)
+    bits = ((codes[:, None] >> np.arange(n)) & 1).astype(np.int8)
+    return bits if domain == "binary" else (2 * bits - 1).astype(np.int8)
+
+
+def _generic_batches(hamiltonian):
+    """(energies, magnetizations) of all states, batch by batch, via hamiltonian.energy."""
+    key = type(hamiltonian)
+    if key not in _warned_slow:
+        _warned_slow.add(key)
+        warnings.warn(
+            f"{key.__name__} defines only energy(); exact enumeration calls it on batches of states, "
+            f"which is slow. Subclass PairwiseHamiltonian or BipartiteHamiltonian when the energy "
+            f"has that form to use statmech's numba kernels.", SlowPathWarning, stacklevel=4)
+    n = hamiltonian.n
+    for start in range(0, 1 << n, _BATCH):
+        states = _all_states(n, start, min(start + _BATCH, 1 << n), hamiltonian.domain)
+        energies = np.asarray(hamiltonian.energy(states), dtype=np.float64)
+        if energies.shape != (states.shape[0],):
+            raise ValueError(f"{key.__name__}.energy must return shape {(states.shape[0],)} for states "
+                             f"of shape {states.shape}; got {energies.shape}")
+        if not np.all(np.isfinite(energies)):
+            raise ValueError(f"{key.__name__}.energy returned a non-finite energy")
+        yield energies, states.sum(axis=1, dtype=np.float64)
+
+
+def _generic_moments(hamiltonian, betas):
+    _check_size(hamiltonian.n, MAX_GENERIC_N, "n")
+    rows = []
+    for energies, mags in _generic_batches(hamiltonian):
+        zeros = np.zeros_like(energies)
+        block = np.empty((betas.size, _kernels.N_MOMENTS))
+        for b, beta in enumerate(betas):
+            _kernels._accumulate(-beta * energies, energies, zeros, mags, zeros, np.abs(mags), block[b])
+        rows.append(block)
+    return _kernels._merge_blocks(np.array(rows))
+
+
+def _thermodynamics_from_rows(rows, betas, n, scalar):
+    ref, energy_ref, s0, s1, s2, sm, sm2, sa = rows.T
+    mean_shift = s1 / s0
+    magnetization = sm / s0
+    return thermodynamics_from_moments(
+        betas, ref + np.log(s0), energy_ref + mean_shift, np.maximum(s2 / s0 - mean_shift ** 2, 0.0),
+        magnetization, np.maximum(sm2 / s0 - magnetization ** 2, 0.0), sa / s0, n=n, scalar=scalar)

@@ -1,0 +1,431 @@
+"""Hamiltonians: the energy functions every model, sampler and solver shares.
+
+Sign convention (DESIGN.md): E(s) = -1/2 s^T J s - h^T s + offset, with J symmetric
+and zero on the diagonal, so each pair i < j contributes -J_ij s_i s_j once. States
+have shape (..., n) and take values +-1 in the ``"spin"`` domain, 0/1 in the
+``"binary"`` domain.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from . import _kernels
+from .ensemble import free_energy_from_log_z
+from ._validation import (LOW_VALUE, as_beta, as_float, as_int, as_real_array, as_states,
+                          as_generator, check_domain)
+
+__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states"]
+
+
+def convert_states(states, domain):
+    """Map states into ``domain`` by the exact affine map s = 2x - 1 (x = (s + 1) / 2).
+
+    Parameters
+    ----------
+    states : array_like of shape (..., n)
+        States in the *other* domain: 0/1 when ``domain="spin"``, +-1 when ``domain="binary"``.
+    domain : {"spin", "binary"}
+        The domain to map to.
+
+    Returns
+    -------
+    ndarray of shape (..., n), int8
+    """
+    check_domain(domain)
+    source = "binary" if domain == "spin" else "spin"
+    states = as_states(states, np.shape(states)[-1] if np.ndim(states) else 0, source)
+    if domain == "spin":
+        return (2 * states - 1).astype(np.int8)
+    return ((states + 1) // 2).astype(np.int8)
+
+
+class Hamiltonian:
+    """Base class of every energy function.
+
+    A subclass sets ``n`` (number of variables) and ``domain`` (``"spin"`` or
+    ``"binary"``) and implements :meth:`energy`, vectorised over leading axes.
+    Everything else is derived from it; structured subclasses
+    (:class:`PairwiseHamiltonian`, :class:`BipartiteHamiltonian`) override the derived
+    methods with fast closed forms and give exact enumeration a numba kernel. A class
+    that only defines ``energy`` works with :func:`statmech.exact`, slowly (its energy
+    is called on batches of states), and statmech warns once that it does.
+
+    Examples
+    --------
+    >>> import numpy as np, statmech
+    >>> class Ring(statmech.Hamiltonian):
+    ...     domain = "spin"
+    ...     def __init__(self, n): self.n = n
+    ...     def energy(self, s): return -(s * np.roll(s, 1, -1)).sum(-1)
+    >>> Ring(4).energy(np.ones(4))
+    -4.0
+    """
+
+    n: int
+    domain: str = "spin"
+
+    def energy(self, states):
+        """Energy of each state.
+
+        Parameters
+        ----------
+        states : array_like of shape (..., n)
+
+        Returns
+        -------
+        ndarray of shape (...)
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement energy(states)")
+
+    def check_states(self, states, name="states"):
+        """``states`` validated against ``n`` and ``domain``, as int8 of shape (..., n)."""
+        return as_states(states, self.n, self.domain, name)
+
+    def delta_energy(self, states, i):
+        """Energy change E(s with variable i flipped) - E(s), for each state.
+
+        Parameters
+        ----------
+        states : array_like of shape (..., n)
+        i : int
+            Index of the variable to flip, 0 <= i < n.
+
+        Returns
+        -------
+        ndarray of shape (...)
+        """
+        states = self.check_states(states)
+        i = self._check_index(i)
+        flipped = states.copy()
+        flipped[..., i] = (LOW_VALUE[self.domain] + 1) - flipped[..., i]
+        return np.asarray(self.energy(flipped), float) - np.asarray(self.energy(states), float)
+
+    def random_states(self, k=None, seed=None):
+        """Uniformly random states in the model's domain.
+
+        Parameters
+        ----------
+        k : int or None
+            Number of states; None gives a single state of shape (n,).
+        seed : int, SeedSequence, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (k, n) or (n,), int8
+        """
+        rng = as_generator(seed)
+        shape = (self.n,) if k is None else (as_int(k, "k", minimum=0), self.n)
+        bits = rng.integers(0, 2, size=shape, dtype=np.int8)
+        return bits if self.domain == "binary" else (2 * bits - 1).astype(np.int8)
+
+    def magnetization(self, states):
+        """Sum of the variables, M = sum_i s_i, for each state: ndarray of shape (...)."""
+        return self.check_states(states).sum(axis=-1, dtype=np.float64)
+
+    def to_domain(self, domain):
+        """The same energy function with variables in ``domain``.
+
+        Returns a Hamiltonian ``H2`` with ``H2.energy(convert_states(s, domain)) ==
+        self.energy(s)`` for every state ``s``; ``self`` when already in ``domain``.
+        """
+        check_domain(domain)
+        if domain == self.domain:
+            return self
+        return _DomainView(self, domain)
+
+    def _check_index(self, i):
+        i = as_int(i, "i")
+        if not 0 <= i < self.n:
+            raise ValueError(f"i must satisfy 0 <= i < n = {self.n}; got {i}")
+        return i
+
+    def __repr__(self):
+        return f"{type(self).__name__}(n={self.n}, domain={self.domain!r})"
+
+
+class _DomainView(Hamiltonian):
+    """A Hamiltonian seen through the spin <-> binary map (used by Hamiltonian.to_domain)."""
+
+    def __init__(self, base, domain):
+        self.base = base
+        self.n = base.n
+        self.domain = domain
+
+    def energy(self, states):
+        return self.base.energy(convert_states(self.check_states(states), self.base.domain))
+
+    def to_domain(self, domain):
+        return self.base if domain == self.base.domain else self
+
+
+def _domain_change(row_sums, total, fields, offset, source, target):
+    """Parameters of a pairwise energy after the change of variables between domains.
+
+    spin -> binary (s = 2x - 1): J' = 4J, h' = 2h - 2 J1, c' = c - 1'J1/2 + sum(h);
+    binary -> spin (x = (s + 1)/2): J' = J/4, h' = h/2 + J1/4, c' = c - 1'J1/8 - sum(h)/2,
+    where ``row_sums`` = J1 and ``total`` = 1'J1.
+
+    Returns
+    -------
+    scale : float
+        Factor that multiplies the couplings.
+    fields : ndarray of shape (n,)
+    offset : float
+    """
+    if source == target:
+        return 1.0, fields, offset
+    if source == "spin":
+        return 4.0, 2.0 * fields - 2.0 * row_sums, offset - 0.5 * total + fields.sum()
+    return 0.25, 0.5 * fields + 0.25 * row_sums, offset - 0.125 * total - 0.5 * fields.sum()
+
+
+def _as_couplings(couplings):
+    """Validate a coupling matrix: square, finite, zero diagonal, symmetric.
+
+    Dense input becomes a float64 ndarray, sparse input a float64 CSR matrix.
+    """
+    if sp.issparse(couplings):
+        matrix = sp.csr_matrix(couplings, dtype=np.float64)
+        matrix.sum_duplicates()
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise ValueError(f"couplings must be a square (n, n) matrix; got shape {matrix.shape}")
+        if not np.all(np.isfinite(matrix.data)):
+            raise ValueError("couplings must be finite; got a non-finite entry")
+        diagonal = matrix.diagonal()
+        asymmetry = abs(matrix - matrix.T).max() if matrix.nnz else 0.0
+        scale = abs(matrix).max() if matrix.nnz else 0.0
+    else:
+        matrix = as_real_array(couplings, "couplings", ndim=2)
+        if matrix.shape[0] != matrix.shape[1]:
+            raise ValueError(f"couplings must be a square (n, n) matrix; got shape {matrix.shape}")
+        diagonal = np.diagonal(matrix)
+        asymmetry = np.abs(matrix - matrix.T).max() if matrix.size else 0.0
+        scale = np.abs(matrix).max() if matrix.size else 0.0
+    if matrix.shape[0] == 0:
+        raise ValueError("couplings must describe at least one variable; got shape (0, 0)")
+    if np.any(diagonal != 0):
+        k = int(np.flatnonzero(diagonal)[0])
+        raise ValueError(f"couplings must have a zero diagonal (self-couplings are constants); "
+                         f"got J[{k}, {k}] = {diagonal[k]}")
+    if asymmetry > 1e-12 * max(1.0, scale):
+        raise ValueError(f"couplings must be symmetric; max |J - J.T| = {asymmetry:.3g}")
+    matrix = (matrix + matrix.T) / 2
+    return sp.csr_matrix(matrix) if sp.issparse(matrix) else np.ascontiguousarray(matrix)
+
+
+class PairwiseHamiltonian(Hamiltonian):
+    """E(s) = -1/2 s^T J s - h^T s + offset: Ising models, spin glasses, Hopfield nets.
+
+    Parameters
+    ----------
+    couplings : array_like or scipy.sparse matrix of shape (n, n)
+        Symmetric J with zero diagonal; each pair i < j contributes -J_ij s_i s_j.
+    fields : array_like of shape (n,), optional
+        External fields h (default 0).
+    offset : float, default 0
+        Constant added to every energy.
+    domain : {"spin", "binary"}, default "spin"
+
+    Attributes
+    ----------
+    couplings : ndarray or scipy.sparse.csr_matrix of shape (n, n)
+    fields : ndarray of shape (n,)
+    offset : float
+    n : int
+    domain : str
+    """
+
+    def __init__(self, couplings, fields=None, offset=0.0, domain="spin"):
+        self.domain = check_domain(domain)
+        self.couplings = _as_couplings(couplings)
+        self.n = self.couplings.shape[0]
+        self.fields = (np.zeros(self.n) if fields is None
+                       else as_real_array(fields, "fields", shape=(self.n,)))
+        self.offset = as_float(offset, "offset")
+
+    @property
+    def is_sparse(self):
+        return sp.issparse(self.couplings)
+
+    def _coupling_product(self, states):
+        """s J for states of shape (..., n), as float64 of the same shape."""
+        states = np.asarray(states, dtype=np.float64)
+        if self.is_sparse:
+            flat = states.reshape(-1, self.n)
+            return np.asarray(self.couplings.dot(flat.T)).T.reshape(states.shape)
+        return states @ self.couplings
+
+    def local_fields(self, states):
+        """Local fields f = J s + h of each state: ndarray of shape (..., n).
+
+        The energy change of setting variable i from s_i to s_i + delta is -delta * f_i.
+        """
+        states = self.check_states(states)
+        return self._coupling_product(states) + self.fields
+
+    def energy(self, states):
+        states = self.check_states(states).astype(np.float64)
+        return (-0.5 * np.einsum("...i,...i->...", self._coupling_product(states), states)
+                - states @ self.fields + self.offset)
+
+    def delta_energy(self, states, i):
+        states = self.check_states(states)
+        i = self._check_index(i)
+        delta = (LOW_VALUE[self.domain] + 1) - 2.0 * states[..., i]
+        if self.is_sparse:
+            column = self.couplings[:, [i]].toarray().ravel()
+        else:
+            column = self.couplings[:, i]
+        local = states.astype(np.float64) @ column + self.fields[i]
+        return -delta * local
+
+    def _row_sums(self):
+        return np.asarray(self.couplings.sum(axis=1)).ravel()
+
+    def to_domain(self, domain):
+        check_domain(domain)
+        if domain == self.domain:
+            return self
+        row_sums = self._row_sums()
+        scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
+                                               self.offset, self.domain, domain)
+        return PairwiseHamiltonian(self.couplings * scale, fields, offset, domain)
+
+
+class BipartiteHamiltonian(PairwiseHamiltonian):
+    """E(v, h) = -a^T v - b^T h - v^T W h + offset: two layers, couplings only between them.
+
+    States are the concatenation (v, h) of shape (..., n_visible + n_hidden). The
+    couplings of the pairwise form are the block matrix [[0, W], [W^T, 0]], so every
+    pairwise algorithm applies; the conditionals and marginal free energies here are
+    the closed forms that make bipartite models tractable.
+
+    Parameters
+    ----------
+    weights : array_like of shape (n_visible, n_hidden)
+    visible_bias, hidden_bias : array_like of shape (n_visible,) and (n_hidden,), optional
+        a and b (default 0).
+    offset : float, default 0
+    domain : {"binary", "spin"}, default "binary"
+    """
+
+    def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary"):
+        self.domain = check_domain(domain)
+        self.weights = as_real_array(weights, "weights", ndim=2)
+        self.n_visible, self.n_hidden = self.weights.shape
+        if self.n_visible == 0 or self.n_hidden == 0:
+            raise ValueError(f"weights must have at least one visible and one hidden unit; "
+                             f"got shape {self.weights.shape}")
+        self.visible_bias = (np.zeros(self.n_visible) if visible_bias is None else
+                             as_real_array(visible_bias, "visible_bias", shape=(self.n_visible,)))
+        self.hidden_bias = (np.zeros(self.n_hidden) if hidden_bias is None else
+                            as_real_array(hidden_bias, "hidden_bias", shape=(self.n_hidden,)))
+        self.offset = as_float(offset, "offset")
+        self.n = self.n_visible + self.n_hidden
+        self._block = None
+
+    @property
+    def couplings(self):
+        """The block matrix [[0, W], [W^T, 0]] as CSR, built on first use."""
+        if self._block is None:
+            self._block = sp.bmat([[None, sp.csr_matrix(self.weights)],
+                                   [sp.csr_matrix(self.weights.T), None]], format="csr")
+        return self._block
+
+    @property
+    def fields(self):
+        return np.concatenate([self.visible_bias, self.hidden_bias])
+
+    @property
+    def is_sparse(self):
+        return True
+
+    def split(self, states):
+        """(visible, hidden) parts of states of shape (..., n)."""
+        return states[..., :self.n_visible], states[..., self.n_visible:]
+
+    def _check_layer(self, values, size, name):
+        return as_states(values, size, self.domain, name).astype(np.float64)
+
+    def energy(self, states):
+        v, h = self.split(self.check_states(states).astype(np.float64))
+        return (-v @ self.visible_bias - h @ self.hidden_bias
+                - np.einsum("...j,...j->...", v @ self.weights, h) + self.offset)
+
+    def local_fields(self, states):
+        v, h = self.split(self.check_states(states).astype(np.float64))
+        return np.concatenate([h @ self.weights.T + self.visible_bias,
+                               v @ self.weights + self.hidden_bias], axis=-1)
+
+    def hidden_fields(self, v):
+        """Fields on the hidden units, b + W^T v: ndarray of shape (..., n_hidden)."""
+        return self._check_layer(v, self.n_visible, "v") @ self.weights + self.hidden_bias
+
+    def visible_fields(self, h):
+        """Fields on the visible units, a + W h: ndarray of shape (..., n_visible)."""
+        return self._check_layer(h, self.n_hidden, "h") @ self.weights.T + self.visible_bias
+
+    def conditional_hidden(self, v, beta=1.0):
+        """p(h_j = 1 | v) = sigmoid(beta (b_j + sum_i W_ij v_i)) (binary; tanh form for spins).
+
+        Parameters
+        ----------
+        v : array_like of shape (..., n_visible)
+        beta : float, default 1
+
+        Returns
+        -------
+        ndarray of shape (..., n_hidden)
+        """
+        beta = _scalar_beta(beta)
+        return _kernels.unit_up_probability(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
+
+    def conditional_visible(self, h, beta=1.0):
+        """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
+        beta = _scalar_beta(beta)
+        return _kernels.unit_up_probability(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
+
+    def free_energy_visible(self, v, beta=1.0):
+        """F(v) = -ln sum_h exp(-beta E(v, h)) / beta, hidden units summed out in closed form.
+
+        F(v) = -a^T v + offset - (1/beta) sum_j ln(sum_{h_j} exp(beta h_j (b_j + W_j^T v))).
+        At beta = 0 it is -inf (the sum over h is 2**n_hidden).
+
+        Returns
+        -------
+        ndarray of shape (...)
+        """
+        beta = _scalar_beta(beta)
+        v_float = self._check_layer(v, self.n_visible, "v")
+        log_partition = _kernels.unit_log_partition(
+            v_float @ self.weights + self.hidden_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
+        return -v_float @ self.visible_bias + self.offset + free_energy_from_log_z(log_partition, beta)
+
+    def free_energy_hidden(self, h, beta=1.0):
+        """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
+        beta = _scalar_beta(beta)
+        h_float = self._check_layer(h, self.n_hidden, "h")
+        log_partition = _kernels.unit_log_partition(
+            h_float @ self.weights.T + self.visible_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
+        return -h_float @ self.hidden_bias + self.offset + free_energy_from_log_z(log_partition, beta)
+
+    def to_domain(self, domain):
+        check_domain(domain)
+        if domain == self.domain:
+            return self
+        row_sums = np.concatenate([self.weights.sum(axis=1), self.weights.sum(axis=0)])
+        scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
+                                               self.offset, self.domain, domain)
+        return BipartiteHamiltonian(self.weights * scale, fields[:self.n_visible],
+                                    fields[self.n_visible:], offset, domain)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
+                f"domain={self.domain!r})")
+
+
+def _scalar_beta(beta):
+    betas, scalar = as_beta(beta)
+    if not scalar:
+        raise ValueError(f"beta must be a scalar here; got shape {np.shape(beta)}")
+    return float(betas[0])
+
