@@ -94,7 +94,7 @@ def as_states(states, n, domain, name="states"):
     low = LOW_VALUE[domain]
     valid = (array == low) | (array == 1)
     if not np.all(valid):
-        bad = array[~valid].flat[0]
+        bad = array[~valid].flat[0].item()
         allowed = "+1/-1" if domain == "spin" else "0/1"
         raise ValueError(f"{name} must take values {allowed} in the {domain!r} domain; got {bad!r}")
     return array.astype(np.int8, copy=False)

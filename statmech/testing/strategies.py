@@ -1,0 +1,41 @@
+"""Hypothesis strategies for random small core Hamiltonians (requires ``hypothesis``).
+
+Concrete models have theirs in :mod:`statmech.models.strategies`.
+"""
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import strategies as st
+
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
+
+__all__ = ["seeds", "domains", "pairwise_hamiltonians", "bipartite_hamiltonians"]
+
+seeds = st.integers(min_value=0, max_value=2 ** 32 - 1)
+domains = st.sampled_from(["spin", "binary"])
+
+
+@st.composite
+def pairwise_hamiltonians(draw, min_n=1, max_n=8, domain=None, sparse=None, scale=1.0):
+    """PairwiseHamiltonian with Gaussian couplings of std ``scale`` on a random graph,
+    Gaussian fields and offset; dense or sparse couplings."""
+    n = draw(st.integers(min_n, max_n))
+    rng = np.random.default_rng(draw(seeds))
+    density = draw(st.sampled_from([0.3, 1.0]))
+    upper = np.triu(rng.normal(0, scale, (n, n)) * (rng.random((n, n)) < density), k=1)
+    couplings = upper + upper.T
+    if sparse if sparse is not None else draw(st.booleans()):
+        couplings = sp.csr_matrix(couplings)
+    fields = rng.normal(0, scale, n) * draw(st.sampled_from([0.0, 1.0]))
+    return PairwiseHamiltonian(couplings, fields, float(rng.normal()),
+                               domain or draw(domains))
+
+
+@st.composite
+def bipartite_hamiltonians(draw, max_visible=7, max_hidden=6, domain=None, scale=1.0):
+    """BipartiteHamiltonian with Gaussian weights and biases of std ``scale``."""
+    n_visible = draw(st.integers(1, max_visible))
+    n_hidden = draw(st.integers(1, max_hidden))
+    rng = np.random.default_rng(draw(seeds))
+    return BipartiteHamiltonian(rng.normal(0, scale, (n_visible, n_hidden)),
+                                rng.normal(0, scale, n_visible), rng.normal(0, scale, n_hidden),
+                                float(rng.normal()), domain or draw(domains))

@@ -1,0 +1,182 @@
+"""The Hamiltonian layer: energies, local fields, domain conversion and input validation."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+
+import statmech
+from statmech.testing import check_hamiltonian
+from statmech.testing.strategies import bipartite_hamiltonians, pairwise_hamiltonians
+
+from reference import all_states, pairwise_energy
+
+
+@given(pairwise_hamiltonians(max_n=7))
+def test_pairwise_energy_matches_the_sum_over_pairs(hamiltonian):
+    states = all_states(hamiltonian.n, hamiltonian.domain)
+    expected = pairwise_energy(hamiltonian.couplings, hamiltonian.fields, hamiltonian.offset, states)
+    np.testing.assert_allclose(hamiltonian.energy(states), expected, rtol=1e-12, atol=1e-12)
+
+
+@given(pairwise_hamiltonians(max_n=7))
+def test_pairwise_conformance(hamiltonian):
+    check_hamiltonian(hamiltonian)
+
+
+@given(bipartite_hamiltonians())
+def test_bipartite_conformance_and_block_couplings(hamiltonian):
+    check_hamiltonian(hamiltonian)
+    states = hamiltonian.random_states(8, seed=0)
+    expected = pairwise_energy(hamiltonian.couplings, hamiltonian.fields, hamiltonian.offset, states)
+    np.testing.assert_allclose(hamiltonian.energy(states), expected, rtol=1e-12, atol=1e-12)
+
+
+@given(pairwise_hamiltonians(max_n=6))
+def test_domain_conversion_preserves_boltzmann_weights(hamiltonian):
+    other = "binary" if hamiltonian.domain == "spin" else "spin"
+    converted = hamiltonian.to_domain(other)
+    a, b = statmech.exact(hamiltonian, [0.4, 1.7]), statmech.exact(converted, [0.4, 1.7])
+    np.testing.assert_allclose(a.log_z, b.log_z, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.energy, b.energy, rtol=1e-10, atol=1e-10)
+    states = all_states(hamiltonian.n, hamiltonian.domain)
+    np.testing.assert_allclose(converted.energy(statmech.convert_states(states, other)),
+                               hamiltonian.energy(states), rtol=1e-12, atol=1e-12)
+
+
+def test_convert_states_is_the_affine_map():
+    spins = np.array([[-1, 1, 1], [1, -1, -1]])
+    bits = statmech.convert_states(spins, "binary")
+    np.testing.assert_array_equal(bits, (spins + 1) // 2)
+    np.testing.assert_array_equal(statmech.convert_states(bits, "spin"), spins)
+    with pytest.raises(ValueError, match="must take values 0/1"):
+        statmech.convert_states(spins, "spin")
+
+
+def test_generic_hamiltonian_derives_delta_energy_and_domain_view():
+    class Plaquette(statmech.Hamiltonian):
+        domain = "spin"
+
+        def __init__(self, L):
+            self.L, self.n = L, L * L
+
+        def energy(self, s):
+            g = np.asarray(s, float).reshape(np.shape(s)[:-1] + (self.L, self.L))
+            return -(g * np.roll(g, 1, -1) * np.roll(g, 1, -2) * np.roll(np.roll(g, 1, -1), 1, -2)).sum((-1, -2))
+
+    model = Plaquette(3)
+    check_hamiltonian(model)
+    binary = model.to_domain("binary")
+    assert binary.to_domain("spin") is model
+    assert model.to_domain("spin") is model
+
+
+def test_random_states_are_reproducible_and_in_domain():
+    hamiltonian = statmech.PairwiseHamiltonian(np.zeros((5, 5)), domain="binary")
+    a, b = hamiltonian.random_states(100, seed=4), hamiltonian.random_states(100, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert set(np.unique(a)) == {0, 1} and a.dtype == np.int8
+    assert hamiltonian.random_states(seed=1).shape == (5,)
+
+
+def test_local_fields_dense_and_sparse_agree():
+    rng = np.random.default_rng(0)
+    upper = np.triu(rng.normal(size=(6, 6)), 1)
+    dense = statmech.PairwiseHamiltonian(upper + upper.T, rng.normal(size=6))
+    sparse = statmech.PairwiseHamiltonian(sp.csr_matrix(upper + upper.T), dense.fields)
+    states = dense.random_states((4), seed=0).reshape(2, 2, 6)
+    np.testing.assert_allclose(dense.local_fields(states), sparse.local_fields(states))
+    np.testing.assert_allclose(dense.energy(states), sparse.energy(states))
+    assert dense.local_fields(states).shape == (2, 2, 6)
+
+
+def test_rbm_conditional_is_the_sigmoid_of_the_field():
+    rng = np.random.default_rng(0)
+    rbm = statmech.BipartiteHamiltonian(rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3))
+    v = rbm.random_states(5, seed=1)[:, :4]
+    beta = 0.8
+    field = rbm.hidden_bias + v @ rbm.weights
+    np.testing.assert_allclose(rbm.conditional_hidden(v, beta), 1 / (1 + np.exp(-beta * field)), rtol=1e-13)
+    assert np.all(rbm.free_energy_visible(v, 0.0) == -np.inf)
+
+
+class TestValidation:
+    def test_asymmetric_couplings(self):
+        with pytest.raises(ValueError, match=r"couplings must be symmetric; max \|J - J.T\| = 0.37"):
+            statmech.PairwiseHamiltonian(np.array([[0, 0.37], [0, 0]]))
+        with pytest.raises(ValueError, match="couplings must be symmetric"):
+            statmech.PairwiseHamiltonian(sp.csr_matrix(np.array([[0, 1.0], [0, 0]])))
+
+    def test_non_finite_couplings_and_fields(self):
+        with pytest.raises(ValueError, match=r"couplings must be finite; got nan at index \(0, 1\)"):
+            statmech.PairwiseHamiltonian(np.array([[0, np.nan], [np.nan, 0]]))
+        with pytest.raises(ValueError, match="couplings must be finite"):
+            statmech.PairwiseHamiltonian(sp.csr_matrix(np.array([[0, np.inf], [np.inf, 0]])))
+        with pytest.raises(ValueError, match="fields must be finite"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 2)), [0.0, np.inf])
+        with pytest.raises(ValueError, match="offset must be finite"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 2)), offset=np.nan)
+        with pytest.raises(ValueError, match="weights must be finite"):
+            statmech.BipartiteHamiltonian(np.array([[np.nan]]))
+
+    def test_shapes(self):
+        with pytest.raises(ValueError, match=r"couplings must be a square \(n, n\) matrix; got shape \(2, 3\)"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 3)))
+        with pytest.raises(ValueError, match="couplings must have 2 dimension"):
+            statmech.PairwiseHamiltonian(np.zeros(4))
+        with pytest.raises(ValueError, match=r"fields must have shape \(3\); got \(2,\)"):
+            statmech.PairwiseHamiltonian(np.zeros((3, 3)), np.zeros(2))
+        with pytest.raises(ValueError, match=r"hidden_bias must have shape \(2\)"):
+            statmech.BipartiteHamiltonian(np.zeros((3, 2)), hidden_bias=np.zeros(3))
+        with pytest.raises(ValueError, match="zero diagonal"):
+            statmech.PairwiseHamiltonian(np.eye(2))
+
+    def test_types_and_domains(self):
+        with pytest.raises(TypeError, match="couplings must be array-like of real numbers"):
+            statmech.PairwiseHamiltonian([["a", "b"], ["c", "d"]])
+        with pytest.raises(TypeError, match="couplings must be real"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 2), complex))
+        with pytest.raises(ValueError, match="domain must be 'spin' or 'binary'; got 'ising'"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 2)), domain="ising")
+        with pytest.raises(TypeError, match="domain must be 'spin' or 'binary'; got int"):
+            statmech.PairwiseHamiltonian(np.zeros((2, 2)), domain=1)
+
+    def test_states_outside_domain_and_wrong_shape(self):
+        hamiltonian = statmech.PairwiseHamiltonian(np.zeros((3, 3)))
+        with pytest.raises(ValueError, match=r"states must take values \+1/-1 in the 'spin' domain; got 0"):
+            hamiltonian.energy([1, 0, 1])
+        with pytest.raises(ValueError, match=r"states must have shape \(\.\.\., 3\); got \(2, 4\)"):
+            hamiltonian.energy(np.ones((2, 4)))
+        with pytest.raises(TypeError, match="states must be an array of numbers"):
+            hamiltonian.energy(np.array(["a", "b", "c"]))
+        with pytest.raises(ValueError, match=r"i must satisfy 0 <= i < n = 3; got 3"):
+            hamiltonian.delta_energy(np.ones(3), 3)
+        with pytest.raises(TypeError, match="i must be an integer; got float"):
+            hamiltonian.delta_energy(np.ones(3), 1.0)
+
+    def test_seed(self):
+        hamiltonian = statmech.PairwiseHamiltonian(np.zeros((3, 3)))
+        with pytest.raises(TypeError, match="seed must be an int, a numpy SeedSequence or Generator"):
+            hamiltonian.random_states(2, seed="x")
+        with pytest.raises(ValueError, match="seed must be non-negative"):
+            hamiltonian.random_states(2, seed=-1)
+        assert hamiltonian.random_states(2, seed=np.random.SeedSequence(1)).shape == (2, 3)
+
+
+def test_check_hamiltonian_catches_a_broken_model():
+    class WrongDelta(statmech.PairwiseHamiltonian):
+        def delta_energy(self, states, i):
+            return 2 * super().delta_energy(states, i)
+
+    rng = np.random.default_rng(0)
+    upper = np.triu(rng.normal(size=(4, 4)), 1)
+    with pytest.raises(AssertionError, match=r"delta_energy\(states, 0\)"):
+        check_hamiltonian(WrongDelta(upper + upper.T))
+
+    class NotVectorised(statmech.Hamiltonian):
+        domain, n = "spin", 3
+
+        def energy(self, s):
+            return float(np.sum(s))
+
+    with pytest.raises(AssertionError, match="energy of states"):
+        check_hamiltonian(NotVectorised())

@@ -1,0 +1,63 @@
+"""Layout: models/ and analysis/ install as statmech.models and statmech.analysis."""
+import configparser
+import pathlib
+import re
+import subprocess
+import sys
+
+import statmech
+import statmech.analysis
+import statmech.models
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_subpackages_install_into_the_statmech_namespace():
+    assert statmech.models.__name__ == "statmech.models"
+    assert statmech.analysis.__name__ == "statmech.analysis"
+    assert pathlib.Path(statmech.models.__file__).parent.name == "models"
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    package_dir = config["options"]["package_dir"]
+    assert "statmech.models = models" in package_dir
+    assert "statmech.analysis = analysis" in package_dir
+
+
+def test_nothing_imports_a_top_level_models_or_analysis_package():
+    pattern = re.compile(r"^\s*(from|import)\s+(models|analysis)\b", re.MULTILINE)
+    offenders = [str(path.relative_to(ROOT)) for path in ROOT.rglob("*.py")
+                 if not any(part.startswith(".") or part in {"build", "venv"} for part in path.parts)
+                 and pattern.search(path.read_text())]
+    assert offenders == []
+
+
+def test_core_never_imports_a_concrete_model():
+    pattern = re.compile(r"^\s*(from|import)\s+statmech\.(models|analysis)\b", re.MULTILINE)
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "statmech").rglob("*.py")
+                 if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_pyproject_holds_only_the_build_system():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert "[build-system]" in text
+    assert [line for line in text.splitlines() if line.startswith("[")] == ["[build-system]"]
+
+
+def test_readme_quick_start_runs():
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1]
+    code = re.search(r"```python\n(.*?)```", quick_start, re.DOTALL).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    exec(compile(code, "README quick start", "exec"), {})
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "README.md" in ci and "venv" in ci
+
+
+def test_examples_run():
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{script.name}:\n{result.stderr}"
