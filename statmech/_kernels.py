@@ -51,29 +51,70 @@ def unit_log_partition(field, beta, low):
     return beta * field + softplus(-beta * (1.0 - low) * field)
 
 
-@njit
-def _accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
-    """Weighted moments of a block of states (or of conditional ensembles).
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.693147180369123816490          # ln 2 split so that k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_SHIFTER = 6755399441055744.0              # 1.5 * 2**52: adding it rounds to an integer
+_SHIFTER_BITS = 0x4338000000000000         # its IEEE-754 bit pattern
 
-    Entry t carries a log Boltzmann weight, a mean energy and its variance, a mean
-    magnetization and its variance, and a mean |magnetization| (the variances are 0
-    for single states and positive when a layer was summed out analytically).
-    Writes one row of N_MOMENTS into ``out``, scaled by the largest weight.
+
+@njit
+def _exp_nonpositive(x, out):
+    """out[t] = exp(x[t]) for x[t] <= 0, in loops the compiler vectorises.
+
+    np.exp is a libm call per element; this is the same function by range reduction
+    x = k ln 2 + r, |r| <= ln 2 / 2, a degree-12 Taylor polynomial for e^r (truncation
+    < 2e-16 relative) and 2^k assembled from its exponent bits. Arguments below -708
+    are clamped there (e^-708 ~ 3e-308 is zero against the reference weight 1).
     """
-    ref = log_weight.max()
-    energy_ref = energy[0]
+    size = x.size
+    shifted = np.empty(size)
+    reduced = np.empty(size)
+    for t in range(size):
+        xc = max(x[t], -708.0)
+        s = xc * _LOG2E + _SHIFTER
+        shifted[t] = s
+        k = s - _SHIFTER
+        reduced[t] = (xc - k * _LN2_HI) - k * _LN2_LO
+    exponent_bits = shifted.view(np.int64)
+    power_bits = np.empty(size, np.int64)
+    for t in range(size):
+        power_bits[t] = (exponent_bits[t] - _SHIFTER_BITS + 1023) << 52
+    power = power_bits.view(np.float64)
+    for t in range(size):
+        r = reduced[t]
+        p = 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        out[t] = p * power[t]
+
+
+@njit(fastmath={"reassoc", "contract"})
+def _weighted_sums(w, energy, energy_ref, energy_var, mag, mag_var, abs_mag, out):
+    """out[2:] = sums of w * (1, d, d^2 + Var E, M, M^2 + Var M, |M|), d = E - energy_ref.
+
+    Reassociation lets the compiler vectorise the six reductions; the order is fixed by
+    the compiled code, never by the number of threads.
+    """
     s0 = s1 = s2 = sm = sm2 = sa = 0.0
-    for t in range(log_weight.size):
-        w = np.exp(log_weight[t] - ref)
+    for t in range(w.size):
         d = energy[t] - energy_ref
-        s0 += w
-        s1 += w * d
-        s2 += w * (d * d + energy_var[t])
-        sm += w * mag[t]
-        sm2 += w * (mag[t] * mag[t] + mag_var[t])
-        sa += w * abs_mag[t]
-    out[0] = ref
-    out[1] = energy_ref
+        s0 += w[t]
+        s1 += w[t] * d
+        s2 += w[t] * (d * d + energy_var[t])
+        sm += w[t] * mag[t]
+        sm2 += w[t] * (mag[t] * mag[t] + mag_var[t])
+        sa += w[t] * abs_mag[t]
     out[2] = s0
     out[3] = s1
     out[4] = s2
@@ -83,17 +124,45 @@ def _accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
 
 
 @njit
+def _accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
+    """Weighted moments of a block of states (or of conditional ensembles).
+
+    Entry t carries a log Boltzmann weight, a mean energy and its variance, a mean
+    magnetization and its variance, and a mean |magnetization| (the variances are 0
+    for single states and positive when a layer was summed out analytically).
+    Writes one row of N_MOMENTS into ``out``, scaled by the largest weight.
+    ``log_weight`` is overwritten with the scaled weights.
+    """
+    top = np.argmax(log_weight)
+    ref = log_weight[top]
+    for t in range(log_weight.size):
+        log_weight[t] -= ref
+    _exp_nonpositive(log_weight, log_weight)
+    out[0] = ref
+    out[1] = energy[top]      # deviations from the heaviest state: no cancellation when cold
+    _weighted_sums(log_weight, energy, energy[top], energy_var, mag, mag_var, abs_mag, out)
+
+
+@njit
 def _merge(acc, row):
-    """Merge a row of moments into ``acc`` in place (log-sum-exp with energy shift)."""
+    """Merge a row of moments into ``acc`` in place (log-sum-exp with energy shift).
+
+    The merged energy reference is that of the heavier row, so that at low temperature
+    the variance is computed from small deviations (no cancellation).
+    """
     top = max(acc[0], row[0])
     fa = np.exp(acc[0] - top)
     fb = np.exp(row[0] - top)
-    shift = row[1] - acc[1]
+    energy_ref = row[1] if row[0] > acc[0] else acc[1]
+    da = acc[1] - energy_ref
+    db = row[1] - energy_ref
+    a0, a1, a2 = acc[2], acc[3], acc[4]
     b0, b1, b2 = row[2], row[3], row[4]
     acc[0] = top
-    acc[2] = fa * acc[2] + fb * b0
-    acc[3] = fa * acc[3] + fb * (b1 + shift * b0)
-    acc[4] = fa * acc[4] + fb * (b2 + 2.0 * shift * b1 + shift * shift * b0)
+    acc[1] = energy_ref
+    acc[2] = fa * a0 + fb * b0
+    acc[3] = fa * (a1 + da * a0) + fb * (b1 + db * b0)
+    acc[4] = fa * (a2 + 2.0 * da * a1 + da * da * a0) + fb * (b2 + 2.0 * db * b1 + db * db * b0)
     for k in range(5, N_MOMENTS):
         acc[k] = fa * acc[k] + fb * row[k]
 
@@ -139,34 +208,74 @@ def _add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense)
 
 
 @njit
-def _pairwise_gray_block(prefix, n_low, couplings, indptr, indices, data, dense,
-                         fields, offset, low, state, local, energy, mag):
-    """Energies and magnetizations of the 2**n_low states sharing ``prefix``, in Gray order.
+def _gray_table(n_low, couplings, indptr, indices, data, dense, fields, low):
+    """The reflected Gray-code walk over variables 0..n_low-1, starting all down.
 
-    One variable changes per step, so the energy changes by -delta * local_field and
-    the local fields by delta * J[i, :]: O(n) (dense) or O(degree) (sparse) per state.
+    Returns, for each step t < 2**n_low, the variable flipped and its signed change
+    (step 0 flips nothing), and the energy and magnetization of the sub-model of
+    those variables alone (their mutual couplings and fields): E_low(t), M_low(t).
+    Energy changes by -delta * local_field per step: O(n) per step, once per call.
     """
-    _set_prefix(state, prefix, n_low, low)
-    local[:] = fields
-    for i in range(state.size):
-        if state[i] != 0.0:
-            _add_coupling_row(local, i, state[i], couplings, indptr, indices, data, dense)
-    e = offset
-    m = 0.0
-    for i in range(state.size):
-        e -= 0.5 * state[i] * (local[i] + fields[i])
-        m += state[i]
-    energy[0] = e
-    mag[0] = m
-    for t in range(1, 1 << n_low):
+    size = 1 << n_low
+    flip_index = np.zeros(size, np.int64)
+    flip_delta = np.zeros(size)
+    table_energy = np.empty(size)
+    table_mag = np.empty(size)
+    state = np.full(n_low, low)
+    local = fields.copy()
+    if low != 0.0:
+        for i in range(n_low):
+            _add_coupling_row(local, i, low, couplings, indptr, indices, data, dense)
+    e = 0.0
+    for i in range(n_low):
+        e -= 0.5 * low * (local[i] + fields[i])
+    table_energy[0] = e
+    table_mag[0] = low * n_low
+    for t in range(1, size):
         i = _trailing_zeros(t)
         delta = (1.0 - low) if state[i] == low else (low - 1.0)
         e -= delta * local[i]
-        m += delta
         state[i] += delta
         _add_coupling_row(local, i, delta, couplings, indptr, indices, data, dense)
-        energy[t] = e
-        mag[t] = m
+        flip_index[t] = i
+        flip_delta[t] = delta
+        table_energy[t] = e
+        table_mag[t] = table_mag[t - 1] + delta
+    return flip_index, flip_delta, table_energy, table_mag
+
+
+@njit
+def _block_energies(prefix, n_low, couplings, indptr, indices, data, dense, fields, offset,
+                    low, flip_index, flip_delta, table_energy, table_mag, high_field,
+                    energy, mag):
+    """Energies and magnetizations of the 2**n_low states whose high variables spell ``prefix``.
+
+    With x = (x_low, x_high): E = E_high + E_low(x_low) - x_low . g, g = J_low,high x_high.
+    E_low comes from the Gray table, so each state costs O(1): one update of the
+    cross term -x_low . g when one low variable flips. ``high_field`` is scratch of size n.
+    """
+    n = fields.size
+    high_field[:] = 0.0
+    for k in range(n - n_low):
+        x = 1.0 if (prefix >> k) & 1 else low
+        if x != 0.0:
+            _add_coupling_row(high_field, n_low + k, x, couplings, indptr, indices, data, dense)
+    e_high = offset
+    m_high = 0.0
+    for k in range(n - n_low):
+        j = n_low + k
+        x = 1.0 if (prefix >> k) & 1 else low
+        e_high -= x * (0.5 * high_field[j] + fields[j])
+        m_high += x
+    cross = 0.0
+    for i in range(n_low):
+        cross -= low * high_field[i]
+    energy[0] = e_high + table_energy[0] + cross
+    mag[0] = m_high + table_mag[0]
+    for t in range(1, 1 << n_low):
+        cross -= flip_delta[t] * high_field[flip_index[t]]
+        energy[t] = e_high + table_energy[t] + cross
+        mag[t] = m_high + table_mag[t]
 
 
 @njit(parallel=True)
@@ -177,10 +286,11 @@ def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low
     n_chunks = 1 << (n - n_low)
     per_block = n_chunks // n_blocks
     size = 1 << n_low
+    flip_index, flip_delta, table_energy, table_mag = _gray_table(
+        n_low, couplings, indptr, indices, data, dense, fields, low)
     rows = np.empty((n_blocks, betas.size, N_MOMENTS))
     for blk in prange(n_blocks):
-        state = np.empty(n)
-        local = np.empty(n)
+        high_field = np.empty(n)
         energy = np.empty(size)
         mag = np.empty(size)
         abs_mag = np.empty(size)
@@ -188,9 +298,9 @@ def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low
         log_weight = np.empty(size)
         row = np.empty(N_MOMENTS)
         for c in range(per_block):
-            prefix = blk * per_block + c
-            _pairwise_gray_block(prefix, n_low, couplings, indptr, indices, data, dense,
-                                 fields, offset, low, state, local, energy, mag)
+            _block_energies(blk * per_block + c, n_low, couplings, indptr, indices, data, dense,
+                            fields, offset, low, flip_index, flip_delta, table_energy, table_mag,
+                            high_field, energy, mag)
             for t in range(size):
                 abs_mag[t] = abs(mag[t])
             for b in range(betas.size):
@@ -213,16 +323,18 @@ def _energy_histogram_pairwise(couplings, indptr, indices, data, dense, fields, 
     n_chunks = 1 << (n - n_low)
     per_block = n_chunks // n_blocks
     size = 1 << n_low
+    flip_index, flip_delta, table_energy, table_mag = _gray_table(
+        n_low, couplings, indptr, indices, data, dense, fields, low)
     counts = np.zeros((n_blocks, n_bins), np.int64)
     off_grid = np.zeros(n_blocks)
     for blk in prange(n_blocks):
-        state = np.empty(n)
-        local = np.empty(n)
+        high_field = np.empty(n)
         energy = np.empty(size)
         mag = np.empty(size)
         for c in range(per_block):
-            _pairwise_gray_block(blk * per_block + c, n_low, couplings, indptr, indices, data,
-                                 dense, fields, offset, low, state, local, energy, mag)
+            _block_energies(blk * per_block + c, n_low, couplings, indptr, indices, data, dense,
+                            fields, offset, low, flip_index, flip_delta, table_energy, table_mag,
+                            high_field, energy, mag)
             for t in range(size):
                 x = (energy[t] - energy_min) / resolution
                 k = np.rint(x)
@@ -280,7 +392,8 @@ def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, 
                 m_fixed = 0.0
                 for i in range(k):
                     if state[i] != 0.0:
-                        phi += state[i] * weights[i]
+                        for j in range(m):
+                            phi[j] += state[i] * weights[i, j]
                     e_fixed -= bias_enum[i] * state[i]
                     m_fixed += state[i]
                 for t in range(size):
@@ -290,7 +403,8 @@ def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, 
                         state[i] += delta
                         e_fixed -= delta * bias_enum[i]
                         m_fixed += delta
-                        phi += delta * weights[i]
+                        for j in range(m):
+                            phi[j] += delta * weights[i, j]
                     lw = -beta * e_fixed
                     em = e_fixed
                     ev = 0.0
