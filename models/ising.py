@@ -51,7 +51,10 @@ class Ising(PairwiseHamiltonian):
         """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``."""
         shape = tuple(shape)
         J = as_float(J, "J")
-        return cls(int(np.prod(shape)), lattice_edges(shape, periodic), J, h, shape, bool(periodic))
+        model = cls(int(np.prod(shape)), lattice_edges(shape, periodic), J, h, shape, bool(periodic))
+        if len(shape) == 2 and periodic and shape[0] % 2 == 0 and shape[1] % 2 == 0:
+            model.square_lattice = (shape[0], shape[1], J, model.h)
+        return model
 
     @classmethod
     def chain(cls, n, J=1.0, h=0.0, periodic=True):

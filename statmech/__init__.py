@@ -3,15 +3,18 @@
 One layer of Hamiltonians carries every model; exact enumeration is the ground
 truth every other algorithm is tested against.
 """
-from . import ensemble, errors, results
+from . import ensemble, errors, results, schedules
 from ._numba import get_num_threads, set_num_threads
 from .ensemble import Canonical
 from .exact import density_of_states, exact
 from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
+from . import estimators, mc
+from .mc import anneal, parallel_tempering, sample
 from .results import DensityOfStates, Thermodynamics
 
 __version__ = "0.1.0"
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states",
            "Canonical", "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
-           "set_num_threads", "get_num_threads", "ensemble", "errors", "results"]
+           "set_num_threads", "get_num_threads", "ensemble", "errors", "results", "schedules",
+           "estimators", "mc", "sample", "anneal", "parallel_tempering"]

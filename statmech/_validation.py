@@ -112,3 +112,25 @@ def as_generator(seed, name="seed"):
     if seed < 0:
         raise ValueError(f"{name} must be non-negative; got {seed}")
     return np.random.default_rng(int(seed))
+
+
+def as_seed_sequence(seed, name="seed"):
+    """A SeedSequence from an int, a SeedSequence, a Generator (one draw) or None (fresh entropy).
+
+    Its ``entropy`` reproduces the run, so results record it.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2 ** 63)))
+    if seed is None:
+        return np.random.SeedSequence()
+    as_generator(seed, name)   # type and sign checks
+    return np.random.SeedSequence(int(seed))
+
+
+def random_streams(seed_sequence, shape):
+    """Independent xoshiro256** stream states of the given shape: uint64 array (*shape, 4)."""
+    count = int(np.prod(shape))
+    words = seed_sequence.generate_state(4 * count, np.uint64)
+    return words.reshape(tuple(shape) + (4,))

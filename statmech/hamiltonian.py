@@ -62,6 +62,9 @@ class Hamiltonian:
 
     n: int
     domain: str = "spin"
+    #: (L, M, J, h) when the model is a periodic L x M square-lattice Ising ferromagnet with
+    #: uniform coupling J and field h, sites numbered x * M + y (enables checkerboard sweeps).
+    square_lattice = None
 
     def energy(self, states):
         """Energy of each state.

@@ -1,9 +1,59 @@
-"""Result records: plain frozen dataclasses of arrays, never bare tuples."""
+"""Result records: plain frozen dataclasses of arrays, never bare tuples.
+
+Records of runs save to ``.npz`` with their scalar parameters as JSON metadata,
+written atomically (a temporary file renamed into place), and load back equal.
+"""
+import json
+import os
+import tempfile
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-__all__ = ["Thermodynamics", "DensityOfStates"]
+__all__ = ["Thermodynamics", "DensityOfStates", "Samples", "AnnealResult", "TemperingResult",
+           "save_npz", "load_npz"]
+
+
+def save_npz(path, arrays, metadata):
+    """Write ``arrays`` and JSON ``metadata`` to ``path`` (.npz) atomically."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, __metadata__=np.array(json.dumps(metadata)), **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_npz(path):
+    """(arrays, metadata) from a file written by :func:`save_npz`."""
+    with np.load(os.fspath(path), allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files if key != "__metadata__"}
+        metadata = json.loads(str(data["__metadata__"]))
+    return arrays, metadata
+
+
+class _Saveable:
+    """save/load for dataclass records: ndarray fields go to the archive, the rest to JSON."""
+
+    def save(self, path):
+        arrays, metadata = {}, {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                arrays[f.name] = value
+            else:
+                metadata[f.name] = value
+        save_npz(path, arrays, metadata)
+
+    @classmethod
+    def load(cls, path):
+        arrays, metadata = load_npz(path)
+        return cls(**arrays, **metadata)
 
 _EXTENSIVE = ("log_z", "free_energy", "energy", "entropy", "specific_heat",
               "magnetization", "abs_magnetization", "susceptibility")
@@ -107,3 +157,132 @@ class DensityOfStates:
         var = np.maximum((w * d * d).sum(axis=1) / z - mean_d ** 2, 0.0)
         return thermodynamics_from_moments(betas, top[:, 0] + np.log(z), shift + mean_d, var,
                                            n=self.n, scalar=scalar)
+
+
+@dataclass(frozen=True, eq=False)
+class Samples(_Saveable):
+    """Traces and final states of Markov chains at a fixed beta.
+
+    Attributes
+    ----------
+    energy, magnetization : ndarray of shape (n_chains, n_steps)
+        E and M = sum_i s_i after every ``thin`` sweeps, after ``burn_in``.
+    states : ndarray of shape (n_chains, n), int8
+        Final states.
+    acceptance : ndarray of shape (n_chains,)
+        Accepted single-variable moves per attempt (for cluster samplers: spins flipped
+        per spin per cluster update), over the recorded sweeps.
+    beta : float
+    sampler, hamiltonian : str
+        Their reprs.
+    n_sweeps, burn_in, thin : int
+    seed : int
+        Entropy of the SeedSequence that reproduces the run.
+    elapsed : float
+        Wall-clock seconds.
+    interrupted : bool
+        True when Ctrl-C stopped the run: the traces hold what was done.
+    """
+
+    energy: np.ndarray
+    magnetization: np.ndarray
+    states: np.ndarray
+    acceptance: np.ndarray
+    beta: float
+    sampler: str
+    hamiltonian: str
+    n_sweeps: int
+    burn_in: int
+    thin: int
+    seed: int
+    elapsed: float
+    interrupted: bool = False
+
+    @property
+    def n_chains(self):
+        return self.energy.shape[0]
+
+    @property
+    def n_steps(self):
+        return self.energy.shape[1]
+
+
+@dataclass(frozen=True, eq=False)
+class AnnealResult(_Saveable):
+    """Simulated annealing: the best state of each read and the energy along the schedule.
+
+    Attributes
+    ----------
+    best_states : ndarray of shape (n_reads, n), int8
+    best_energy : ndarray of shape (n_reads,)
+    final_states : ndarray of shape (n_reads, n), int8
+    final_energy : ndarray of shape (n_reads,)
+    energy_trace : ndarray of shape (n_reads, len(schedule))
+        Energy after the sweeps at each beta.
+    schedule : ndarray of shape (len(schedule),)
+    n_sweeps : int
+        Sweeps per beta.
+    sampler, hamiltonian : str
+    seed : int
+    elapsed : float
+    interrupted : bool
+    """
+
+    best_states: np.ndarray
+    best_energy: np.ndarray
+    final_states: np.ndarray
+    final_energy: np.ndarray
+    energy_trace: np.ndarray
+    schedule: np.ndarray
+    n_sweeps: int
+    sampler: str
+    hamiltonian: str
+    seed: int
+    elapsed: float
+    interrupted: bool = False
+
+    @property
+    def best(self):
+        """Index of the read with the lowest energy."""
+        return int(np.argmin(self.best_energy))
+
+
+@dataclass(frozen=True, eq=False)
+class TemperingResult(_Saveable):
+    """Parallel tempering (replica exchange) on a ladder of betas.
+
+    Attributes
+    ----------
+    betas : ndarray of shape (n_beta,)
+    energy, magnetization : ndarray of shape (n_replicas, n_beta, n_steps)
+        Traces at each beta (whichever configuration sits there), after every swap round.
+    overlap : ndarray of shape (n_replicas // 2, n_beta, n_steps) or None
+        q = (1/n) sum_i s_i^a s_i^b between replica sets 2k and 2k+1 (spins +-1;
+        binary states are mapped to spins first): the input of P(q).
+    swap_acceptance : ndarray of shape (n_replicas, n_beta - 1)
+        Accepted fraction of swaps between betas k and k+1.
+    round_trips : ndarray of shape (n_replicas,)
+        Completed hottest -> coldest -> hottest journeys of configurations.
+    states : ndarray of shape (n_replicas, n_beta, n), int8
+        Final configuration at each beta.
+    n_sweeps, swap_every : int
+    sampler, hamiltonian : str
+    seed : int
+    elapsed : float
+    interrupted : bool
+    """
+
+    betas: np.ndarray
+    energy: np.ndarray
+    magnetization: np.ndarray
+    overlap: object
+    swap_acceptance: np.ndarray
+    round_trips: np.ndarray
+    states: np.ndarray
+    n_sweeps: int
+    swap_every: int
+    sampler: str
+    hamiltonian: str
+    seed: int
+    elapsed: float
+    interrupted: bool = False

@@ -34,3 +34,64 @@ def brute_thermodynamics(energies, mags, beta):
     return dict(log_z=top + np.log(z), energy=u, specific_heat=beta ** 2 * (p @ (energies - u) ** 2),
                 magnetization=m, abs_magnetization=p @ np.abs(mags),
                 susceptibility=beta * (p @ (mags - m) ** 2))
+
+
+def boltzmann(energies, beta):
+    w = np.exp(-beta * (energies - energies.min()))
+    return w / w.sum()
+
+
+def state_index(states, domain):
+    """Row index of each state in all_states(n, domain) (first variable is the most significant bit)."""
+    bits = (np.asarray(states) == 1).astype(np.int64)
+    n = bits.shape[-1]
+    return bits @ (1 << np.arange(n - 1, -1, -1))
+
+
+def _components(n, bonds):
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in bonds:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(n)]
+
+
+def cluster_transition_matrix(couplings, beta, kind):
+    """Exact transition matrix of one Wolff cluster flip or one Swendsen-Wang sweep.
+
+    Every aligned bond is active with probability p = 1 - exp(-2 beta J) (FK representation,
+    which gives the same cluster law as growing it); enumerate all subsets of aligned bonds.
+    Wolff: a uniformly random seed's component flips. SW: each component flips with 1/2.
+    """
+    J = np.asarray(couplings.toarray() if hasattr(couplings, "toarray") else couplings)
+    n = J.shape[0]
+    states = all_states(n, "spin")
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if J[i, j] != 0]
+    P = np.zeros((len(states), len(states)))
+    for a, s in enumerate(states):
+        aligned = [(i, j) for i, j in edges if s[i] == s[j]]
+        probs = [1 - np.exp(-2 * beta * J[i, j]) for i, j in aligned]
+        for mask in itertools.product([0, 1], repeat=len(aligned)):
+            weight = np.prod([p if m else 1 - p for p, m in zip(probs, mask)])
+            roots = _components(n, [e for e, m in zip(aligned, mask) if m])
+            if kind == "wolff":
+                for seed in range(n):
+                    new = s.copy()
+                    new[[k for k in range(n) if roots[k] == roots[seed]]] *= -1
+                    P[a, state_index(new, "spin")] += weight / n
+            else:
+                labels = sorted(set(roots))
+                for flips in itertools.product([0, 1], repeat=len(labels)):
+                    new = s.copy()
+                    for label, f in zip(labels, flips):
+                        if f:
+                            new[[k for k in range(n) if roots[k] == label]] *= -1
+                    P[a, state_index(new, "spin")] += weight / 2 ** len(labels)
+    return P

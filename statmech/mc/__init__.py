@@ -1,0 +1,6 @@
+"""Monte Carlo: samplers (configurations) and drivers (sample, anneal, parallel_tempering)."""
+from .drivers import anneal, parallel_tempering, sample
+from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
+
+__all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs", "sample", "anneal",
+           "parallel_tempering"]

@@ -1,0 +1,356 @@
+"""Monte Carlo kernels: per-chain random streams, single-variable sweeps of pairwise
+models (dense or sparse, with incrementally updated local fields), checkerboard sweeps
+of the square-lattice Ising model, Wolff and Swendsen-Wang clusters, block-Gibbs
+sampling of bipartite models, and replica-exchange rounds.
+
+Every kernel takes explicit random-stream state (xoshiro256**, four uint64 words per
+stream) and loops in parallel only over objects that own a stream (chains, or lattice
+rows), so a seed gives bit-identical results for any number of threads.
+"""
+import numpy as np
+from .._kernels import sigmoid
+from .._numba import njit, prange
+
+METROPOLIS = 0
+HEAT_BATH = 1
+
+
+@njit
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit
+def next_uint64(rng):
+    """xoshiro256** step on a stream of 4 uint64 words (Blackman & Vigna, 2018)."""
+    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
+    return result
+
+
+@njit
+def uniform(rng):
+    """A double uniform in [0, 1) from the top 53 bits."""
+    return (next_uint64(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def acceptance_probability(rule, beta_delta_energy):
+    """Probability of accepting a move that changes beta*E by ``beta_delta_energy``.
+
+    Metropolis: min(1, exp(-x)); heat bath (Glauber): 1 / (1 + exp(x)). Both satisfy
+    detailed balance p(x) / p(-x) = exp(-x).
+    """
+    if rule == METROPOLIS:
+        return 1.0 if beta_delta_energy <= 0.0 else np.exp(-beta_delta_energy)
+    return sigmoid(-beta_delta_energy)
+
+
+@njit
+def accept(rule, beta_delta_energy, rng):
+    """Draw the accept/reject decision (Metropolis skips the draw for downhill moves)."""
+    if rule == METROPOLIS and beta_delta_energy <= 0.0:
+        return True
+    return uniform(rng) < acceptance_probability(rule, beta_delta_energy)
+
+
+@njit
+def _add_row(local, i, amount, couplings, indptr, indices, data, dense):
+    """local += amount * J[i, :] (dense row or CSR row)."""
+    if dense:
+        row = couplings[i]
+        for j in range(local.size):
+            local[j] += amount * row[j]
+    else:
+        for k in range(indptr[i], indptr[i + 1]):
+            local[indices[k]] += amount * data[k]
+
+
+@njit
+def _sweep(state, local, energy, beta, rule, couplings, indptr, indices, data, dense, low, rng):
+    """One systematic sweep of single-variable updates over i = 0..n-1.
+
+    Flipping i changes E by -delta * local[i] (delta = new - old value); on acceptance
+    the local fields move by delta * J[i, :]. Returns (energy, accepted count).
+    """
+    accepted = 0
+    for i in range(state.size):
+        delta = (1.0 - low) if state[i] == low else (low - 1.0)
+        de = -delta * local[i]
+        if accept(rule, beta * de, rng):
+            state[i] += delta
+            energy += de
+            accepted += 1
+            _add_row(local, i, delta, couplings, indptr, indices, data, dense)
+    return energy, accepted
+
+
+@njit
+def _sample_chain(state, local, energy, beta, n_records, thin, rule, couplings, indptr, indices, data,
+                  dense, low, rng, energy_trace, mag_trace, offset):
+    """n_records * thin sweeps of one chain at fixed beta; returns (energy, accepted)."""
+    accepted = 0
+    for r in range(n_records):
+        for _ in range(thin):
+            energy, n_acc = _sweep(state, local, energy, beta, rule, couplings, indptr, indices, data,
+                                   dense, low, rng)
+            accepted += n_acc
+        energy_trace[offset + r] = energy
+        mag_trace[offset + r] = state.sum()
+    return energy, accepted
+
+
+@njit
+def _anneal_chain(state, local, energy, schedule, n_sweeps, rule, couplings, indptr, indices, data,
+                  dense, low, rng, best_energy, best_state, trace, offset):
+    """Sweep one chain through the schedule; returns (energy, best energy)."""
+    for k in range(schedule.size):
+        for _ in range(n_sweeps):
+            energy, _ = _sweep(state, local, energy, schedule[k], rule, couplings, indptr, indices,
+                               data, dense, low, rng)
+        trace[offset + k] = energy
+        if energy < best_energy:
+            best_energy = energy
+            best_state[:] = state
+    return energy, best_energy
+
+
+# The dense and sparse drivers differ only in a constant, which the compiler folds into
+# _sweep: the dense row update then vectorises (a runtime flag costs a factor ~5).
+@njit(parallel=True)
+def pairwise_sample_dense(states, local, energy, betas, n_records, thin, rule, couplings, indptr,
+                          indices, data, low, rng, accepted, energy_trace, mag_trace, offset):
+    """Run n_records * thin sweeps per chain at fixed betas, recording E and M every thin sweeps.
+
+    states, local : (n_chains, n) float64, updated in place; energy, betas, accepted :
+    (n_chains,); traces (n_chains, n_steps) written at columns offset .. offset + n_records - 1.
+    """
+    for c in prange(states.shape[0]):
+        energy[c], n_acc = _sample_chain(states[c], local[c], energy[c], betas[c], n_records, thin, rule,
+                                         couplings, indptr, indices, data, True, low, rng[c],
+                                         energy_trace[c], mag_trace[c], offset)
+        accepted[c] += n_acc
+
+
+@njit(parallel=True)
+def pairwise_sample_sparse(states, local, energy, betas, n_records, thin, rule, couplings, indptr,
+                           indices, data, low, rng, accepted, energy_trace, mag_trace, offset):
+    """pairwise_sample_dense for couplings in CSR form (indptr, indices, data)."""
+    for c in prange(states.shape[0]):
+        energy[c], n_acc = _sample_chain(states[c], local[c], energy[c], betas[c], n_records, thin, rule,
+                                         couplings, indptr, indices, data, False, low, rng[c],
+                                         energy_trace[c], mag_trace[c], offset)
+        accepted[c] += n_acc
+
+
+@njit(parallel=True)
+def pairwise_anneal_dense(states, local, energy, schedule, n_sweeps, rule, couplings, indptr, indices,
+                          data, low, rng, best_energy, best_states, trace, offset):
+    """Anneal each chain through ``schedule`` (n_sweeps sweeps per beta), keeping its best state.
+
+    trace[c, offset + k] is the energy after the sweeps at schedule[k].
+    """
+    for c in prange(states.shape[0]):
+        energy[c], best_energy[c] = _anneal_chain(states[c], local[c], energy[c], schedule, n_sweeps, rule,
+                                                  couplings, indptr, indices, data, True, low, rng[c],
+                                                  best_energy[c], best_states[c], trace[c], offset)
+
+
+@njit(parallel=True)
+def pairwise_anneal_sparse(states, local, energy, schedule, n_sweeps, rule, couplings, indptr, indices,
+                           data, low, rng, best_energy, best_states, trace, offset):
+    """pairwise_anneal_dense for couplings in CSR form."""
+    for c in prange(states.shape[0]):
+        energy[c], best_energy[c] = _anneal_chain(states[c], local[c], energy[c], schedule, n_sweeps, rule,
+                                                  couplings, indptr, indices, data, False, low, rng[c],
+                                                  best_energy[c], best_states[c], trace[c], offset)
+
+
+@njit(parallel=True)
+def generic_uniforms(rng, out):
+    """One uniform per stream (for samplers whose energy is evaluated in Python)."""
+    for c in prange(rng.shape[0]):
+        out[c] = uniform(rng[c])
+
+
+@njit
+def acceptance_probabilities(rule, beta_delta_energy, out):
+    for c in range(out.size):
+        out[c] = acceptance_probability(rule, beta_delta_energy[c])
+
+
+@njit(parallel=True)
+def checkerboard_sample(spins, betas, J, h, rule, n_records, thin, rng, accepted,
+                        energy_trace, mag_trace, offset):
+    """Checkerboard sweeps of the ferromagnetic Ising model on periodic L x M tori.
+
+    spins : (n_chains, L, M) int8 with L and M even; rng : (n_chains, L, 4), one stream per
+    row, so rows of one colour update in parallel, reproducibly. Acceptance probabilities
+    come from a table over (spin, neighbour sum): Delta E = 2 s (J sum + h).
+    """
+    n_chains, L, M = spins.shape
+    table = np.empty((2, 5))
+    counts = np.zeros((n_chains, L), np.int64)
+    for c in range(n_chains):
+        for a in range(2):
+            s = 2.0 * a - 1.0
+            for k in range(5):
+                table[a, k] = acceptance_probability(rule, betas[c] * 2.0 * s * (J * (2.0 * k - 4.0) + h))
+        for r in range(n_records):
+            for _ in range(thin):
+                for colour in range(2):
+                    for x in prange(L):
+                        up, down = (x - 1) % L, (x + 1) % L
+                        row, row_up, row_down = spins[c, x], spins[c, up], spins[c, down]
+                        stream = rng[c, x]
+                        n_acc = 0
+                        for y in range((x + colour) % 2, M, 2):
+                            total = row_up[y] + row_down[y] + row[y - 1] + row[(y + 1) % M]
+                            s = row[y]
+                            p = table[(s + 1) >> 1, (total + 4) >> 1]
+                            if p >= 1.0 or uniform(stream) < p:
+                                row[y] = -s
+                                n_acc += 1
+                        counts[c, x] += n_acc
+            e = 0.0
+            m = 0.0
+            for x in range(L):
+                for y in range(M):
+                    s = spins[c, x, y]
+                    e -= s * (J * (spins[c, (x + 1) % L, y] + spins[c, x, (y + 1) % M]) + h)
+                    m += s
+            energy_trace[c, offset + r] = e
+            mag_trace[c, offset + r] = m
+        accepted[c] += counts[c].sum()
+
+
+@njit
+def _csr_energy(state, indptr, indices, data, fields, offset):
+    e = offset
+    for i in range(state.size):
+        f = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            f += data[k] * state[indices[k]]
+        e -= state[i] * (0.5 * f + fields[i])
+    return e
+
+
+@njit(parallel=True)
+def wolff_sample(states, betas, n_records, thin, indptr, indices, data, rng, flipped,
+                 energy_trace, mag_trace, offset):
+    """Wolff single-cluster updates of a zero-field ferromagnet (J_ij >= 0), spins +-1.
+
+    A bond to an aligned neighbour joins the cluster with probability 1 - exp(-2 beta J_ij);
+    the cluster is flipped (it was grown flipping). ``thin`` clusters per record;
+    ``flipped`` counts flipped spins.
+    """
+    n_chains, n = states.shape
+    for c in prange(n_chains):
+        stack = np.empty(n, np.int64)
+        state = states[c]
+        for r in range(n_records):
+            for _ in range(thin):
+                seed = int(uniform(rng[c]) * n)
+                spin = state[seed]
+                state[seed] = -spin
+                stack[0] = seed
+                top = 1
+                while top > 0:
+                    top -= 1
+                    i = stack[top]
+                    for k in range(indptr[i], indptr[i + 1]):
+                        j = indices[k]
+                        if state[j] == spin and uniform(rng[c]) < -np.expm1(-2.0 * betas[c] * data[k]):
+                            state[j] = -spin
+                            stack[top] = j
+                            top += 1
+                            flipped[c] += 1
+                flipped[c] += 1
+            energy_trace[c, offset + r] = _csr_energy(state, indptr, indices, data, np.zeros(n), 0.0)
+            mag_trace[c, offset + r] = state.sum()
+
+
+@njit
+def _find(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(parallel=True)
+def swendsen_wang_sample(states, betas, n_records, thin, indptr, indices, data, rng, flipped,
+                         energy_trace, mag_trace, offset):
+    """Swendsen-Wang sweeps: activate each aligned bond with probability 1 - exp(-2 beta J),
+    then flip every connected cluster with probability 1/2 (union-find)."""
+    n_chains, n = states.shape
+    for c in prange(n_chains):
+        parent = np.empty(n, np.int64)
+        flip = np.empty(n, np.int8)
+        state = states[c]
+        for r in range(n_records):
+            for _ in range(thin):
+                for i in range(n):
+                    parent[i] = i
+                for i in range(n):
+                    for k in range(indptr[i], indptr[i + 1]):
+                        j = indices[k]
+                        if j > i and state[j] == state[i] and \
+                                uniform(rng[c]) < -np.expm1(-2.0 * betas[c] * data[k]):
+                            a, b = _find(parent, i), _find(parent, j)
+                            if a != b:
+                                parent[max(a, b)] = min(a, b)
+                for i in range(n):
+                    flip[i] = -1
+                for i in range(n):
+                    root = _find(parent, i)
+                    if flip[root] < 0:
+                        flip[root] = 1 if uniform(rng[c]) < 0.5 else 0
+                    if flip[root] == 1:
+                        state[i] = -state[i]
+                        flipped[c] += 1
+            energy_trace[c, offset + r] = _csr_energy(state, indptr, indices, data, np.zeros(n), 0.0)
+            mag_trace[c, offset + r] = state.sum()
+
+
+@njit(parallel=True)
+def sample_units(probabilities, low, rng, out):
+    """out[c, j] = 1 with probability probabilities[c, j], else low; one stream per row c."""
+    for c in prange(probabilities.shape[0]):
+        for j in range(probabilities.shape[1]):
+            out[c, j] = 1.0 if uniform(rng[c]) < probabilities[c, j] else low
+
+
+@njit
+def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, direction, round_trips):
+    """One round of replica-exchange attempts between neighbouring betas b, b+1 (b = parity,
+    parity + 2, ...) in each replica set, accepted with min(1, exp((beta_b - beta_b+1)(E_b - E_b+1))).
+
+    chain_at_beta : (n_sets, n_beta) chain index now at each beta. direction[chain] is +1
+    after visiting the hottest end (index 0), -1 after the coldest; arriving at the
+    hottest end with -1 completes a round trip.
+    """
+    n_sets, n_beta = chain_at_beta.shape
+    for r in range(n_sets):
+        for b in range(parity, n_beta - 1, 2):
+            ci, cj = chain_at_beta[r, b], chain_at_beta[r, b + 1]
+            # The exchange changes -ln(weight) by -(beta_b - beta_b+1)(E_b - E_b+1).
+            x = (ladder[b] - ladder[b + 1]) * (energy[ci] - energy[cj])
+            attempted[r, b] += 1
+            if accept(METROPOLIS, -x, rng[r]):
+                chain_at_beta[r, b], chain_at_beta[r, b + 1] = cj, ci
+                accepted[r, b] += 1
+        hot, cold = chain_at_beta[r, 0], chain_at_beta[r, n_beta - 1]
+        if direction[hot] == -1:
+            round_trips[r] += 1
+        direction[hot] = 1
+        if n_beta > 1:
+            direction[cold] = -1

@@ -1,0 +1,327 @@
+"""Drivers: sampling at fixed beta, simulated annealing and parallel tempering.
+
+The beta loop runs in Python (progress bar, Ctrl-C, checkpoints); each block of sweeps
+is one jitted call on explicit chain state. Random streams are spawned from one
+SeedSequence: chain c always gets the same stream, whatever the number of threads.
+"""
+import os
+import time
+
+import numpy as np
+
+from .._progress import Progress
+from .._validation import as_beta, as_int, as_seed_sequence, as_states
+from ..hamiltonian import Hamiltonian
+from ..results import AnnealResult, Samples, TemperingResult, load_npz, save_npz
+from ..schedules import as_schedule
+from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
+
+__all__ = ["sample", "anneal", "parallel_tempering"]
+
+_SAMPLERS = (Metropolis, HeatBath, Wolff, SwendsenWang, BlockGibbs)
+_CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
+
+
+def _check_common(hamiltonian, sampler):
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+    if sampler is None:
+        return Metropolis()
+    if not isinstance(sampler, _SAMPLERS):
+        raise TypeError(f"sampler must be one of {', '.join(s.__name__ for s in _SAMPLERS)} "
+                        f"(an instance, e.g. Metropolis()); got {sampler!r}")
+    return sampler
+
+
+def _scalar_beta(beta):
+    betas, scalar = as_beta(beta)
+    if not scalar:
+        raise ValueError(f"beta must be a scalar; got shape {np.shape(beta)} (use parallel_tempering "
+                         f"for several betas)")
+    return float(betas[0])
+
+
+def _initial_states(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
+    if initial_states is None:
+        return hamiltonian.random_states(n_chains, seed=np.random.default_rng(seed_sequence))
+    states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, name)
+    if states.shape != (n_chains, hamiltonian.n):
+        raise ValueError(f"{name} must have shape ({n_chains}, {hamiltonian.n}); got {states.shape}")
+    return states.copy()
+
+
+def _chunks(total):
+    """Split ``total`` units of work into at most _CHUNKS calls."""
+    size = max(1, -(-total // _CHUNKS))
+    start = 0
+    while start < total:
+        yield start, min(size, total - start)
+        start += size
+
+
+def sample(hamiltonian, beta, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
+           progress=None, initial_states=None):
+    """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    beta : float
+        Finite and >= 0.
+    sampler : Metropolis, HeatBath, Wolff, SwendsenWang or BlockGibbs, default Metropolis()
+    n_sweeps : int
+        Recorded sweeps per chain (after burn-in); a trace entry every ``thin`` sweeps.
+    n_chains : int
+        Independent chains, run in parallel.
+    burn_in : int
+        Sweeps discarded first.
+    thin : int
+        Sweeps between recorded entries; n_steps = n_sweeps // thin.
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+        Progress bar (None: only on a terminal).
+    initial_states : array_like of shape (n_chains, n), optional
+        Default: uniformly random states.
+
+    Returns
+    -------
+    Samples
+        Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed's
+        entropy and all parameters. Ctrl-C returns what was done, with ``interrupted=True``.
+    """
+    sampler = _check_common(hamiltonian, sampler)
+    beta = _scalar_beta(beta)
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    n_chains = as_int(n_chains, "n_chains", minimum=1)
+    burn_in = as_int(burn_in, "burn_in", minimum=0)
+    thin = as_int(thin, "thin", minimum=1)
+    if thin > n_sweeps:
+        raise ValueError(f"thin must be <= n_sweeps = {n_sweeps}; got {thin}")
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, chain_seed = seed_sequence.spawn(2)
+    states = _initial_states(hamiltonian, initial_states, n_chains, state_seed)
+    engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
+
+    n_steps = n_sweeps // thin
+    energy = np.empty((n_chains, n_steps))
+    magnetization = np.empty((n_chains, n_steps))
+    start = time.perf_counter()
+    done = 0
+    interrupted = False
+    with Progress(burn_in + n_steps * thin, "sampling", progress) as bar:
+        try:
+            if burn_in:
+                scratch = np.empty((n_chains, 1))
+                for _, size in _chunks(burn_in):
+                    engine.run(1, size, scratch, scratch.copy(), 0)
+                    bar.update(size)
+                engine.accepted[:] = 0
+            for offset, size in _chunks(n_steps):
+                engine.run(size, thin, energy, magnetization, offset)
+                done = offset + size
+                bar.update(size * thin)
+        except KeyboardInterrupt:
+            interrupted = True
+    attempts = max(done * thin, 1) * engine.attempts_per_sweep
+    return Samples(energy=energy[:, :done].copy(), magnetization=magnetization[:, :done].copy(),
+                   states=engine.get_states(), acceptance=engine.accepted / attempts, beta=beta,
+                   sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
+                   burn_in=burn_in, thin=thin, seed=int(seed_sequence.entropy),
+                   elapsed=time.perf_counter() - start, interrupted=interrupted)
+
+
+def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=None, progress=None,
+           initial_states=None):
+    """Simulated annealing: each read sweeps through ``schedule`` from its first beta to its last.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    schedule : Schedule or array_like of shape (k,)
+        Non-decreasing betas (e.g. ``schedules.geometric(0.1, 5.0, 1000)``).
+    n_sweeps : int, default 1
+        Sweeps at each beta of the schedule (total sweeps = n_sweeps * len(schedule)).
+    n_reads : int, default 16
+        Independent runs, in parallel.
+    sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+    initial_states : array_like of shape (n_reads, n), optional
+
+    Returns
+    -------
+    AnnealResult
+        Best state and energy per read, final states and energies, energy after each beta.
+
+    References
+    ----------
+    S. Kirkpatrick, C. D. Gelatt and M. P. Vecchi, Science 220, 671 (1983).
+    """
+    sampler = _check_common(hamiltonian, sampler)
+    schedule = as_schedule(schedule).require_increasing()
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    n_reads = as_int(n_reads, "n_reads", minimum=1)
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, chain_seed = seed_sequence.spawn(2)
+    states = _initial_states(hamiltonian, initial_states, n_reads, state_seed)
+    engine = sampler.engine(hamiltonian, states, np.full(n_reads, schedule[0]), chain_seed)
+    best_energy = engine.energy.copy()
+    best_states = engine.get_states().astype(np.float64)
+    trace = np.empty((n_reads, len(schedule)))
+    start = time.perf_counter()
+    done = 0
+    interrupted = False
+    with Progress(len(schedule), "annealing", progress) as bar:
+        try:
+            for offset, size in _chunks(len(schedule)):
+                engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states,
+                              trace, offset)
+                done = offset + size
+                bar.update(size)
+        except KeyboardInterrupt:
+            interrupted = True
+    return AnnealResult(best_states=best_states.astype(np.int8), best_energy=best_energy,
+                        final_states=engine.get_states(), final_energy=engine.energy.copy(),
+                        energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
+                        n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
+                        seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
+                        interrupted=interrupted)
+
+
+def _spins(states, domain):
+    return states if domain == "spin" else 2.0 * states - 1.0
+
+
+def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2, swap_every=1,
+                       sampler=None, seed=None, checkpoint=None, checkpoint_every=100, progress=None):
+    """Parallel tempering (replica exchange) on a ladder of betas.
+
+    ``n_replicas_per_beta`` independent replica sets each hold one configuration per
+    beta; after every ``swap_every`` sweeps, neighbouring betas try to exchange
+    configurations (even pairs, then odd pairs, alternately), accepted with
+    min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))). Two sets give the overlap q needed
+    for P(q), so the default is 2 (with 1 there is no overlap to record).
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    betas : Schedule or array_like of shape (n_beta,)
+        Strictly increasing.
+    n_sweeps : int
+        Total sweeps per configuration; a trace entry per swap round.
+    n_replicas_per_beta : int, default 2
+    swap_every : int, default 1
+    sampler : Metropolis (default) or any sampler the model accepts
+    seed : int, SeedSequence, Generator or None
+    checkpoint : path or None
+        If given, the run saves its full state there every ``checkpoint_every`` rounds,
+        on Ctrl-C and at the end; if the file exists, the run resumes from it (the same
+        arguments, with n_sweeps at least the checkpoint's) and ends bit-identical to
+        an uninterrupted run.
+    checkpoint_every : int, default 100
+    progress : bool or None
+
+    Returns
+    -------
+    TemperingResult
+
+    References
+    ----------
+    K. Hukushima and K. Nemoto, J. Phys. Soc. Jpn. 65, 1604 (1996).
+    """
+    sampler = _check_common(hamiltonian, sampler)
+    ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    n_sets = as_int(n_replicas_per_beta, "n_replicas_per_beta", minimum=1)
+    swap_every = as_int(swap_every, "swap_every", minimum=1)
+    checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
+    if swap_every > n_sweeps:
+        raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
+    from . import _kernels
+    n_beta, n = ladder.size, hamiltonian.n
+    n_chains = n_sets * n_beta
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, chain_seed, swap_seed = seed_sequence.spawn(3)
+    states = _initial_states(hamiltonian, None, n_chains, state_seed)
+    chain_at_beta = np.arange(n_chains).reshape(n_sets, n_beta)
+    engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
+    from .._validation import random_streams
+    bookkeeping = {
+        "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_sets,)),
+        "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
+        "swap_attempted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
+        "direction": np.zeros(n_chains, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
+    n_rounds = n_sweeps // swap_every
+    n_pairs = n_sets // 2
+    traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
+              "magnetization": np.empty((n_sets, n_beta, n_rounds)),
+              "overlap": np.empty((n_pairs, n_beta, n_rounds))}
+    metadata = {"n": n, "betas": ladder.tolist(), "n_replicas_per_beta": n_sets, "swap_every": swap_every,
+                "sampler": repr(sampler), "hamiltonian": repr(hamiltonian),
+                "seed": int(seed_sequence.entropy)}
+    done = 0
+    if checkpoint is not None and os.path.exists(checkpoint):
+        done = _resume(checkpoint, metadata, n_rounds, engine, bookkeeping, traces)
+
+    def save():
+        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
+        arrays.update(bookkeeping)
+        arrays.update({k: v[..., :done] for k, v in traces.items()})
+        save_npz(checkpoint, arrays, dict(metadata, rounds_done=done))
+
+    scratch_e = np.empty((n_chains, 1))
+    scratch_m = np.empty((n_chains, 1))
+    start = time.perf_counter()
+    interrupted = False
+    with Progress(n_rounds, "tempering", progress) as bar:
+        bar.update(done)
+        try:
+            while done < n_rounds:
+                engine.run(1, swap_every, scratch_e, scratch_m, 0)
+                _kernels.swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
+                                    bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
+                                    bookkeeping["direction"], bookkeeping["round_trips"])
+                betas_of_chains = np.empty(n_chains)
+                betas_of_chains[chain_at_beta] = ladder[None, :]
+                engine.set_betas(betas_of_chains)
+                traces["energy"][..., done] = engine.energy[chain_at_beta]
+                traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
+                if n_pairs:
+                    spins = _spins(engine.get_states()[chain_at_beta].astype(np.float64), hamiltonian.domain)
+                    traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
+                done += 1
+                bar.update(1)
+                if checkpoint is not None and done % checkpoint_every == 0:
+                    save()
+        except KeyboardInterrupt:
+            interrupted = True
+    if checkpoint is not None:
+        save()
+    attempted = np.maximum(bookkeeping["swap_attempted"], 1)
+    return TemperingResult(
+        betas=ladder.copy(), energy=traces["energy"][..., :done].copy(),
+        magnetization=traces["magnetization"][..., :done].copy(),
+        overlap=traces["overlap"][..., :done].copy() if n_pairs else None,
+        swap_acceptance=(bookkeeping["swap_accepted"] / attempted)[:, :n_beta - 1],
+        round_trips=bookkeeping["round_trips"].copy(),
+        states=engine.get_states()[chain_at_beta], n_sweeps=done * swap_every, swap_every=swap_every,
+        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=int(seed_sequence.entropy),
+        elapsed=time.perf_counter() - start, interrupted=interrupted)
+
+
+def _resume(path, metadata, n_rounds, engine, bookkeeping, traces):
+    arrays, saved = load_npz(path)
+    rounds_done = saved.pop("rounds_done")
+    if saved != metadata:
+        differing = sorted(k for k in metadata if saved.get(k) != metadata[k])
+        raise ValueError(f"checkpoint {os.fspath(path)!r} was written by a run with other arguments "
+                         f"({', '.join(differing)} differ); remove it or pass the same arguments")
+    if rounds_done > n_rounds:
+        raise ValueError(f"checkpoint {os.fspath(path)!r} already holds {rounds_done} swap rounds; "
+                         f"n_sweeps asks for only {n_rounds}")
+    engine.restore({k[len("engine_"):]: v for k, v in arrays.items() if k.startswith("engine_")})
+    for key, value in bookkeeping.items():
+        value[...] = arrays[key]
+    for key, value in traces.items():
+        value[..., :rounds_done] = arrays[key]
+    return rounds_done

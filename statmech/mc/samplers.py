@@ -1,0 +1,310 @@
+"""Sampler configurations (frozen, hashable) and the chain state each one runs on a model.
+
+A configuration says *how* to move; ``configuration.engine(hamiltonian, ...)`` checks
+that the model has the structure the move needs and returns an engine holding the
+chain state (arrays) that the numba kernels update in place.
+"""
+import warnings
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._kernels import unit_up_probability
+from .._validation import LOW_VALUE, random_streams
+from ..errors import SlowPathWarning
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian
+from . import _kernels
+
+__all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs"]
+
+_warned_slow = set()
+
+
+@dataclass(frozen=True)
+class Metropolis:
+    """Single-variable Metropolis updates, accepted with min(1, exp(-beta Delta E)).
+
+    One sweep visits the variables in order 0..n-1 (each update obeys detailed balance;
+    the sweep leaves the Boltzmann distribution stationary). Pairwise models keep local
+    fields up to date incrementally; a square-lattice Ising model (``H.square_lattice``)
+    is swept in checkerboard order; any other Hamiltonian goes through its own
+    ``delta_energy`` (slow; warns once).
+
+    A fixed sweep order with moves of Delta E = 0 always accepted can make the chain
+    periodic (at beta = 0 every spin flips every sweep): time averages are right, but
+    the state after exactly t sweeps need not be Boltzmann-distributed. Use
+    :class:`HeatBath` when many independent chains are read at one time.
+
+    Parameters
+    ----------
+    checkerboard : bool or None
+        None: checkerboard sweeps whenever the model offers them; True: require them;
+        False: never.
+
+    References
+    ----------
+    N. Metropolis, A. W. Rosenbluth, M. N. Rosenbluth, A. H. Teller and E. Teller,
+    J. Chem. Phys. 21, 1087 (1953).
+    """
+
+    checkerboard: Optional[bool] = None
+    rule = _kernels.METROPOLIS
+
+    def engine(self, hamiltonian, states, betas, seed_sequence):
+        lattice = getattr(hamiltonian, "square_lattice", None)
+        if self.checkerboard and lattice is None:
+            raise ValueError(f"checkerboard=True needs a periodic square-lattice Ising model with even "
+                             f"sides and uniform J and h; got {hamiltonian!r}")
+        if lattice is not None and self.checkerboard is not False:
+            return _CheckerboardEngine(hamiltonian, self, states, betas, seed_sequence)
+        if isinstance(hamiltonian, PairwiseHamiltonian):
+            return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
+        return _GenericEngine(hamiltonian, self, states, betas, seed_sequence)
+
+
+@dataclass(frozen=True)
+class HeatBath(Metropolis):
+    """Single-variable heat-bath (Glauber) updates: flip with probability 1 / (1 + exp(beta Delta E)).
+
+    References
+    ----------
+    R. J. Glauber, J. Math. Phys. 4, 294 (1963).
+    """
+
+    rule = _kernels.HEAT_BATH
+
+
+def _require_ferromagnet(hamiltonian, name):
+    if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+        raise TypeError(f"{name} needs a pairwise Ising ferromagnet; got {hamiltonian!r}")
+    if hamiltonian.domain != "spin":
+        raise ValueError(f"{name} needs spins (domain 'spin'); got domain {hamiltonian.domain!r}")
+    if np.any(hamiltonian.fields != 0):
+        raise ValueError(f"{name} needs zero fields; got max |h| = {np.abs(hamiltonian.fields).max():.3g}")
+    couplings = sp.csr_matrix(hamiltonian.couplings)
+    if couplings.nnz and couplings.data.min() < 0:
+        raise ValueError(f"{name} needs ferromagnetic couplings J_ij >= 0; got min J = {couplings.data.min():.3g}")
+    return couplings
+
+
+@dataclass(frozen=True)
+class Wolff:
+    """Wolff single-cluster updates of zero-field Ising ferromagnets (J_ij >= 0).
+
+    One "sweep" is one cluster flip. Rejects other models with a clear error.
+
+    References
+    ----------
+    U. Wolff, Phys. Rev. Lett. 62, 361 (1989).
+    """
+
+    def engine(self, hamiltonian, states, betas, seed_sequence):
+        return _ClusterEngine(hamiltonian, self, states, betas, seed_sequence, _kernels.wolff_sample)
+
+
+@dataclass(frozen=True)
+class SwendsenWang:
+    """Swendsen-Wang cluster sweeps of zero-field Ising ferromagnets (J_ij >= 0).
+
+    References
+    ----------
+    R. H. Swendsen and J.-S. Wang, Phys. Rev. Lett. 58, 86 (1987).
+    """
+
+    def engine(self, hamiltonian, states, betas, seed_sequence):
+        return _ClusterEngine(hamiltonian, self, states, betas, seed_sequence,
+                              _kernels.swendsen_wang_sample)
+
+
+@dataclass(frozen=True)
+class BlockGibbs:
+    """Block Gibbs sampling of bipartite models: h ~ p(h | v), then v ~ p(v | h).
+
+    Uses the model's own conditionals (matrix products over all chains at once).
+    """
+
+    def engine(self, hamiltonian, states, betas, seed_sequence):
+        if not isinstance(hamiltonian, BipartiteHamiltonian):
+            raise TypeError(f"BlockGibbs needs a BipartiteHamiltonian (e.g. an RBM); got {hamiltonian!r}")
+        return _BlockGibbsEngine(hamiltonian, self, states, betas, seed_sequence)
+
+
+class _Engine:
+    """Chain state: ``states``, ``energy`` and ``betas`` per chain, random streams, counters.
+
+    ``arrays`` names every array that a checkpoint must save to resume bit-identically.
+    """
+
+    arrays = ("states", "energy", "betas", "rng", "accepted")
+
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        self.hamiltonian = hamiltonian
+        self.sampler = sampler
+        self.low = float(LOW_VALUE[hamiltonian.domain])
+        self.states = np.ascontiguousarray(states, dtype=np.float64)
+        self.betas = np.ascontiguousarray(betas, dtype=np.float64)
+        self.energy = np.asarray(hamiltonian.energy(states), dtype=np.float64).copy()
+        self.rng = random_streams(seed_sequence, (self.states.shape[0],))
+        self.accepted = np.zeros(self.states.shape[0], np.int64)
+
+    @property
+    def attempts_per_sweep(self):
+        return self.states.shape[1]
+
+    def get_states(self):
+        return self.states.astype(np.int8)
+
+    def set_betas(self, betas):
+        self.betas[:] = betas
+
+    def snapshot(self):
+        return {name: getattr(self, name).copy() for name in self.arrays}
+
+    def restore(self, arrays):
+        for name in self.arrays:
+            getattr(self, name)[...] = arrays[name]
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        raise NotImplementedError
+
+    def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
+        """Generic annealing: one kernel call per beta (engines may do better)."""
+        scratch_e = np.empty((self.states.shape[0], 1))
+        scratch_m = np.empty_like(scratch_e)
+        for k, beta in enumerate(schedule):
+            self.set_betas(beta)
+            self.run(1, n_sweeps, scratch_e, scratch_m, 0)
+            trace[:, offset + k] = self.energy
+            better = self.energy < best_energy
+            best_energy[better] = self.energy[better]
+            best_states[better] = self.get_states()[better]
+
+
+class _PairwiseEngine(_Engine):
+    arrays = _Engine.arrays + ("local",)
+
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        couplings = hamiltonian.couplings
+        self.dense = not sp.issparse(couplings)
+        if self.dense:
+            self.coupling_args = (np.ascontiguousarray(couplings, np.float64), np.zeros(1, np.int64),
+                                  np.zeros(1, np.int64), np.zeros(1))
+        else:
+            csr = sp.csr_matrix(couplings)
+            self.coupling_args = (np.zeros((1, 1)), csr.indptr.astype(np.int64),
+                                  csr.indices.astype(np.int64), csr.data.astype(np.float64))
+        self.local = np.ascontiguousarray(hamiltonian.local_fields(states), dtype=np.float64)
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        kernel = _kernels.pairwise_sample_dense if self.dense else _kernels.pairwise_sample_sparse
+        kernel(self.states, self.local, self.energy, self.betas, n_records, thin, self.sampler.rule,
+               *self.coupling_args, self.low, self.rng, self.accepted, energy_trace, mag_trace, offset)
+
+    def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
+        kernel = _kernels.pairwise_anneal_dense if self.dense else _kernels.pairwise_anneal_sparse
+        kernel(self.states, self.local, self.energy, np.asarray(schedule, np.float64), n_sweeps,
+               self.sampler.rule, *self.coupling_args, self.low, self.rng, best_energy, best_states,
+               trace, offset)
+
+
+class _CheckerboardEngine(_Engine):
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        self.L, self.M, self.J, self.h = hamiltonian.square_lattice
+        self.spins = np.ascontiguousarray(self.states.reshape(-1, self.L, self.M).astype(np.int8))
+        self.rng = random_streams(seed_sequence, (self.spins.shape[0], self.L))
+        self.arrays = ("spins", "energy", "betas", "rng", "accepted")
+
+    def get_states(self):
+        return self.spins.reshape(self.spins.shape[0], -1).copy()
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        _kernels.checkerboard_sample(self.spins, self.betas, float(self.J), float(self.h),
+                                     self.sampler.rule, n_records, thin, self.rng, self.accepted,
+                                     energy_trace, mag_trace, offset)
+        self.energy[:] = energy_trace[:, offset + n_records - 1]
+
+
+class _ClusterEngine(_Engine):
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, kernel):
+        csr = _require_ferromagnet(hamiltonian, type(sampler).__name__)
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        self.kernel = kernel
+        self.csr_args = (csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
+                         csr.data.astype(np.float64))
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        self.kernel(self.states, self.betas, n_records, thin, *self.csr_args, self.rng, self.accepted,
+                    energy_trace, mag_trace, offset)
+        energy_trace[:, offset:offset + n_records] += self.hamiltonian.offset
+        self.energy[:] = energy_trace[:, offset + n_records - 1]
+
+
+class _BlockGibbsEngine(_Engine):
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        hamiltonian = self.hamiltonian
+        n_visible = hamiltonian.n_visible
+        beta = self.betas[:, None]
+        for r in range(n_records):
+            for _ in range(thin):
+                before = self.states.copy()
+                visible, hidden = self.states[:, :n_visible], self.states[:, n_visible:]
+                # The model's conditional p(unit = 1 | other layer), with one beta per chain.
+                fields = visible @ hamiltonian.weights + hamiltonian.hidden_bias
+                _kernels.sample_units(unit_up_probability(fields, beta, self.low), self.low, self.rng, hidden)
+                fields = hidden @ hamiltonian.weights.T + hamiltonian.visible_bias
+                _kernels.sample_units(unit_up_probability(fields, beta, self.low), self.low, self.rng, visible)
+                self.accepted += (self.states != before).sum(axis=1)
+            self.energy[:] = hamiltonian.energy(self.states)
+            energy_trace[:, offset + r] = self.energy
+            mag_trace[:, offset + r] = self.states.sum(axis=1)
+
+
+class _GenericEngine(_Engine):
+    """Any Hamiltonian, through its own vectorised ``delta_energy`` (one call per variable)."""
+
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        if not isinstance(hamiltonian, Hamiltonian):
+            raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+        key = type(hamiltonian)
+        if key not in _warned_slow:
+            _warned_slow.add(key)
+            warnings.warn(f"{key.__name__} has no numba kernel; {type(sampler).__name__} calls its "
+                          f"delta_energy once per variable per sweep, vectorised over chains (slow). "
+                          f"Subclass PairwiseHamiltonian when the energy has that form.",
+                          SlowPathWarning, stacklevel=5)
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        self.int_states = self.states.astype(np.int8)
+
+    def get_states(self):
+        return self.int_states.copy()
+
+    def snapshot(self):
+        self.states[:] = self.int_states
+        return super().snapshot()
+
+    def restore(self, arrays):
+        super().restore(arrays)
+        self.int_states[:] = self.states
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        n_chains, n = self.int_states.shape
+        uniforms = np.empty(n_chains)
+        probabilities = np.empty(n_chains)
+        flip = np.int8(LOW_VALUE[self.hamiltonian.domain] + 1)
+        for r in range(n_records):
+            for _ in range(thin):
+                for i in range(n):
+                    delta_energy = np.asarray(self.hamiltonian.delta_energy(self.int_states, i), np.float64)
+                    _kernels.acceptance_probabilities(self.sampler.rule, self.betas * delta_energy,
+                                                      probabilities)
+                    _kernels.generic_uniforms(self.rng, uniforms)
+                    accepted = uniforms < probabilities
+                    self.int_states[accepted, i] = flip - self.int_states[accepted, i]
+                    self.energy[accepted] += delta_energy[accepted]
+                    self.accepted += accepted
+            energy_trace[:, offset + r] = self.energy
+            mag_trace[:, offset + r] = self.int_states.sum(axis=1)

@@ -1,0 +1,160 @@
+"""Inverse-temperature schedules: one validated sequence of betas serves annealing,
+parallel tempering and (later) annealed importance sampling.
+
+Constructors take ``start`` and ``stop`` in beta; pass ``temperature=True`` to give
+them as temperatures T = 1/beta (spacing is then linear or geometric in T).
+"""
+import numpy as np
+
+from ._validation import as_beta, as_float, as_int
+
+__all__ = ["Schedule", "constant", "linear", "geometric", "logarithmic", "from_array",
+           "adaptive_ladder"]
+
+
+class Schedule:
+    """A finite sequence of inverse temperatures, each finite and >= 0.
+
+    Array-like: ``np.asarray(schedule)``, ``len``, indexing and iteration give the betas.
+
+    Attributes
+    ----------
+    betas : ndarray of shape (k,), read-only
+    """
+
+    def __init__(self, betas):
+        betas, _ = as_beta(betas, "schedule")
+        betas = betas.copy()
+        betas.flags.writeable = False
+        self.betas = betas
+
+    @property
+    def temperatures(self):
+        """T = 1 / beta (inf where beta = 0)."""
+        with np.errstate(divide="ignore"):
+            return 1.0 / self.betas
+
+    def is_increasing(self, strict=False):
+        steps = np.diff(self.betas)
+        return bool(np.all(steps > 0) if strict else np.all(steps >= 0))
+
+    def require_increasing(self, name="schedule", strict=False):
+        """Raise ValueError naming the first step where beta decreases."""
+        if not self.is_increasing(strict):
+            steps = np.diff(self.betas)
+            k = int(np.flatnonzero(steps <= 0 if strict else steps < 0)[0])
+            relation = "strictly increasing" if strict else "non-decreasing"
+            raise ValueError(f"{name} must be {relation} in beta; got beta[{k}] = {self.betas[k]:.6g} "
+                             f"then beta[{k + 1}] = {self.betas[k + 1]:.6g}")
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        return self.betas if dtype is None else self.betas.astype(dtype)
+
+    def __len__(self):
+        return self.betas.size
+
+    def __getitem__(self, index):
+        return self.betas[index]
+
+    def __iter__(self):
+        return iter(self.betas)
+
+    def __repr__(self):
+        return f"Schedule({self.betas.size} betas from {self.betas[0]:.4g} to {self.betas[-1]:.4g})"
+
+
+def as_schedule(schedule, name="schedule"):
+    """A Schedule from a Schedule or any array-like of betas (validated)."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    betas, _ = as_beta(schedule, name)
+    return Schedule(betas)
+
+
+def _endpoints(start, stop, n, temperature):
+    n = as_int(n, "n", minimum=1)
+    minimum = 0.0
+    start = as_float(start, "start", minimum=minimum, allow_equal=not temperature)
+    stop = as_float(stop, "stop", minimum=minimum, allow_equal=not temperature)
+    return start, stop, n
+
+
+def constant(beta, n):
+    """``n`` repetitions of one beta."""
+    beta = as_float(beta, "beta", minimum=0.0)
+    return Schedule(np.full(as_int(n, "n", minimum=1), beta))
+
+
+def linear(start, stop, n, temperature=False):
+    """n betas evenly spaced from start to stop (in T when temperature=True)."""
+    start, stop, n = _endpoints(start, stop, n, temperature)
+    values = np.linspace(start, stop, n)
+    return Schedule(1.0 / values if temperature else values)
+
+
+def geometric(start, stop, n, temperature=False):
+    """n betas in geometric progression from start to stop, both > 0 (in T when temperature=True)."""
+    start, stop, n = _endpoints(start, stop, n, temperature)
+    if start == 0 or stop == 0:
+        raise ValueError(f"geometric schedules need start and stop > 0; got start={start}, stop={stop}")
+    values = np.geomspace(start, stop, n)
+    return Schedule(1.0 / values if temperature else values)
+
+
+def logarithmic(start, stop, n):
+    """beta_k = start + (stop - start) ln(1 + k) / ln(n), k = 0..n-1: fast at first, then slow.
+
+    The shape of Geman & Geman's cooling T_k = c / ln(1 + k), rescaled to end at ``stop``.
+    """
+    start, stop, n = _endpoints(start, stop, n, False)
+    if n == 1:
+        return Schedule([stop])
+    k = np.arange(n)
+    return Schedule(start + (stop - start) * np.log1p(k) / np.log(n))
+
+
+def from_array(betas):
+    """A schedule from any 1-d array of betas (validated: finite, >= 0)."""
+    return Schedule(betas)
+
+
+def adaptive_ladder(hamiltonian, beta_min, beta_max, n, n_sweeps=200, n_rounds=8, seed=None,
+                    sampler=None):
+    """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
+
+    Starts geometric, then repeats: run short parallel tempering, measure the swap
+    acceptance A_k of each pair, and move the betas so that each gap shrinks where A_k
+    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    beta_min, beta_max : float, 0 < beta_min < beta_max
+    n : int, >= 2
+    n_sweeps, n_rounds : int
+        Sweeps of each trial run, and number of feedback rounds.
+    seed : int, SeedSequence, Generator or None
+
+    Returns
+    -------
+    Schedule
+
+    References
+    ----------
+    H. G. Katzgraber, S. Trebst, D. A. Huse and M. Troyer, J. Stat. Mech. P03018 (2006)
+    (feedback on replica flow); here the simpler feedback on acceptance rates.
+    """
+    from ._validation import as_seed_sequence
+    from .mc.drivers import parallel_tempering
+    n = as_int(n, "n", minimum=2)
+    ladder = geometric(beta_min, beta_max, n).betas.copy()
+    seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
+    for round_seed in seeds:
+        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_replicas_per_beta=1,
+                                    seed=round_seed, progress=False,
+                                    **({} if sampler is None else {"sampler": sampler}))
+        acceptance = result.swap_acceptance.mean(axis=0)
+        gaps = np.diff(ladder) * (acceptance + 0.05)
+        ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
+    return Schedule(ladder)
