@@ -21,9 +21,8 @@ def _rotl(x, k):
 
 
 @njit
-def next_uint64(rng):
-    """xoshiro256** step on a stream of 4 uint64 words (Blackman & Vigna, 2018)."""
-    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+def xoshiro_step(s0, s1, s2, s3):
+    """xoshiro256** (Blackman & Vigna, 2018): (output, new state words)."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
     s2 ^= s0
@@ -32,14 +31,23 @@ def next_uint64(rng):
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
-    rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
+    return result, s0, s1, s2, s3
+
+
+@njit
+def next_uint64(rng):
+    """One output of the stream whose four state words are the array ``rng``."""
+    result, rng[0], rng[1], rng[2], rng[3] = xoshiro_step(rng[0], rng[1], rng[2], rng[3])
     return result
+
+
+_TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53
 
 
 @njit
 def uniform(rng):
     """A double uniform in [0, 1) from the top 53 bits."""
-    return (next_uint64(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return (next_uint64(rng) >> np.uint64(11)) * _TO_UNIT
 
 
 @njit
@@ -187,49 +195,86 @@ def acceptance_probabilities(rule, beta_delta_energy, out):
         out[c] = acceptance_probability(rule, beta_delta_energy[c])
 
 
+@njit
+def _checkerboard_table(table, rule, beta, J, h):
+    """table[5a + k]: acceptance of flipping spin s = 2a - 1 with neighbour sum 2k - 4,
+    Delta E = 2 s (J * sum + h)."""
+    for a in range(2):
+        s = 2.0 * a - 1.0
+        for k in range(5):
+            table[5 * a + k] = acceptance_probability(rule, beta * 2.0 * s * (J * (2.0 * k - 4.0) + h))
+
+
+@njit
+def _checkerboard_row(spins, x, colour, table, stream):
+    """Update the sites of one colour in row x of an (L, M) torus; returns accepted flips.
+
+    Branch-free: every site draws a uniform and flips by arithmetic (a random accept
+    branch costs a mispredict per site); the wrap-around columns are done apart.
+    """
+    L, M = spins.shape
+    row, row_up, row_down = spins[x], spins[(x - 1) % L], spins[(x + 1) % L]
+    # The stream's state lives in registers for the whole row.
+    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
+    accepted = 0
+    for y in range((x + colour) % 2, M, 2):
+        left = row[y - 1] if y > 0 else row[M - 1]
+        right = row[y + 1] if y < M - 1 else row[0]
+        s = row[y]
+        index = 5 * ((s + 1) >> 1) + ((row_up[y] + row_down[y] + left + right + 4) >> 1)
+        bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+        flip = np.int8((bits >> np.uint64(11)) * _TO_UNIT < table[index])
+        row[y] = s * (1 - 2 * flip)
+        accepted += flip
+    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, s3
+    return accepted
+
+
+@njit
+def _lattice_energy(spins, J, h):
+    L, M = spins.shape
+    e = 0.0
+    m = 0.0
+    for x in range(L):
+        for y in range(M):
+            s = spins[x, y]
+            e -= s * (J * (spins[(x + 1) % L, y] + spins[x, (y + 1) % M]) + h)
+            m += s
+    return e, m
+
+
 @njit(parallel=True)
 def checkerboard_sample(spins, betas, J, h, rule, n_records, thin, rng, accepted,
                         energy_trace, mag_trace, offset):
     """Checkerboard sweeps of the ferromagnetic Ising model on periodic L x M tori.
 
     spins : (n_chains, L, M) int8 with L and M even; rng : (n_chains, L, 4), one stream per
-    row, so rows of one colour update in parallel, reproducibly. Acceptance probabilities
-    come from a table over (spin, neighbour sum): Delta E = 2 s (J sum + h).
+    row. Sites of one colour are independent, so the result does not depend on the order
+    rows are visited: several chains run in parallel over chains, a single chain in
+    parallel over its rows, with the same streams and the same result.
     """
     n_chains, L, M = spins.shape
-    table = np.empty((2, 5))
-    counts = np.zeros((n_chains, L), np.int64)
-    for c in range(n_chains):
-        for a in range(2):
-            s = 2.0 * a - 1.0
-            for k in range(5):
-                table[a, k] = acceptance_probability(rule, betas[c] * 2.0 * s * (J * (2.0 * k - 4.0) + h))
+    if n_chains > 1:
+        for c in prange(n_chains):
+            table = np.empty(10)
+            _checkerboard_table(table, rule, betas[c], J, h)
+            for r in range(n_records):
+                for _ in range(thin):
+                    for colour in range(2):
+                        for x in range(L):
+                            accepted[c] += _checkerboard_row(spins[c], x, colour, table, rng[c, x])
+                energy_trace[c, offset + r], mag_trace[c, offset + r] = _lattice_energy(spins[c], J, h)
+    else:
+        table = np.empty(10)
+        _checkerboard_table(table, rule, betas[0], J, h)
+        counts = np.zeros(L, np.int64)
         for r in range(n_records):
             for _ in range(thin):
                 for colour in range(2):
                     for x in prange(L):
-                        up, down = (x - 1) % L, (x + 1) % L
-                        row, row_up, row_down = spins[c, x], spins[c, up], spins[c, down]
-                        stream = rng[c, x]
-                        n_acc = 0
-                        for y in range((x + colour) % 2, M, 2):
-                            total = row_up[y] + row_down[y] + row[y - 1] + row[(y + 1) % M]
-                            s = row[y]
-                            p = table[(s + 1) >> 1, (total + 4) >> 1]
-                            if p >= 1.0 or uniform(stream) < p:
-                                row[y] = -s
-                                n_acc += 1
-                        counts[c, x] += n_acc
-            e = 0.0
-            m = 0.0
-            for x in range(L):
-                for y in range(M):
-                    s = spins[c, x, y]
-                    e -= s * (J * (spins[c, (x + 1) % L, y] + spins[c, x, (y + 1) % M]) + h)
-                    m += s
-            energy_trace[c, offset + r] = e
-            mag_trace[c, offset + r] = m
-        accepted[c] += counts[c].sum()
+                        counts[x] += _checkerboard_row(spins[0], x, colour, table, rng[0, x])
+            energy_trace[0, offset + r], mag_trace[0, offset + r] = _lattice_energy(spins[0], J, h)
+        accepted[0] += counts.sum()
 
 
 @njit
