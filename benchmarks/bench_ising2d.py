@@ -30,7 +30,7 @@ def numpy_checkerboard(spins, beta, sweeps, rng):
     return spins
 
 
-def median_seconds(func, repeats=5):
+def median_seconds(func, repeats=9):
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -23,7 +23,7 @@ CASES = [
     ("binary sparse", statmech.PairwiseHamiltonian(__import__("scipy.sparse").sparse.csr_matrix(_upper + _upper.T),
                                                    rng.normal(size=7), 0.0, "binary"), mc.Metropolis(), 0.7),
     ("EA torus checkerboard", EdwardsAnderson.square(3, seed=1), mc.Metropolis(), 0.8),
-    ("Ising torus checkerboard", Ising.lattice((2, 4), h=0.3), mc.HeatBath(), 0.5),
+    ("Ising torus checkerboard", Ising.lattice((2, 4), h=0.3), mc.HeatBath(), 0.3),
     ("Curie-Weiss", CurieWeiss(9, J=1.2, h=0.1), mc.Metropolis(), 1.0),
     ("Hopfield", Hopfield(np.sign(rng.normal(size=(2, 8)))), mc.HeatBath(), 1.5),
     ("Ising Wolff", Ising.chain(8, J=0.8), mc.Wolff(), 0.9),

@@ -210,19 +210,41 @@ class _PairwiseEngine(_Engine):
                trace, offset)
 
 
+def split_colours(grid):
+    """(black, white) sublattices of grids (..., L, M): black (x + y even) at y = 2k + x % 2."""
+    L, M = grid.shape[-2:]
+    x = np.arange(L)[:, None]
+    k = np.arange(M // 2)[None, :]
+    return (np.ascontiguousarray(grid[..., x, 2 * k + x % 2]),
+            np.ascontiguousarray(grid[..., x, 2 * k + 1 - x % 2]))
+
+
+def join_colours(black, white):
+    """Inverse of split_colours."""
+    L, K = black.shape[-2:]
+    grid = np.empty(black.shape[:-2] + (L, 2 * K), black.dtype)
+    x = np.arange(L)[:, None]
+    k = np.arange(K)[None, :]
+    grid[..., x, 2 * k + x % 2] = black
+    grid[..., x, 2 * k + 1 - x % 2] = white
+    return grid
+
+
 class _CheckerboardEngine(_Engine):
+    arrays = ("black", "white", "energy", "betas", "rng", "accepted")
+
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
         self.L, self.M, self.J, self.h = hamiltonian.square_lattice
-        self.spins = np.ascontiguousarray(self.states.reshape(-1, self.L, self.M).astype(np.int8))
-        self.rng = random_streams(seed_sequence, (self.spins.shape[0], self.L))
-        self.arrays = ("spins", "energy", "betas", "rng", "accepted")
+        grid = self.states.reshape(-1, self.L, self.M).astype(np.int8)
+        self.black, self.white = split_colours(grid)
+        self.rng = random_streams(seed_sequence, (grid.shape[0], self.L))
 
     def get_states(self):
-        return self.spins.reshape(self.spins.shape[0], -1).copy()
+        return join_colours(self.black, self.white).reshape(self.black.shape[0], -1)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
-        _kernels.checkerboard_sample(self.spins, self.betas, float(self.J), float(self.h),
+        _kernels.checkerboard_sample(self.black, self.white, self.betas, float(self.J), float(self.h),
                                      self.sampler.rule, n_records, thin, self.rng, self.accepted,
                                      energy_trace, mag_trace, offset)
         self.energy[:] = energy_trace[:, offset + n_records - 1]
