@@ -240,3 +240,27 @@ class TestErrors:
             statmech.sample(self.model, 1.0, sampler=mc.Metropolis)
         with pytest.raises(TypeError, match="hamiltonian must be a statmech.Hamiltonian"):
             statmech.sample("model", 1.0)
+
+
+def test_ctrl_c_during_tempering_saves_a_checkpoint_that_resumes_exactly(monkeypatch, tmp_path):
+    from statmech.mc import samplers
+    sk = SherringtonKirkpatrick(8, seed=3)
+    ladder = [0.5, 1.0, 1.5]
+    whole = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, progress=False)
+    calls = {"n": 0}
+    original = samplers._PairwiseEngine.run
+
+    def interrupted_run(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 31:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(samplers._PairwiseEngine, "run", interrupted_run)
+    path = tmp_path / "pt.npz"
+    partial = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, checkpoint=path, progress=False)
+    assert partial.interrupted and partial.energy.shape[-1] == 30
+    monkeypatch.setattr(samplers._PairwiseEngine, "run", original)
+    resumed = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, checkpoint=path, progress=False)
+    assert not resumed.interrupted
+    assert np.array_equal(resumed.energy, whole.energy) and np.array_equal(resumed.overlap, whole.overlap)

@@ -8,7 +8,8 @@ stream) and loops in parallel only over objects that own a stream (chains, or la
 rows), so a seed gives bit-identical results for any number of threads.
 """
 import numpy as np
-from .._kernels import sigmoid
+# Shared with exact enumeration: the one sigmoid and the one local-field row update.
+from .._kernels import _add_coupling_row, sigmoid
 from .._numba import njit, prange
 
 METROPOLIS = 0
@@ -72,18 +73,6 @@ def accept(rule, beta_delta_energy, rng):
 
 
 @njit
-def _add_row(local, i, amount, couplings, indptr, indices, data, dense):
-    """local += amount * J[i, :] (dense row or CSR row)."""
-    if dense:
-        row = couplings[i]
-        for j in range(local.size):
-            local[j] += amount * row[j]
-    else:
-        for k in range(indptr[i], indptr[i + 1]):
-            local[indices[k]] += amount * data[k]
-
-
-@njit
 def _sweep(state, local, energy, beta, rule, couplings, indptr, indices, data, dense, low, rng):
     """One systematic sweep of single-variable updates over i = 0..n-1.
 
@@ -98,7 +87,7 @@ def _sweep(state, local, energy, beta, rule, couplings, indptr, indices, data, d
             state[i] += delta
             energy += de
             accepted += 1
-            _add_row(local, i, delta, couplings, indptr, indices, data, dense)
+            _add_coupling_row(local, i, delta, couplings, indptr, indices, data, dense)
     return energy, accepted
 
 

@@ -10,10 +10,11 @@ import time
 import numpy as np
 
 from .._progress import Progress
-from .._validation import as_beta, as_int, as_seed_sequence, as_states
+from .._validation import as_beta, as_int, as_seed_sequence, as_states, random_streams
 from ..hamiltonian import Hamiltonian
 from ..results import AnnealResult, Samples, TemperingResult, load_npz, save_npz
 from ..schedules import as_schedule
+from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
 
 __all__ = ["sample", "anneal", "parallel_tempering"]
@@ -237,7 +238,6 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
     checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
     if swap_every > n_sweeps:
         raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
-    from . import _kernels
     n_beta, n = ladder.size, hamiltonian.n
     n_chains = n_sets * n_beta
     seed_sequence = as_seed_sequence(seed)
@@ -245,7 +245,6 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
     states = _initial_states(hamiltonian, None, n_chains, state_seed)
     chain_at_beta = np.arange(n_chains).reshape(n_sets, n_beta)
     engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
-    from .._validation import random_streams
     bookkeeping = {
         "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_sets,)),
         "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
