@@ -4,7 +4,8 @@ Wrong types and values raise the built-in ``TypeError`` and ``ValueError``; the
 classes here mark failures a caller may want to catch specifically.
 """
 
-__all__ = ["StatmechError", "EnumerationTooLarge", "StatmechWarning", "SlowPathWarning"]
+__all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "StatmechWarning",
+           "SlowPathWarning"]
 
 
 class StatmechError(Exception):
@@ -13,6 +14,20 @@ class StatmechError(Exception):
 
 class EnumerationTooLarge(StatmechError, ValueError):
     """Exact enumeration was asked for more states than it can visit in reasonable time."""
+
+
+class AutocorrelationError(StatmechError, ValueError):
+    """The series is too short for a reliable integrated autocorrelation time.
+
+    Attributes
+    ----------
+    tau : float
+        The estimate reached anyway (use with care).
+    """
+
+    def __init__(self, message, tau):
+        super().__init__(message)
+        self.tau = tau
 
 
 class StatmechWarning(UserWarning):

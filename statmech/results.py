@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 __all__ = ["Thermodynamics", "DensityOfStates", "Samples", "AnnealResult", "TemperingResult",
-           "save_npz", "load_npz"]
+           "Estimate", "OverlapDistribution", "FreeEnergyEstimate", "save_npz", "load_npz"]
 
 
 def save_npz(path, arrays, metadata):
@@ -57,6 +57,46 @@ class _Saveable:
 
 _EXTENSIVE = ("log_z", "free_energy", "energy", "entropy", "specific_heat",
               "magnetization", "abs_magnetization", "susceptibility")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its standard error (floats, or arrays of one shape).
+
+    Attributes
+    ----------
+    value, error : float or ndarray
+    """
+
+    value: object
+    error: object
+
+    def __iter__(self):
+        raise TypeError("an Estimate is a record: use .value and .error")
+
+
+@dataclass(frozen=True)
+class OverlapDistribution:
+    """Distribution P(q) of the overlap q = (1/n) sum_i s_i^a s_i^b between two replicas.
+
+    Attributes
+    ----------
+    q : ndarray of shape (n_samples,)
+        The overlaps.
+    edges : ndarray of shape (n_bins + 1,)
+    density : ndarray of shape (n_bins,)
+        Normalised histogram of q on [-1, 1].
+    q_ea : Estimate
+        Edwards-Anderson order parameter sqrt(<q^2>) (jackknife error).
+    abs_q : Estimate
+        <|q|>.
+    """
+
+    q: np.ndarray
+    edges: np.ndarray
+    density: np.ndarray
+    q_ea: Estimate
+    abs_q: Estimate
 
 
 @dataclass(frozen=True)
@@ -120,17 +160,43 @@ class DensityOfStates:
     energies : ndarray of shape (k,)
         The energies (bin centres) with g(E) > 0.
     log_g : ndarray of shape (k,)
-        ln g(E); ln of the exact counts when ``counts`` is given.
+        ln g(E), normalised so that sum_E g(E) = 2**n; ln of the exact counts when
+        ``counts`` is given.
     counts : ndarray of shape (k,) of int64, or None
         Exact numbers of states, when known.
     n : int
         Number of variables.
+    walkers : ndarray of shape (n_walkers, k) or None
+        ln g of independent estimates (Wang-Landau walkers), whose spread gives errors.
+    flatness_history : ndarray of shape (m, 2) or None
+        (ln f, Monte Carlo steps per variable) at each reduction of the modification factor.
     """
 
     energies: np.ndarray
     log_g: np.ndarray
     counts: object = None
     n: int = 1
+    walkers: object = None
+    flatness_history: object = None
+
+    def log_z(self, beta):
+        """ln Z(beta) = ln sum_E g(E) exp(-beta E) as an Estimate: the error is the spread of
+        independent walkers' estimates over sqrt(n_walkers) (0 for exact counts).
+
+        Returns
+        -------
+        Estimate with value and error of the shape of beta.
+        """
+        from ._validation import as_beta
+        betas, scalar = as_beta(beta)
+        value = self.thermodynamics(betas).log_z
+        if self.walkers is None or self.walkers.shape[0] < 2:
+            error = np.zeros_like(value)
+        else:
+            per_walker = np.array([DensityOfStates(self.energies, g, n=self.n).thermodynamics(betas).log_z
+                                   for g in self.walkers])
+            error = per_walker.std(axis=0, ddof=1) / np.sqrt(per_walker.shape[0])
+        return Estimate(float(value[0]), float(error[0])) if scalar else Estimate(value, error)
 
     def thermodynamics(self, beta):
         """Canonical thermodynamics from g(E): ln Z = ln sum_E g(E) exp(-beta E).
@@ -283,6 +349,47 @@ class TemperingResult(_Saveable):
     swap_every: int
     sampler: str
     hamiltonian: str
+    seed: int
+    elapsed: float
+    interrupted: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class FreeEnergyEstimate(_Saveable):
+    """ln Z along a schedule from annealed importance sampling or population annealing.
+
+    Attributes
+    ----------
+    schedule : ndarray of shape (K,)
+        Betas (or interpolation parameters t of a base-to-target path).
+    log_z, log_z_err : ndarray of shape (K,)
+        ln Z at each step and its standard error.
+    effective_sample_size : ndarray of shape (K,)
+        Kish ESS of the importance weights (AIS), or of the resampling weights (PA).
+    energy : ndarray of shape (K,)
+        <E> along the schedule (weighted for AIS, population mean for PA).
+    log_weights : ndarray of shape (n_chains,) or None
+        Final log importance weights (AIS).
+    family_rho : float or None
+        Population annealing's family-size statistic rho_f = R sum_f (n_f / R)^2 (1 when
+        every replica descends from a different ancestor; large means few families).
+    method, sampler, hamiltonian : str
+    n_chains, seed : int
+    elapsed : float
+    interrupted : bool
+    """
+
+    schedule: np.ndarray
+    log_z: np.ndarray
+    log_z_err: np.ndarray
+    effective_sample_size: np.ndarray
+    energy: np.ndarray
+    log_weights: object
+    family_rho: object
+    method: str
+    sampler: str
+    hamiltonian: str
+    n_chains: int
     seed: int
     elapsed: float
     interrupted: bool = False

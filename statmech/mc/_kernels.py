@@ -450,3 +450,31 @@ def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, 
         direction[hot] = 1
         if n_beta > 1:
             direction[cold] = -1
+
+
+@njit(parallel=True)
+def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolution,
+                     couplings, indptr, indices, data, dense, low, rng):
+    """n_steps single-variable Wang-Landau moves per walker (one walker per row).
+
+    A flip from energy bin a to bin b is accepted with min(1, g(a) / g(b)); after every
+    move the current bin's ln g rises by log_f[w] and its histogram count by one.
+    """
+    for w in prange(states.shape[0]):
+        state, field, g, h = states[w], local[w], log_g[w], hist[w]
+        n = state.size
+        e = energy[w]
+        current = int(np.rint((e - energy_min) / resolution))
+        for _ in range(n_steps):
+            i = min(int(uniform(rng[w]) * n), n - 1)
+            delta = (1.0 - low) if state[i] == low else (low - 1.0)
+            de = -delta * field[i]
+            target = int(np.rint((e + de - energy_min) / resolution))
+            if g[current] >= g[target] or uniform(rng[w]) < np.exp(g[current] - g[target]):
+                state[i] += delta
+                e += de
+                current = target
+                _add_coupling_row(field, i, delta, couplings, indptr, indices, data, dense)
+            g[current] += log_f[w]
+            h[current] += 1
+        energy[w] = e

@@ -138,6 +138,9 @@ class _Engine:
     """
 
     arrays = ("states", "energy", "betas", "rng", "accepted")
+    #: Per-chain state that moves with its chain when a population is resampled
+    #: (random streams stay with their slot, so no two chains ever share one).
+    chain_arrays = ("states", "energy")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self.hamiltonian = hamiltonian
@@ -162,6 +165,17 @@ class _Engine:
     def snapshot(self):
         return {name: getattr(self, name).copy() for name in self.arrays}
 
+    def take(self, indices):
+        """Replace chain c by chain indices[c] (population resampling)."""
+        for name in self.chain_arrays:
+            array = getattr(self, name)
+            array[...] = array[indices]
+
+    def set_hamiltonian(self, hamiltonian):
+        """Continue the chains under another Hamiltonian with the same variables (AIS paths)."""
+        self.hamiltonian = hamiltonian
+        self.energy[:] = hamiltonian.energy(self.get_states())
+
     def restore(self, arrays):
         for name in self.arrays:
             getattr(self, name)[...] = arrays[name]
@@ -184,9 +198,17 @@ class _Engine:
 
 class _PairwiseEngine(_Engine):
     arrays = _Engine.arrays + ("local",)
+    chain_arrays = _Engine.chain_arrays + ("local",)
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        self._set_couplings(hamiltonian)
+
+    def set_hamiltonian(self, hamiltonian):
+        super().set_hamiltonian(hamiltonian)
+        self._set_couplings(hamiltonian)
+
+    def _set_couplings(self, hamiltonian):
         couplings = hamiltonian.couplings
         self.dense = not sp.issparse(couplings)
         if self.dense:
@@ -196,7 +218,7 @@ class _PairwiseEngine(_Engine):
             csr = sp.csr_matrix(couplings)
             self.coupling_args = (np.zeros((1, 1)), csr.indptr.astype(np.int64),
                                   csr.indices.astype(np.int64), csr.data.astype(np.float64))
-        self.local = np.ascontiguousarray(hamiltonian.local_fields(states), dtype=np.float64)
+        self.local = np.ascontiguousarray(hamiltonian.local_fields(self.get_states()), dtype=np.float64)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         kernel = _kernels.pairwise_sample_dense if self.dense else _kernels.pairwise_sample_sparse
@@ -232,6 +254,11 @@ def join_colours(black, white):
 
 class _CheckerboardEngine(_Engine):
     arrays = ("black", "white", "energy", "betas", "rng", "accepted")
+    chain_arrays = ("black", "white", "energy")
+
+    def set_hamiltonian(self, hamiltonian):
+        raise TypeError("checkerboard sweeps cannot follow a path of Hamiltonians; "
+                        "use Metropolis(checkerboard=False)")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
@@ -251,6 +278,9 @@ class _CheckerboardEngine(_Engine):
 
 
 class _ClusterEngine(_Engine):
+    def set_hamiltonian(self, hamiltonian):
+        raise TypeError(f"{type(self.sampler).__name__} cannot follow a path of Hamiltonians; use Metropolis()")
+
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, kernel):
         csr = _require_ferromagnet(hamiltonian, type(sampler).__name__)
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
@@ -287,6 +317,8 @@ class _BlockGibbsEngine(_Engine):
 
 class _GenericEngine(_Engine):
     """Any Hamiltonian, through its own vectorised ``delta_energy`` (one call per variable)."""
+
+    chain_arrays = ("int_states", "energy")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         if not isinstance(hamiltonian, Hamiltonian):

@@ -1,0 +1,370 @@
+"""Partition functions by Monte Carlo: annealed importance sampling, population annealing
+and Wang-Landau. Each says how wrong it may be: an error bar on ln Z."""
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._kernels import unit_log_partition, unit_up_probability
+from .._progress import Progress
+from .._validation import LOW_VALUE, as_float, as_int, as_seed_sequence, random_streams
+from ..estimators import log_mean_exp
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
+from ..results import DensityOfStates, FreeEnergyEstimate
+from ..schedules import as_schedule
+from . import _kernels
+from .drivers import _check_common, _initial_states
+
+__all__ = ["ais", "population_annealing", "wang_landau"]
+
+
+def _weights_summary(log_w):
+    """(ln mean w, its delta-method standard error, Kish ESS) of importance weights."""
+    w = np.exp(log_w - log_w.max())
+    mean, mean_sq = w.mean(), (w * w).mean()
+    return log_mean_exp(log_w), float(np.sqrt(max(mean_sq / mean ** 2 - 1.0, 0.0) / w.size)), \
+        float(w.sum() ** 2 / (w * w).sum())
+
+
+def _beta_path(schedule):
+    schedule = as_schedule(schedule).require_increasing()
+    betas = schedule.betas
+    return betas if betas[0] == 0 else np.concatenate([[0.0], betas])
+
+
+def _independent_base(base, target):
+    """Validate a base model for a base-to-target path: same kind, n and domain, no couplings."""
+    if type(base) is not type(target) and not (isinstance(base, type(target)) or isinstance(target, type(base))):
+        raise TypeError(f"base must be a Hamiltonian of the target's kind ({type(target).__name__}); "
+                        f"got {type(base).__name__}")
+    if base.n != target.n or base.domain != target.domain:
+        raise ValueError(f"base must have the target's n = {target.n} and domain {target.domain!r}; "
+                         f"got n = {base.n}, domain {base.domain!r}")
+    if isinstance(target, BipartiteHamiltonian):
+        if base.weights.shape != target.weights.shape or np.any(base.weights != 0):
+            raise ValueError("base must have zero weights (independent units) and the target's layer sizes")
+    elif isinstance(target, PairwiseHamiltonian):
+        couplings = base.couplings
+        if (sp.issparse(couplings) and couplings.count_nonzero()) or (not sp.issparse(couplings) and np.any(couplings)):
+            raise ValueError("base must have zero couplings (independent units), so that its ln Z and "
+                             "samples are exact")
+    else:
+        raise TypeError(f"a base-to-target path needs a PairwiseHamiltonian or BipartiteHamiltonian; "
+                        f"got {type(target).__name__}")
+
+
+def _interpolate(base, target, t):
+    """The Hamiltonian (1 - t) E_base + t E_target, of the target's kind."""
+    if isinstance(target, BipartiteHamiltonian):
+        return BipartiteHamiltonian(t * target.weights, (1 - t) * base.visible_bias + t * target.visible_bias,
+                                    (1 - t) * base.hidden_bias + t * target.hidden_bias,
+                                    (1 - t) * base.offset + t * target.offset, target.domain)
+    return PairwiseHamiltonian(target.couplings * t, (1 - t) * base.fields + t * target.fields,
+                               (1 - t) * base.offset + t * target.offset, target.domain)
+
+
+def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
+        progress=None):
+    """Annealed importance sampling of ln Z.
+
+    Without ``base``: the path runs in beta from 0 (uniform states, ln Z = n ln 2) through
+    ``schedule`` (a 0 is prepended if missing). With ``base`` (a model of the target's
+    kind with no couplings, e.g. an RBM with W = 0 and visible biases from data as in
+    Salakhutdinov & Murray 2008): the path is E_t = (1 - t) E_base + t E_target at
+    beta = 1, t along ``schedule`` from 0 to 1. Each step multiplies the weight of a chain
+    by exp(-(E_k - E_(k-1))) at its state, then moves it by ``n_sweeps`` sweeps at step k.
+
+    Z-hat = Z_0 mean(w) is unbiased, so ln Z-hat is biased *low* (Jensen): by about
+    Var(w) / (2 N mean(w)^2) when the weights are well behaved. Watch the effective
+    sample size: a small ESS means the error bar itself is unreliable.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    schedule : Schedule or array_like
+        Non-decreasing betas (or t in [0, 1] with ``base``); many small steps are better.
+    n_chains : int
+    n_sweeps : int
+        Sweeps of ``sampler`` per step.
+    base : Hamiltonian, optional
+    sampler : sampler configuration, default Metropolis (BlockGibbs for bipartite with base)
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+
+    Returns
+    -------
+    FreeEnergyEstimate
+        ``log_z`` and ``log_z_err`` at every step of the schedule (ln Z of the model at
+        that beta, or of E_t).
+
+    References
+    ----------
+    R. M. Neal, Statistics and Computing 11, 125 (2001); R. Salakhutdinov and
+    I. Murray, ICML (2008), sec. 4.
+    """
+    n_chains = as_int(n_chains, "n_chains", minimum=2)
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, chain_seed = seed_sequence.spawn(2)
+    low = float(LOW_VALUE[hamiltonian.domain]) if hasattr(hamiltonian, "domain") else 0.0
+    if base is None:
+        sampler = _check_common(hamiltonian, sampler)
+        path = _beta_path(schedule)
+        states = _initial_states(hamiltonian, None, n_chains, state_seed)
+        log_z0 = hamiltonian.n * np.log(2.0)
+        engine = sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed)
+    else:
+        if sampler is None and isinstance(hamiltonian, BipartiteHamiltonian):
+            from .samplers import BlockGibbs
+            sampler = BlockGibbs()
+        sampler = _check_common(hamiltonian, sampler)
+        _independent_base(base, hamiltonian)
+        path = as_schedule(schedule).require_increasing().betas
+        if path[0] != 0 or path[-1] != 1:
+            raise ValueError(f"with base, schedule must run from t = 0 to t = 1; got {path[0]} .. {path[-1]}")
+        fields = base.fields
+        log_z0 = float(unit_log_partition(fields, 1.0, low).sum()) - base.offset
+        up = np.random.default_rng(state_seed).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
+        states = np.where(up, 1, int(low)).astype(np.int8)
+        engine = sampler.engine(base, states, np.ones(n_chains), chain_seed)
+        base_energy = base.energy
+    log_w = np.zeros(n_chains)
+    log_z = np.full(path.size, log_z0)
+    log_z_err = np.zeros(path.size)
+    ess = np.full(path.size, float(n_chains))
+    energy = np.empty(path.size)
+    energy[0] = engine.energy.mean()
+    scratch = np.empty((n_chains, 1))
+    start = time.perf_counter()
+    done = 1
+    interrupted = False
+    with Progress(path.size - 1, "AIS", progress) as bar:
+        try:
+            for k in range(1, path.size):
+                if base is None:
+                    log_w -= (path[k] - path[k - 1]) * engine.energy
+                    engine.set_betas(path[k])
+                else:
+                    current = engine.get_states()
+                    log_w -= (path[k] - path[k - 1]) * (hamiltonian.energy(current) - base_energy(current))
+                    engine.set_hamiltonian(_interpolate(base, hamiltonian, path[k]))
+                mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
+                log_z[k] = log_z0 + mean_w
+                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
+                w = np.exp(log_w - log_w.max())
+                energy[k] = float(w @ engine.energy / w.sum())
+                done = k + 1
+                bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+    return FreeEnergyEstimate(
+        schedule=path[:done].copy(), log_z=log_z[:done], log_z_err=log_z_err[:done],
+        effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
+        method="ais" if base is None else "ais-base", sampler=repr(sampler), hamiltonian=repr(hamiltonian),
+        n_chains=n_chains, seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
+        interrupted=interrupted)
+
+
+def _systematic_resample(log_w, rng):
+    """Indices of a systematic resampling by weight (one uniform per population)."""
+    w = np.exp(log_w - log_w.max())
+    cumulative = np.cumsum(w / w.sum())
+    cumulative[-1] = 1.0
+    points = (rng.random() + np.arange(w.size)) / w.size
+    return np.searchsorted(cumulative, points)
+
+
+def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_populations=10,
+                         sampler=None, seed=None, progress=None):
+    """Population annealing: ln Z along a beta schedule from 0, with resampling.
+
+    ``n_populations`` independent populations of ``population // n_populations``
+    replicas start uniform at beta = 0 (a 0 is prepended to the schedule if missing). At
+    each step every replica gets weight w = exp(-(beta_k - beta_(k-1)) E), ln Z grows
+    by ln mean(w), the population is resampled in proportion to w (systematic
+    resampling), and every replica makes ``n_sweeps`` sweeps at beta_k. Z is averaged
+    over the populations (unbiased) and the spread of their ln Z gives the error.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    schedule : Schedule or array_like
+        Non-decreasing betas.
+    population : int
+        Total replicas R.
+    n_sweeps : int
+    n_populations : int, default 10
+        Independent populations (>= 2); their spread is the error bar, itself uncertain by
+        about 1 / sqrt(2 (n_populations - 1)), so use no fewer than about 10.
+    sampler : sampler configuration, default Metropolis()
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+
+    Returns
+    -------
+    FreeEnergyEstimate
+        With ``family_rho``, the family-size diagnostic of the final population.
+
+    References
+    ----------
+    J. Machta, Phys. Rev. E 82, 026704 (2010); W. Wang, J. Machta and H. G. Katzgraber,
+    Phys. Rev. E 92, 013303 (2015) (family statistics).
+    """
+    sampler = _check_common(hamiltonian, sampler)
+    path = _beta_path(schedule)
+    n_populations = as_int(n_populations, "n_populations", minimum=2)
+    size = as_int(population, "population", minimum=2 * n_populations) // n_populations
+    n_chains = size * n_populations
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, chain_seed, resample_seed = seed_sequence.spawn(3)
+    rng = np.random.default_rng(resample_seed)
+    engine = sampler.engine(hamiltonian, _initial_states(hamiltonian, None, n_chains, state_seed),
+                            np.zeros(n_chains), chain_seed)
+    family = np.arange(n_chains)
+    log_z_pop = np.full((path.size, n_populations), hamiltonian.n * np.log(2.0))
+    ess = np.full(path.size, float(n_chains))
+    energy = np.empty(path.size)
+    energy[0] = engine.energy.mean()
+    scratch = np.empty((n_chains, 1))
+    start = time.perf_counter()
+    done = 1
+    interrupted = False
+    with Progress(path.size - 1, "population annealing", progress) as bar:
+        try:
+            for k in range(1, path.size):
+                log_w = -(path[k] - path[k - 1]) * engine.energy
+                indices = np.empty(n_chains, np.int64)
+                for p in range(n_populations):
+                    block = slice(p * size, (p + 1) * size)
+                    log_z_pop[k, p] = log_z_pop[k - 1, p] + log_mean_exp(log_w[block])
+                    indices[block] = p * size + _systematic_resample(log_w[block], rng)
+                ess[k] = _weights_summary(log_w)[2]
+                engine.take(indices)
+                family = family[indices]
+                engine.set_betas(path[k])
+                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
+                energy[k] = engine.energy.mean()
+                done = k + 1
+                bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+    log_z_pop = log_z_pop[:done]
+    family_sizes = np.bincount(family, minlength=n_chains)
+    return FreeEnergyEstimate(
+        schedule=path[:done].copy(), log_z=log_mean_exp(log_z_pop, axis=1),
+        log_z_err=log_z_pop.std(axis=1, ddof=1) / np.sqrt(n_populations),
+        effective_sample_size=ess[:done], energy=energy[:done], log_weights=None,
+        family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
+        sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
+        seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start, interrupted=interrupted)
+
+
+def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_final=1e-7,
+                check_every=10_000, max_sweeps=10 ** 8, seed=None, progress=None):
+    """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
+
+    Each of ``n_walkers`` independent walkers flips random variables, accepting a move from
+    energy E to E' with min(1, g(E)/g(E')), and adds ln f to ln g at its current energy.
+    When its histogram is flat (every visited bin >= ``flatness`` * mean) ln f halves;
+    once ln f < 1/t (t = sweeps so far) it follows ln f = 1/t, which removes the
+    saturation of the original method, until ln f < ``log_f_final``. Each walker's ln g is
+    normalised to sum_E g = 2**n; the result is their mean and ``walkers`` keeps them
+    all, so ``log_z(beta)`` carries an error bar from their spread.
+
+    Parameters
+    ----------
+    hamiltonian : PairwiseHamiltonian
+        With energies on a grid of spacing ``resolution`` (e.g. Ising models).
+    resolution : float
+    n_walkers : int, >= 2
+    flatness : float in (0, 1)
+    log_f_final : float
+    check_every : int
+        Moves per walker between flatness checks.
+    max_sweeps : int
+        Give up (ValueError) after this many sweeps per walker.
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+
+    Returns
+    -------
+    DensityOfStates
+
+    References
+    ----------
+    F. Wang and D. P. Landau, Phys. Rev. Lett. 86, 2050 (2001); R. E. Belardinelli and
+    V. D. Pereyra, Phys. Rev. E 75, 046701 (2007).
+    """
+    if not isinstance(hamiltonian, PairwiseHamiltonian):
+        raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}")
+    resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
+    n_walkers = as_int(n_walkers, "n_walkers", minimum=2)
+    flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)
+    if flatness >= 1:
+        raise ValueError(f"flatness must be < 1; got {flatness}")
+    log_f_final = as_float(log_f_final, "log_f_final", minimum=0.0, allow_equal=False)
+    check_every = as_int(check_every, "check_every", minimum=1)
+    seed_sequence = as_seed_sequence(seed)
+    state_seed, walk_seed = seed_sequence.spawn(2)
+    n = hamiltonian.n
+    low = float(LOW_VALUE[hamiltonian.domain])
+    bound = 0.5 * float(abs(hamiltonian.couplings).sum()) + np.abs(hamiltonian.fields).sum()
+    energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
+    n_bins = int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
+    states = _initial_states(hamiltonian, None, n_walkers, state_seed)
+    energy = hamiltonian.energy(states).astype(np.float64)
+    off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
+    if off_grid > 1e-6:
+        raise ValueError(f"energies are not multiples of resolution = {resolution} (off by {off_grid:.3g} "
+                         f"* resolution); pass the spacing of the energy levels")
+    couplings = hamiltonian.couplings
+    dense = not sp.issparse(couplings)
+    if dense:
+        args = (np.ascontiguousarray(couplings, np.float64), np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1))
+    else:
+        csr = sp.csr_matrix(couplings)
+        args = (np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
+                csr.data.astype(np.float64))
+    state_arrays = states.astype(np.float64)
+    local = np.ascontiguousarray(hamiltonian.local_fields(states), np.float64)
+    log_g = np.zeros((n_walkers, n_bins))
+    hist = np.zeros((n_walkers, n_bins), np.int64)
+    visited = np.zeros((n_walkers, n_bins), bool)
+    log_f = np.ones(n_walkers)
+    one_over_t = np.zeros(n_walkers, bool)
+    steps = 0
+    history = []
+    rng = random_streams(walk_seed, (n_walkers,))
+    with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar:
+        while np.any(log_f > log_f_final):
+            _kernels.wang_landau_walk(state_arrays, local, energy, check_every, log_g, hist, log_f,
+                                      energy_min, resolution, *args, dense, low, rng)
+            steps += check_every
+            sweeps = steps / n
+            if sweeps > max_sweeps:
+                raise ValueError(f"Wang-Landau did not converge in {max_sweeps} sweeps (ln f = {log_f.max():.3g})")
+            visited |= hist > 0
+            for w in range(n_walkers):
+                if log_f[w] <= log_f_final:
+                    continue
+                if one_over_t[w]:
+                    log_f[w] = 1.0 / sweeps
+                    continue
+                counts = hist[w][visited[w]]
+                if counts.min() >= flatness * counts.mean():
+                    log_f[w] /= 2
+                    hist[w] = 0
+                    history.append((log_f[w], sweeps))
+                    if log_f[w] < 1.0 / sweeps:
+                        one_over_t[w] = True
+                        log_f[w] = 1.0 / sweeps
+            bar.done = 0
+            bar.update(np.log(1 / max(log_f.max(), log_f_final)))
+    reachable = visited.all(axis=0)
+    normalised = log_g[:, reachable]
+    normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
+        np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
+    return DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
+                           log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
+                           flatness_history=np.array(history).reshape(-1, 2))

@@ -1,0 +1,106 @@
+"""ln Z by AIS, population annealing and Wang-Landau against exact answers, in units of
+each method's own error bar."""
+import numpy as np
+import pytest
+
+import statmech
+from statmech import mc, schedules
+from statmech.analysis.exact_results import ising_square_torus, sk_annealed_log_z
+from statmech.models import RBM, CurieWeiss, Ising, RandomEnergyModel, SherringtonKirkpatrick
+
+
+def assert_log_z(estimate, error, exact, atol):
+    assert abs(estimate - exact) < 4 * error, (estimate, error, exact)
+    assert abs(estimate - exact) < atol
+
+
+@pytest.mark.parametrize("shape", [(12, 8), (28, 12)])
+def test_ais_on_random_rbms_along_beta_and_from_a_base_rate_model(shape):
+    n_visible, n_hidden = shape
+    rbm = RBM.random(n_visible, n_hidden, scale=0.5, seed=1, bias_scale=0.5)
+    exact = statmech.exact(rbm, 1.0).log_z            # enumerates the hidden layer only
+    along_beta = mc.ais(rbm, schedules.linear(0.0, 1.0, 500), n_chains=200, sampler=mc.BlockGibbs(), seed=0,
+                        progress=False)
+    assert_log_z(along_beta.log_z[-1], along_beta.log_z_err[-1], exact, 0.1)
+    base = RBM(np.zeros(shape), rbm.visible_bias, np.zeros(n_hidden))
+    from_base = mc.ais(rbm, schedules.linear(0.0, 1.0, 500), n_chains=200, base=base, seed=0, progress=False)
+    assert_log_z(from_base.log_z[-1], from_base.log_z_err[-1], exact, 0.1)
+    assert from_base.method == "ais-base" and from_base.effective_sample_size[-1] > 20
+
+
+def test_ais_log_z_along_the_schedule_and_on_other_models():
+    cw = CurieWeiss(24, J=1.0)
+    betas = schedules.linear(0.0, 1.5, 300)
+    result = mc.ais(cw, betas, n_chains=256, sampler=mc.HeatBath(), seed=1, progress=False)
+    exact = statmech.exact(cw, result.schedule).log_z
+    assert result.log_z.shape == exact.shape
+    assert np.all(np.abs(result.log_z - exact) < 4 * result.log_z_err + 0.02)
+    rem = RandomEnergyModel(10, seed=2)
+    result = mc.ais(rem, schedules.linear(0.0, 1.0, 100), n_chains=128, seed=1, progress=False)
+    assert_log_z(result.log_z[-1], result.log_z_err[-1], statmech.exact(rem, 1.0).log_z, 0.2)
+
+
+def test_ais_partition_function_is_unbiased_over_sk_instances():
+    """E_J[Z] = 2^n exp(beta^2 (n - 1) / 4): average Z-hat (unbiased), not ln Z-hat (biased low)."""
+    n, beta, n_instances = 8, 0.8, 120
+    ratios = []
+    for s in range(n_instances):
+        result = mc.ais(SherringtonKirkpatrick(n, seed=1000 + s), schedules.linear(0.0, beta, 30), n_chains=32,
+                        seed=s, progress=False)
+        ratios.append(np.exp(result.log_z[-1] - sk_annealed_log_z(n, beta)))
+    ratios = np.array(ratios)
+    assert abs(ratios.mean() - 1) < 4 * ratios.std(ddof=1) / np.sqrt(n_instances)
+
+
+def test_population_annealing_on_the_8x8_ising_torus_matches_kaufman():
+    L = 8
+    beta_c = 0.5 * np.log1p(np.sqrt(2))
+    result = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 200), population=4000,
+                                     n_sweeps=2, n_populations=16, seed=0, progress=False)
+    exact = ising_square_torus(L, result.schedule).log_z
+    assert_log_z(result.log_z[-1], result.log_z_err[-1], exact[-1], 0.05)
+    assert np.all(np.abs(result.log_z - exact) < 4 * result.log_z_err + 0.02)
+    assert result.family_rho >= 1
+    np.testing.assert_allclose(result.energy[-1], ising_square_torus(L, beta_c).energy, rtol=0.02)
+
+
+def test_wang_landau_density_of_states_and_thermodynamics():
+    exact_dos = statmech.density_of_states(Ising.square(4))
+    dos = mc.wang_landau(Ising.square(4), seed=0, log_f_final=1e-6, progress=False)
+    np.testing.assert_array_equal(dos.energies, exact_dos.energies)
+    spread = dos.walkers.std(axis=0, ddof=1) / np.sqrt(dos.walkers.shape[0])
+    assert np.all(np.abs(dos.log_g - exact_dos.log_g) < 4 * spread + 0.02)
+    assert dos.flatness_history.shape[1] == 2
+
+    L = 8
+    betas = np.array([0.2, 0.44, 0.6])
+    dos = mc.wang_landau(Ising.square(L), seed=1, log_f_final=1e-6, progress=False)
+    estimate = dos.log_z(betas)
+    exact = ising_square_torus(L, betas)
+    assert np.all(np.abs(estimate.value - exact.log_z) < 4 * estimate.error + 1e-3)
+    assert np.all(np.abs(estimate.value - exact.log_z) < 0.05)
+    thermo = dos.thermodynamics(np.linspace(0.05, 1.0, 60))
+    np.testing.assert_allclose(thermo.free_energy, thermo.energy - thermo.entropy / thermo.beta, rtol=1e-10)
+    assert np.all(np.diff(thermo.log_z, 2) >= -1e-9)                  # ln Z convex in beta
+    assert np.all(thermo.entropy >= -1e-9)
+
+
+def test_free_energy_input_errors():
+    sk = SherringtonKirkpatrick(6, seed=0)
+    with pytest.raises(ValueError, match="schedule must be non-decreasing"):
+        mc.ais(sk, [0.0, 1.0, 0.5])
+    with pytest.raises(ValueError, match="zero couplings"):
+        mc.ais(sk, [0.0, 1.0], base=sk)
+    rbm = RBM.random(3, 2, seed=0, scale=1.0)
+    with pytest.raises(ValueError, match="zero weights"):
+        mc.ais(rbm, [0.0, 1.0], base=rbm)
+    with pytest.raises(ValueError, match="from t = 0 to t = 1"):
+        mc.ais(rbm, [0.0, 0.5], base=RBM(np.zeros((3, 2))))
+    with pytest.raises(ValueError, match="must have the target's n = 5"):
+        mc.ais(rbm, [0.0, 1.0], base=RBM(np.zeros((4, 2))))
+    with pytest.raises(TypeError, match="wang_landau needs a PairwiseHamiltonian"):
+        mc.wang_landau(RandomEnergyModel(5))
+    with pytest.raises(ValueError, match="not multiples of resolution"):
+        mc.wang_landau(sk)
+    with pytest.raises(ValueError, match="population must be >= 20"):
+        mc.population_annealing(sk, [0.0, 1.0], population=10)
