@@ -294,10 +294,11 @@ def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
 class MultistateReweighting:
     """Free energies from canonical traces at several betas (MBAR / multiple histograms).
 
-    Solves the self-consistent equations for f_k = -ln Z(beta_k) (up to a constant):
-    exp(-f_i) = sum_{k,n} exp(-beta_i E_kn) / sum_j N_j exp(f_j - beta_j E_kn),
-    and then gives ln Z and <E> at any beta between the sampled ones.
-    Errors come from a block bootstrap over each trace.
+    The f_k = -ln Z(beta_k) (up to a constant) solve the self-consistent equations
+    exp(-f_i) = sum_{k,n} exp(-beta_i E_kn) / sum_j N_j exp(f_j - beta_j E_kn), found as the
+    minimum of the convex MBAR objective by Newton's method; the record then gives ln Z
+    and <E> at any beta between the sampled ones. Errors come from a block bootstrap over
+    each trace (which respects autocorrelation shorter than a block).
 
     Attributes
     ----------

@@ -64,6 +64,17 @@ def test_population_annealing_on_the_8x8_ising_torus_matches_kaufman():
     np.testing.assert_allclose(result.energy[-1], ising_square_torus(L, beta_c).energy, rtol=0.02)
 
 
+def test_population_annealing_and_wang_landau_on_the_16x16_torus():
+    L = 16
+    beta_c = 0.5 * np.log1p(np.sqrt(2))
+    exact = ising_square_torus(L, beta_c).log_z
+    pa = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 300), population=4000,
+                                 n_sweeps=2, n_populations=16, seed=3, progress=False)
+    assert_log_z(pa.log_z[-1], pa.log_z_err[-1], exact, 0.1)
+    wl = mc.wang_landau(Ising.square(L), log_f_final=1e-5, seed=3, progress=False).log_z(beta_c)
+    assert_log_z(wl.value, wl.error, exact, 0.2)
+
+
 def test_wang_landau_density_of_states_and_thermodynamics():
     exact_dos = statmech.density_of_states(Ising.square(4))
     dos = mc.wang_landau(Ising.square(4), seed=0, log_f_final=1e-6, progress=False)

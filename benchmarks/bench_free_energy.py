@@ -1,0 +1,83 @@
+"""ln Z of the 16 x 16 Ising torus at beta_c: error against Kaufman versus CPU seconds.
+
+Annealed importance sampling, population annealing, Wang-Landau and thermodynamic
+integration, each at a few levels of effort, side by side in one run. Each row prints
+the wall-clock seconds, ln Z - exact, the method's own error bar and their ratio (z).
+The goal is |Delta ln Z| < 0.01 within 60 s on two cores. Run:
+python benchmarks/bench_free_energy.py
+"""
+import time
+
+import numpy as np
+
+import statmech
+from statmech import estimators, mc, schedules
+from statmech.analysis.exact_results import ISING_2D_BETA_C, ising_square_torus
+from statmech.models import Ising
+
+L = 16
+BETA = ISING_2D_BETA_C
+MODEL = Ising.square(L)
+EXACT = ising_square_torus(L, BETA).log_z
+
+
+def ais(steps, chains):
+    result = mc.ais(MODEL, schedules.linear(0.0, BETA, steps), n_chains=chains, seed=1, progress=False)
+    return result.log_z[-1], result.log_z_err[-1]
+
+
+def population_annealing(steps, population, sweeps):
+    result = mc.population_annealing(MODEL, schedules.linear(0.0, BETA, steps), population=population,
+                                     n_sweeps=sweeps, n_populations=16, seed=1, progress=False)
+    return result.log_z[-1], result.log_z_err[-1]
+
+
+def wang_landau(log_f_final):
+    estimate = mc.wang_landau(MODEL, log_f_final=log_f_final, n_walkers=4, seed=1, progress=False).log_z(BETA)
+    return estimate.value, estimate.error
+
+
+def thermodynamic_integration(points, sweeps):
+    # Denser near beta_c, where <E> bends most.
+    betas = BETA * np.sin(np.linspace(0.0, np.pi / 2, points))
+    means, errors = [], []
+    for k, b in enumerate(betas):
+        run = statmech.sample(MODEL, b, n_sweeps=sweeps, n_chains=2, burn_in=sweeps // 10, seed=k, progress=False)
+        means.append(run.energy.mean())
+        errors.append(estimators.blocking_error(run.energy))
+    result = estimators.thermodynamic_integration(betas, means, errors, reference_log_z=L * L * np.log(2))
+    return result.value[-1], result.error[-1]
+
+
+RUNS = [
+    ("AIS", "1000 steps x 256 chains", lambda: ais(1000, 256)),
+    ("AIS", "4000 steps x 512 chains", lambda: ais(4000, 512)),
+    ("AIS", "16000 steps x 512 chains", lambda: ais(16000, 512)),
+    ("population annealing", "300 steps, R = 4000, 2 sweeps", lambda: population_annealing(300, 4000, 2)),
+    ("population annealing", "600 steps, R = 8000, 1 sweep", lambda: population_annealing(600, 8000, 1)),
+    ("Wang-Landau", "4 walkers, ln f -> 1e-5", lambda: wang_landau(1e-5)),
+    ("Wang-Landau", "4 walkers, ln f -> 1e-6", lambda: wang_landau(1e-6)),
+    ("thermodynamic integration", "41 betas x 4000 sweeps", lambda: thermodynamic_integration(41, 4000)),
+    ("thermodynamic integration", "161 betas x 8000 sweeps", lambda: thermodynamic_integration(161, 8000)),
+    ("thermodynamic integration", "161 betas x 32000 sweeps", lambda: thermodynamic_integration(161, 32000)),
+]
+
+
+def main():
+    statmech.sample(Ising.square(4), 0.3, n_sweeps=10, seed=0, progress=False)     # compile / load caches
+    mc.wang_landau(Ising.square(4), log_f_final=1e-2, seed=0, progress=False)
+    mc.ais(Ising.square(4), [0.0, 0.1], n_chains=4, seed=0, progress=False)
+    mc.population_annealing(Ising.square(4), [0.0, 0.1], population=40, seed=0, progress=False)
+    print(f"16 x 16 Ising torus at beta_c = {BETA:.6f}: exact ln Z = {EXACT:.6f} "
+          f"({statmech.get_num_threads()} threads)\n")
+    print(f"{'method':<27}{'effort':<33}{'seconds':>8}{'ln Z - exact':>14}{'error bar':>11}{'z':>7}")
+    for method, effort, run in RUNS:
+        start = time.perf_counter()
+        value, error = run()
+        seconds = time.perf_counter() - start
+        delta = value - EXACT
+        print(f"{method:<27}{effort:<33}{seconds:8.1f}{delta:14.5f}{error:11.5f}{delta / error:7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
