@@ -18,7 +18,11 @@ class Progress:
         self._last = 0.0
 
     def update(self, k=1):
-        self.done += k
+        self.set(self.done + k)
+
+    def set(self, done):
+        """Set the amount of work done (for progress that is not a count of steps)."""
+        self.done = done
         now = time.perf_counter()
         if self.enabled and (now - self._last > 0.2 or self.done >= self.total):
             self._last = now

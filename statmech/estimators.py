@@ -9,7 +9,7 @@ from scipy import stats
 
 from ._validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
-from .results import Estimate, OverlapDistribution
+from .results import Estimate, OverlapDistribution, Reweighted
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
@@ -263,9 +263,9 @@ def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
 
     Returns
     -------
-    dict of Estimate
-        ``mean`` (<O> at new_beta), ``delta_log_z``; and ``ess`` (float), the
-        Kish effective sample size of the weights.
+    Reweighted
+        ``mean`` (<O> at new_beta) and ``delta_log_z`` as Estimates, and the Kish
+        ``effective_sample_size`` of the weights.
 
     References
     ----------
@@ -287,8 +287,8 @@ def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
         return log_mean_exp(d[..., 0])
 
     w = np.exp(log_w - log_w.max())
-    return {"mean": jackknife(mean, data, n_blocks), "delta_log_z": jackknife(delta_log_z, data, n_blocks),
-            "ess": float(w.sum() ** 2 / (w ** 2).sum())}
+    return Reweighted(mean=jackknife(mean, data, n_blocks), delta_log_z=jackknife(delta_log_z, data, n_blocks),
+                      effective_sample_size=float(w.sum() ** 2 / (w ** 2).sum()))
 
 
 class MultistateReweighting:

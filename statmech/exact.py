@@ -153,15 +153,9 @@ def _abs_sum(couplings):
 
 
 def _pairwise_arrays(hamiltonian):
-    """Arguments of the pairwise kernels: dense matrix or CSR triplet, plus fields."""
-    couplings = hamiltonian.couplings
-    if sp.issparse(couplings):
-        csr = sp.csr_matrix(couplings)
-        return (np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-                csr.data.astype(np.float64), False, np.ascontiguousarray(hamiltonian.fields, np.float64))
-    empty_int = np.zeros(1, np.int64)
-    return (np.ascontiguousarray(couplings, np.float64), empty_int, empty_int, np.zeros(1), True,
-            np.ascontiguousarray(hamiltonian.fields, np.float64))
+    """Arguments of the pairwise kernels: couplings (dense or CSR), the dense flag, fields."""
+    dense, matrix, indptr, indices, data = hamiltonian.kernel_couplings()
+    return matrix, indptr, indices, data, dense, np.ascontiguousarray(hamiltonian.fields, np.float64)
 
 
 def _bipartite_moments(hamiltonian, betas, low):

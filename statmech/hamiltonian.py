@@ -284,6 +284,19 @@ class PairwiseHamiltonian(Hamiltonian):
     def _row_sums(self):
         return np.asarray(self.couplings.sum(axis=1)).ravel()
 
+    def kernel_couplings(self):
+        """The couplings as numba kernels take them: (dense, matrix, indptr, indices, data).
+
+        Dense couplings come as a C-contiguous float64 matrix (CSR arrays are dummies);
+        sparse ones as int64/float64 CSR arrays (the matrix is a dummy).
+        """
+        if sp.issparse(self.couplings):
+            csr = sp.csr_matrix(self.couplings)
+            return (False, np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
+                    csr.data.astype(np.float64))
+        empty = np.zeros(1, np.int64)
+        return True, np.ascontiguousarray(self.couplings, np.float64), empty, empty, np.zeros(1)
+
     def to_domain(self, domain):
         check_domain(domain)
         if domain == self.domain:

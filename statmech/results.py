@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 __all__ = ["Thermodynamics", "DensityOfStates", "Samples", "AnnealResult", "TemperingResult",
-           "Estimate", "OverlapDistribution", "FreeEnergyEstimate", "save_npz", "load_npz"]
+           "Estimate", "OverlapDistribution", "Reweighted", "FreeEnergyEstimate", "save_npz", "load_npz"]
 
 
 def save_npz(path, arrays, metadata):
@@ -73,6 +73,25 @@ class Estimate:
 
     def __iter__(self):
         raise TypeError("an Estimate is a record: use .value and .error")
+
+
+@dataclass(frozen=True)
+class Reweighted:
+    """Single-histogram reweighting of a trace to another beta.
+
+    Attributes
+    ----------
+    mean : Estimate
+        <O> at the new beta.
+    delta_log_z : Estimate
+        ln Z(new beta) - ln Z(beta).
+    effective_sample_size : float
+        Kish ESS of the weights: how many of the samples still count.
+    """
+
+    mean: Estimate
+    delta_log_z: Estimate
+    effective_sample_size: float
 
 
 @dataclass(frozen=True)

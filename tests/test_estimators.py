@@ -70,10 +70,10 @@ def test_single_histogram_reweighting_matches_exact():
     run = statmech.sample(model, beta, n_sweeps=20_000, n_chains=4, burn_in=500, seed=1, progress=False)
     result = estimators.reweight(run.energy, beta, new_beta)
     exact = statmech.exact(model, [beta, new_beta])
-    assert abs(result["mean"].value - exact.energy[1]) < 4 * result["mean"].error
+    assert abs(result.mean.value - exact.energy[1]) < 4 * result.mean.error
     delta = exact.log_z[1] - exact.log_z[0]
-    assert abs(result["delta_log_z"].value - delta) < 4 * result["delta_log_z"].error
-    assert 0 < result["ess"] <= run.energy.size
+    assert abs(result.delta_log_z.value - delta) < 4 * result.delta_log_z.error
+    assert 0 < result.effective_sample_size <= run.energy.size
 
 
 def test_multistate_reweighting_on_2d_ising_matches_kaufman():

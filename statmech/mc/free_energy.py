@@ -7,13 +7,14 @@ import scipy.sparse as sp
 
 from .._kernels import unit_log_partition, unit_up_probability
 from .._progress import Progress
-from .._validation import LOW_VALUE, as_float, as_int, as_seed_sequence, random_streams
+from .._validation import LOW_VALUE, as_float, as_int, as_seed_sequence
 from ..estimators import log_mean_exp
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 from ..results import DensityOfStates, FreeEnergyEstimate
 from ..schedules import as_schedule
 from . import _kernels
 from .drivers import _check_common, _initial_states
+from .samplers import BlockGibbs, Metropolis
 
 __all__ = ["ais", "population_annealing", "wang_landau"]
 
@@ -34,7 +35,9 @@ def _beta_path(schedule):
 
 def _independent_base(base, target):
     """Validate a base model for a base-to-target path: same kind, n and domain, no couplings."""
-    if type(base) is not type(target) and not (isinstance(base, type(target)) or isinstance(target, type(base))):
+    same_kind = (isinstance(base, BipartiteHamiltonian) == isinstance(target, BipartiteHamiltonian)
+                 and isinstance(base, PairwiseHamiltonian))
+    if not same_kind:
         raise TypeError(f"base must be a Hamiltonian of the target's kind ({type(target).__name__}); "
                         f"got {type(base).__name__}")
     if base.n != target.n or base.domain != target.domain:
@@ -106,18 +109,16 @@ def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     seed_sequence = as_seed_sequence(seed)
     state_seed, chain_seed = seed_sequence.spawn(2)
-    low = float(LOW_VALUE[hamiltonian.domain]) if hasattr(hamiltonian, "domain") else 0.0
+    if sampler is None and base is not None and isinstance(hamiltonian, BipartiteHamiltonian):
+        sampler = BlockGibbs()
+    sampler = _check_common(hamiltonian, sampler)
+    low = float(LOW_VALUE[hamiltonian.domain])
     if base is None:
-        sampler = _check_common(hamiltonian, sampler)
         path = _beta_path(schedule)
         states = _initial_states(hamiltonian, None, n_chains, state_seed)
         log_z0 = hamiltonian.n * np.log(2.0)
         engine = sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed)
     else:
-        if sampler is None and isinstance(hamiltonian, BipartiteHamiltonian):
-            from .samplers import BlockGibbs
-            sampler = BlockGibbs()
-        sampler = _check_common(hamiltonian, sampler)
         _independent_base(base, hamiltonian)
         path = as_schedule(schedule).require_increasing().betas
         if path[0] != 0 or path[-1] != 1:
@@ -312,22 +313,14 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     bound = 0.5 * float(abs(hamiltonian.couplings).sum()) + np.abs(hamiltonian.fields).sum()
     energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
     n_bins = int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
-    states = _initial_states(hamiltonian, None, n_walkers, state_seed)
-    energy = hamiltonian.energy(states).astype(np.float64)
+    # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
+    walkers = Metropolis(checkerboard=False).engine(
+        hamiltonian, _initial_states(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
+    energy = walkers.energy
     off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
     if off_grid > 1e-6:
         raise ValueError(f"energies are not multiples of resolution = {resolution} (off by {off_grid:.3g} "
                          f"* resolution); pass the spacing of the energy levels")
-    couplings = hamiltonian.couplings
-    dense = not sp.issparse(couplings)
-    if dense:
-        args = (np.ascontiguousarray(couplings, np.float64), np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1))
-    else:
-        csr = sp.csr_matrix(couplings)
-        args = (np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-                csr.data.astype(np.float64))
-    state_arrays = states.astype(np.float64)
-    local = np.ascontiguousarray(hamiltonian.local_fields(states), np.float64)
     log_g = np.zeros((n_walkers, n_bins))
     hist = np.zeros((n_walkers, n_bins), np.int64)
     visited = np.zeros((n_walkers, n_bins), bool)
@@ -335,11 +328,11 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     one_over_t = np.zeros(n_walkers, bool)
     steps = 0
     history = []
-    rng = random_streams(walk_seed, (n_walkers,))
     with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar:
         while np.any(log_f > log_f_final):
-            _kernels.wang_landau_walk(state_arrays, local, energy, check_every, log_g, hist, log_f,
-                                      energy_min, resolution, *args, dense, low, rng)
+            _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
+                                      energy_min, resolution, *walkers.coupling_args, walkers.dense, low,
+                                      walkers.rng)
             steps += check_every
             sweeps = steps / n
             if sweeps > max_sweeps:
@@ -359,8 +352,7 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
                     if log_f[w] < 1.0 / sweeps:
                         one_over_t[w] = True
                         log_f[w] = 1.0 / sweeps
-            bar.done = 0
-            bar.update(np.log(1 / max(log_f.max(), log_f_final)))
+            bar.set(np.log(1 / max(log_f.max(), log_f_final)))
     reachable = visited.all(axis=0)
     normalised = log_g[:, reachable]
     normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(

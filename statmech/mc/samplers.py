@@ -209,15 +209,7 @@ class _PairwiseEngine(_Engine):
         self._set_couplings(hamiltonian)
 
     def _set_couplings(self, hamiltonian):
-        couplings = hamiltonian.couplings
-        self.dense = not sp.issparse(couplings)
-        if self.dense:
-            self.coupling_args = (np.ascontiguousarray(couplings, np.float64), np.zeros(1, np.int64),
-                                  np.zeros(1, np.int64), np.zeros(1))
-        else:
-            csr = sp.csr_matrix(couplings)
-            self.coupling_args = (np.zeros((1, 1)), csr.indptr.astype(np.int64),
-                                  csr.indices.astype(np.int64), csr.data.astype(np.float64))
+        self.dense, *self.coupling_args = hamiltonian.kernel_couplings()
         self.local = np.ascontiguousarray(hamiltonian.local_fields(self.get_states()), dtype=np.float64)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
@@ -282,11 +274,10 @@ class _ClusterEngine(_Engine):
         raise TypeError(f"{type(self.sampler).__name__} cannot follow a path of Hamiltonians; use Metropolis()")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, kernel):
-        csr = _require_ferromagnet(hamiltonian, type(sampler).__name__)
+        _require_ferromagnet(hamiltonian, type(sampler).__name__)
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
         self.kernel = kernel
-        self.csr_args = (csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-                         csr.data.astype(np.float64))
+        self.csr_args = PairwiseHamiltonian(sp.csr_matrix(hamiltonian.couplings)).kernel_couplings()[2:]
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         self.kernel(self.states, self.betas, n_records, thin, *self.csr_args, self.rng, self.accepted,
