@@ -84,6 +84,14 @@ def as_beta(beta, name="beta"):
     return betas, scalar
 
 
+def as_scalar_beta(beta, name="beta", hint=""):
+    """One inverse temperature, finite and >= 0, as a float."""
+    betas, scalar = as_beta(beta, name)
+    if not scalar:
+        raise ValueError(f"{name} must be a scalar; got shape {np.shape(beta)}{hint}")
+    return float(betas[0])
+
+
 def as_states(states, n, domain, name="states"):
     """States of shape (..., n) in ``domain``, returned as int8."""
     array = np.asarray(states)

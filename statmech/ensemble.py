@@ -7,7 +7,7 @@ E and M into F, U, S, C and chi.
 """
 import numpy as np
 
-from ._validation import as_beta
+from ._validation import as_scalar_beta
 from .results import Thermodynamics
 
 __all__ = ["Canonical", "free_energy_from_log_z", "thermodynamics_from_moments"]
@@ -64,11 +64,8 @@ class Canonical:
     """
 
     def __init__(self, hamiltonian, beta):
-        betas, scalar = as_beta(beta)
-        if not scalar:
-            raise ValueError(f"beta must be a scalar for one ensemble; got shape {np.shape(beta)}")
         self.hamiltonian = hamiltonian
-        self.beta = float(betas[0])
+        self.beta = as_scalar_beta(beta)
 
     def log_weight(self, states):
         """Unnormalised log Boltzmann weight -beta E(s): ndarray of shape (...)."""

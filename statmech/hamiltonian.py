@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from . import _kernels
 from .ensemble import free_energy_from_log_z
-from ._validation import (LOW_VALUE, as_beta, as_float, as_int, as_real_array, as_states,
+from ._validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
                           as_generator, check_domain)
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states"]
@@ -392,12 +392,12 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         -------
         ndarray of shape (..., n_hidden)
         """
-        beta = _scalar_beta(beta)
+        beta = as_scalar_beta(beta)
         return _kernels.unit_up_probability(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
 
     def conditional_visible(self, h, beta=1.0):
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
-        beta = _scalar_beta(beta)
+        beta = as_scalar_beta(beta)
         return _kernels.unit_up_probability(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
 
     def free_energy_visible(self, v, beta=1.0):
@@ -410,7 +410,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         -------
         ndarray of shape (...)
         """
-        beta = _scalar_beta(beta)
+        beta = as_scalar_beta(beta)
         v_float = self._check_layer(v, self.n_visible, "v")
         log_partition = _kernels.unit_log_partition(
             v_float @ self.weights + self.hidden_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
@@ -418,7 +418,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
 
     def free_energy_hidden(self, h, beta=1.0):
         """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
-        beta = _scalar_beta(beta)
+        beta = as_scalar_beta(beta)
         h_float = self._check_layer(h, self.n_hidden, "h")
         log_partition = _kernels.unit_log_partition(
             h_float @ self.weights.T + self.visible_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
@@ -437,11 +437,4 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
     def __repr__(self):
         return (f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
                 f"domain={self.domain!r})")
-
-
-def _scalar_beta(beta):
-    betas, scalar = as_beta(beta)
-    if not scalar:
-        raise ValueError(f"beta must be a scalar here; got shape {np.shape(beta)}")
-    return float(betas[0])
 

@@ -10,8 +10,8 @@ import time
 import numpy as np
 
 from .._progress import Progress
-from .._validation import as_beta, as_int, as_seed_sequence, as_states, random_streams
-from ..hamiltonian import Hamiltonian
+from .._validation import as_int, as_scalar_beta, as_seed_sequence, as_states, random_streams
+from ..hamiltonian import Hamiltonian, convert_states
 from ..results import AnnealResult, Samples, TemperingResult, load_npz, save_npz
 from ..schedules import as_schedule
 from . import _kernels
@@ -32,14 +32,6 @@ def _check_common(hamiltonian, sampler):
         raise TypeError(f"sampler must be one of {', '.join(s.__name__ for s in _SAMPLERS)} "
                         f"(an instance, e.g. Metropolis()); got {sampler!r}")
     return sampler
-
-
-def _scalar_beta(beta):
-    betas, scalar = as_beta(beta)
-    if not scalar:
-        raise ValueError(f"beta must be a scalar; got shape {np.shape(beta)} (use parallel_tempering "
-                         f"for several betas)")
-    return float(betas[0])
 
 
 def _initial_states(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
@@ -91,7 +83,7 @@ def sample(hamiltonian, beta, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0
         entropy and all parameters. Ctrl-C returns what was done, with ``interrupted=True``.
     """
     sampler = _check_common(hamiltonian, sampler)
-    beta = _scalar_beta(beta)
+    beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_chains = as_int(n_chains, "n_chains", minimum=1)
     burn_in = as_int(burn_in, "burn_in", minimum=0)
@@ -189,10 +181,6 @@ def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=Non
                         interrupted=interrupted)
 
 
-def _spins(states, domain):
-    return states if domain == "spin" else 2.0 * states - 1.0
-
-
 def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2, swap_every=1,
                        sampler=None, seed=None, checkpoint=None, checkpoint_every=100, progress=None):
     """Parallel tempering (replica exchange) on a ladder of betas.
@@ -286,7 +274,9 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
                 traces["energy"][..., done] = engine.energy[chain_at_beta]
                 traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
                 if n_pairs:
-                    spins = _spins(engine.get_states()[chain_at_beta].astype(np.float64), hamiltonian.domain)
+                    configurations = engine.get_states()[chain_at_beta]
+                    spins = (configurations if hamiltonian.domain == "spin"
+                             else convert_states(configurations, "spin")).astype(np.float64)
                     traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
                 done += 1
                 bar.update(1)
