@@ -22,8 +22,8 @@ CASES = [
     ("SK heat bath", SherringtonKirkpatrick(8, seed=2), mc.HeatBath(), 1.0),
     ("binary sparse", statmech.PairwiseHamiltonian(__import__("scipy.sparse").sparse.csr_matrix(_upper + _upper.T),
                                                    rng.normal(size=7), 0.0, "binary"), mc.Metropolis(), 0.7),
-    ("EA torus checkerboard", EdwardsAnderson.square(3, seed=1), mc.Metropolis(), 0.8),
-    ("Ising torus checkerboard", Ising.lattice((2, 4), h=0.3), mc.HeatBath(), 0.3),
+    ("EA torus", EdwardsAnderson.square(3, seed=1), mc.Metropolis(), 0.8),
+    ("Ising torus checkerboard", Ising.lattice((2, 4), h=0.3), mc.HeatBath(checkerboard=True), 0.3),
     ("Curie-Weiss", CurieWeiss(9, J=1.2, h=0.1), mc.Metropolis(), 1.0),
     ("Hopfield", Hopfield(np.sign(rng.normal(size=(2, 8)))), mc.HeatBath(), 1.5),
     ("Ising Wolff", Ising.chain(8, J=0.8), mc.Wolff(), 0.9),
@@ -69,7 +69,7 @@ def test_ising_16x16_energy_matches_kaufman_and_wolff_matches_metropolis(tempera
     model = Ising.square(L)
     exact = ising_square_torus(L, beta).energy / L ** 2
     estimates = {}
-    for sampler, sweeps, thin in ((mc.Metropolis(), 20_000, 1), (mc.Wolff(), 20_000, 8)):
+    for sampler, sweeps, thin in ((mc.Metropolis(checkerboard=True), 20_000, 1), (mc.Wolff(), 20_000, 8)):
         run = statmech.sample(model, beta, sampler=sampler, n_sweeps=sweeps, n_chains=4, burn_in=2000,
                               thin=thin, seed=3, progress=False)
         per_site = run.energy / L ** 2
@@ -122,7 +122,8 @@ def test_parallel_tempering_energies_match_exact():
         assert abs(trace.mean() - exact.energy[b]) < 4 * blocking_error(trace)
 
 
-@pytest.mark.parametrize("sampler", [mc.Metropolis(), mc.Metropolis(checkerboard=False), mc.Wolff()], ids=repr)
+@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False), mc.Wolff()],
+                         ids=repr)
 def test_same_seed_same_result_for_one_and_two_threads(sampler):
     model = Ising.square(8)
     before = statmech.get_num_threads()
@@ -264,3 +265,12 @@ def test_ctrl_c_during_tempering_saves_a_checkpoint_that_resumes_exactly(monkeyp
     resumed = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, checkpoint=path, progress=False)
     assert not resumed.interrupted
     assert np.array_equal(resumed.energy, whole.energy) and np.array_equal(resumed.overlap, whole.overlap)
+
+
+def test_metropolis_picks_checkerboard_sweeps_for_long_rows_only():
+    from statmech.mc import samplers
+    seed = np.random.SeedSequence(0)
+    for L, expected in ((32, samplers._CheckerboardEngine), (8, samplers._PairwiseEngine)):
+        model = Ising.square(L)
+        engine = mc.Metropolis().engine(model, model.random_states(2, seed=0), np.ones(2), seed)
+        assert type(engine) is expected

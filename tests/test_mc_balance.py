@@ -125,8 +125,9 @@ def chi_square_p_value(observed_states, pi, domain):
 TORUS = Ising.lattice((2, 4))   # 8 spins, even sides: checkerboard available
 
 
-@pytest.mark.parametrize("sampler", [mc.Metropolis(), mc.Metropolis(checkerboard=False), mc.HeatBath(),
-                                     mc.Wolff(), mc.SwendsenWang()], ids=repr)
+@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False),
+                                     mc.HeatBath(checkerboard=True), mc.HeatBath(), mc.Wolff(), mc.SwendsenWang()],
+                         ids=repr)
 def test_one_move_keeps_exact_boltzmann_samples_boltzmann(sampler):
     beta = 0.35
     initial, pi = exact_samples(TORUS, beta, 100_000, seed=0)
