@@ -111,3 +111,14 @@ def test_thermodynamic_integration_propagates_errors_and_matches_kaufman():
     assert abs(result.value[-1] - exact.log_z[-1]) < 4 * result.error[-1] + discretisation
     with pytest.raises(ValueError, match="strictly increasing"):
         estimators.thermodynamic_integration([0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
+
+
+def test_estimator_input_errors():
+    with pytest.raises(ValueError, match="one trace per beta"):
+        estimators.multistate_reweighting([np.zeros(64)], [0.1, 0.2])
+    with pytest.raises(ValueError, match="observable must have the shape of energies"):
+        estimators.reweight(np.zeros(64), 0.1, 0.2, observable=np.zeros(32))
+    with pytest.raises(ValueError, match="beta must be >= 0"):
+        estimators.reweight(np.zeros(64), 0.1, -0.2)
+    with pytest.raises(ValueError, match=r"x must have shape \(n_steps,\) or \(n_chains, n_steps\)"):
+        estimators.autocorrelation_time(np.zeros((2, 2, 2)))
