@@ -38,11 +38,13 @@ def wang_landau(log_f_final):
 
 
 def thermodynamic_integration(points, sweeps):
-    # Denser near beta_c, where <E> bends most.
+    # Denser near beta_c, where <E> bends most. Heat bath, not Metropolis: near beta = 0 a
+    # fixed-order Metropolis sweep flips almost every spin and barely mixes (its docstring).
     betas = BETA * np.sin(np.linspace(0.0, np.pi / 2, points))
     means, errors = [], []
     for k, b in enumerate(betas):
-        run = statmech.sample(MODEL, b, n_sweeps=sweeps, n_chains=2, burn_in=sweeps // 10, seed=k, progress=False)
+        run = statmech.sample(MODEL, b, sampler=mc.HeatBath(), n_sweeps=sweeps, n_chains=2, burn_in=sweeps // 10,
+                              seed=k, progress=False)
         means.append(run.energy.mean())
         errors.append(estimators.blocking_error(run.energy))
     result = estimators.thermodynamic_integration(betas, means, errors, reference_log_z=L * L * np.log(2))
