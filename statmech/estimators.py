@@ -13,7 +13,8 @@ from .results import Estimate, OverlapDistribution, Reweighted
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
-           "MultistateReweighting", "thermodynamic_integration", "log_mean_exp"]
+           "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
+           "kish_effective_sample_size"]
 
 
 def log_mean_exp(log_values, axis=None):
@@ -22,6 +23,13 @@ def log_mean_exp(log_values, axis=None):
     top = np.max(log_values, axis=axis, keepdims=True)
     out = top + np.log(np.mean(np.exp(log_values - top), axis=axis, keepdims=True))
     return np.squeeze(out, axis=axis) if axis is not None else float(out.ravel()[0])
+
+
+def kish_effective_sample_size(log_weights):
+    """(sum w)^2 / sum w^2 of importance weights given as logs: how many samples still count."""
+    log_weights = np.asarray(log_weights, dtype=np.float64).ravel()
+    w = np.exp(log_weights - log_weights.max())
+    return float(w.sum() ** 2 / (w * w).sum())
 
 
 def _series(x, name="x"):
@@ -286,9 +294,8 @@ def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
     def delta_log_z(d):
         return log_mean_exp(d[..., 0])
 
-    w = np.exp(log_w - log_w.max())
     return Reweighted(mean=jackknife(mean, data, n_blocks), delta_log_z=jackknife(delta_log_z, data, n_blocks),
-                      effective_sample_size=float(w.sum() ** 2 / (w ** 2).sum()))
+                      effective_sample_size=kish_effective_sample_size(log_w))
 
 
 class MultistateReweighting:

@@ -107,9 +107,7 @@ def density_of_states(hamiltonian, resolution=1.0):
     if isinstance(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
         couplings, indptr, indices, data, dense, fields = _pairwise_arrays(hamiltonian)
-        bound = 0.5 * _abs_sum(hamiltonian.couplings) + np.abs(fields).sum()
-        energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
-        n_bins = int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
+        energy_min, n_bins = energy_grid(hamiltonian, resolution)
         n_low, n_blocks = _blocks(hamiltonian.n)
         counts, off_grid = _kernels._energy_histogram_pairwise(
             couplings, indptr, indices, data, dense, fields, hamiltonian.offset,
@@ -148,8 +146,12 @@ def _blocks(n_bits):
     return n_low, min(1 << (n_bits - n_low), _MAX_BLOCKS)
 
 
-def _abs_sum(couplings):
-    return float(abs(couplings).sum())
+def energy_grid(hamiltonian, resolution):
+    """(lowest grid energy, number of bins) of a grid of spacing ``resolution`` that holds
+    every energy of a pairwise model: |E - offset| <= sum_{i<j} |J_ij| + sum_i |h_i|."""
+    bound = 0.5 * float(abs(hamiltonian.couplings).sum()) + float(np.abs(hamiltonian.fields).sum())
+    energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
+    return energy_min, int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
 
 
 def _pairwise_arrays(hamiltonian):

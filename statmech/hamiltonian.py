@@ -160,6 +160,12 @@ class _DomainView(Hamiltonian):
         return self.base if domain == self.base.domain else self
 
 
+def csr_arrays(matrix):
+    """(indptr, indices, data) of a matrix in CSR form, as int64, int64, float64 for numba."""
+    csr = sp.csr_matrix(matrix)
+    return csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data.astype(np.float64)
+
+
 def _domain_change(row_sums, total, fields, offset, source, target):
     """Parameters of a pairwise energy after the change of variables between domains.
 
@@ -291,9 +297,7 @@ class PairwiseHamiltonian(Hamiltonian):
         sparse ones as int64/float64 CSR arrays (the matrix is a dummy).
         """
         if sp.issparse(self.couplings):
-            csr = sp.csr_matrix(self.couplings)
-            return (False, np.zeros((1, 1)), csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-                    csr.data.astype(np.float64))
+            return (False, np.zeros((1, 1))) + csr_arrays(self.couplings)
         empty = np.zeros(1, np.int64)
         return True, np.ascontiguousarray(self.couplings, np.float64), empty, empty, np.zeros(1)
 

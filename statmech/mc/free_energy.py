@@ -8,7 +8,8 @@ import scipy.sparse as sp
 from .._kernels import unit_log_partition, unit_up_probability
 from .._progress import Progress
 from .._validation import LOW_VALUE, as_float, as_int, as_seed_sequence
-from ..estimators import log_mean_exp
+from ..estimators import kish_effective_sample_size, log_mean_exp
+from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 from ..results import DensityOfStates, FreeEnergyEstimate
 from ..schedules import as_schedule
@@ -21,10 +22,9 @@ __all__ = ["ais", "population_annealing", "wang_landau"]
 
 def _weights_summary(log_w):
     """(ln mean w, its delta-method standard error, Kish ESS) of importance weights."""
-    w = np.exp(log_w - log_w.max())
-    mean, mean_sq = w.mean(), (w * w).mean()
-    return log_mean_exp(log_w), float(np.sqrt(max(mean_sq / mean ** 2 - 1.0, 0.0) / w.size)), \
-        float(w.sum() ** 2 / (w * w).sum())
+    ess = kish_effective_sample_size(log_w)
+    # Var(w) / (N mean(w)^2) = (N / ESS - 1) / N: the delta-method error of ln mean(w).
+    return log_mean_exp(log_w), float(np.sqrt(max(1.0 / ess - 1.0 / log_w.size, 0.0))), ess
 
 
 def _beta_path(schedule):
@@ -310,9 +310,7 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     state_seed, walk_seed = seed_sequence.spawn(2)
     n = hamiltonian.n
     low = float(LOW_VALUE[hamiltonian.domain])
-    bound = 0.5 * float(abs(hamiltonian.couplings).sum()) + np.abs(hamiltonian.fields).sum()
-    energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
-    n_bins = int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
+    energy_min, n_bins = energy_grid(hamiltonian, resolution)
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
     walkers = Metropolis(checkerboard=False).engine(
         hamiltonian, _initial_states(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from .._kernels import unit_up_probability
 from .._validation import LOW_VALUE, random_streams
 from ..errors import SlowPathWarning
-from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, csr_arrays
 from . import _kernels
 
 __all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs"]
@@ -276,10 +276,10 @@ class _ClusterEngine(_Engine):
         raise TypeError(f"{type(self.sampler).__name__} cannot follow a path of Hamiltonians; use Metropolis()")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, kernel):
-        _require_ferromagnet(hamiltonian, type(sampler).__name__)
+        couplings = _require_ferromagnet(hamiltonian, type(sampler).__name__)
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
         self.kernel = kernel
-        self.csr_args = PairwiseHamiltonian(sp.csr_matrix(hamiltonian.couplings)).kernel_couplings()[2:]
+        self.csr_args = csr_arrays(couplings)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         self.kernel(self.states, self.betas, n_records, thin, *self.csr_args, self.rng, self.accepted,
