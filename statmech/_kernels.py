@@ -51,6 +51,31 @@ def unit_log_partition(field, beta, low):
     return beta * field + softplus(-beta * (1.0 - low) * field)
 
 
+@njit
+def unit_variance(mean, low):
+    """Variance of a unit with mean ``mean``: (m - low)(1 - m), i.e. 1 - m**2 for spins and
+    m (1 - m) for binary units. Its derivative in m is ``1 + low - 2 m``, and the third
+    cumulant is their product (see ``statmech.meanfield``)."""
+    return (mean - low) * (1.0 - mean)
+
+
+@njit
+def unit_entropy(mean, low):
+    """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
+    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends."""
+    p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
+    q = 1.0 - p
+    return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
+
+
+@njit
+def unit_field(mean, beta, low):
+    """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
+    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits."""
+    p = (mean - low) / (1.0 - low)
+    return (np.log(p) - np.log1p(-p)) / ((1.0 - low) * beta)
+
+
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490          # ln 2 split so that k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
@@ -66,23 +91,28 @@ def _exp_nonpositive(x, out):
     x = k ln 2 + r, |r| <= ln 2 / 2, a degree-12 Taylor polynomial for e^r (truncation
     < 2e-16 relative) and 2^k assembled from its exponent bits. Arguments below -708
     are clamped there (e^-708 ~ 3e-308 is zero against the reference weight 1).
+    ``out`` may be ``x``.
     """
+    _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
+
+
+@njit
+def _exp_nonpositive_scratch(x, out, shifted, power_bits):
+    """_exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
+    for hot loops that call it many times on short arrays."""
     size = x.size
-    shifted = np.empty(size)
-    reduced = np.empty(size)
     for t in range(size):
         xc = max(x[t], -708.0)
         s = xc * _LOG2E + _SHIFTER
         shifted[t] = s
         k = s - _SHIFTER
-        reduced[t] = (xc - k * _LN2_HI) - k * _LN2_LO
+        out[t] = (xc - k * _LN2_HI) - k * _LN2_LO      # the reduced argument r
     exponent_bits = shifted.view(np.int64)
-    power_bits = np.empty(size, np.int64)
     for t in range(size):
         power_bits[t] = (exponent_bits[t] - _SHIFTER_BITS + 1023) << 52
     power = power_bits.view(np.float64)
     for t in range(size):
-        r = reduced[t]
+        r = out[t]
         p = 1.0 / 479001600.0
         p = p * r + 1.0 / 39916800.0
         p = p * r + 1.0 / 3628800.0

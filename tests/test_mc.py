@@ -22,7 +22,11 @@ CASES = [
     ("SK heat bath", SherringtonKirkpatrick(8, seed=2), mc.HeatBath(), 1.0),
     ("binary sparse", statmech.PairwiseHamiltonian(__import__("scipy.sparse").sparse.csr_matrix(_upper + _upper.T),
                                                    rng.normal(size=7), 0.0, "binary"), mc.Metropolis(), 0.7),
-    ("EA torus", EdwardsAnderson.square(3, seed=1), mc.Metropolis(), 0.8),
+    ("EA torus", EdwardsAnderson.square(3, seed=1), mc.Metropolis(lanes=False), 0.8),
+    ("EA torus lanes", EdwardsAnderson.square(3, seed=1), mc.Metropolis(lanes=True), 0.8),
+    ("binary sparse lanes heat bath", statmech.PairwiseHamiltonian(
+        __import__("scipy.sparse").sparse.csr_matrix(_upper + _upper.T), rng.normal(size=7), 0.0, "binary"),
+     mc.HeatBath(lanes=True), 0.7),
     ("Ising torus checkerboard", Ising.lattice((2, 4), h=0.3), mc.HeatBath(checkerboard=True), 0.3),
     ("Curie-Weiss", CurieWeiss(9, J=1.2, h=0.1), mc.Metropolis(), 1.0),
     ("Hopfield", Hopfield(np.sign(rng.normal(size=(2, 8)))), mc.HeatBath(), 1.5),
@@ -122,8 +126,8 @@ def test_parallel_tempering_energies_match_exact():
         assert abs(trace.mean() - exact.energy[b]) < 4 * blocking_error(trace)
 
 
-@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False), mc.Wolff()],
-                         ids=repr)
+@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False),
+                                     mc.Metropolis(lanes=True), mc.Wolff()], ids=repr)
 def test_same_seed_same_result_for_one_and_two_threads(sampler):
     model = Ising.square(8)
     before = statmech.get_num_threads()
@@ -131,7 +135,7 @@ def test_same_seed_same_result_for_one_and_two_threads(sampler):
     try:
         for threads in (1, min(2, before)):
             statmech.set_num_threads(threads)
-            runs.append(statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=3, seed=9,
+            runs.append(statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=70, seed=9,
                                         progress=False))
             runs.append(statmech.parallel_tempering(model, [0.3, 0.4, 0.5], n_sweeps=50, sampler=sampler,
                                                     seed=9, progress=False))
@@ -139,7 +143,7 @@ def test_same_seed_same_result_for_one_and_two_threads(sampler):
         statmech.set_num_threads(before)
     for a, b in ((runs[0], runs[2]), (runs[1], runs[3])):
         assert np.array_equal(a.energy, b.energy) and np.array_equal(a.states, b.states)
-    other = statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=3, seed=10, progress=False)
+    other = statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=70, seed=10, progress=False)
     assert not np.array_equal(other.energy, runs[0].energy)
 
 

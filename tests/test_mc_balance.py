@@ -125,8 +125,9 @@ def chi_square_p_value(observed_states, pi, domain):
 TORUS = Ising.lattice((2, 4))   # 8 spins, even sides: checkerboard available
 
 
-@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False),
-                                     mc.HeatBath(checkerboard=True), mc.HeatBath(), mc.Wolff(), mc.SwendsenWang()],
+@pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False, lanes=False),
+                                     mc.Metropolis(lanes=True), mc.HeatBath(checkerboard=True),
+                                     mc.HeatBath(lanes=False), mc.HeatBath(lanes=True), mc.Wolff(), mc.SwendsenWang()],
                          ids=repr)
 def test_one_move_keeps_exact_boltzmann_samples_boltzmann(sampler):
     beta = 0.35
@@ -138,3 +139,34 @@ def test_one_move_keeps_exact_boltzmann_samples_boltzmann(sampler):
     broken = statmech.sample(TORUS, 1.5 * beta, sampler=sampler, n_sweeps=1, n_chains=len(initial),
                              initial_states=initial, seed=1, progress=False).states
     assert chi_square_p_value(broken, pi, "spin") < 1e-8
+
+
+@pytest.mark.parametrize("hamiltonian", [Ising.square(5).to_domain("binary"), Ising.chain(7, h=0.3),
+                                         RBM.random(4, 3, scale=1.0, seed=2).to_domain("spin"),
+                                         statmech.models.SherringtonKirkpatrick(7, seed=2)], ids=repr)
+def test_heat_bath_lanes_run_the_scalar_kernels_chains(hamiltonian):
+    """Heat bath draws one uniform per attempt in both kernels and chain c owns stream c,
+    so the lane kernel (16-32 chains per SIMD vector, vectorised exp) must reproduce the
+    scalar kernel's chains exactly, for a chain count that is not a multiple of the lane
+    width (padding) and for dense couplings too (up to 2**-32 uniform-grid events)."""
+    runs = [statmech.sample(hamiltonian, 0.6, sampler=mc.HeatBath(lanes=lanes), n_sweeps=200, n_chains=45,
+                            seed=3, progress=False) for lanes in (False, True)]
+    assert np.array_equal(runs[0].states, runs[1].states)
+    np.testing.assert_allclose(runs[0].energy, runs[1].energy, atol=1e-9)
+    assert np.array_equal(runs[0].magnetization, runs[1].magnetization)
+
+
+def test_lanes_are_picked_for_many_chains_on_sparse_models_only():
+    from statmech.mc import samplers
+    seed = np.random.SeedSequence(0)
+    torus, dense = Ising.square(6), statmech.models.SherringtonKirkpatrick(6, seed=0)
+    for model, chains, sampler, expected in (
+            (torus, 64, mc.Metropolis(), samplers._LaneEngine),
+            (torus, 8, mc.Metropolis(), samplers._PairwiseEngine),
+            (torus, 64, mc.Metropolis(lanes=False), samplers._PairwiseEngine),
+            (dense, 64, mc.HeatBath(), samplers._PairwiseEngine),
+            (dense, 4, mc.HeatBath(lanes=True), samplers._LaneEngine)):
+        engine = sampler.engine(model, model.random_states(chains, seed=0), np.ones(chains), seed)
+        assert type(engine) is expected, (model, chains, sampler)
+    with pytest.raises(ValueError, match="exclude each other"):
+        mc.Metropolis(checkerboard=True, lanes=True).engine(torus, torus.random_states(2, seed=0), np.ones(2), seed)

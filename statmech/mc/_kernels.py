@@ -9,7 +9,7 @@ rows), so a seed gives bit-identical results for any number of threads.
 """
 import numpy as np
 # Shared with exact enumeration: the one sigmoid and the one local-field row update.
-from .._kernels import _add_coupling_row, sigmoid
+from .._kernels import _add_coupling_row, _exp_nonpositive_scratch, sigmoid
 from .._numba import njit, prange
 
 METROPOLIS = 0
@@ -170,6 +170,106 @@ def pairwise_anneal_sparse(states, local, energy, schedule, n_sweeps, rule, coup
         energy[c], best_energy[c] = _anneal_chain(states[c], local[c], energy[c], schedule, n_sweeps, rule,
                                                   couplings, indptr, indices, data, False, low, rng[c],
                                                   best_energy[c], best_states[c], trace[c], offset)
+
+
+#: Chains updated together by the lane kernels (a multiple of every SIMD width in use).
+LANES = 32
+
+
+@njit
+def _lane_uniforms(rng, out):
+    """out[c] = a uniform on the 2**-32 grid from lane c's stream; rng (4, lanes) holds
+    the lanes' xoshiro256** words by row, so the loop over lanes vectorises."""
+    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+    for c in range(out.size):
+        bits, s0[c], s1[c], s2[c], s3[c] = xoshiro_step(s0[c], s1[c], s2[c], s3[c])
+        out[c] = (bits >> np.uint64(32)) * _TO_UNIT_32
+
+
+@njit
+def _lane_sweep(state, local, energy, beta, rule, indptr, indices, data, low, rng, accepted,
+                arg, prob, unif, change, shifted, power_bits):
+    """One sweep i = 0..n-1 of single-variable updates of ``lanes`` independent chains at once.
+
+    The same Markov chain as ``_sweep`` (same order, same acceptance probability), with
+    the chains as SIMD lanes: state, local (n, lanes), energy, beta, accepted (lanes,),
+    rng (4, lanes). Per variable, every lane computes beta Delta E, its acceptance
+    probability (``acceptance_probability`` written with a vectorised exp), draws a
+    uniform and applies its flip or not without a branch; the coupling row then updates
+    the neighbours' local fields in every lane by the (possibly zero) change.
+    """
+    metropolis = rule == METROPOLIS
+    for i in range(state.shape[0]):
+        s_i = state[i]
+        h_i = local[i]
+        for c in range(s_i.size):
+            x = -((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c]   # beta * Delta E of the flip
+            arg[c] = -max(x, 0.0) if metropolis else -abs(x)
+        _exp_nonpositive_scratch(arg, prob, shifted, power_bits)
+        if not metropolis:                      # 1 / (1 + e^x) from e^-|x|
+            for c in range(s_i.size):
+                uphill = ((1.0 + low) - 2.0 * s_i[c]) * h_i[c] < 0.0
+                prob[c] = (prob[c] if uphill else 1.0) / (1.0 + prob[c])
+        _lane_uniforms(rng, unif)
+        for c in range(s_i.size):
+            delta = (1.0 + low) - 2.0 * s_i[c]
+            d = delta if unif[c] < prob[c] else 0.0
+            change[c] = d
+            s_i[c] += d
+            energy[c] -= d * h_i[c]
+        for c in range(s_i.size):
+            accepted[c] += change[c] != 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            h_j = local[indices[k]]
+            w = data[k]
+            for c in range(s_i.size):
+                h_j[c] += change[c] * w
+
+
+@njit(parallel=True)
+def lanes_sample(states, local, energy, betas, n_records, thin, rule, indptr, indices, data, low, rng,
+                 accepted, energy_trace, mag_trace, offset):
+    """pairwise_sample_sparse with chains in blocks of LANES SIMD lanes.
+
+    states, local : (n_blocks, n, LANES); energy, betas, accepted : (n_blocks, LANES);
+    rng : (n_blocks, 4, LANES). Chain b * LANES + c is lane c of block b; traces
+    (n_chains, n_steps) are written for chains < n_chains (the rest are padding).
+    """
+    n_blocks, n, lanes = states.shape
+    n_chains = energy_trace.shape[0]
+    for b in prange(n_blocks):
+        arg = np.empty(lanes)
+        prob = np.empty(lanes)
+        unif = np.empty(lanes)
+        change = np.empty(lanes)
+        shifted = np.empty(lanes)
+        power_bits = np.empty(lanes, np.int64)
+        for r in range(n_records):
+            for _ in range(thin):
+                _lane_sweep(states[b], local[b], energy[b], betas[b], rule, indptr, indices, data, low,
+                            rng[b], accepted[b], arg, prob, unif, change, shifted, power_bits)
+            for c in range(min(lanes, n_chains - b * lanes)):
+                magnetization = 0.0
+                for i in range(n):
+                    magnetization += states[b, i, c]
+                energy_trace[b * lanes + c, offset + r] = energy[b, c]
+                mag_trace[b * lanes + c, offset + r] = magnetization
+
+
+@njit(parallel=True)
+def lanes_take(array, indices):
+    """array[chain t] = old array[chain indices[t]] for lane-layout arrays (n_blocks, n, LANES)
+    (population resampling); chains past indices.size (padding) are left alone."""
+    n_blocks, n, lanes = array.shape
+    source = np.empty_like(array)
+    for b in prange(n_blocks):
+        source[b] = array[b]
+    for b in prange(n_blocks):
+        width = min(lanes, indices.size - b * lanes)
+        for i in range(n):
+            for c in range(width):
+                t = indices[b * lanes + c]
+                array[b, i, c] = source[t // lanes, i, t % lanes]
 
 
 @njit(parallel=True)

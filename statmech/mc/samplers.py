@@ -43,6 +43,14 @@ class Metropolis:
         None: checkerboard sweeps when the model offers them and its rows have at least
         32 sites (shorter rows run faster through the general kernel); True: require
         them; False: never.
+    lanes : bool or None
+        Update 16 chains at once as SIMD lanes (the same sweep, with a vectorised exp
+        and branch-free flips; about 3x faster per chain on sparse models). None: for
+        sparse couplings when there are at least 16 chains; True: for any pairwise model
+        (dense couplings cost O(n) per variable per chain then, flipped or not); False:
+        never. Either way a seed gives the same result for any thread count; the
+        random numbers are drawn differently, so lanes on and off give different
+        (equally valid) chains.
 
     References
     ----------
@@ -51,6 +59,7 @@ class Metropolis:
     """
 
     checkerboard: Optional[bool] = None
+    lanes: Optional[bool] = None
     rule = _kernels.METROPOLIS
 
     def engine(self, hamiltonian, states, betas, seed_sequence):
@@ -58,10 +67,18 @@ class Metropolis:
         if self.checkerboard and lattice is None:
             raise ValueError(f"checkerboard=True needs a periodic square-lattice Ising model with even "
                              f"sides and uniform J and h; got {hamiltonian!r}")
+        if self.checkerboard and self.lanes:
+            raise ValueError("checkerboard=True and lanes=True exclude each other; choose one")
         # Rows shorter than 32 sites are faster through the general kernel (measured).
-        if lattice is not None and (self.checkerboard or (self.checkerboard is None and lattice[1] >= 32)):
+        auto = self.checkerboard is None and not self.lanes and lattice is not None and lattice[1] >= 32
+        if self.checkerboard or auto:
             return _CheckerboardEngine(hamiltonian, self, states, betas, seed_sequence)
+        if self.lanes and not isinstance(hamiltonian, PairwiseHamiltonian):
+            raise ValueError(f"lanes=True needs a PairwiseHamiltonian; got {hamiltonian!r}")
         if isinstance(hamiltonian, PairwiseHamiltonian):
+            many_sparse = sp.issparse(hamiltonian.couplings) and len(states) >= _kernels.LANES
+            if self.lanes or (self.lanes is None and many_sparse):
+                return _LaneEngine(hamiltonian, self, states, betas, seed_sequence)
             return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
         return _GenericEngine(hamiltonian, self, states, betas, seed_sequence)
 
@@ -187,7 +204,7 @@ class _Engine:
 
     def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
         """Generic annealing: one kernel call per beta (engines may do better)."""
-        scratch_e = np.empty((self.states.shape[0], 1))
+        scratch_e = np.empty((self.energy.shape[0], 1))
         scratch_m = np.empty_like(scratch_e)
         for k, beta in enumerate(schedule):
             self.set_betas(beta)
@@ -224,6 +241,81 @@ class _PairwiseEngine(_Engine):
         kernel(self.states, self.local, self.energy, np.asarray(schedule, np.float64), n_sweeps,
                self.sampler.rule, *self.coupling_args, self.low, self.rng, best_energy, best_states,
                trace, offset)
+
+
+class _LaneEngine(_Engine):
+    """Sparse pairwise models with many chains: LANES chains per SIMD vector (``lanes_sample``).
+
+    Chains are padded to a multiple of LANES and stored variable-major by block,
+    (n_blocks, n, LANES); ``energy``, ``betas`` and ``accepted`` are views of the first
+    n_chains entries of the padded arrays, so drivers see the usual per-chain arrays.
+    """
+
+    arrays = ("lane_states", "lane_local", "lane_energy", "lane_betas", "rng", "lane_accepted")
+
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+        self.n_chains, n = self.states.shape
+        lanes = _kernels.LANES
+        n_blocks = -(-self.n_chains // lanes)
+        padded = n_blocks * lanes
+        self.lane_states = np.empty((n_blocks, n, lanes))
+        self.lane_local = np.empty_like(self.lane_states)
+        self.lane_energy = np.zeros((n_blocks, lanes))
+        self.lane_betas = np.zeros((n_blocks, lanes))
+        self.lane_accepted = np.zeros((n_blocks, lanes), np.int64)
+        streams = random_streams(seed_sequence, (padded,))       # chain c keeps stream c
+        self.rng = np.ascontiguousarray(streams.reshape(n_blocks, lanes, 4).transpose(0, 2, 1))
+        self.energy = self.lane_energy.reshape(-1)[:self.n_chains]
+        self.betas = self.lane_betas.reshape(-1)[:self.n_chains]
+        self.accepted = self.lane_accepted.reshape(-1)[:self.n_chains]
+        self.energy[:] = hamiltonian.energy(states)
+        self.betas[:] = betas
+        self.lane_states[...] = self.low       # padding lanes: all down, beta = 0
+        self._put(self.lane_states, self.states)
+        del self.states
+        self._set_couplings(hamiltonian)
+
+    def _put(self, lane_array, chain_major):
+        """Write (n_chains or padded, n) values into the lane layout."""
+        n_blocks, n, lanes = lane_array.shape
+        flat = lane_array.transpose(0, 2, 1).reshape(n_blocks * lanes, n)     # a copy
+        flat[:len(chain_major)] = chain_major
+        lane_array[...] = flat.reshape(n_blocks, lanes, n).transpose(0, 2, 1)
+
+    def _get(self, lane_array, padding=False):
+        """(n_chains, n) values (with the padding lanes: (n_blocks * LANES, n)), a copy."""
+        n_blocks, n, lanes = lane_array.shape
+        flat = lane_array.transpose(0, 2, 1).reshape(n_blocks * lanes, n)
+        return flat if padding else flat[:self.n_chains]
+
+    def _set_couplings(self, hamiltonian):
+        states = self._get(self.lane_states, padding=True).astype(np.int8)
+        self._put(self.lane_local, hamiltonian.local_fields(states))
+        self.csr_args = csr_arrays(hamiltonian.couplings)
+
+    @property
+    def attempts_per_sweep(self):
+        return self.lane_states.shape[1]
+
+    def get_states(self):
+        return self._get(self.lane_states).astype(np.int8)
+
+    def set_hamiltonian(self, hamiltonian):
+        self.hamiltonian = hamiltonian
+        self.energy[:] = hamiltonian.energy(self.get_states())
+        self._set_couplings(hamiltonian)
+
+    def take(self, indices):
+        indices = np.asarray(indices, np.int64)
+        _kernels.lanes_take(self.lane_states, indices)
+        _kernels.lanes_take(self.lane_local, indices)
+        self.energy[...] = self.energy[indices]
+
+    def run(self, n_records, thin, energy_trace, mag_trace, offset):
+        _kernels.lanes_sample(self.lane_states, self.lane_local, self.lane_energy, self.lane_betas, n_records,
+                              thin, self.sampler.rule, *self.csr_args, self.low, self.rng, self.lane_accepted,
+                              energy_trace, mag_trace, offset)
 
 
 def split_colours(grid):
