@@ -8,8 +8,11 @@ from ._numba import get_num_threads, set_num_threads
 from .ensemble import Canonical
 from .exact import density_of_states, exact
 from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
-from . import estimators, mc
+from . import estimators, mc, meanfield
 from .mc import anneal, parallel_tempering, sample
+from .meanfield import deterministic_annealing, gibbs_free_energy, mean_field
+from . import network, optim
+from .unroll import unroll
 from .results import DensityOfStates, Thermodynamics
 
 __version__ = "0.1.0"
@@ -17,4 +20,5 @@ __version__ = "0.1.0"
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states",
            "Canonical", "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
            "set_num_threads", "get_num_threads", "ensemble", "errors", "results", "schedules",
-           "estimators", "mc", "sample", "anneal", "parallel_tempering"]
+           "estimators", "mc", "sample", "anneal", "parallel_tempering", "meanfield", "mean_field",
+           "gibbs_free_energy", "deterministic_annealing", "unroll", "network", "optim"]

@@ -4,8 +4,8 @@ Wrong types and values raise the built-in ``TypeError`` and ``ValueError``; the
 classes here mark failures a caller may want to catch specifically.
 """
 
-__all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "StatmechWarning",
-           "SlowPathWarning"]
+__all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "ConvergenceError",
+           "StatmechWarning", "SlowPathWarning", "ConvergenceWarning"]
 
 
 class StatmechError(Exception):
@@ -30,9 +30,27 @@ class AutocorrelationError(StatmechError, ValueError):
         self.tau = tau
 
 
+class ConvergenceError(StatmechError, RuntimeError):
+    """An iterative solver stopped before reaching its tolerance.
+
+    Attributes
+    ----------
+    result : record
+        The solver's record at its last iterate (``converged`` False).
+    """
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+
 class StatmechWarning(UserWarning):
     """Base class of statmech's warnings."""
 
 
 class SlowPathWarning(StatmechWarning):
     """A Hamiltonian without a fast kernel is evaluated through its Python ``energy``."""
+
+
+class ConvergenceWarning(StatmechWarning):
+    """An iterative solver stopped before reaching its tolerance (``on_failure="warn"``)."""

@@ -1,0 +1,213 @@
+"""Energy landscapes against free-energy landscapes (``statmech.analysis.landscape``).
+
+The claim under test: at finite temperature the TAP free energy G(m) has fewer local
+minima (its fixed points, reached from many starts) than the zero-temperature energy
+E(s) has single-flip local minima. Both are counted here from many random starts,
+with the fraction of starts that reach each one (its basin size).
+"""
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+import statmech
+from statmech._validation import LOW_VALUE, as_beta, as_generator, as_int
+from statmech.errors import ConvergenceWarning
+from statmech.hamiltonian import PairwiseHamiltonian
+
+__all__ = ["Minima", "Landscape", "energy_minima", "tap_fixed_points", "landscape"]
+
+
+@dataclass(frozen=True)
+class Minima:
+    """Distinct local minima (or fixed points) found from random starts.
+
+    Attributes
+    ----------
+    points : ndarray of shape (k, n)
+        States (energy minima) or magnetizations (fixed points), best first.
+    values : ndarray of shape (k,)
+        Their energies or free energies.
+    basin_fraction : ndarray of shape (k,)
+        Fraction of the starts that ended at each.
+    n_starts : int
+    n_unconverged : int
+        Starts that did not reach a fixed point (excluded from the counts).
+    kind : str
+        "energy" or the mean-field method.
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    basin_fraction: np.ndarray
+    n_starts: int
+    n_unconverged: int
+    kind: str
+
+    @property
+    def count(self):
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """Counts of TAP fixed points along beta, next to the energy's local minima.
+
+    Attributes
+    ----------
+    betas : ndarray of shape (K,)
+    n_fixed_points : ndarray of shape (K,)
+    largest_basin : ndarray of shape (K,)
+        Basin fraction of the most popular fixed point at each beta.
+    n_unconverged : ndarray of shape (K,)
+    n_energy_minima : int
+    energy_largest_basin : float
+    method : str
+    n_starts : int
+    """
+
+    betas: np.ndarray
+    n_fixed_points: np.ndarray
+    largest_basin: np.ndarray
+    n_unconverged: np.ndarray
+    n_energy_minima: int
+    energy_largest_basin: float
+    method: str
+    n_starts: int
+
+
+def _check_model(hamiltonian):
+    if not isinstance(hamiltonian, PairwiseHamiltonian):
+        raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, RBM, ...); got "
+                        f"{type(hamiltonian).__name__}")
+
+
+def quench(hamiltonian, states):
+    """Steepest-descent single-flip quenches (zero temperature) of states (k, n) until no
+    flip lowers the energy: the local minima reached, as int8 (k, n)."""
+    _check_model(hamiltonian)
+    J = hamiltonian.couplings
+    J = J.toarray() if sp.issparse(J) else np.asarray(J)
+    low = float(LOW_VALUE[hamiltonian.domain])
+    s = np.array(states, dtype=np.float64)
+    local = hamiltonian.local_fields(states)
+    rows = np.arange(len(s))
+    while True:
+        delta = (1.0 + low) - 2.0 * s
+        change = -delta * local                       # energy change of each single flip
+        best = change.argmin(axis=1)
+        active = change[rows, best] < -1e-12 * (1.0 + np.abs(local[rows, best]))
+        if not active.any():
+            return s.astype(np.int8)
+        r, i = rows[active], best[active]
+        d = delta[r, i]
+        s[r, i] += d
+        local[r] += d[:, None] * J[i]
+
+
+def energy_minima(hamiltonian, n_starts=1000, seed=None):
+    """Distinct single-flip local minima of the energy reached from uniform random states.
+
+    Parameters
+    ----------
+    hamiltonian : PairwiseHamiltonian
+    n_starts : int
+    seed : int, Generator or None
+
+    Returns
+    -------
+    Minima
+        Points are states; s and its image under a symmetry (e.g. -s for SK) count
+        separately.
+    """
+    n_starts = as_int(n_starts, "n_starts", minimum=1)
+    starts = hamiltonian.random_states(n_starts, seed=as_generator(seed))
+    minima = quench(hamiltonian, starts)
+    points, counts = np.unique(minima, axis=0, return_counts=True)
+    energies = hamiltonian.energy(points)
+    order = np.argsort(energies, kind="stable")
+    return Minima(points[order], energies[order], counts[order] / n_starts, n_starts, 0, "energy")
+
+
+def _distinct(points, values, tol):
+    """Greedy clustering by max-norm distance <= tol: (representatives, their values, counts)."""
+    order = np.argsort(values, kind="stable")
+    reps, rep_values, counts = [], [], []
+    for k in order:
+        for r, rep in enumerate(reps):
+            if np.abs(points[k] - rep).max() <= tol:
+                counts[r] += 1
+                break
+        else:
+            reps.append(points[k])
+            rep_values.append(values[k])
+            counts.append(1)
+    return np.array(reps).reshape(len(reps), points.shape[1]), np.array(rep_values), np.array(counts)
+
+
+def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
+                     distinct_tol=1e-4, seed=None):
+    """Distinct mean-field/TAP fixed points reached from uniform random magnetizations.
+
+    All starts iterate together (one matrix product per step); starts that have not
+    converged after ``max_iter`` are counted in ``n_unconverged`` and left out.
+
+    Parameters
+    ----------
+    hamiltonian : PairwiseHamiltonian or BipartiteHamiltonian
+    beta : float
+    method : {"naive", "tap2", "tap3"}
+    n_starts : int
+    damping, tol, max_iter
+        As for ``statmech.mean_field``.
+    distinct_tol : float
+        Fixed points closer than this (max norm) are one.
+    seed : int, Generator or None
+
+    Returns
+    -------
+    Minima
+        Points are magnetizations, values the Gibbs free energies G(m).
+    """
+    _check_model(hamiltonian)
+    n_starts = as_int(n_starts, "n_starts", minimum=1)
+    low = float(LOW_VALUE[hamiltonian.domain])
+    init = low + (1.0 - low) * as_generator(seed).uniform(0.0, 1.0, (n_starts, hamiltonian.n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = statmech.mean_field(hamiltonian, beta, method, damping=damping, tol=tol, max_iter=max_iter,
+                                     init=init, on_failure="warn")
+    converged = np.atleast_1d(result.converged)
+    points, values, counts = _distinct(result.magnetization[converged], np.atleast_1d(result.free_energy)[converged],
+                                       distinct_tol)
+    return Minima(points, values, counts / n_starts, n_starts, int((~converged).sum()), method)
+
+
+def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max_iter=2000, seed=None):
+    """Count TAP fixed points at each beta, and the energy's local minima, from the same number of starts.
+
+    Parameters
+    ----------
+    hamiltonian : PairwiseHamiltonian or BipartiteHamiltonian
+    betas : array_like of shape (K,)
+    method : {"naive", "tap2", "tap3"}
+    n_starts : int
+    damping, max_iter
+        As for ``statmech.mean_field``.
+    seed : int or None
+
+    Returns
+    -------
+    Landscape
+    """
+    betas, _ = as_beta(betas)
+    seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)
+    energy = energy_minima(hamiltonian, n_starts, seed=np.random.default_rng(seeds[0]))
+    rows = [tap_fixed_points(hamiltonian, b, method, n_starts, damping, max_iter=max_iter,
+                             seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
+    return Landscape(betas=betas, n_fixed_points=np.array([r.count for r in rows]),
+                     largest_basin=np.array([r.basin_fraction.max(initial=0.0) for r in rows]),
+                     n_unconverged=np.array([r.n_unconverged for r in rows]),
+                     n_energy_minima=energy.count, energy_largest_basin=float(energy.basin_fraction.max()),
+                     method=method, n_starts=n_starts)

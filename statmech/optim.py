@@ -1,0 +1,73 @@
+"""First-order optimisers for dictionaries of parameter arrays (in place).
+
+Used by the unrolled networks and by Boltzmann learning: ``step(params, grads)``
+moves each array ``params[name]`` against ``grads[name]``.
+"""
+import numpy as np
+
+from ._validation import as_float
+
+__all__ = ["SGD", "Adam", "make_optimizer"]
+
+
+class SGD:
+    """Gradient descent with (heavy-ball) momentum and L1/L2 weight decay.
+
+    v <- momentum * v - learning_rate * (g + l2 * w + l1 * sign(w)); w <- w + v.
+    Decay applies to the names in ``decay`` (default: every 2-D array, i.e. weights).
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, l2=0.0, l1=0.0):
+        self.learning_rate = as_float(learning_rate, "learning_rate", minimum=0.0)
+        self.momentum = as_float(momentum, "momentum", minimum=0.0)
+        self.l2 = as_float(l2, "l2", minimum=0.0)
+        self.l1 = as_float(l1, "l1", minimum=0.0)
+        self._velocity = {}
+
+    def _decayed(self, w, g):
+        if w.ndim == 2 and (self.l2 or self.l1):
+            g = g + self.l2 * w + self.l1 * np.sign(w)
+        return g
+
+    def step(self, params, grads):
+        for name, g in grads.items():
+            w = params[name]
+            g = self._decayed(w, g)
+            v = self._velocity.get(name)
+            v = -self.learning_rate * g if v is None else self.momentum * v - self.learning_rate * g
+            self._velocity[name] = v
+            w += v
+
+
+class Adam(SGD):
+    """Adam (Kingma & Ba, ICLR 2015, Algorithm 1), with the same weight decay as SGD."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, l2=0.0, l1=0.0):
+        super().__init__(learning_rate, 0.0, l2, l1)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self._moments = {}
+        self._t = 0
+
+    def step(self, params, grads):
+        self._t += 1
+        for name, g in grads.items():
+            w = params[name]
+            g = self._decayed(w, g)
+            m, v = self._moments.get(name, (np.zeros_like(w), np.zeros_like(w)))
+            m = self.beta1 * m + (1 - self.beta1) * g
+            v = self.beta2 * v + (1 - self.beta2) * g * g
+            self._moments[name] = (m, v)
+            m_hat = m / (1 - self.beta1 ** self._t)
+            v_hat = v / (1 - self.beta2 ** self._t)
+            w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+
+def make_optimizer(optimizer, learning_rate, momentum=0.0, l2=0.0, l1=0.0):
+    """An optimiser from its name ("sgd" or "adam") or an SGD/Adam instance."""
+    if isinstance(optimizer, SGD):
+        return optimizer
+    if optimizer == "sgd":
+        return SGD(learning_rate, momentum, l2, l1)
+    if optimizer == "adam":
+        return Adam(learning_rate, l2=l2, l1=l1)
+    raise ValueError(f"optimizer must be 'sgd', 'adam' or an optimiser instance; got {optimizer!r}")
