@@ -32,8 +32,8 @@ def population_annealing(steps, population, sweeps):
     return result.log_z[-1], result.log_z_err[-1]
 
 
-def wang_landau(log_f_final):
-    estimate = mc.wang_landau(MODEL, log_f_final=log_f_final, n_walkers=4, seed=1, progress=False).log_z(BETA)
+def wang_landau(log_f_final, walkers):
+    estimate = mc.wang_landau(MODEL, log_f_final=log_f_final, n_walkers=walkers, seed=1, progress=False).log_z(BETA)
     return estimate.value, estimate.error
 
 
@@ -61,8 +61,9 @@ RUNS = [
     ("population annealing", "300 steps, R = 4000, 2 sweeps", lambda: population_annealing(300, 4000, 2)),
     ("population annealing", "600 steps, R = 8000, 1 sweep", lambda: population_annealing(600, 8000, 1)),
     ("population annealing", "1000 steps, R = 16000, 1 sweep", lambda: population_annealing(1000, 16000, 1)),
-    ("Wang-Landau", "4 walkers, ln f -> 1e-5", lambda: wang_landau(1e-5)),
-    ("Wang-Landau", "4 walkers, ln f -> 1e-6", lambda: wang_landau(1e-6)),
+    ("Wang-Landau", "4 walkers, ln f -> 1e-5", lambda: wang_landau(1e-5, 4)),
+    ("Wang-Landau", "4 walkers, ln f -> 1e-6", lambda: wang_landau(1e-6, 4)),
+    ("Wang-Landau", "8 walkers, ln f -> 1e-6", lambda: wang_landau(1e-6, 8)),
     ("thermodynamic integration", "161 betas x 64 chains x 500", lambda: thermodynamic_integration(161, 500, 64)),
     ("thermodynamic integration", "161 betas x 128 chains x 1000",
      lambda: thermodynamic_integration(161, 1000, 128)),

@@ -557,24 +557,31 @@ def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_
                      couplings, indptr, indices, data, dense, low, rng):
     """n_steps single-variable Wang-Landau moves per walker (one walker per row).
 
-    A flip from energy bin a to bin b is accepted with min(1, g(a) / g(b)); after every
-    move the current bin's ln g rises by log_f[w] and its histogram count by one.
+    A uniformly random variable is proposed (random, not sweep order: with a flat g
+    every move is accepted and a fixed order would cycle deterministically); one 64-bit
+    draw gives the variable (high 32 bits, multiply-shift) and the acceptance uniform
+    (low 32 bits). A flip from energy bin a to bin b is accepted with min(1, g(a) / g(b));
+    after every move the current bin's ln g rises by log_f[w] and its histogram count by one.
     """
+    inverse = 1.0 / resolution
     for w in prange(states.shape[0]):
         state, field, g, h = states[w], local[w], log_g[w], hist[w]
         n = state.size
         e = energy[w]
-        current = int(np.rint((e - energy_min) / resolution))
+        current = int(np.rint((e - energy_min) * inverse))
+        add = log_f[w]
         for _ in range(n_steps):
-            i = min(int(uniform(rng[w]) * n), n - 1)
+            bits = next_uint64(rng[w])
+            i = int(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
             delta = (1.0 - low) if state[i] == low else (low - 1.0)
             de = -delta * field[i]
-            target = int(np.rint((e + de - energy_min) / resolution))
-            if g[current] >= g[target] or uniform(rng[w]) < np.exp(g[current] - g[target]):
+            target = current + int(np.rint(de * inverse))
+            difference = g[current] - g[target]
+            if difference >= 0.0 or (bits & np.uint64(0xFFFFFFFF)) * _TO_UNIT_32 < np.exp(difference):
                 state[i] += delta
                 e += de
                 current = target
                 _add_coupling_row(field, i, delta, couplings, indptr, indices, data, dense)
-            g[current] += log_f[w]
+            g[current] += add
             h[current] += 1
         energy[w] = e
