@@ -13,6 +13,7 @@ from .mc import anneal, parallel_tempering, sample
 from .meanfield import deterministic_annealing, gibbs_free_energy, mean_field
 from . import network, optim
 from .unroll import unroll
+from . import datasets, learning
 from .results import DensityOfStates, Thermodynamics
 
 __version__ = "0.1.0"
@@ -21,4 +22,4 @@ __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "conver
            "Canonical", "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
            "set_num_threads", "get_num_threads", "ensemble", "errors", "results", "schedules",
            "estimators", "mc", "sample", "anneal", "parallel_tempering", "meanfield", "mean_field",
-           "gibbs_free_energy", "deterministic_annealing", "unroll", "network", "optim"]
+           "gibbs_free_energy", "deterministic_annealing", "unroll", "network", "optim", "learning", "datasets"]

@@ -18,9 +18,21 @@ N_MOMENTS = 8
 
 
 @njit
+def unit_up_probability(field, beta, low):
+    """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
+
+    Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
+    sigmoid(2*beta*field) = (1 + tanh(beta*field)) / 2. Written with tanh, it never
+    overflows. Self-contained, so ``unit_up_probability.py_func`` is the same formula in
+    plain numpy (vectorised tanh, dtype kept) for callers with large float32 arrays.
+    """
+    return 0.5 * (1.0 + np.tanh((0.5 * beta * (1.0 - low)) * field))
+
+
+@njit
 def sigmoid(x):
-    """Logistic function 1 / (1 + exp(-x)), written with tanh so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """Logistic function 1 / (1 + exp(-x)) (unit_up_probability of a binary unit at beta = 1)."""
+    return unit_up_probability(x, 1.0, 0.0)
 
 
 @njit
@@ -30,19 +42,16 @@ def softplus(x):
 
 
 @njit
-def unit_up_probability(field, beta, low):
-    """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
-
-    Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
-    sigmoid(2*beta*field) = (1 + tanh(beta*field)) / 2.
-    """
-    return sigmoid(beta * (1.0 - low) * field)
-
-
-@njit
 def unit_mean(field, beta, low):
     """<s> for a unit with energy -field*s: sigmoid(beta*field) or tanh(beta*field)."""
     return low + (1.0 - low) * unit_up_probability(field, beta, low)
+
+
+def unit_mean_array(field, beta, low):
+    """``unit_mean`` for float arrays through the vectorised ``logistic`` (numpy callers:
+    solvers, networks): low + (1 - low) * logistic(beta (1 - low) field)."""
+    field = np.asarray(field)
+    return low + (1.0 - low) * logistic(np.ascontiguousarray((beta * (1.0 - low)) * field))
 
 
 @njit
@@ -94,6 +103,30 @@ def _exp_nonpositive(x, out):
     ``out`` may be ``x``.
     """
     _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
+
+
+@njit
+def logistic_scratch(x, out, e, shifted, power_bits):
+    """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
+    ``_exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
+    form of ``unit_up_probability(x, 1, 0)`` (equal to ~1e-16), for hot loops; ``e``,
+    ``shifted`` (float64) and ``power_bits`` (int64) are scratch of x's size; ``out`` may
+    be float32."""
+    for t in range(x.size):
+        e[t] = -abs(x[t])
+    _exp_nonpositive_scratch(e, e, shifted, power_bits)
+    for t in range(x.size):
+        out[t] = (1.0 if x[t] >= 0.0 else e[t]) / (1.0 + e[t])
+
+
+@njit
+def logistic(x):
+    """logistic_scratch on an array of any shape, allocating its scratch: same shape and dtype."""
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    n = flat.size
+    logistic_scratch(flat, out, np.empty(n), np.empty(n), np.empty(n, np.int64))
+    return out.reshape(x.shape)
 
 
 @njit

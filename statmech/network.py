@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._kernels import unit_mean, unit_variance
+from ._kernels import unit_mean_array, unit_variance
 from ._progress import Progress
 from ._validation import as_float, as_generator, as_int, as_real_array
 from .meanfield._plefka import effective_field, mean_field_step
@@ -246,7 +246,8 @@ class MLP:
         low, beta = layer.low, layer.beta
         s = None if layer.skip is None else acts[layer.skip]
         weights = self._weights(layer)
-        m = unit_mean(effective_field(x, s, weights, self.params[layer.bias], beta, low, layer.order), beta, low)
+        m = unit_mean_array(effective_field(x, s, weights, self.params[layer.bias], beta, low, layer.order), beta,
+                            low)
         if layer.damping:
             g_acts[layer.skip if layer.anchor is None else layer.anchor] += layer.damping * g_out
         g_field = (1.0 - layer.damping) * g_out * beta * unit_variance(m, low)

@@ -9,7 +9,7 @@ rows), so a seed gives bit-identical results for any number of threads.
 """
 import numpy as np
 # Shared with exact enumeration: the one sigmoid and the one local-field row update.
-from .._kernels import _add_coupling_row, _exp_nonpositive_scratch, sigmoid
+from .._kernels import _add_coupling_row, _exp_nonpositive_scratch, logistic_scratch, sigmoid
 from .._numba import njit, prange
 
 METROPOLIS = 0
@@ -202,14 +202,14 @@ def _lane_sweep(state, local, energy, beta, rule, indptr, indices, data, low, rn
     for i in range(state.shape[0]):
         s_i = state[i]
         h_i = local[i]
-        for c in range(s_i.size):
-            x = -((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c]   # beta * Delta E of the flip
-            arg[c] = -max(x, 0.0) if metropolis else -abs(x)
-        _exp_nonpositive_scratch(arg, prob, shifted, power_bits)
-        if not metropolis:                      # 1 / (1 + e^x) from e^-|x|
+        if metropolis:                          # min(1, e^-x), x = beta * Delta E of the flip
             for c in range(s_i.size):
-                uphill = ((1.0 + low) - 2.0 * s_i[c]) * h_i[c] < 0.0
-                prob[c] = (prob[c] if uphill else 1.0) / (1.0 + prob[c])
+                arg[c] = min(((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c], 0.0)
+            _exp_nonpositive_scratch(arg, prob, shifted, power_bits)
+        else:                                   # 1 / (1 + e^x) = logistic(-x)
+            for c in range(s_i.size):
+                arg[c] = ((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c]
+            logistic_scratch(arg, prob, change, shifted, power_bits)
         _lane_uniforms(rng, unif)
         for c in range(s_i.size):
             delta = (1.0 + low) - 2.0 * s_i[c]
@@ -517,12 +517,24 @@ def swendsen_wang_sample(states, betas, n_records, thin, indptr, indices, data, 
             mag_trace[c, offset + r] = state.sum()
 
 
+@njit
+def _sample_row(probabilities, low, stream, out):
+    for j in range(probabilities.size):
+        out[j] = 1.0 if uniform(stream) < probabilities[j] else low
+
+
 @njit(parallel=True)
 def sample_units(probabilities, low, rng, out):
     """out[c, j] = 1 with probability probabilities[c, j], else low; one stream per row c."""
     for c in prange(probabilities.shape[0]):
-        for j in range(probabilities.shape[1]):
-            out[c, j] = 1.0 if uniform(rng[c]) < probabilities[c, j] else low
+        _sample_row(probabilities[c], low, rng[c], out[c])
+
+
+@njit
+def sample_units_serial(probabilities, low, rng, out):
+    """sample_units on one thread (same numbers): small batches, where starting threads costs more."""
+    for c in range(probabilities.shape[0]):
+        _sample_row(probabilities[c], low, rng[c], out[c])
 
 
 @njit

@@ -25,7 +25,7 @@ unrolled networks (``statmech.unroll``) are made of it.
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import unit_entropy, unit_field, unit_mean, unit_variance
+from .._kernels import unit_entropy, unit_field, unit_mean_array, unit_variance
 from .._validation import LOW_VALUE
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 
@@ -83,7 +83,7 @@ def mean_field_step(x, s, weights, bias, beta, low, order=1, damping=0.0, anchor
     -------
     ndarray of shape (..., n_out)
     """
-    m = unit_mean(effective_field(x, s, weights, bias, beta, low, order), beta, low)
+    m = unit_mean_array(effective_field(x, s, weights, bias, beta, low, order), beta, low)
     if damping:
         m = (1.0 - damping) * m + damping * (s if anchor is None else anchor)
     return m

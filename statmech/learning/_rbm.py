@@ -1,0 +1,237 @@
+"""BernoulliRBM: a binary RBM trained by Boltzmann learning, with scikit-learn conventions."""
+import numpy as np
+
+from .._progress import Progress
+from .._validation import as_float, as_int, as_seed_sequence, random_streams
+from ..hamiltonian import BipartiteHamiltonian
+from ..optim import make_optimizer
+from ._gradients import METHODS, ModelTerm, conditional, gradient, sample_bernoulli
+
+
+class Parameters:
+    """Weights and biases of a binary RBM as plain arrays (any float dtype), with the
+    attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
+
+    def __init__(self, weights, visible_bias, hidden_bias):
+        self.weights, self.visible_bias, self.hidden_bias = weights, visible_bias, hidden_bias
+        self.n_visible, self.n_hidden = weights.shape
+
+
+def check_data(X, n_features=None, name="X", dtype=np.float64):
+    """A 2-D finite array with values in [0, 1] (probabilities or binary data)."""
+    try:
+        X = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array; got {type(X).__name__}") from exc
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or inf")
+    if X.size and (X.min() < 0 or X.max() > 1):
+        raise ValueError(f"{name} must lie in [0, 1] (binary or probabilities); got values in "
+                         f"[{X.min():.3g}, {X.max():.3g}]")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}")
+    return X
+
+
+class BernoulliRBM:
+    """Restricted Boltzmann machine with binary units, trained by Boltzmann learning.
+
+    Parameters
+    ----------
+    n_components : int
+        Hidden units.
+    method : {"pcd", "cd", "mf", "tap2", "tap3", "exact"}
+        How the model term of the gradient is computed (``statmech.learning``): Gibbs
+        chains from the data (CD-k) or persistent (PCD-k), the naive / TAP2 / TAP3
+        fixed point (EMF), or exact enumeration of the smaller layer (small models).
+    learning_rate : float
+    batch_size : int
+    n_iter : int
+        Epochs.
+    k : int
+        Gibbs steps per update (CD-k, PCD-k).
+    n_chains : int or None
+        Persistent chains / magnetizations (default: batch_size).
+    mf_iter : int
+        Fixed-point iterations per update for mf/tap (warm-started).
+    damping : float
+    persistent : bool
+        mf/tap: keep the magnetizations across updates.
+    optimizer : {"sgd", "adam"}
+    momentum, l2, l1 : float
+        SGD momentum and weight decay of the weights.
+    dtype : numpy float dtype
+        float64 or float32 (faster; the Gibbs chains and products run in it).
+    seed : int, SeedSequence or None
+    verbose : bool
+        Progress bar over epochs.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        W.T, as in scikit-learn.
+    intercept_hidden_, intercept_visible_ : ndarray
+    n_features_in_ : int
+    model_ : RBM
+        The fitted Hamiltonian (``statmech.models.RBM``-compatible BipartiteHamiltonian).
+    """
+
+    def __init__(self, n_components=256, method="pcd", learning_rate=0.1, batch_size=10, n_iter=10, k=1,
+                 n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,
+                 l1=0.0, dtype=np.float64, seed=None, verbose=False):
+        self.n_components, self.method, self.learning_rate = n_components, method, learning_rate
+        self.batch_size, self.n_iter, self.k, self.n_chains = batch_size, n_iter, k, n_chains
+        self.mf_iter, self.damping, self.persistent = mf_iter, damping, persistent
+        self.optimizer, self.momentum, self.l2, self.l1 = optimizer, momentum, l2, l1
+        self.dtype, self.seed, self.verbose = dtype, seed, verbose
+
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in (
+            "n_components", "method", "learning_rate", "batch_size", "n_iter", "k", "n_chains", "mf_iter",
+            "damping", "persistent", "optimizer", "momentum", "l2", "l1", "dtype", "seed", "verbose")}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self.get_params():
+                raise ValueError(f"invalid parameter {name!r} for BernoulliRBM")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        return f"BernoulliRBM(n_components={self.n_components}, method={self.method!r})"
+
+    # -- fitting ----------------------------------------------------------------------------
+
+    def _validate(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {self.method!r}")
+        as_int(self.n_components, "n_components", minimum=1)
+        as_int(self.batch_size, "batch_size", minimum=1)
+        as_int(self.n_iter, "n_iter", minimum=1)
+        as_int(self.k, "k", minimum=1)
+        as_int(self.mf_iter, "mf_iter", minimum=1)
+        as_float(self.learning_rate, "learning_rate", minimum=0.0)
+        if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64; got {self.dtype!r}")
+
+    def _initialise(self, n_features):
+        seed_sequence = as_seed_sequence(self.seed)
+        init_seed, chain_seed, self._sample_seed = seed_sequence.spawn(3)
+        rng = np.random.default_rng(init_seed)
+        dtype = np.dtype(self.dtype)
+        self._params = {"W": rng.normal(0.0, 0.01, (n_features, self.n_components)).astype(dtype),
+                        "a": np.zeros(n_features, dtype), "b": np.zeros(self.n_components, dtype)}
+        self.n_features_in_ = n_features
+        self._model_term = ModelTerm(self.method, self.k, self.n_chains or self.batch_size, self.mf_iter,
+                                     self.damping, self.persistent, chain_seed, dtype)
+        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum, self.l2, self.l1)
+        self._rng = np.random.default_rng(self._sample_seed)
+        self._streams = None
+
+    def _parameters(self):
+        return Parameters(self._params["W"], self._params["a"], self._params["b"])
+
+    def _update(self, batch):
+        params = self._parameters()
+        model = self.model_ if self.method in ("mf", "tap2", "tap3") else params
+        h_data = conditional(batch @ params.weights + params.hidden_bias)
+        grads = gradient(params, batch, self._model_term.statistics(model, batch, h_data), h_data)
+        # ascend the log-likelihood: the optimisers descend, so hand them -gradient
+        self._optimizer.step(self._params, {name: -g.astype(self._params[name].dtype) for name, g in grads.items()})
+
+    def partial_fit(self, X, y=None):
+        """One update on the minibatch X (n_samples, n_features) in [0, 1]."""
+        if not hasattr(self, "_params"):
+            self._validate()
+            X = check_data(X, dtype=self.dtype)
+            self._initialise(X.shape[1])
+        X = check_data(X, self.n_features_in_, dtype=self.dtype)
+        self._update(X)
+        return self
+
+    def fit(self, X, y=None, callback=None):
+        """Train for n_iter epochs of shuffled minibatches.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features), values in [0, 1]
+        y : ignored
+        callback : callable, optional
+            ``callback(epoch, self)`` after each epoch.
+
+        Returns
+        -------
+        self
+        """
+        self._validate()
+        X = check_data(X, dtype=self.dtype)
+        self._initialise(X.shape[1])
+        with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar:
+            for epoch in range(self.n_iter):
+                order = self._rng.permutation(len(X))
+                for start in range(0, len(X), self.batch_size):
+                    self._update(X[order[start:start + self.batch_size]])
+                if callback is not None:
+                    callback(epoch, self)
+                bar.update(1)
+        return self
+
+    # -- fitted attributes and transforms ---------------------------------------------------
+
+    def _check_fitted(self):
+        if not hasattr(self, "_params"):
+            raise ValueError("this BernoulliRBM is not fitted yet: call fit or partial_fit first")
+
+    @property
+    def components_(self):
+        self._check_fitted()
+        return self._params["W"].T
+
+    @property
+    def intercept_hidden_(self):
+        self._check_fitted()
+        return self._params["b"]
+
+    @property
+    def intercept_visible_(self):
+        self._check_fitted()
+        return self._params["a"]
+
+    @property
+    def model_(self):
+        """The fitted RBM as a BipartiteHamiltonian (float64, binary domain)."""
+        self._check_fitted()
+        return BipartiteHamiltonian(self._params["W"], self._params["a"], self._params["b"])
+
+    def transform(self, X):
+        """p(h = 1 | v) for each row: ndarray of shape (n_samples, n_components)."""
+        self._check_fitted()
+        X = check_data(X, self.n_features_in_, dtype=self.dtype)
+        return conditional(X @ self._params["W"] + self._params["b"])
+
+    def gibbs(self, v):
+        """One block-Gibbs step v -> h -> v' (sampled): ndarray of v's shape."""
+        self._check_fitted()
+        v = check_data(v, self.n_features_in_, "v", dtype=self.dtype)
+        if self._streams is None or len(self._streams) < len(v):
+            self._streams = random_streams(np.random.SeedSequence(self._rng.integers(2 ** 63)), (len(v),))
+        h = sample_bernoulli(self.transform(v), self._streams)
+        return sample_bernoulli(conditional(h @ self._params["W"].T + self._params["a"]), self._streams)
+
+    def score_samples(self, X, seed=None):
+        """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times
+        ln sigmoid(F(v~) - F(v)) with v~ = v with one uniformly chosen unit flipped."""
+        self._check_fitted()
+        from ._likelihood import pseudo_log_likelihood
+        return pseudo_log_likelihood(self.model_, X, seed=self._rng if seed is None else seed)
+
+    def free_energy(self, X):
+        """F(v) = -a.v - sum_j softplus(b_j + v.W_j): ndarray of shape (n_samples,)."""
+        self._check_fitted()
+        from ._likelihood import free_energy
+        return free_energy(self._parameters(), check_data(X, self.n_features_in_, dtype=self.dtype))
+
+
+__all__ = ["BernoulliRBM", "check_data", "Parameters"]

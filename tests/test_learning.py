@@ -1,0 +1,155 @@
+"""Boltzmann learning: gradients against finite differences, learning against exact optima,
+likelihood estimators against enumeration, scikit-learn agreement, input errors."""
+import numpy as np
+import pytest
+
+import statmech
+from statmech.datasets import bars_and_stripes
+from statmech.learning import (BernoulliRBM, exact_statistics, gradient, log_likelihood,
+                               pseudo_log_likelihood, tap_statistics)
+from statmech.models import RBM
+
+RBM_SMALL = RBM.random(5, 3, scale=0.8, seed=0, bias_scale=0.5)
+DATA = (np.random.default_rng(0).random((20, 5)) < 0.4).astype(float)
+
+
+def _with(rbm, name, index, step):
+    params = {"W": rbm.weights.copy(), "a": rbm.visible_bias.copy(), "b": rbm.hidden_bias.copy()}
+    params[name][index] += step
+    return RBM(params["W"], params["a"], params["b"])
+
+
+def _finite_differences(function, rbm, step=1e-6):
+    out = {}
+    for name, shape in (("W", rbm.weights.shape), ("a", (rbm.n_visible,)), ("b", (rbm.n_hidden,))):
+        out[name] = np.array([(function(_with(rbm, name, i, step)) - function(_with(rbm, name, i, -step))) / (2 * step)
+                              for i in np.ndindex(shape)]).reshape(shape)
+    return out
+
+
+def test_exact_gradient_matches_finite_differences_of_the_exact_log_likelihood():
+    grads = gradient(RBM_SMALL, DATA, exact_statistics(RBM_SMALL))
+    numeric = _finite_differences(lambda r: log_likelihood(r, DATA).value, RBM_SMALL)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], numeric[name], atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize("method, solver", [("mf", "naive"), ("tap2", "tap2"), ("tap3", "tap3")])
+def test_emf_gradient_matches_finite_differences_of_the_tap_log_z(method, solver):
+    """d ln Z_TAP / d theta with the magnetizations re-solved at every perturbed theta equals
+    the partial derivative at the fixed point (stationarity): tap_statistics."""
+    def log_z(rbm):
+        return statmech.mean_field(rbm, 1.0, solver, tol=1e-14, init=np.full(5, 0.5)).log_z
+    fixed = statmech.mean_field(RBM_SMALL, 1.0, solver, tol=1e-14, init=np.full(5, 0.5)).magnetization
+    stats = tap_statistics(RBM_SMALL, fixed[None, :5], fixed[None, 5:], method)
+    numeric = _finite_differences(log_z, RBM_SMALL)
+    for name in stats:
+        np.testing.assert_allclose(stats[name], numeric[name], atol=1e-8, err_msg=name)
+
+
+def test_exact_learning_reaches_the_bars_and_stripes_optimum():
+    X, _ = bars_and_stripes(3)
+    assert len(X) == 14 and len(np.unique(X, axis=0)) == 14
+    rbm = BernoulliRBM(n_components=8, method="exact", learning_rate=0.05, batch_size=14, n_iter=3000,
+                       optimizer="adam", seed=0).fit(X)
+    value = log_likelihood(rbm, X).value
+    assert np.log(1 / 14) - 0.01 < value <= np.log(1 / 14) + 1e-12
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd", "tap2", "tap3"])
+def test_cd_pcd_and_tap_improve_the_likelihood_on_a_tiny_model(method):
+    """Averaged over seeds, the exact log-likelihood rises at every checkpoint of the first
+    1000 updates (SGD, learning rate 0.1, 8 hidden units, bars and stripes 3 x 3)."""
+    X, _ = bars_and_stripes(3)
+    curves = []
+    for seed in range(3):
+        curve = []
+        rbm = BernoulliRBM(n_components=8, method=method, learning_rate=0.1, batch_size=14, n_iter=1000,
+                           n_chains=100, seed=seed)
+        rbm.fit(X, callback=lambda epoch, r: curve.append(log_likelihood(r, X).value) if epoch % 250 == 249 else None)
+        curves.append(curve)
+    mean = np.mean(curves, axis=0)
+    assert np.all(np.diff(mean) > 0), mean
+    assert mean[-1] > mean[0] + 0.1
+
+
+def test_ais_log_likelihood_agrees_with_exact_within_its_error():
+    rbm = RBM.random(12, 10, scale=0.5, seed=2, bias_scale=0.5)
+    X = (np.random.default_rng(1).random((50, 12)) < 0.5).astype(float)
+    exact = log_likelihood(rbm, X, "exact")
+    ais = log_likelihood(rbm, X, "ais", n_steps=2000, n_chains=200, seed=0)
+    assert ais.error > 0 and abs(ais.value - exact.value) < 4 * ais.error + 0.02
+    tap = log_likelihood(rbm, X, "tap3")
+    assert abs(tap.value - exact.value) < 0.2 and np.isnan(tap.error)
+
+
+def test_pseudo_likelihood_all_units_is_the_sum_of_conditionals():
+    rbm = RBM_SMALL
+    total = pseudo_log_likelihood(rbm, DATA, all_units=True)
+    manual = np.zeros(len(DATA))
+    for i in range(rbm.n_visible):
+        other = np.repeat(DATA, 2, axis=0)
+        other[:, i] = np.tile([0.0, 1.0], len(DATA))
+        free = statmech.learning.free_energy(rbm, other).reshape(-1, 2)
+        p_one = 1 / (1 + np.exp(free[:, 1] - free[:, 0]))
+        manual += np.log(np.where(DATA[:, i] == 1, p_one, 1 - p_one))
+    np.testing.assert_allclose(total, manual, atol=1e-12)
+
+
+def test_agrees_with_scikit_learn_given_the_same_weights():
+    sklearn = pytest.importorskip("sklearn.neural_network")
+    X = (np.random.default_rng(4).random((30, 6)) < 0.5).astype(float)
+    ours = BernoulliRBM(n_components=4, n_iter=1, seed=0).fit(X)
+    theirs = sklearn.BernoulliRBM(n_components=4, n_iter=1, random_state=0).fit(X)
+    theirs.components_ = ours.components_.copy()
+    theirs.intercept_hidden_ = ours.intercept_hidden_.copy()
+    theirs.intercept_visible_ = ours.intercept_visible_.copy()
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X), atol=1e-12)
+    np.testing.assert_allclose(ours.free_energy(X), theirs._free_energy(X), atol=1e-12)
+    # pseudo-likelihood with the same flipped unit: sklearn draws it from RandomState(random_state)
+    theirs.random_state = 7
+    expected = theirs.score_samples(X)
+    index = np.random.RandomState(7).randint(0, X.shape[1], X.shape[0])
+    flipped = X.copy()
+    flipped[np.arange(len(X)), index] = 1 - flipped[np.arange(len(X)), index]
+    fe, fe_flip = ours.free_energy(X), ours.free_energy(flipped)
+    np.testing.assert_allclose(-6 * np.logaddexp(0, -(fe_flip - fe)), expected, atol=1e-10)
+
+
+def test_estimator_conventions_and_reproducibility():
+    X, _ = bars_and_stripes(3)
+    a = BernoulliRBM(n_components=5, method="pcd", n_iter=5, seed=3).fit(X)
+    b = BernoulliRBM(n_components=5, method="pcd", n_iter=5, seed=3).fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert a.components_.shape == (5, 9) and a.intercept_visible_.shape == (9,) and a.n_features_in_ == 9
+    assert a.model_.n_visible == 9 and a.transform(X).shape == (14, 5)
+    assert set(np.unique(a.gibbs(X))) <= {0.0, 1.0}
+    assert a.get_params()["n_components"] == 5 and a.set_params(n_iter=2) is a
+    single = BernoulliRBM(n_components=5, dtype=np.float32, seed=0).partial_fit(X)
+    assert single.components_.dtype == np.float32 and single.transform(X).dtype == np.float32
+
+
+class TestErrors:
+    def test_bad_data(self):
+        rbm = BernoulliRBM(n_components=2, n_iter=1)
+        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+            rbm.fit(np.full((3, 4), 2.0))
+        with pytest.raises(ValueError, match="NaN"):
+            rbm.fit(np.full((3, 4), np.nan))
+        with pytest.raises(ValueError, match="2-D"):
+            rbm.fit(np.zeros(4))
+        rbm.fit(np.zeros((3, 4)))
+        with pytest.raises(ValueError, match="has 5 features, but the model was fitted with 4"):
+            rbm.transform(np.zeros((2, 5)))
+
+    def test_bad_parameters(self):
+        with pytest.raises(ValueError, match="method must be one of"):
+            BernoulliRBM(method="sgd").fit(np.zeros((2, 2)))
+        with pytest.raises(ValueError, match="n_components must be >= 1"):
+            BernoulliRBM(n_components=0).fit(np.zeros((2, 2)))
+        with pytest.raises(ValueError, match="not fitted"):
+            BernoulliRBM().transform(np.zeros((2, 2)))
+        with pytest.raises(TypeError, match="fitted BernoulliRBM"):
+            log_likelihood("rbm", np.zeros((2, 2)))
+        with pytest.raises(ValueError, match="method must be 'exact'"):
+            log_likelihood(RBM_SMALL, DATA, "cd")
