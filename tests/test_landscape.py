@@ -48,3 +48,16 @@ def test_free_energy_landscape_is_smoother_at_high_temperature():
     assert result.n_fixed_points[0] == 1                       # paramagnet: one solution
     assert np.all(np.diff(result.n_fixed_points) >= 0)
     assert result.n_fixed_points[-1] < result.n_energy_minima
+
+
+def test_minimising_the_tap_free_energy_finds_its_stationary_points_in_the_glass_phase():
+    """Where the TAP2 iteration fails (SK at beta = 2), L-BFGS-B descent of G finds local
+    minima: stationary (gradient ~ 0), distinct, and fewer than the energy's minima."""
+    sk = SherringtonKirkpatrick(24, seed=1)
+    iterated = tap_fixed_points(sk, 2.0, "tap2", n_starts=40, seed=0)
+    found = tap_fixed_points(sk, 2.0, "tap2", n_starts=40, solver="minimize", seed=0)
+    assert found.count >= 1 and found.n_unconverged < 40
+    for m in found.points:
+        assert np.abs(statmech.gibbs_free_energy(sk, 2.0, m, "tap2").gradient).max() < 1e-4
+    assert found.count < energy_minima(sk, n_starts=40, seed=0).count
+    assert iterated.n_unconverged > found.n_unconverged

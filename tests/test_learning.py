@@ -254,3 +254,17 @@ def test_classification_rbm_learns(method, accuracy):
     assert clf.predict_proba(X[:3]).shape == (3, 3)
     with pytest.raises(ValueError, match="features"):
         clf.predict(np.zeros((2, 5)))
+
+
+def test_datasets_say_which_extra_to_install(monkeypatch):
+    import importlib.util
+    import sys
+    from statmech import datasets
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ImportError, match=r"pip install 'statmech\[data\]'"):
+        datasets.mnist_5k()
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r"needs scikit-learn: pip install 'statmech\[data\]'"):
+        datasets.digits()
+    X, y = bars_and_stripes(2)
+    assert X.shape == (6, 4) and list(y).count(-1) == 2
