@@ -290,6 +290,24 @@ class PairwiseHamiltonian(Hamiltonian):
     def _row_sums(self):
         return np.asarray(self.couplings.sum(axis=1)).ravel()
 
+    def parameters(self):
+        """{"couplings": J (dense copy), "fields": h}: what Boltzmann learning adjusts."""
+        J = self.couplings.toarray() if self.is_sparse else np.array(self.couplings)
+        return {"couplings": J, "fields": self.fields.copy()}
+
+    def with_parameters(self, couplings, fields):
+        """The same kind of model (domain, offset) with new J and h."""
+        return PairwiseHamiltonian(couplings, fields, self.offset, self.domain)
+
+    def energy_gradient(self, states, weights=None):
+        """Mean over states (weighted if given) of dE/dJ and dE/dh: {"couplings": -<s s^T>/2 off
+        the diagonal (each of J_ij, J_ji carries half of the pair term), "fields": -<s>}."""
+        s = self.check_states(states).reshape(-1, self.n).astype(np.float64)
+        w = np.full(len(s), 1.0 / len(s)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
+        second = (s * w[:, None]).T @ s
+        np.fill_diagonal(second, 0.0)
+        return {"couplings": -0.5 * second, "fields": -(w @ s)}
+
     def kernel_couplings(self):
         """The couplings as numba kernels take them: (dense, matrix, indptr, indices, data).
 
@@ -427,6 +445,20 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         log_partition = _kernels.unit_log_partition(
             h_float @ self.weights.T + self.visible_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
         return -h_float @ self.hidden_bias + self.offset + free_energy_from_log_z(log_partition, beta)
+
+    def parameters(self):
+        """{"weights": W, "visible_bias": a, "hidden_bias": b} (copies)."""
+        return {"weights": self.weights.copy(), "visible_bias": self.visible_bias.copy(),
+                "hidden_bias": self.hidden_bias.copy()}
+
+    def with_parameters(self, weights, visible_bias, hidden_bias):
+        return BipartiteHamiltonian(weights, visible_bias, hidden_bias, self.offset, self.domain)
+
+    def energy_gradient(self, states, weights=None):
+        """Mean over fully observed states (v, h) of dE/dW = -v h^T, dE/da = -v, dE/db = -h."""
+        v, h = self.split(self.check_states(states).reshape(-1, self.n).astype(np.float64))
+        w = np.full(len(v), 1.0 / len(v)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
+        return {"weights": -(v * w[:, None]).T @ h, "visible_bias": -(w @ v), "hidden_bias": -(w @ h)}
 
     def to_domain(self, domain):
         check_domain(domain)

@@ -268,3 +268,50 @@ def test_datasets_say_which_extra_to_install(monkeypatch):
         datasets.digits()
     X, y = bars_and_stripes(2)
     assert X.shape == (6, 4) and list(y).count(-1) == 2
+
+
+class ThreeSpinChain(statmech.Hamiltonian):
+    """A user's model with parameters: E = -K sum_i s_i s_{i+1} s_{i+2} - h sum_i s_i (periodic)."""
+
+    domain = "spin"
+
+    def __init__(self, n, K, h):
+        self.n, self.K, self.h = n, float(K), float(h)
+
+    def energy(self, states):
+        s = np.asarray(states, dtype=float)
+        return -self.K * (s * np.roll(s, -1, -1) * np.roll(s, -2, -1)).sum(-1) - self.h * s.sum(-1)
+
+    def parameters(self):
+        return {"K": np.array(self.K), "h": np.array(self.h)}
+
+    def with_parameters(self, K, h):
+        return ThreeSpinChain(self.n, K, h)
+
+    def energy_gradient(self, states, weights=None):
+        s = np.asarray(states, dtype=float)
+        w = np.full(len(s), 1 / len(s)) if weights is None else weights
+        return {"K": -w @ (s * np.roll(s, -1, -1) * np.roll(s, -2, -1)).sum(-1), "h": -w @ s.sum(-1)}
+
+
+def test_boltzmann_learning_of_any_hamiltonian_with_parameters():
+    """Exact Boltzmann learning recovers a user-defined three-spin model and a pairwise model
+    from exact samples; PCD with Metropolis chains gets the pairwise couplings too."""
+    from statmech.learning import boltzmann_learning, coupling_error
+    truth = ThreeSpinChain(8, 0.4, -0.2)
+    samples = _exact_samples(truth, 1.0, 20_000, seed=3)
+    fit = boltzmann_learning(ThreeSpinChain(8, 0.0, 0.0), samples, "exact", n_iter=400, learning_rate=0.05)
+    assert fit.hamiltonian.K == pytest.approx(0.4, abs=0.03) and fit.hamiltonian.h == pytest.approx(-0.2, abs=0.03)
+    assert fit.gradient_norm[-1] < 0.01 * fit.gradient_norm[0]
+    rng = np.random.default_rng(5)
+    upper = np.triu(rng.normal(0, 0.3, (6, 6)), 1)
+    pairwise = statmech.PairwiseHamiltonian(upper + upper.T, rng.normal(0, 0.3, 6))
+    spins = _exact_samples(pairwise, 1.0, 20_000, seed=4)
+    start = statmech.PairwiseHamiltonian(np.zeros((6, 6)))
+    exact = boltzmann_learning(start, spins, "exact", n_iter=600, learning_rate=0.05)
+    pcd = boltzmann_learning(start, spins, "pcd", n_iter=600, learning_rate=0.02, n_chains=200, seed=0)
+    # measured 0.039 (exact) and 0.094 (PCD)
+    assert coupling_error(pairwise, exact.hamiltonian) < 0.06
+    assert coupling_error(pairwise, pcd.hamiltonian) < 0.15
+    with pytest.raises(TypeError, match="parameters"):
+        boltzmann_learning(statmech.models.RandomEnergyModel(4, seed=0), spins[:, :4])

@@ -5,10 +5,11 @@ See ``statmech.learning._gradients`` for the gradient and its model-term estimat
 """
 from ._gradients import METHODS, ModelTerm, data_statistics, exact_statistics, gradient, tap_statistics
 from ._likelihood import LogLikelihood, base_rate_rbm, free_energy, log_likelihood, pseudo_log_likelihood
+from ._boltzmann import BoltzmannFit, boltzmann_learning
 from ._classification import ClassificationRBM
 from ._inverse_ising import InverseIsingResult, coupling_error, inverse_ising
 from ._rbm import BernoulliRBM
 
-__all__ = ["BernoulliRBM", "ClassificationRBM", "log_likelihood", "pseudo_log_likelihood", "LogLikelihood", "free_energy",
+__all__ = ["BernoulliRBM", "ClassificationRBM", "boltzmann_learning", "BoltzmannFit", "log_likelihood", "pseudo_log_likelihood", "LogLikelihood", "free_energy",
            "base_rate_rbm", "gradient", "data_statistics", "exact_statistics", "tap_statistics", "ModelTerm",
            "METHODS", "inverse_ising", "InverseIsingResult", "coupling_error"]

@@ -1,0 +1,122 @@
+"""Boltzmann learning of any Hamiltonian with parameters, from fully observed states.
+
+A model takes part by offering three methods (``PairwiseHamiltonian`` has them):
+
+- ``parameters()`` -> dict of name -> ndarray,
+- ``with_parameters(**arrays)`` -> the same kind of model with those values,
+- ``energy_gradient(states)`` -> dict of name -> mean over ``states`` of dE/dtheta
+  (optionally weighted: ``energy_gradient(states, weights)`` with weights summing to 1).
+
+The log-likelihood gradient is then <dE/dtheta>_model - <dE/dtheta>_data, the model
+term by exact enumeration (all 2**n states, n <= 20) or by persistent Markov chains
+(PCD: any sampler whose engine can follow a changing Hamiltonian).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._progress import Progress
+from .._validation import as_int, as_seed_sequence, as_states
+from ..optim import make_optimizer
+
+__all__ = ["boltzmann_learning", "BoltzmannFit"]
+
+
+@dataclass(frozen=True)
+class BoltzmannFit:
+    """A model fitted by Boltzmann learning.
+
+    Attributes
+    ----------
+    hamiltonian : Hamiltonian
+    gradient_norm : ndarray of shape (n_iter,)
+        Max |gradient| over all parameters at each update.
+    method : str
+    """
+
+    hamiltonian: object
+    gradient_norm: np.ndarray
+    method: str
+
+
+def _all_states(n, domain):
+    low = -1 if domain == "spin" else 0
+    bits = (np.arange(2 ** n)[:, None] >> np.arange(n)) & 1
+    return np.where(bits == 1, 1, low).astype(np.int8)
+
+
+def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
+                       n_chains=100, n_sweeps=1, sampler=None, seed=None, progress=None):
+    """Fit the parameters of ``hamiltonian`` (at beta = 1) to fully observed states.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian with parameters(), with_parameters() and energy_gradient()
+        The starting model (see the module docstring).
+    data : array_like of shape (n_samples, n)
+        States in the model's domain.
+    method : {"exact", "pcd"}
+        Model expectations by enumerating every state (n <= 20), or from ``n_chains``
+        persistent chains making ``n_sweeps`` sweeps of ``sampler`` per update.
+    n_iter : int
+        Updates (full-batch).
+    learning_rate : float
+    optimizer : {"adam", "sgd"}
+    n_chains, n_sweeps : int
+    sampler : sampler configuration, default Metropolis()
+    seed : int, SeedSequence or None
+    progress : bool or None
+
+    Returns
+    -------
+    BoltzmannFit
+
+    References
+    ----------
+    D. H. Ackley, G. E. Hinton and T. J. Sejnowski, Cognitive Science 9, 147 (1985);
+    T. Tieleman, ICML (2008) for persistent chains.
+    """
+    for name in ("parameters", "with_parameters", "energy_gradient"):
+        if not callable(getattr(hamiltonian, name, None)):
+            raise TypeError(f"Boltzmann learning needs a Hamiltonian with parameters(), with_parameters() and "
+                            f"energy_gradient(); {type(hamiltonian).__name__} has no {name}()")
+    if method not in ("exact", "pcd"):
+        raise ValueError(f"method must be 'exact' or 'pcd'; got {method!r}")
+    n_iter = as_int(n_iter, "n_iter", minimum=1)
+    data = as_states(data, hamiltonian.n, hamiltonian.domain, "data")
+    if data.ndim != 2:
+        raise ValueError(f"data must be 2-D (n_samples, {hamiltonian.n}); got shape {data.shape}")
+    data_term = hamiltonian.energy_gradient(data)
+    params = {name: np.array(value, dtype=np.float64) for name, value in hamiltonian.parameters().items()}
+    step = make_optimizer(optimizer, learning_rate)
+    model = hamiltonian
+    if method == "exact":
+        if hamiltonian.n > 20:
+            raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
+        states = _all_states(hamiltonian.n, hamiltonian.domain)
+    else:
+        from ..mc.drivers import _check_common
+        sampler = _check_common(hamiltonian, sampler)
+        state_seed, chain_seed = as_seed_sequence(seed).spawn(2)
+        start = data[np.random.default_rng(state_seed).integers(0, len(data), n_chains)]
+        engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed)
+        scratch = np.empty((n_chains, 1))
+    norms = np.empty(n_iter)
+    with Progress(n_iter, "Boltzmann learning", progress) as bar:
+        for t in range(n_iter):
+            if method == "exact":
+                energy = model.energy(states)
+                weights = np.exp(-(energy - energy.min()))
+                model_term = model.energy_gradient(states, weights / weights.sum())
+            else:
+                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
+                model_term = model.energy_gradient(engine.get_states())
+            # d ln L / d theta = <dE>_model - <dE>_data; the optimiser descends, so it gets minus that
+            grads = {name: data_term[name] - model_term[name] for name in params}
+            norms[t] = max(np.abs(g).max() for g in grads.values())
+            step.step(params, grads)
+            model = hamiltonian.with_parameters(**params)
+            if method == "pcd":
+                engine.set_hamiltonian(model)
+            bar.update(1)
+    return BoltzmannFit(hamiltonian=model, gradient_norm=norms, method=method)
