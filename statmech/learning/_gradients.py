@@ -155,12 +155,12 @@ class ModelTerm:
         if method in ("cd", "pcd"):
             if self.gibbs is None:
                 self.gibbs = Gibbs(max(self.n_chains, len(v_data)), self.seed_sequence)
-            if method == "cd" or self.state is None:
+            if method == "cd":
                 if h_data is None:
                     h_data = conditional(v_data @ rbm.weights + rbm.hidden_bias)
-                if method == "pcd":     # chains start at (resampled) data
-                    h_data = h_data[np.arange(self.n_chains) % len(h_data)]
                 start = self.gibbs.sample(h_data)
+            elif self.state is None:    # persistent chains start with every hidden unit off, as
+                start = np.zeros((self.n_chains, rbm.n_hidden), v_data.dtype)    # scikit-learn's do
             else:
                 start = self.state
             v, h_mean, h = self.gibbs.run(rbm, start, self.k)
