@@ -315,3 +315,10 @@ def test_boltzmann_learning_of_any_hamiltonian_with_parameters():
     assert coupling_error(pairwise, pcd.hamiltonian) < 0.15
     with pytest.raises(TypeError, match="parameters"):
         boltzmann_learning(statmech.models.RandomEnergyModel(4, seed=0), spins[:, :4])
+
+
+def test_partial_fit_accepts_a_larger_batch_later():
+    X, _ = bars_and_stripes(3)
+    rbm = BernoulliRBM(n_components=4, method="cd", seed=0).partial_fit(X[:4])
+    rbm.partial_fit(np.vstack([X, X]))          # 28 rows after chains were made for 4
+    assert np.all(np.isfinite(rbm.components_))

@@ -92,6 +92,8 @@ def tap_statistics(rbm, m_visible, m_hidden, method):
 
 def sample_bernoulli(probabilities, streams):
     """Binary samples with the given probabilities (n_rows, n_units); row c uses stream c."""
+    if len(probabilities) > len(streams):
+        raise ValueError(f"{len(probabilities)} rows need as many random streams; got {len(streams)}")
     out = np.empty_like(probabilities)
     # one thread: BLAS threads still spinning after a product make a parallel region slow here
     mc_kernels.sample_units_serial(probabilities, 0.0, streams[:len(probabilities)], out)
@@ -102,9 +104,13 @@ class Gibbs:
     """Block-Gibbs chains for CD and PCD; one random stream per chain (numba kernel)."""
 
     def __init__(self, n_chains, seed_sequence):
+        self.seed_sequence = seed_sequence
         self.streams = random_streams(seed_sequence, (n_chains,))
 
     def sample(self, probabilities):
+        if len(probabilities) > len(self.streams):      # a larger batch (partial_fit): more streams
+            extra = random_streams(self.seed_sequence.spawn(1)[0], (len(probabilities) - len(self.streams),))
+            self.streams = np.concatenate([self.streams, extra])
         return sample_bernoulli(probabilities, self.streams)
 
     def run(self, rbm, h, k):
