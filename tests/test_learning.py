@@ -322,3 +322,18 @@ def test_partial_fit_accepts_a_larger_batch_later():
     rbm = BernoulliRBM(n_components=4, method="cd", seed=0).partial_fit(X[:4])
     rbm.partial_fit(np.vstack([X, X]))          # 28 rows after chains were made for 4
     assert np.all(np.isfinite(rbm.components_))
+
+
+def test_log_likelihood_does_not_depend_on_the_energy_offset():
+    """A binary RBM may carry a constant energy offset (e.g. after a change of domain); ln p(v)
+    must not see it, and it must equal ln of the exact marginal."""
+    from reference import all_states
+    plain = RBM.random(4, 3, scale=0.7, seed=6, bias_scale=0.4)
+    shifted = statmech.BipartiteHamiltonian(plain.weights, plain.visible_bias, plain.hidden_bias, offset=1.7)
+    X = all_states(4, "binary").astype(float)
+    for method in ("exact", "tap3"):
+        assert log_likelihood(shifted, X, method).value == pytest.approx(log_likelihood(plain, X, method).value,
+                                                                          abs=1e-12)
+    joint = np.exp(-shifted.energy(all_states(7, "binary")))
+    marginal = joint.reshape(16, 8).sum(1) / joint.sum()       # visible = the first 4 variables
+    assert log_likelihood(shifted, X).value == pytest.approx(np.mean(np.log(marginal)), abs=1e-12)

@@ -144,12 +144,10 @@ class ModelTerm:
     seed_sequence : SeedSequence
     """
 
-    def __init__(self, method, k=1, n_chains=100, mf_iter=3, damping=0.5, persistent=True, seed_sequence=None,
-                 dtype=np.float64):
+    def __init__(self, method, k=1, n_chains=100, mf_iter=3, damping=0.5, persistent=True, seed_sequence=None):
         self.method, self.k, self.n_chains = method, k, n_chains
         self.mf_iter, self.damping, self.persistent = mf_iter, damping, persistent
         self.seed_sequence = seed_sequence if seed_sequence is not None else np.random.SeedSequence()
-        self.dtype = dtype
         self.state = None
         self.gibbs = None
 

@@ -36,8 +36,11 @@ class LogLikelihood:
 
 
 def free_energy(rbm, v):
-    """F(v) = -a.v - sum_j ln(1 + exp(b_j + v.W_j)) for v in [0, 1] (probabilities allowed)."""
-    return -v @ rbm.visible_bias - unit_log_partition(v @ rbm.weights + rbm.hidden_bias, 1.0, 0.0).sum(-1)
+    """F(v) = -a.v - sum_j ln(1 + exp(b_j + v.W_j)) + offset at beta = 1, for v in [0, 1]
+    (probabilities allowed, unlike ``BipartiteHamiltonian.free_energy_visible``), with the
+    model's constant offset so that -F(v) - ln Z is ln p(v) for any binary RBM."""
+    return (-v @ rbm.visible_bias - unit_log_partition(v @ rbm.weights + rbm.hidden_bias, 1.0, 0.0).sum(-1)
+            + getattr(rbm, "offset", 0.0))
 
 
 def _as_rbm(rbm):

@@ -125,7 +125,7 @@ class BernoulliRBM:
                         "a": np.zeros(n_features, dtype), "b": np.zeros(self.n_components, dtype)}
         self.n_features_in_ = n_features
         self._model_term = ModelTerm(self.method, self.k, self.n_chains or self.batch_size, self.mf_iter,
-                                     self.damping, self.persistent, chain_seed, dtype)
+                                     self.damping, self.persistent, chain_seed)
         self._optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum, self.l2, self.l1)
         self._rng = np.random.default_rng(self._sample_seed)
         self._streams = None
