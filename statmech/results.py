@@ -6,6 +6,7 @@ written atomically (a temporary file renamed into place), and load back equal.
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -190,7 +191,13 @@ class DensityOfStates:
         ln g of independent estimates (Wang-Landau walkers), whose spread gives errors.
     flatness_history : ndarray of shape (m, 2) or None
         (ln f, Monte Carlo steps per variable) at each reduction of the modification factor.
+    energy_range : (float, float) or None
+        The window of energies g(E) was estimated in (Wang-Landau ``energy_range``), -inf or
+        inf on a side that excludes no energies; ``thermodynamics`` then warns when a
+        canonical distribution puts more than ``EDGE_WEIGHT`` on an edge that excludes some.
     """
+
+    EDGE_WEIGHT = 1e-6
 
     energies: np.ndarray
     log_g: np.ndarray
@@ -198,6 +205,7 @@ class DensityOfStates:
     n: int = 1
     walkers: object = None
     flatness_history: object = None
+    energy_range: object = None
 
     def log_z(self, beta):
         """ln Z(beta) = ln sum_E g(E) exp(-beta E) as an Estimate: the error is the spread of
@@ -239,6 +247,13 @@ class DensityOfStates:
         z = w.sum(axis=1)
         shift = self.energies[np.argmax(log_w, axis=1)]
         d = self.energies[None, :] - shift[:, None]
+        if self.energy_range is not None:
+            low, high = self.energy_range
+            edges = ((self.energies[0] <= low) * w[:, 0] + (self.energies[-1] >= high) * w[:, -1]) / z
+            if np.any(edges > self.EDGE_WEIGHT):
+                warnings.warn(f"the canonical distribution puts {edges.max():.2g} of its weight on an edge of "
+                              f"the energy window [{low:g}, {high:g}]; the excluded energies may matter: "
+                              f"widen energy_range", RuntimeWarning, stacklevel=2)
         mean_d = (w * d).sum(axis=1) / z
         var = np.maximum((w * d * d).sum(axis=1) / z - mean_d ** 2, 0.0)
         return thermodynamics_from_moments(betas, top[:, 0] + np.log(z), shift + mean_d, var,

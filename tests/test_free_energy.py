@@ -1,5 +1,6 @@
 """ln Z by AIS, population annealing and Wang-Landau against exact answers, in units of
 each method's own error bar."""
+import warnings
 import numpy as np
 import pytest
 
@@ -94,6 +95,38 @@ def test_wang_landau_density_of_states_and_thermodynamics():
     np.testing.assert_allclose(thermo.free_energy, thermo.energy - thermo.entropy / thermo.beta, rtol=1e-10)
     assert np.all(np.diff(thermo.log_z, 2) >= -1e-9)                  # ln Z convex in beta
     assert np.all(thermo.entropy >= -1e-9)
+
+
+def test_wang_landau_in_an_energy_window_pinned_at_the_ground_state():
+    """A window from the ground state up, normalised by g(E_0) = 2: walkers descend into it
+    from random states, and ln g and low-temperature ln Z match enumeration. The window's
+    top level is left out of the comparison: some of its states (two straight domain walls)
+    can be reached only through higher energies, so a restricted walk misses them."""
+    model = Ising.square(4)
+    exact_dos = statmech.density_of_states(model)
+    dos = mc.wang_landau(model, energy_range=(-32, -16), normalization=(-32, 2), log_f_final=1e-6, seed=2,
+                         progress=False)
+    expected = exact_dos.log_g[exact_dos.energies <= -16]
+    np.testing.assert_array_equal(dos.energies, exact_dos.energies[exact_dos.energies <= -16])
+    spread = dos.walkers.std(axis=0, ddof=1) / np.sqrt(dos.walkers.shape[0])
+    assert np.all(np.abs(dos.log_g - expected)[:-1] < 4 * spread[:-1] + 1e-3)
+    assert dos.log_g[0] == np.log(2)
+    assert dos.energy_range == (-np.inf, -16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimate = dos.log_z(1.5)                 # the canonical weight at E = -16 is ~1e-8
+    exact = ising_square_torus(4, 1.5).log_z
+    assert abs(estimate.value - exact) < 4 * estimate.error + 1e-3
+    with pytest.warns(RuntimeWarning, match="edge of the energy window"):
+        dos.log_z(0.2)                            # hot: most weight lies above the window
+    with pytest.raises(ValueError, match="excludes the walkers' random starting energies"):
+        mc.wang_landau(model, energy_range=(-32, -16), seed=2, progress=False)
+    with pytest.raises(ValueError, match="normalization must be 'total' or"):
+        mc.wang_landau(model, normalization=(-32, 0), progress=False)
+    with pytest.raises(ValueError, match="lies outside energy_range"):
+        mc.wang_landau(model, energy_range=(-24, 0), normalization=(-32, 2), progress=False)
+    with pytest.raises(ValueError, match="energy_range must be two finite energies"):
+        mc.wang_landau(model, energy_range=(0, -8), progress=False)
 
 
 def test_free_energy_input_errors():

@@ -565,35 +565,93 @@ def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, 
 
 
 @njit(parallel=True)
-def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolution,
+def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolution, window,
                      couplings, indptr, indices, data, dense, low, rng):
     """n_steps single-variable Wang-Landau moves per walker (one walker per row).
 
     A uniformly random variable is proposed (random, not sweep order: with a flat g
     every move is accepted and a fixed order would cycle deterministically); one 64-bit
-    draw gives the variable (high 32 bits, multiply-shift) and the acceptance uniform
-    (low 32 bits). A flip from energy bin a to bin b is accepted with min(1, g(a) / g(b));
-    after every move the current bin's ln g rises by log_f[w] and its histogram count by one.
+    draw gives the variable (high 32 bits, multiply-shift) and a uniform u in (0, 1]
+    (low 32 bits). A flip from energy bin a to bin b is accepted with min(1, g(a) / g(b))
+    if b lies in the closed bin range ``window`` = (first, last), and rejected otherwise;
+    tested as ln u <= ln g(a) - ln g(b): ln u depends on the random stream alone, so it
+    is computed off the chain of dependent loads, and the update is branch-free (a
+    rejected move adds zero). A bin the walker has never visited (ln g still exactly 0)
+    starts at the ln g of the bin it is entered from, so a late-found bin cannot trap the
+    walker while small increments fill it. After every move the current bin's ln g rises
+    by log_f[w] and its histogram count by one. The stream's four words are held in
+    registers for the call (walkers' rows of ``rng`` share cache lines).
     """
     inverse = 1.0 / resolution
+    flip = 1.0 + low                # new value = flip - old, for spins and bits alike
     for w in prange(states.shape[0]):
         state, field, g, h = states[w], local[w], log_g[w], hist[w]
         n = state.size
         e = energy[w]
         current = int(np.rint((e - energy_min) * inverse))
         add = log_f[w]
+        first, last = window
+        s0, s1, s2, s3 = rng[w, 0], rng[w, 1], rng[w, 2], rng[w, 3]
         for _ in range(n_steps):
-            bits = next_uint64(rng[w])
+            bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
             i = int(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
-            delta = (1.0 - low) if state[i] == low else (low - 1.0)
+            log_u = np.log(((bits & np.uint64(0xFFFFFFFF)) + 1.0) * _TO_UNIT_32)
+            delta = flip - 2.0 * state[i]
             de = -delta * field[i]
             target = current + int(np.rint(de * inverse))
-            difference = g[current] - g[target]
-            if difference >= 0.0 or (bits & np.uint64(0xFFFFFFFF)) * _TO_UNIT_32 < np.exp(difference):
-                state[i] += delta
-                e += de
-                current = target
-                _add_coupling_row(field, i, delta, couplings, indptr, indices, data, dense)
+            inside = (target >= first) & (target <= last)
+            if g[target] == 0.0 and inside:
+                g[target] = g[current]
+            accept = (g[current] - g[target] >= log_u) & inside
+            amount = delta if accept else 0.0
+            state[i] += amount
+            e += de if accept else 0.0
+            current = target if accept else current
+            if not dense:   # a sparse row update costs less than a mispredicted branch
+                _add_coupling_row(field, i, amount, couplings, indptr, indices, data, False)
+            elif accept:
+                _add_coupling_row(field, i, amount, couplings, indptr, indices, data, True)
             g[current] += add
             h[current] += 1
+        rng[w, 0], rng[w, 1], rng[w, 2], rng[w, 3] = s0, s1, s2, s3
         energy[w] = e
+
+
+@njit(parallel=True)
+def wang_landau_enter(states, local, energy, max_steps, energy_min, resolution, window,
+                      couplings, indptr, indices, data, dense, low, rng):
+    """Bring walkers into the energy bins ``window`` = (first, last) by descent.
+
+    Random single-variable moves (drawn as in ``wang_landau_walk``) are accepted when they
+    do not increase the distance, in bins, from the walker's energy to the window; a walker
+    stops as soon as it is inside. Returns whether each walker got inside in ``max_steps``.
+    """
+    inverse = 1.0 / resolution
+    flip = 1.0 + low
+    first, last = window
+    inside = np.zeros(states.shape[0], np.bool_)
+    for w in prange(states.shape[0]):
+        state, field = states[w], local[w]
+        n = state.size
+        e = energy[w]
+        current = int(np.rint((e - energy_min) * inverse))
+        distance = max(first - current, current - last, 0)
+        s0, s1, s2, s3 = rng[w, 0], rng[w, 1], rng[w, 2], rng[w, 3]
+        for _ in range(max_steps):
+            if distance == 0:
+                break
+            bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+            i = int(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+            delta = flip - 2.0 * state[i]
+            de = -delta * field[i]
+            target = current + int(np.rint(de * inverse))
+            new_distance = max(first - target, target - last, 0)
+            if new_distance <= distance:
+                state[i] += delta
+                e += de
+                current, distance = target, new_distance
+                _add_coupling_row(field, i, delta, couplings, indptr, indices, data, dense)
+        rng[w, 0], rng[w, 1], rng[w, 2], rng[w, 3] = s0, s1, s2, s3
+        energy[w] = e
+        inside[w] = distance == 0
+    return inside

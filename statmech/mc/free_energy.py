@@ -262,16 +262,36 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
 
 
 def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_final=1e-7,
-                check_every=10_000, max_sweeps=10 ** 8, seed=None, progress=None):
+                check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
+                progress=None):
     """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
 
     Each of ``n_walkers`` independent walkers flips random variables, accepting a move from
     energy E to E' with min(1, g(E)/g(E')), and adds ln f to ln g at its current energy.
     When its histogram is flat (every visited bin >= ``flatness`` * mean) ln f halves;
-    once ln f < 1/t (t = sweeps so far) it follows ln f = 1/t, which removes the
-    saturation of the original method, until ln f < ``log_f_final``. Each walker's ln g is
-    normalised to sum_E g = 2**n; the result is their mean and ``walkers`` keeps them
-    all, so ``log_z(beta)`` carries an error bar from their spread.
+    once ln f < 1/t (t = moves so far per energy level visited, Belardinelli & Pereyra's
+    time) it follows ln f = 1/t, which removes the saturation of the original method,
+    until ln f < ``log_f_final``: a walk over L levels makes about L / ``log_f_final``
+    moves. Each walker's ln g is normalised (below); the result is their mean and
+    ``walkers`` keeps them all, so ``log_z(beta)`` carries an error bar from their spread.
+
+    ``energy_range`` restricts the walk to a window of energies (Wang & Landau's energy
+    windows): time is spent where the quantity of interest lives, and a walk across a
+    narrower window takes quadratically less time. Walkers start from random states and,
+    if these lie outside the window, first descend into it (moves that do not increase the
+    distance to the window). A restricted walk reaches only the states connected to the
+    rest through the window, so levels next to an edge that excludes energies can miss
+    states (in the 4 x 4 Ising torus cut at E = -16, the two-domain-wall states: ln g there
+    is 0.02 low); keep edges where the canonical weight is negligible:
+    ``DensityOfStates.thermodynamics`` warns when it is not.
+
+    Normalisation: by default ``sum_E g(E) = 2**n`` over the visited energies, right when
+    the walk covers all energies, or all but tails of negligible weight; the walkers' random
+    starting states must then lie inside ``energy_range`` (a window that excludes the
+    infinite-temperature bulk is refused). ``normalization=(E_ref, count)`` pins
+    g(E_ref) = count instead, e.g. the two ground states of an Ising ferromagnet
+    (Wang & Landau 2001): a window from the ground state to above a beta's canonical
+    energies then gives ln Z(beta) at a fraction of the cost of the whole range.
 
     Parameters
     ----------
@@ -285,6 +305,13 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
         Moves per walker between flatness checks.
     max_sweeps : int
         Give up (ValueError) after this many sweeps per walker.
+    energy_range : (float, float) or None
+        Lowest and highest energy the walkers may visit (default: all energies). For ln Z
+        at one beta, a window from below that beta's canonical energies to some standard
+        deviations above the infinite-temperature mean, or (with a reference count) from the
+        ground state to above that beta's energies, saves most of the time.
+    normalization : "total" or (float, float)
+        "total", or (E_ref, count): an energy in the window and its known number of states.
     seed : int, SeedSequence, Generator or None
     progress : bool or None
 
@@ -311,6 +338,23 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     n = hamiltonian.n
     low = float(LOW_VALUE[hamiltonian.domain])
     energy_min, n_bins = energy_grid(hamiltonian, resolution)
+    window = (0, n_bins - 1)
+    if energy_range is not None:
+        bounds = np.asarray(energy_range, dtype=float)
+        if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or bounds[0] >= bounds[1]:
+            raise ValueError(f"energy_range must be two finite energies (low, high) with low < high; "
+                             f"got {energy_range!r}")
+        window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
+                  min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
+    reference = None
+    if not (isinstance(normalization, str) and normalization == "total"):
+        pair = np.asarray(normalization, dtype=float) if not isinstance(normalization, str) else np.zeros(0)
+        if pair.shape != (2,) or not np.all(np.isfinite(pair)) or pair[1] < 1:
+            raise ValueError(f"normalization must be 'total' or (E_ref, count) with count >= 1; "
+                             f"got {normalization!r}")
+        reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
+        if not window[0] <= reference[0] <= window[1]:
+            raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
     walkers = Metropolis(checkerboard=False).engine(
         hamiltonian, _initial_states(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
@@ -319,6 +363,19 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     if off_grid > 1e-6:
         raise ValueError(f"energies are not multiples of resolution = {resolution} (off by {off_grid:.3g} "
                          f"* resolution); pass the spacing of the energy levels")
+    start = np.rint((energy - energy_min) / resolution)
+    outside = (start < window[0]) | (start > window[1])
+    if np.any(outside) and reference is None:
+        raise ValueError(f"energy_range = {tuple(energy_range)} excludes the walkers' random starting energies "
+                         f"{np.sort(energy)}, so normalising to sum g = 2**n would be wrong: widen it to include "
+                         f"the infinite-temperature bulk, or pass normalization=(E_ref, count)")
+    if np.any(outside):
+        entered = _kernels.wang_landau_enter(walkers.states, walkers.local, energy, 1000 * n, energy_min,
+                                             resolution, window, *walkers.coupling_args, walkers.dense, low,
+                                             walkers.rng)
+        if not entered.all():
+            raise ValueError(f"walkers could not descend into energy_range = {tuple(energy_range)} from random "
+                             f"states in 1000 sweeps (stuck at energies {energy[~entered]})")
     log_g = np.zeros((n_walkers, n_bins))
     hist = np.zeros((n_walkers, n_bins), np.int64)
     visited = np.zeros((n_walkers, n_bins), bool)
@@ -329,7 +386,7 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar:
         while np.any(log_f > log_f_final):
             _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
-                                      energy_min, resolution, *walkers.coupling_args, walkers.dense, low,
+                                      energy_min, resolution, window, *walkers.coupling_args, walkers.dense, low,
                                       walkers.rng)
             steps += check_every
             sweeps = steps / n
@@ -339,22 +396,33 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
             for w in range(n_walkers):
                 if log_f[w] <= log_f_final:
                     continue
+                # Belardinelli & Pereyra's time: moves per energy level.
+                time_per_level = steps / visited[w].sum()
                 if one_over_t[w]:
-                    log_f[w] = 1.0 / sweeps
+                    log_f[w] = 1.0 / time_per_level
                     continue
                 counts = hist[w][visited[w]]
                 if counts.min() >= flatness * counts.mean():
                     log_f[w] /= 2
                     hist[w] = 0
                     history.append((log_f[w], sweeps))
-                    if log_f[w] < 1.0 / sweeps:
+                    if log_f[w] < 1.0 / time_per_level:
                         one_over_t[w] = True
-                        log_f[w] = 1.0 / sweeps
+                        log_f[w] = 1.0 / time_per_level
             bar.set(np.log(1 / max(log_f.max(), log_f_final)))
     reachable = visited.all(axis=0)
     normalised = log_g[:, reachable]
-    normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
-        np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
+    if reference is None:
+        normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
+            np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
+    elif not reachable[reference[0]]:
+        raise ValueError(f"the normalization energy {energy_min + resolution * reference[0]} was not visited by "
+                         f"every walker; it must be an energy the model has")
+    else:
+        normalised = normalised - log_g[:, [reference[0]]] + reference[1]
     return DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
                            log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
-                           flatness_history=np.array(history).reshape(-1, 2))
+                           flatness_history=np.array(history).reshape(-1, 2),
+                           energy_range=None if energy_range is None else
+                           (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
+                            np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]))
