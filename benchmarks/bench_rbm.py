@@ -6,8 +6,11 @@ persistent magnetizations, 3 fixed-point iterations per update). Every trained m
 scikit-learn's included, is scored by the same AIS estimate of the test-set average
 log-likelihood (base-rate base model from the training data). Goals: PCD at least 1.5x
 scikit-learn's throughput at an equal or better log-likelihood; TAP2 within 3x of PCD
-per epoch. Needs the extras: pip install '.[bench]'. Run:
-python benchmarks/bench_rbm.py [epochs] [ais_steps]
+per epoch. With seeds > 1 every model is trained once per seed (0, 1, ...): seconds are
+medians, the log-likelihood is the mean over seeds and its spread their standard
+deviation (a 10-epoch PCD run varies by ~10 nats between seeds). Needs the extras:
+pip install '.[bench]'. Run:
+python benchmarks/bench_rbm.py [epochs] [ais_steps] [seeds]
 """
 import sys
 import time
@@ -20,18 +23,23 @@ from statmech.models import RBM
 
 EPOCHS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 AIS_STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
+SEEDS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 HIDDEN, BATCH, RATE = 500, 100, 0.05
 
 
 def seconds_per_epoch(fit):
-    start = time.perf_counter()
-    model = fit()
-    return (time.perf_counter() - start) / EPOCHS, model
+    """(median seconds per epoch, trained models) over the seeds; fit(seed) returns a model."""
+    seconds, models = [], []
+    for seed in range(SEEDS):
+        start = time.perf_counter()
+        models.append(fit(seed))
+        seconds.append((time.perf_counter() - start) / EPOCHS)
+    return float(np.median(seconds)), models
 
 
-def sklearn_model(X):
+def sklearn_model(X, seed):
     from sklearn.neural_network import BernoulliRBM as Sk
-    m = Sk(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS, random_state=0).fit(X)
+    m = Sk(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS, random_state=seed).fit(X)
     return RBM(m.components_.T, m.intercept_visible_, m.intercept_hidden_)
 
 
@@ -42,10 +50,10 @@ def main():
           f"batch {BATCH}, learning rate {RATE}, {EPOCHS} epochs; AIS {AIS_STEPS} steps x 100 chains\n")
     runs = []
     try:
-        runs.append(("scikit-learn PCD-1", *seconds_per_epoch(lambda: sklearn_model(X))))
+        runs.append(("scikit-learn PCD-1", *seconds_per_epoch(lambda seed: sklearn_model(X, seed))))
     except ImportError:
         print("(scikit-learn not installed: its row is skipped)")
-    settings = dict(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS, seed=0)
+    settings = dict(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS)
     for method in ("pcd", "tap2"):      # compile / load the kernels outside the timings
         for dtype in (np.float64, np.float32):
             BernoulliRBM(n_components=4, method=method, n_iter=1, batch_size=BATCH, dtype=dtype).fit(X[:200])
@@ -54,14 +62,19 @@ def main():
                          ("statmech CD-1", dict(method="cd")),
                          ("statmech TAP2", dict(method="tap2")),
                          ("statmech TAP3", dict(method="tap3"))):
-        runs.append((name, *seconds_per_epoch(lambda: BernoulliRBM(**settings, **params).fit(X).model_)))
+        runs.append((name, *seconds_per_epoch(
+            lambda seed: BernoulliRBM(**settings, **params, seed=seed).fit(X).model_)))
     sklearn_seconds = runs[0][1] if runs[0][0].startswith("scikit") else float("nan")
     pcd_seconds = next(s for n, s, _ in runs if n == "statmech PCD-1 float64")
-    print(f"{'method':<26}{'s/epoch':>9}{'vs sklearn':>11}{'vs PCD':>8}{'test ln p(x)':>14}{'AIS error':>11}")
-    for name, seconds, model in runs:
-        score = log_likelihood(model, X_test, "ais", n_steps=AIS_STEPS, n_chains=100, base_data=X, seed=0)
+    spread = "AIS error" if SEEDS == 1 else "sd (seeds)"
+    print(f"{'method':<26}{'s/epoch':>9}{'vs sklearn':>11}{'vs PCD':>8}{'test ln p(x)':>14}{spread:>11}")
+    for name, seconds, models in runs:
+        scores = [log_likelihood(model, X_test, "ais", n_steps=AIS_STEPS, n_chains=100, base_data=X, seed=0)
+                  for model in models]
+        values = np.array([score.value for score in scores])
+        error = scores[0].error if SEEDS == 1 else values.std(ddof=1)
         print(f"{name:<26}{seconds:9.3f}{sklearn_seconds / seconds:10.2f}x{pcd_seconds / seconds:7.2f}x"
-              f"{score.value:14.2f}{score.error:11.2f}", flush=True)
+              f"{values.mean():14.2f}{error:11.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,28 @@ def test_ais_on_random_rbms_along_beta_and_from_a_base_rate_model(shape):
     from_base = mc.ais(rbm, schedules.linear(0.0, 1.0, 500), n_chains=200, base=base, seed=0, progress=False)
     assert_log_z(from_base.log_z[-1], from_base.log_z_err[-1], exact, 0.1)
     assert from_base.method == "ais-base" and from_base.effective_sample_size[-1] > 20
+    assert "hidden layer summed out" in from_base.sampler
+    joint = mc.ais(rbm, schedules.linear(0.0, 1.0, 500), n_chains=200, base=base, sampler=mc.BlockGibbs(), seed=0,
+                   progress=False)                 # an explicit sampler keeps (v, h) chains
+    assert "summed out" not in joint.sampler
+    assert_log_z(joint.log_z[-1], joint.log_z_err[-1], exact, 0.1)
+
+
+def test_marginal_ais_with_spins_hidden_biases_and_offsets():
+    """The visible-marginal path interpolates every bias and the offset, in both domains."""
+    from statmech.hamiltonian import BipartiteHamiltonian
+    rng = np.random.default_rng(4)
+    for domain in ("binary", "spin"):
+        target = BipartiteHamiltonian(rng.normal(0, 0.4, (10, 7)), rng.normal(0, 0.5, 10), rng.normal(0, 0.5, 7),
+                                      0.7, domain)
+        base = BipartiteHamiltonian(np.zeros((10, 7)), rng.normal(0, 0.5, 10), rng.normal(0, 0.5, 7), -0.3, domain)
+        result = mc.ais(target, schedules.linear(0.0, 1.0, 400), n_chains=300, base=base, seed=2, progress=False)
+        exact = statmech.exact(target, 1.0)
+        assert_log_z(result.log_z[-1], result.log_z_err[-1], exact.log_z, 0.05)
+        assert result.log_z[0] == pytest.approx(statmech.exact(base, 1.0).log_z, abs=1e-12)
+        # the recorded energy at t = 1 is the weighted mean energy of the target's samples
+        error = np.sqrt(exact.specific_heat / result.effective_sample_size[-1])      # Var(E) at beta = 1
+        assert abs(result.energy[-1] - exact.energy) < 4 * error
 
 
 def test_ais_log_z_along_the_schedule_and_on_other_models():

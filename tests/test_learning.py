@@ -129,6 +129,22 @@ def test_estimator_conventions_and_reproducibility():
     assert single.components_.dtype == np.float32 and single.transform(X).dtype == np.float32
 
 
+def test_fit_takes_consecutive_slices_unless_asked_to_shuffle():
+    """shuffle=False (default, as scikit-learn's BernoulliRBM): an epoch is partial_fit on the
+    consecutive minibatches, exactly; shuffle=True reorders them every epoch."""
+    X, _ = bars_and_stripes(3)
+    settings = dict(n_components=4, method="pcd", batch_size=4, n_iter=1, seed=5)
+    fitted = BernoulliRBM(**settings).fit(X)
+    stepped = BernoulliRBM(**settings)
+    for start in range(0, len(X), 4):
+        stepped.partial_fit(X[start:start + 4])
+    np.testing.assert_array_equal(fitted.components_, stepped.components_)
+    np.testing.assert_array_equal(fitted.intercept_visible_, stepped.intercept_visible_)
+    shuffled = BernoulliRBM(**settings, shuffle=True).fit(X)
+    assert not np.array_equal(shuffled.components_, fitted.components_)
+    assert BernoulliRBM().get_params()["shuffle"] is False
+
+
 class TestErrors:
     def test_bad_data(self):
         rbm = BernoulliRBM(n_components=2, n_iter=1)
