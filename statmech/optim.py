@@ -33,6 +33,9 @@ class SGD:
         for name, g in grads.items():
             w = params[name]
             g = self._decayed(w, g)
+            if self.momentum == 0.0:        # no velocity to keep: one pass over w
+                w -= self.learning_rate * g
+                continue
             v = self._velocity.get(name)
             v = -self.learning_rate * g if v is None else self.momentum * v - self.learning_rate * g
             self._velocity[name] = v

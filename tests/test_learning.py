@@ -34,6 +34,21 @@ def test_exact_gradient_matches_finite_differences_of_the_exact_log_likelihood()
         np.testing.assert_allclose(grads[name], numeric[name], atol=1e-8, err_msg=name)
 
 
+def test_gradient_from_model_samples_equals_gradient_from_their_averages():
+    """Chains hand the gradient their samples (v, p(h | v)); the one stacked product gives
+    the same data - model difference as the averaged statistics, scaled by ``scale``."""
+    rng = np.random.default_rng(3)
+    v_model = (rng.random((7, RBM_SMALL.n_visible)) < 0.4).astype(float)
+    h_model = rng.random((7, RBM_SMALL.n_hidden))
+    averages = {"W": v_model.T @ h_model / 7, "a": v_model.mean(0), "b": h_model.mean(0)}
+    for scale in (1.0, -1.0):
+        from_samples = gradient(RBM_SMALL, DATA, (v_model, h_model), scale=scale)
+        from_averages = gradient(RBM_SMALL, DATA, averages, scale=scale)
+        for name in ("W", "a", "b"):
+            np.testing.assert_allclose(from_samples[name], from_averages[name], atol=1e-13, err_msg=name)
+    assert np.any(gradient(RBM_SMALL, DATA, averages)["W"] != 0)
+
+
 @pytest.mark.parametrize("method, solver", [("mf", "naive"), ("tap2", "tap2"), ("tap3", "tap3")])
 def test_emf_gradient_matches_finite_differences_of_the_tap_log_z(method, solver):
     """d ln Z_TAP / d theta with the magnetizations re-solved at every perturbed theta equals

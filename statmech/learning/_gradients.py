@@ -152,7 +152,9 @@ class ModelTerm:
         self.gibbs = None
 
     def statistics(self, rbm, v_data, h_data=None):
-        """Model statistics {"W", "a", "b"}; ``h_data`` = p(h = 1 | v_data) if already known."""
+        """Model statistics {"W", "a", "b"}, or for CD/PCD the chains' samples (v, p(h = 1 | v))
+        whose averages they are (``gradient`` takes either); ``h_data`` = p(h = 1 | v_data)
+        if already known."""
         method = self.method
         if method == "exact":
             return exact_statistics(rbm)
@@ -170,7 +172,7 @@ class ModelTerm:
             v, h_mean, h = self.gibbs.run(rbm, start, self.k)
             if method == "pcd":
                 self.state = h
-            return {"W": v.T @ h_mean / len(v), "a": v.mean(0), "b": h_mean.mean(0)}
+            return v, h_mean
         # EMF: iterate the TAP map from the previous fixed points (or from the batch)
         if self.persistent and self.state is not None:
             start = self.state
@@ -184,7 +186,21 @@ class ModelTerm:
         return tap_statistics(rbm, m[:, :rbm.n_visible], m[:, rbm.n_visible:], SOLVER_METHOD[method])
 
 
-def gradient(rbm, v_data, model_statistics, h_data=None):
-    """d(mean log-likelihood)/d(W, a, b) = data statistics - model statistics."""
-    data = data_statistics(rbm, v_data, h_data)
-    return {name: data[name] - model_statistics[name] for name in ("W", "a", "b")}
+def gradient(rbm, v_data, model_statistics, h_data=None, scale=1.0):
+    """scale * d(mean log-likelihood)/d(W, a, b) = scale * (data statistics - model statistics).
+
+    ``model_statistics`` is the dict {"W", "a", "b"} of model averages, or a pair
+    (v_model, h_model) of sample rows whose averages they are (Gibbs chains: v and
+    p(h = 1 | v)); then <v h^T>_data - <v h^T>_model is one product of the stacked rows,
+    with no temporaries of W's size. ``scale = -1`` gives the descent direction.
+    """
+    if not isinstance(model_statistics, tuple):
+        data = data_statistics(rbm, v_data, h_data)
+        return {name: scale * (data[name] - model_statistics[name]) for name in ("W", "a", "b")}
+    W, a, b = _parameters(rbm)
+    h_data = conditional(v_data @ W + b) if h_data is None else h_data
+    v_model, h_model = model_statistics
+    rows_v = np.concatenate([v_data, v_model])
+    rows_h = np.concatenate([h_data * (scale / len(v_data)), h_model * (-scale / len(v_model))])
+    return {"W": rows_v.T @ rows_h, "a": scale * (v_data.mean(0) - v_model.mean(0)),
+            "b": scale * (h_data.mean(0) - h_model.mean(0))}

@@ -144,9 +144,10 @@ class BernoulliRBM:
         params = self._parameters()
         model = self.model_ if self.method in ("mf", "tap2", "tap3") else params
         h_data = conditional(batch @ params.weights + params.hidden_bias)
-        grads = gradient(params, batch, self._model_term.statistics(model, batch, h_data), h_data)
         # ascend the log-likelihood: the optimisers descend, so hand them -gradient
-        self._optimizer.step(self._params, {name: -g.astype(self._params[name].dtype) for name, g in grads.items()})
+        descent = gradient(params, batch, self._model_term.statistics(model, batch, h_data), h_data, scale=-1.0)
+        self._optimizer.step(self._params, {name: g.astype(self._params[name].dtype, copy=False)
+                                            for name, g in descent.items()})
 
     def partial_fit(self, X, y=None):
         """One update on the minibatch X (n_samples, n_features) in [0, 1]."""
