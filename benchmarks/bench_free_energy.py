@@ -61,7 +61,7 @@ def thermodynamic_integration(points, sweeps, chains):
 RUNS = [
     ("AIS", "4000 steps x 512 chains", lambda: ais(4000, 512)),
     ("AIS", "16000 steps x 512 chains", lambda: ais(16000, 512)),
-    ("AIS", "32000 steps x 512 chains", lambda: ais(32000, 512)),
+    ("AIS", "60000 steps x 512 chains", lambda: ais(60000, 512)),
     ("population annealing", "300 steps, R = 4000, 2 sweeps", lambda: population_annealing(300, 4000, 2)),
     ("population annealing", "600 steps, R = 8000, 1 sweep", lambda: population_annealing(600, 8000, 1)),
     ("population annealing", "1000 steps, R = 16000, 1 sweep", lambda: population_annealing(1000, 16000, 1)),

@@ -147,8 +147,11 @@ def test_wang_landau_in_an_energy_window_pinned_at_the_ground_state():
         mc.wang_landau(model, normalization=(-32, 0), progress=False)
     with pytest.raises(ValueError, match="lies outside energy_range"):
         mc.wang_landau(model, energy_range=(-24, 0), normalization=(-32, 2), progress=False)
-    with pytest.raises(ValueError, match="energy_range must be two finite energies"):
-        mc.wang_landau(model, energy_range=(0, -8), progress=False)
+    for bad in [(0, -8), (np.nan, 0), "all", object()]:
+        with pytest.raises(ValueError, match="energy_range must be two finite energies"):
+            mc.wang_landau(model, energy_range=bad, progress=False)
+    with pytest.raises(ValueError, match="normalization must be 'total' or"):
+        mc.wang_landau(model, normalization="ground", progress=False)
 
 
 def test_free_energy_input_errors():

@@ -346,6 +346,17 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
         seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start, interrupted=interrupted)
 
 
+def _float_pair(value):
+    """Two finite floats as an array, or None if ``value`` is not that."""
+    if isinstance(value, str):
+        return None
+    try:
+        pair = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return pair if pair.shape == (2,) and np.all(np.isfinite(pair)) else None
+
+
 def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_final=1e-7,
                 check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
                 progress=None):
@@ -425,16 +436,16 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     energy_min, n_bins = energy_grid(hamiltonian, resolution)
     window = (0, n_bins - 1)
     if energy_range is not None:
-        bounds = np.asarray(energy_range, dtype=float)
-        if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or bounds[0] >= bounds[1]:
+        bounds = _float_pair(energy_range)
+        if bounds is None or bounds[0] >= bounds[1]:
             raise ValueError(f"energy_range must be two finite energies (low, high) with low < high; "
                              f"got {energy_range!r}")
         window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
                   min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
     reference = None
     if not (isinstance(normalization, str) and normalization == "total"):
-        pair = np.asarray(normalization, dtype=float) if not isinstance(normalization, str) else np.zeros(0)
-        if pair.shape != (2,) or not np.all(np.isfinite(pair)) or pair[1] < 1:
+        pair = _float_pair(normalization)
+        if pair is None or pair[1] < 1:
             raise ValueError(f"normalization must be 'total' or (E_ref, count) with count >= 1; "
                              f"got {normalization!r}")
         reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
