@@ -87,7 +87,8 @@ class _MarginalPath:
         a, b, offset = self._biases(t)
         return v @ a + unit_log_partition(b + t * v_weights, 1.0, self.low).sum(axis=1) - offset
 
-    def _sample(self, field):
+    def sample(self, field):
+        """Units drawn with P(unit = 1 | field) from the chains' streams (rows = chains)."""
         # P(unit = 1) = unit_up_probability(field, 1, low), in its vectorised array form
         p = logistic(np.ascontiguousarray((1.0 - self.low) * field))
         out = np.empty_like(p)
@@ -98,9 +99,9 @@ class _MarginalPath:
     def sweep(self, v, v_weights, t):
         """(v', h, E_t(v', h)) after one sweep h | v, v' | h of p_t."""
         a, b, offset = self._biases(t)
-        h = self._sample(b + t * v_weights)
+        h = self.sample(b + t * v_weights)
         h_weights = h @ self.weights.T
-        v = self._sample(a + t * h_weights)
+        v = self.sample(a + t * h_weights)
         return v, h, -(v @ a) - h @ b - t * np.einsum("ij,ij->i", v, h_weights) + offset
 
 
@@ -225,7 +226,7 @@ def _ais_marginal(hamiltonian, base, path, v, n_sweeps, log_z0, chain_seed, samp
     done = 1
     interrupted = False
     v_weights = v @ walk.weights
-    h = walk._sample(base.hidden_bias + np.zeros((n_chains, hamiltonian.n_hidden)))
+    h = walk.sample(base.hidden_bias + np.zeros((n_chains, hamiltonian.n_hidden)))
     energy[0] = float(np.mean(base.energy(np.hstack([v, h]).astype(np.int8))))
     with Progress(path.size - 1, "AIS", progress) as bar:
         try:
@@ -372,14 +373,15 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     ``walkers`` keeps them all, so ``log_z(beta)`` carries an error bar from their spread.
 
     ``energy_range`` restricts the walk to a window of energies (Wang & Landau's energy
-    windows): time is spent where the quantity of interest lives, and a walk across a
-    narrower window takes quadratically less time. Walkers start from random states and,
-    if these lie outside the window, first descend into it (moves that do not increase the
-    distance to the window). A restricted walk reaches only the states connected to the
-    rest through the window, so levels next to an edge that excludes energies can miss
-    states (in the 4 x 4 Ising torus cut at E = -16, the two-domain-wall states: ln g there
-    is 0.02 low); keep edges where the canonical weight is negligible:
-    ``DensityOfStates.thermodynamics`` warns when it is not.
+    windows): time is spent where the quantity of interest lives, and the walk across the
+    window is shorter. Walkers start from random states and, if these lie outside the
+    window, first descend into it (moves that do not increase the distance to the window).
+    A restricted walk reaches only the states connected to the rest through the window, so
+    levels next to an edge that excludes energies can miss states: in the 4 x 4 Ising
+    torus cut at E = -16, the 8 of its 424 states made of two straight domain walls have
+    every single-flip neighbour above -16, and ln g(-16) comes out ln(424/416) = 0.019 low.
+    Keep edges where the canonical weight is negligible: ``DensityOfStates.thermodynamics``
+    warns when it is not.
 
     Normalisation: by default ``sum_E g(E) = 2**n`` over the visited energies, right when
     the walk covers all energies, or all but tails of negligible weight; the walkers' random
