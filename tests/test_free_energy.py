@@ -145,13 +145,21 @@ def test_wang_landau_in_an_energy_window_pinned_at_the_ground_state():
         dos.log_z(0.2)                            # hot: most weight lies above the window
     with pytest.raises(ValueError, match="excludes the walkers' random starting energies"):
         mc.wang_landau(model, energy_range=(-32, -16), seed=2, progress=False)
-    with pytest.raises(ValueError, match="normalization must be 'total' or"):
+    with pytest.raises(ValueError, match="normalization count must be >= 1"):
         mc.wang_landau(model, normalization=(-32, 0), progress=False)
     with pytest.raises(ValueError, match="lies outside energy_range"):
         mc.wang_landau(model, energy_range=(-24, 0), normalization=(-32, 2), progress=False)
-    for bad in [(0, -8), (np.nan, 0), "all", object()]:
-        with pytest.raises(ValueError, match="energy_range must be two finite energies"):
+    with pytest.raises(ValueError, match=r"energy_range must be \(low, high\) with low < high"):
+        mc.wang_landau(model, energy_range=(0, -8), progress=False)
+    with pytest.raises(ValueError, match="energy_range must be finite"):
+        mc.wang_landau(model, energy_range=(np.nan, 0), progress=False)
+    with pytest.raises(ValueError, match=r"energy_range must have shape \(2\)"):
+        mc.wang_landau(model, energy_range=(-32, -16, 0), progress=False)
+    for bad in ["all", object()]:
+        with pytest.raises(TypeError, match="energy_range must be array-like of real numbers"):
             mc.wang_landau(model, energy_range=bad, progress=False)
+    with pytest.raises(TypeError, match="normalization must be array-like of real numbers"):
+        mc.wang_landau(model, normalization=[None, 2], progress=False)
     with pytest.raises(ValueError, match="normalization must be 'total' or"):
         mc.wang_landau(model, normalization="ground", progress=False)
 

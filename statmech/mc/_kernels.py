@@ -564,6 +564,16 @@ def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, 
             direction[cold] = -1
 
 
+@njit
+def _flip_proposal(bits, state, field, flip, inverse):
+    """A single-variable flip drawn from the high 32 bits of ``bits`` (multiply-shift):
+    (variable i, its change delta, the energy change, that change in energy bins)."""
+    i = int(((bits >> np.uint64(32)) * np.uint64(state.size)) >> np.uint64(32))
+    delta = flip - 2.0 * state[i]           # new value = flip - old, flip = 1 + low
+    de = -delta * field[i]
+    return i, delta, de, int(np.rint(de * inverse))
+
+
 @njit(parallel=True)
 def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolution, window,
                      couplings, indptr, indices, data, dense, low, rng):
@@ -586,7 +596,6 @@ def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_
     flip = 1.0 + low                # new value = flip - old, for spins and bits alike
     for w in prange(states.shape[0]):
         state, field, g, h = states[w], local[w], log_g[w], hist[w]
-        n = state.size
         e = energy[w]
         current = int(np.rint((e - energy_min) * inverse))
         add = log_f[w]
@@ -594,11 +603,9 @@ def wang_landau_walk(states, local, energy, n_steps, log_g, hist, log_f, energy_
         s0, s1, s2, s3 = rng[w, 0], rng[w, 1], rng[w, 2], rng[w, 3]
         for _ in range(n_steps):
             bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-            i = int(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+            i, delta, de, shift = _flip_proposal(bits, state, field, flip, inverse)
             log_u = np.log(((bits & np.uint64(0xFFFFFFFF)) + 1.0) * _TO_UNIT_32)
-            delta = flip - 2.0 * state[i]
-            de = -delta * field[i]
-            target = current + int(np.rint(de * inverse))
+            target = current + shift
             inside = (target >= first) & (target <= last)
             if g[target] == 0.0 and inside:
                 g[target] = g[current]
@@ -632,7 +639,6 @@ def wang_landau_enter(states, local, energy, max_steps, energy_min, resolution, 
     inside = np.zeros(states.shape[0], np.bool_)
     for w in prange(states.shape[0]):
         state, field = states[w], local[w]
-        n = state.size
         e = energy[w]
         current = int(np.rint((e - energy_min) * inverse))
         distance = max(first - current, current - last, 0)
@@ -641,10 +647,8 @@ def wang_landau_enter(states, local, energy, max_steps, energy_min, resolution, 
             if distance == 0:
                 break
             bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-            i = int(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
-            delta = flip - 2.0 * state[i]
-            de = -delta * field[i]
-            target = current + int(np.rint(de * inverse))
+            i, delta, de, shift = _flip_proposal(bits, state, field, flip, inverse)
+            target = current + shift
             new_distance = max(first - target, target - last, 0)
             if new_distance <= distance:
                 state[i] += delta

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from .._kernels import logistic, unit_log_partition, unit_up_probability
 from .._progress import Progress
-from .._validation import LOW_VALUE, as_float, as_int, as_seed_sequence, random_streams
+from .._validation import LOW_VALUE, as_float, as_int, as_real_array, as_seed_sequence, random_streams
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
@@ -66,26 +66,60 @@ def _interpolate(base, target, t):
                                (1 - t) * base.offset + t * target.offset, target.domain)
 
 
+class _EnginePath:
+    """An AIS path walked by a sampler engine on the full state: along beta from 0 (no
+    base) or along E_t = (1 - t) E_base + t E_target at beta = 1."""
+
+    def __init__(self, engine, target, base, n_sweeps):
+        self.engine, self.target, self.base, self.n_sweeps = engine, target, base, n_sweeps
+        self.energy = engine.energy
+        self._scratch = np.empty((len(engine.energy), 1))
+
+    def log_weight_step(self, t_before, t):
+        """ln w increment of each chain at its state: -(E_t - E_t_before)."""
+        if self.base is None:
+            return -(t - t_before) * self.engine.energy
+        current = self.engine.get_states()
+        return -(t - t_before) * (self.target.energy(current) - self.base.energy(current))
+
+    def move(self, t):
+        """n_sweeps at t; the chains' energies E_t afterwards."""
+        if self.base is None:
+            self.engine.set_betas(t)
+        else:
+            self.engine.set_hamiltonian(_interpolate(self.base, self.target, t))
+        self.engine.run(1, self.n_sweeps, self._scratch, self._scratch.copy(), 0)
+        return self.engine.energy
+
+
 class _MarginalPath:
     """The path p_t(v) = sum_h exp(-E_t(v, h)) / Z_t of a bipartite model with its hidden
     layer summed out, E_t = (1 - t) E_base + t E_target (the base has no weights):
     ln p*_t(v) = a_t.v + sum_j ln sum_{h_j} exp(h_j (b_t + t v W)_j) - offset_t, with
-    a_t, b_t, offset_t interpolated. The transition at t is one block-Gibbs sweep h | v,
-    v | h of p_t; v W is computed once per step and serves the weight and the sweep."""
+    a_t, b_t, offset_t interpolated. The chains carry v; the transition at t is one
+    block-Gibbs sweep h | v, v | h of p_t, and v W is computed once per step for the
+    weight and the sweep. Same interface as ``_EnginePath``."""
 
-    def __init__(self, base, target, low, streams):
-        self.base, self.target, self.low, self.streams = base, target, low, streams
+    def __init__(self, base, target, v, n_sweeps, streams):
+        self.base, self.target, self.n_sweeps, self.streams = base, target, n_sweeps, streams
+        self.low = float(LOW_VALUE[target.domain])
         self.weights = np.ascontiguousarray(target.weights)
+        self.v, self.v_weights = v, v @ self.weights
+        h = self.sample(base.hidden_bias + np.zeros((len(v), target.n_hidden)))
+        self.energy = base.energy(np.hstack([v, h]).astype(np.int8))
 
     def _biases(self, t):
         return ((1 - t) * self.base.visible_bias + t * self.target.visible_bias,
                 (1 - t) * self.base.hidden_bias + t * self.target.hidden_bias,
                 (1 - t) * self.base.offset + t * self.target.offset)
 
-    def log_unnormalised(self, v, v_weights, t):
-        """ln p*_t(v) of rows v, given v_weights = v W."""
+    def _log_unnormalised(self, t):
+        """ln p*_t(v) of the chains' v."""
         a, b, offset = self._biases(t)
-        return v @ a + unit_log_partition(b + t * v_weights, 1.0, self.low).sum(axis=1) - offset
+        return self.v @ a + unit_log_partition(b + t * self.v_weights, 1.0, self.low).sum(axis=1) - offset
+
+    def log_weight_step(self, t_before, t):
+        return self._log_unnormalised(t) - self._log_unnormalised(t_before)
 
     def sample(self, field):
         """Units drawn with P(unit = 1 | field) from the chains' streams (rows = chains)."""
@@ -96,13 +130,15 @@ class _MarginalPath:
         _kernels.sample_units_serial(p, self.low, self.streams, out)
         return out
 
-    def sweep(self, v, v_weights, t):
-        """(v', h, E_t(v', h)) after one sweep h | v, v' | h of p_t."""
+    def move(self, t):
+        """n_sweeps h | v, v' | h of p_t; the joint energies E_t(v', h) afterwards."""
         a, b, offset = self._biases(t)
-        h = self.sample(b + t * v_weights)
-        h_weights = h @ self.weights.T
-        v = self.sample(a + t * h_weights)
-        return v, h, -(v @ a) - h @ b - t * np.einsum("ij,ij->i", v, h_weights) + offset
+        for _ in range(self.n_sweeps):
+            h = self.sample(b + t * self.v_weights)
+            h_weights = h @ self.weights.T
+            self.v = self.sample(a + t * h_weights)
+            self.v_weights = self.v @ self.weights
+        return -(self.v @ a) - h @ b - t * np.einsum("ij,ij->i", self.v, h_weights) + offset
 
 
 def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
@@ -160,7 +196,8 @@ def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None
         path = _beta_path(schedule)
         states = _initial_states(hamiltonian, None, n_chains, state_seed)
         log_z0 = hamiltonian.n * np.log(2.0)
-        engine = sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed)
+        walk = _EnginePath(sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed), hamiltonian, None,
+                           n_sweeps)
     else:
         _independent_base(base, hamiltonian)
         path = as_schedule(schedule).require_increasing().betas
@@ -171,35 +208,29 @@ def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None
         up = np.random.default_rng(state_seed).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
         states = np.where(up, 1, int(low)).astype(np.int8)
         if marginal:
-            return _ais_marginal(hamiltonian, base, path, states[:, :hamiltonian.n_visible].astype(np.float64),
-                                 n_sweeps, log_z0, chain_seed, sampler, seed_sequence, progress)
-        engine = sampler.engine(base, states, np.ones(n_chains), chain_seed)
-        base_energy = base.energy
+            walk = _MarginalPath(base, hamiltonian, states[:, :hamiltonian.n_visible].astype(np.float64), n_sweeps,
+                                 random_streams(chain_seed, (n_chains,)))
+        else:
+            walk = _EnginePath(sampler.engine(base, states, np.ones(n_chains), chain_seed), hamiltonian, base,
+                               n_sweeps)
     log_w = np.zeros(n_chains)
     log_z = np.full(path.size, log_z0)
     log_z_err = np.zeros(path.size)
     ess = np.full(path.size, float(n_chains))
     energy = np.empty(path.size)
-    energy[0] = engine.energy.mean()
-    scratch = np.empty((n_chains, 1))
+    energy[0] = walk.energy.mean()
     start = time.perf_counter()
     done = 1
     interrupted = False
     with Progress(path.size - 1, "AIS", progress) as bar:
         try:
             for k in range(1, path.size):
-                if base is None:
-                    log_w -= (path[k] - path[k - 1]) * engine.energy
-                    engine.set_betas(path[k])
-                else:
-                    current = engine.get_states()
-                    log_w -= (path[k] - path[k - 1]) * (hamiltonian.energy(current) - base_energy(current))
-                    engine.set_hamiltonian(_interpolate(base, hamiltonian, path[k]))
+                log_w += walk.log_weight_step(path[k - 1], path[k])
                 mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
                 log_z[k] = log_z0 + mean_w
-                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
+                chain_energy = walk.move(path[k])
                 w = np.exp(log_w - log_w.max())
-                energy[k] = float(w @ engine.energy / w.sum())
+                energy[k] = float(w @ chain_energy / w.sum())
                 done = k + 1
                 bar.update(1)
         except KeyboardInterrupt:
@@ -207,47 +238,8 @@ def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None
     return FreeEnergyEstimate(
         schedule=path[:done].copy(), log_z=log_z[:done], log_z_err=log_z_err[:done],
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
-        method="ais" if base is None else "ais-base", sampler=repr(sampler), hamiltonian=repr(hamiltonian),
-        n_chains=n_chains, seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
-        interrupted=interrupted)
-
-
-def _ais_marginal(hamiltonian, base, path, v, n_sweeps, log_z0, chain_seed, sampler, seed_sequence, progress):
-    """``ais`` along a base-to-target path of a bipartite model on the visible marginal."""
-    n_chains = len(v)
-    walk = _MarginalPath(base, hamiltonian, float(LOW_VALUE[hamiltonian.domain]),
-                         random_streams(chain_seed, (n_chains,)))
-    log_w = np.zeros(n_chains)
-    log_z = np.full(path.size, log_z0)
-    log_z_err = np.zeros(path.size)
-    ess = np.full(path.size, float(n_chains))
-    energy = np.empty(path.size)
-    start = time.perf_counter()
-    done = 1
-    interrupted = False
-    v_weights = v @ walk.weights
-    h = walk.sample(base.hidden_bias + np.zeros((n_chains, hamiltonian.n_hidden)))
-    energy[0] = float(np.mean(base.energy(np.hstack([v, h]).astype(np.int8))))
-    with Progress(path.size - 1, "AIS", progress) as bar:
-        try:
-            for k in range(1, path.size):
-                log_w += walk.log_unnormalised(v, v_weights, path[k]) - walk.log_unnormalised(v, v_weights,
-                                                                                              path[k - 1])
-                mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
-                log_z[k] = log_z0 + mean_w
-                for _ in range(n_sweeps):
-                    v, h, e = walk.sweep(v, v_weights, path[k])
-                    v_weights = v @ walk.weights
-                w = np.exp(log_w - log_w.max())
-                energy[k] = float(w @ e / w.sum())
-                done = k + 1
-                bar.update(1)
-        except KeyboardInterrupt:
-            interrupted = True
-    return FreeEnergyEstimate(
-        schedule=path[:done].copy(), log_z=log_z[:done], log_z_err=log_z_err[:done],
-        effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
-        method="ais-base", sampler=repr(sampler) + " (hidden layer summed out)", hamiltonian=repr(hamiltonian),
+        method="ais" if base is None else "ais-base",
+        sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
         n_chains=n_chains, seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
         interrupted=interrupted)
 
@@ -347,17 +339,6 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
         seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start, interrupted=interrupted)
 
 
-def _float_pair(value):
-    """Two finite floats as an array, or None if ``value`` is not that."""
-    if isinstance(value, str):
-        return None
-    try:
-        pair = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return pair if pair.shape == (2,) and np.all(np.isfinite(pair)) else None
-
-
 def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_final=1e-7,
                 check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
                 progress=None):
@@ -438,18 +419,19 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     energy_min, n_bins = energy_grid(hamiltonian, resolution)
     window = (0, n_bins - 1)
     if energy_range is not None:
-        bounds = _float_pair(energy_range)
-        if bounds is None or bounds[0] >= bounds[1]:
-            raise ValueError(f"energy_range must be two finite energies (low, high) with low < high; "
-                             f"got {energy_range!r}")
+        bounds = as_real_array(energy_range, "energy_range", shape=(2,))
+        if bounds[0] >= bounds[1]:
+            raise ValueError(f"energy_range must be (low, high) with low < high; got {energy_range!r}")
         window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
                   min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
     reference = None
-    if not (isinstance(normalization, str) and normalization == "total"):
-        pair = _float_pair(normalization)
-        if pair is None or pair[1] < 1:
-            raise ValueError(f"normalization must be 'total' or (E_ref, count) with count >= 1; "
-                             f"got {normalization!r}")
+    if isinstance(normalization, str):
+        if normalization != "total":
+            raise ValueError(f"normalization must be 'total' or (E_ref, count); got {normalization!r}")
+    else:
+        pair = as_real_array(normalization, "normalization", shape=(2,))
+        if pair[1] < 1:
+            raise ValueError(f"normalization count must be >= 1; got {normalization!r}")
         reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
         if not window[0] <= reference[0] <= window[1]:
             raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
