@@ -47,11 +47,17 @@ def unit_mean(field, beta, low):
     return low + (1.0 - low) * unit_up_probability(field, beta, low)
 
 
+def unit_up_probability_array(field, beta, low):
+    """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
+    callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
+    that broadcasts (one per chain). float32 fields stay float32."""
+    return logistic((beta * (1.0 - low)) * np.asarray(field))
+
+
 def unit_mean_array(field, beta, low):
-    """``unit_mean`` for float arrays through the vectorised ``logistic`` (numpy callers:
-    solvers, networks): low + (1 - low) * logistic(beta (1 - low) field)."""
-    field = np.asarray(field)
-    return low + (1.0 - low) * logistic(np.ascontiguousarray((beta * (1.0 - low)) * field))
+    """``unit_mean`` for float arrays (numpy callers: solvers, networks):
+    low + (1 - low) * unit_up_probability_array(field, beta, low)."""
+    return low + (1.0 - low) * unit_up_probability_array(field, beta, low)
 
 
 @njit
@@ -98,20 +104,21 @@ def _exp_nonpositive(x, out):
 
     np.exp is a libm call per element; this is the same function by range reduction
     x = k ln 2 + r, |r| <= ln 2 / 2, a degree-12 Taylor polynomial for e^r (truncation
-    < 2e-16 relative) and 2^k assembled from its exponent bits. Arguments below -708
-    are clamped there (e^-708 ~ 3e-308 is zero against the reference weight 1).
+    < 2e-16 relative) and 2^k assembled from its exponent bits. Arguments below -708.39
+    are clamped there (e^-708.39 ~ 2.2e-308, the smallest normal double).
     ``out`` may be ``x``.
     """
     _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
 
 
-@njit
+@njit(error_model="numpy")
 def logistic_scratch(x, out, e, shifted, power_bits):
     """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
     ``_exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
     form of ``unit_up_probability(x, 1, 0)`` (equal to ~1e-16), for hot loops; ``e``,
     ``shifted`` (float64) and ``power_bits`` (int64) are scratch of x's size; ``out`` may
-    be float32."""
+    be float32. numpy's error model: numba's default checks every division for a zero
+    divisor, which keeps the loop from vectorising (1 + e >= 1 here)."""
     for t in range(x.size):
         e[t] = -abs(x[t])
     _exp_nonpositive_scratch(e, e, shifted, power_bits)
@@ -119,14 +126,90 @@ def logistic_scratch(x, out, e, shifted, power_bits):
         out[t] = (1.0 if x[t] >= 0.0 else e[t]) / (1.0 + e[t])
 
 
+# float32 constants of the single-precision logistic (Cody-Waite split of ln 2 as in Cephes)
+_F32 = np.float32
+_LOG2E_32, _SHIFTER_32 = _F32(_LOG2E), _F32(12582912.0)          # 1.5 * 2**23
+_LN2_HI_32, _LN2_LO_32 = _F32(0.693359375), _F32(-2.12194440e-4)
+_SHIFTER_BITS_32 = np.int32(0x4B400000)
+_ZERO_32, _HALF_32, _ONE_32 = _F32(0.0), _F32(0.5), _F32(1.0)
+_MIN_EXP_ARG_32 = _F32(-87.33)                   # e^-87.33 is just above float32's smallest normal
+_C3_32, _C4_32, _C5_32, _C6_32, _C7_32 = (_F32(1.0 / 6.0), _F32(1.0 / 24.0), _F32(1.0 / 120.0),
+                                          _F32(1.0 / 720.0), _F32(1.0 / 5040.0))
+
+
+@njit(error_model="numpy")
+def _logistic32_scratch(x, out, e, shifted, power_bits):
+    """``logistic_scratch`` in single precision (float32 x, out, e, shifted; int32
+    power_bits), twice the SIMD width: exp(-|x|) by the same range reduction with a
+    degree-7 Taylor polynomial (truncation < 1e-8 relative, below float32's 6e-8);
+    results within ~2 ulp of the exact logistic. exp(-|x|) below e^-87.33 (the end of
+    float32's normal range) is taken as zero."""
+    n = x.size
+    for t in range(n):
+        xc = max(-abs(x[t]), _MIN_EXP_ARG_32)
+        s = xc * _LOG2E_32 + _SHIFTER_32
+        shifted[t] = s
+        k = s - _SHIFTER_32
+        e[t] = (xc - k * _LN2_HI_32) - k * _LN2_LO_32
+    exponent_bits = shifted.view(np.int32)
+    for t in range(n):
+        power_bits[t] = (exponent_bits[t] - _SHIFTER_BITS_32 + np.int32(127)) << np.int32(23)
+    power = power_bits.view(np.float32)
+    for t in range(n):
+        r = e[t]
+        p = _C7_32 * r + _C6_32
+        p = p * r + _C5_32
+        p = p * r + _C4_32
+        p = p * r + _C3_32
+        p = p * r + _HALF_32
+        p = p * r + _ONE_32
+        p = p * r + _ONE_32
+        e[t] = p * power[t] if -abs(x[t]) > _MIN_EXP_ARG_32 else _ZERO_32
+    for t in range(n):
+        out[t] = (_ONE_32 if x[t] >= _ZERO_32 else e[t]) / (_ONE_32 + e[t])
+
+
+#: elements per block of ``logistic``: its scratch stays in L1 and is allocated once
+_LOGISTIC_BLOCK = 512
+
+
 @njit
-def logistic(x):
-    """logistic_scratch on an array of any shape, allocating its scratch: same shape and dtype."""
-    flat = x.ravel()
-    out = np.empty_like(flat)
-    n = flat.size
-    logistic_scratch(flat, out, np.empty(n), np.empty(n), np.empty(n, np.int64))
-    return out.reshape(x.shape)
+def _logistic64_blocks(x, out):
+    e, shifted = np.empty(_LOGISTIC_BLOCK), np.empty(_LOGISTIC_BLOCK)
+    power_bits = np.empty(_LOGISTIC_BLOCK, np.int64)
+    for start in range(0, x.size, _LOGISTIC_BLOCK):
+        m = min(_LOGISTIC_BLOCK, x.size - start)
+        logistic_scratch(x[start:start + m], out[start:start + m], e[:m], shifted[:m], power_bits[:m])
+
+
+@njit
+def _logistic32_blocks(x, out):
+    e, shifted = np.empty(_LOGISTIC_BLOCK, np.float32), np.empty(_LOGISTIC_BLOCK, np.float32)
+    power_bits = np.empty(_LOGISTIC_BLOCK, np.int32)
+    for start in range(0, x.size, _LOGISTIC_BLOCK):
+        m = min(_LOGISTIC_BLOCK, x.size - start)
+        _logistic32_scratch(x[start:start + m], out[start:start + m], e[:m], shifted[:m], power_bits[:m])
+
+
+def logistic(x, out=None):
+    """1 / (1 + exp(-x)) elementwise, vectorised: ndarray of x's shape.
+
+    The array form of ``unit_up_probability(x, 1, 0)`` (``logistic_scratch``) for numpy
+    callers. float32 input is computed in float32 (``_logistic32_scratch``, ~2 ulp);
+    anything else in float64 (~1e-16). ``out`` (same shape and float dtype as the
+    result, C-contiguous; may be ``x``) receives it without allocating.
+    """
+    x = np.asarray(x)
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    x = np.ascontiguousarray(x, dtype=dtype)
+    if out is None:
+        out = np.empty_like(x)
+    elif out.shape != x.shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype).name} array of shape {x.shape}; got "
+                         f"{out.dtype.name} {out.shape}")
+    blocks = _logistic32_blocks if dtype == np.float32 else _logistic64_blocks
+    blocks(x.reshape(-1), out.reshape(-1))
+    return out
 
 
 @njit
@@ -135,7 +218,7 @@ def _exp_nonpositive_scratch(x, out, shifted, power_bits):
     for hot loops that call it many times on short arrays."""
     size = x.size
     for t in range(size):
-        xc = max(x[t], -708.0)
+        xc = max(x[t], -708.39)
         s = xc * _LOG2E + _SHIFTER
         shifted[t] = s
         k = s - _SHIFTER

@@ -415,12 +415,12 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         ndarray of shape (..., n_hidden)
         """
         beta = as_scalar_beta(beta)
-        return _kernels.unit_up_probability(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
+        return _kernels.unit_up_probability_array(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
 
     def conditional_visible(self, h, beta=1.0):
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
         beta = as_scalar_beta(beta)
-        return _kernels.unit_up_probability(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
+        return _kernels.unit_up_probability_array(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
 
     def free_energy_visible(self, v, beta=1.0):
         """F(v) = -ln sum_h exp(-beta E(v, h)) / beta, hidden units summed out in closed form.

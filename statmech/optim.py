@@ -5,9 +5,25 @@ moves each array ``params[name]`` against ``grads[name]``.
 """
 import numpy as np
 
+from ._numba import njit
 from ._validation import as_float
 
 __all__ = ["SGD", "Adam", "make_optimizer"]
+
+
+@njit
+def _add_scaled(w, alpha, g):
+    """w += alpha * g in one pass without a temporary (flat contiguous arrays)."""
+    for t in range(w.size):
+        w[t] += alpha * g[t]
+
+
+def add_scaled(w, alpha, g):
+    """w += alpha * g in place: one pass for contiguous arrays of one shape, numpy otherwise."""
+    if g.shape == w.shape and w.flags.c_contiguous and g.flags.c_contiguous and w.dtype.kind == g.dtype.kind == "f":
+        _add_scaled(w.reshape(-1), alpha, g.reshape(-1))
+    else:
+        w += alpha * g
 
 
 class SGD:
@@ -34,7 +50,7 @@ class SGD:
             w = params[name]
             g = self._decayed(w, g)
             if self.momentum == 0.0:        # no velocity to keep: one pass over w
-                w -= self.learning_rate * g
+                add_scaled(w, -self.learning_rate, g)
                 continue
             v = self._velocity.get(name)
             v = -self.learning_rate * g if v is None else self.momentum * v - self.learning_rate * g

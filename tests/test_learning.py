@@ -49,6 +49,43 @@ def test_gradient_from_model_samples_equals_gradient_from_their_averages():
     assert np.any(gradient(RBM_SMALL, DATA, averages)["W"] != 0)
 
 
+def test_persistent_chains_compute_the_data_term_in_their_last_product():
+    """PCD stacks the data under the chains' visible samples for the last v -> h product:
+    the data rows and their p(h | v) come back unchanged, the chain rows are binary, and
+    the gradient of those rows (written into ``out``) is the one of their averages."""
+    from statmech.learning._gradients import GibbsRows, ModelTerm, layer_mean
+    for k in (1, 3):
+        term = ModelTerm("pcd", k=k, n_chains=6, seed_sequence=np.random.SeedSequence(1))
+        for _ in range(2):                                  # fresh chains, then persistent ones
+            rows = term.statistics(RBM_SMALL, DATA)
+            assert isinstance(rows, GibbsRows) and rows.n_data == len(DATA) and rows.v.shape == (26, 5)
+            np.testing.assert_array_equal(rows.v[:20], DATA)
+            np.testing.assert_allclose(rows.h, layer_mean(rows.v, RBM_SMALL.weights, RBM_SMALL.hidden_bias),
+                                       rtol=1e-15)
+            assert set(np.unique(rows.v[20:])) <= {0.0, 1.0} and term.state.shape == (6, 3)
+        v_model, h_model = rows.v[20:], rows.h[20:]
+        averages = {"W": v_model.T @ h_model / 6, "a": v_model.mean(0), "b": h_model.mean(0)}
+        out = np.empty((5, 3))
+        from_rows = gradient(RBM_SMALL, DATA, rows, scale=-0.5, out=out)
+        assert from_rows["W"] is out
+        for name, value in gradient(RBM_SMALL, DATA, averages, scale=-0.5).items():
+            np.testing.assert_allclose(from_rows[name], value, atol=1e-14, err_msg=name)
+
+
+def test_bernoulli_sampling_kernel_keeps_the_stream():
+    """The sampling kernel draws the documented numbers: uniform(stream) < p, row c from
+    stream c, element by element (the stream's words are only kept in registers)."""
+    from statmech._validation import random_streams
+    from statmech.learning._gradients import sample_bernoulli
+    from statmech.mc._kernels import uniform
+    p = np.random.default_rng(2).random((4, 9))
+    streams = random_streams(np.random.SeedSequence(5), (4,))
+    reference = streams.copy()
+    expected = np.array([[1.0 if uniform(reference[c]) < p[c, j] else 0.0 for j in range(9)] for c in range(4)])
+    np.testing.assert_array_equal(sample_bernoulli(p, streams), expected)
+    np.testing.assert_array_equal(streams, reference)
+
+
 @pytest.mark.parametrize("method, solver", [("mf", "naive"), ("tap2", "tap2"), ("tap3", "tap3")])
 def test_emf_gradient_matches_finite_differences_of_the_tap_log_z(method, solver):
     """d ln Z_TAP / d theta with the magnetizations re-solved at every perturbed theta equals
@@ -368,3 +405,17 @@ def test_log_likelihood_does_not_depend_on_the_energy_offset():
     joint = np.exp(-shifted.energy(all_states(7, "binary")))
     marginal = joint.reshape(16, 8).sum(1) / joint.sum()       # visible = the first 4 variables
     assert log_likelihood(shifted, X).value == pytest.approx(np.mean(np.log(marginal)), abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sgd_step_without_momentum_updates_in_place(dtype):
+    from statmech.optim import SGD
+    rng = np.random.default_rng(4)
+    w = rng.normal(size=(6, 4)).astype(dtype)
+    g = rng.normal(size=(6, 4)).astype(dtype)
+    params = {"W": w, "b": np.zeros(4, dtype), "c": np.zeros((4, 6), dtype).T}     # c: not contiguous
+    expected = {"W": w - dtype(0.1) * g, "b": params["b"] - dtype(0.1), "c": params["c"] - dtype(0.1) * g}
+    SGD(0.1).step(params, {"W": g, "b": np.ones(4, dtype), "c": g})
+    assert params["W"] is w
+    for name, value in expected.items():
+        np.testing.assert_allclose(params[name], value, rtol=1e-6, err_msg=name)

@@ -17,9 +17,11 @@ the methods differ in:
 Every estimator returns a dict {"W", "a", "b"} of model statistics of the same shapes
 as the parameters; ``gradient`` combines them with the data statistics.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
-from .._kernels import logistic, unit_up_probability, unit_variance
+from .._kernels import logistic, unit_variance
 from .._validation import random_streams
 from ..mc import _kernels as mc_kernels
 from ..meanfield._plefka import ORDERS
@@ -37,14 +39,26 @@ def _parameters(rbm):
 def conditional(fields):
     """p(unit = 1) = sigmoid(field) of binary units at beta = 1: the one conditional in its
     vectorised array form (``statmech._kernels.logistic``; float32 stays float32)."""
-    return logistic(np.ascontiguousarray(fields))
+    return logistic(fields)
+
+
+def layer_mean(rows, weights, bias):
+    """p(unit = 1 | other layer) for each row: sigmoid(rows @ weights + bias), with the
+    bias added and the conditional taken in the product's own buffer (no temporaries).
+
+    rows : (n_rows, n_in); weights : (n_in, n_out) (W, or W.T for the visible layer);
+    bias : (n_out,). Returns (n_rows, n_out) in the product's dtype.
+    """
+    fields = rows @ weights
+    fields += bias
+    return logistic(fields, out=fields)
 
 
 def data_statistics(rbm, v, h=None):
     """<v h^T>, <v>, <h> over the rows of v (n_samples, n_visible), h at p(h = 1 | v)
     (pass ``h`` if already computed)."""
     W, a, b = _parameters(rbm)
-    h = conditional(v @ W + b) if h is None else h
+    h = layer_mean(v, W, b) if h is None else h
     return {"W": v.T @ h / len(v), "a": v.mean(0), "b": h.mean(0)}
 
 
@@ -63,14 +77,14 @@ def exact_statistics(rbm):
         log_w = h @ b + np.logaddexp(0.0, fields).sum(1)
         p = np.exp(log_w - log_w.max())
         p /= p.sum()
-        v_mean = unit_up_probability(fields, 1.0, 0.0)                 # E[v | h]
+        v_mean = conditional(fields)                                   # E[v | h]
         return {"W": (v_mean * p[:, None]).T @ h, "a": p @ v_mean, "b": p @ h}
     v = _layer_states(rbm.n_visible)
     fields = v @ W + b
     log_w = v @ a + np.logaddexp(0.0, fields).sum(1)
     p = np.exp(log_w - log_w.max())
     p /= p.sum()
-    h_mean = unit_up_probability(fields, 1.0, 0.0)
+    h_mean = conditional(fields)
     return {"W": (v * p[:, None]).T @ h_mean, "a": p @ v, "b": p @ h_mean}
 
 
@@ -90,14 +104,33 @@ def tap_statistics(rbm, m_visible, m_hidden, method):
     return {"W": stats_W, "a": m_visible.mean(0), "b": m_hidden.mean(0)}
 
 
-def sample_bernoulli(probabilities, streams):
-    """Binary samples with the given probabilities (n_rows, n_units); row c uses stream c."""
+def sample_bernoulli(probabilities, streams, out=None):
+    """Binary samples with the given probabilities (n_rows, n_units); row c uses stream c.
+    ``out`` (C-contiguous, probabilities' shape) receives them without allocating."""
     if len(probabilities) > len(streams):
         raise ValueError(f"{len(probabilities)} rows need as many random streams; got {len(streams)}")
-    out = np.empty_like(probabilities)
+    out = np.empty_like(probabilities) if out is None else out
     # one thread: BLAS threads still spinning after a product make a parallel region slow here
     mc_kernels.sample_units_serial(probabilities, 0.0, streams[:len(probabilities)], out)
     return out
+
+
+@dataclass(frozen=True)
+class GibbsRows:
+    """Rows whose averages are the statistics of the gradient's sample form.
+
+    Attributes
+    ----------
+    v : ndarray of shape (n_data + n_chains, n_visible)
+        The data (first ``n_data`` rows), then the chains' visible samples.
+    h : ndarray of shape (n_data + n_chains, n_hidden)
+        p(h = 1 | v) for every row.
+    n_data : int
+    """
+
+    v: np.ndarray
+    h: np.ndarray
+    n_data: int
 
 
 class Gibbs:
@@ -107,21 +140,30 @@ class Gibbs:
         self.seed_sequence = seed_sequence
         self.streams = random_streams(seed_sequence, (n_chains,))
 
-    def sample(self, probabilities):
+    def sample(self, probabilities, out=None):
         if len(probabilities) > len(self.streams):      # a larger batch (partial_fit): more streams
             extra = random_streams(self.seed_sequence.spawn(1)[0], (len(probabilities) - len(self.streams),))
             self.streams = np.concatenate([self.streams, extra])
-        return sample_bernoulli(probabilities, self.streams)
+        return sample_bernoulli(probabilities, self.streams, out)
 
-    def run(self, rbm, h, k):
+    def run(self, rbm, h, k, clamped=None):
         """k block-Gibbs steps h -> v -> h from hidden states h: (v_k, p(h | v_k), h_k sampled).
 
         Chains carry their hidden samples (as scikit-learn's PCD does), so a step costs
-        two products with W."""
+        two products with W. With ``clamped`` rows (the data, n_data x n_visible) the last
+        v -> h product runs on [clamped; v_k] at once, so the data's p(h | v) comes out of
+        the same product: then v and p(h | v) are those stacked rows (n_data + n_chains)."""
         W, a, b = _parameters(rbm)
-        for _ in range(k):
-            v = self.sample(conditional(h @ W.T + a))
-            h_mean = conditional(v @ W + b)
+        for step in range(k):
+            p_v = layer_mean(h, W.T, a)
+            if step == k - 1 and clamped is not None:
+                v = np.empty((len(clamped) + len(p_v), p_v.shape[1]), p_v.dtype)
+                v[:len(clamped)] = clamped
+                self.sample(p_v, out=v[len(clamped):])
+                h_mean = layer_mean(v, W, b)
+                return v, h_mean, self.sample(h_mean[len(clamped):])
+            v = self.sample(p_v)
+            h_mean = layer_mean(v, W, b)
             h = self.sample(h_mean)
         return v, h_mean, h
 
@@ -151,28 +193,24 @@ class ModelTerm:
         self.state = None
         self.gibbs = None
 
-    def statistics(self, rbm, v_data, h_data=None):
-        """Model statistics {"W", "a", "b"}, or for CD/PCD the chains' samples (v, p(h = 1 | v))
-        whose averages they are (``gradient`` takes either); ``h_data`` = p(h = 1 | v_data)
-        if already known."""
+    def statistics(self, rbm, v_data):
+        """Model statistics {"W", "a", "b"}, or for CD/PCD ``GibbsRows``: the data rows and
+        the chains' samples with p(h = 1 | v) for each, whose averages they are (``gradient``
+        takes either). PCD's chains compute the data's p(h | v) in their last product."""
         method = self.method
         if method == "exact":
             return exact_statistics(rbm)
         if method in ("cd", "pcd"):
             if self.gibbs is None:
                 self.gibbs = Gibbs(max(self.n_chains, len(v_data)), self.seed_sequence)
-            if method == "cd":
-                if h_data is None:
-                    h_data = conditional(v_data @ rbm.weights + rbm.hidden_bias)
-                start = self.gibbs.sample(h_data)
-            elif self.state is None:    # persistent chains start with every hidden unit off, as
-                start = np.zeros((self.n_chains, rbm.n_hidden), v_data.dtype)    # scikit-learn's do
-            else:
-                start = self.state
-            v, h_mean, h = self.gibbs.run(rbm, start, self.k)
-            if method == "pcd":
-                self.state = h
-            return v, h_mean
+            if method == "cd":          # the chains start from the data's hidden samples
+                h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+                v, h_mean, _ = self.gibbs.run(rbm, self.gibbs.sample(h_data), self.k)
+                return GibbsRows(np.concatenate([v_data, v]), np.concatenate([h_data, h_mean]), len(v_data))
+            if self.state is None:      # persistent chains start with every hidden unit off, as
+                self.state = np.zeros((self.n_chains, rbm.n_hidden), v_data.dtype)    # scikit-learn's do
+            v, h_mean, self.state = self.gibbs.run(rbm, self.state, self.k, clamped=v_data)
+            return GibbsRows(v, h_mean, len(v_data))
         # EMF: iterate the TAP map from the previous fixed points (or from the batch)
         if self.persistent and self.state is not None:
             start = self.state
@@ -186,21 +224,39 @@ class ModelTerm:
         return tap_statistics(rbm, m[:, :rbm.n_visible], m[:, rbm.n_visible:], SOLVER_METHOD[method])
 
 
-def gradient(rbm, v_data, model_statistics, h_data=None, scale=1.0):
+def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
     """scale * d(mean log-likelihood)/d(W, a, b) = scale * (data statistics - model statistics).
 
-    ``model_statistics`` is the dict {"W", "a", "b"} of model averages, or a pair
-    (v_model, h_model) of sample rows whose averages they are (Gibbs chains: v and
-    p(h = 1 | v)); then <v h^T>_data - <v h^T>_model is one product of the stacked rows,
-    with no temporaries of W's size. ``scale = -1`` gives the descent direction.
+    Parameters
+    ----------
+    rbm : BipartiteHamiltonian or Parameters
+    v_data : ndarray of shape (n_data, n_visible)
+    model_statistics : dict, GibbsRows or tuple
+        The dict {"W", "a", "b"} of model averages; or sample rows whose averages they are:
+        ``GibbsRows`` (data and chain rows stacked, from ``ModelTerm``) or a pair
+        (v_model, h_model) of chain rows (v and p(h = 1 | v)). From rows,
+        <v h^T>_data - <v h^T>_model is one product of the stacked rows weighted
+        +scale / n_data and -scale / n_chains, with no temporaries of W's size.
+    scale : float
+        -1 gives the descent direction.
+    out : ndarray of shape (n_visible, n_hidden), optional
+        Receives the W gradient of the sample form (the product's dtype).
+
+    Returns
+    -------
+    dict {"W", "a", "b"}
     """
-    if not isinstance(model_statistics, tuple):
-        data = data_statistics(rbm, v_data, h_data)
+    if isinstance(model_statistics, dict):
+        data = data_statistics(rbm, v_data)
         return {name: scale * (data[name] - model_statistics[name]) for name in ("W", "a", "b")}
-    W, a, b = _parameters(rbm)
-    h_data = conditional(v_data @ W + b) if h_data is None else h_data
-    v_model, h_model = model_statistics
-    rows_v = np.concatenate([v_data, v_model])
-    rows_h = np.concatenate([h_data * (scale / len(v_data)), h_model * (-scale / len(v_model))])
-    return {"W": rows_v.T @ rows_h, "a": scale * (v_data.mean(0) - v_model.mean(0)),
-            "b": scale * (h_data.mean(0) - h_model.mean(0))}
+    if not isinstance(model_statistics, GibbsRows):
+        v_model, h_model = model_statistics
+        h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+        model_statistics = GibbsRows(np.concatenate([v_data, v_model]), np.concatenate([h_data, h_model]),
+                                     len(v_data))
+    rows_v, rows_h, n_data = model_statistics.v, model_statistics.h, model_statistics.n_data
+    row_weight = np.full(len(rows_v), -scale / (len(rows_v) - n_data), rows_h.dtype)
+    row_weight[:n_data] = scale / n_data
+    weighted_h = rows_h * row_weight[:, None]
+    # column sums of the weighted rows are scale * (mean_data - mean_model)
+    return {"W": np.matmul(rows_v.T, weighted_h, out=out), "a": row_weight @ rows_v, "b": weighted_h.sum(0)}

@@ -5,7 +5,7 @@ from .._progress import Progress
 from .._validation import as_float, as_int, as_seed_sequence, random_streams
 from ..hamiltonian import BipartiteHamiltonian
 from ..optim import make_optimizer
-from ._gradients import METHODS, ModelTerm, conditional, gradient, sample_bernoulli
+from ._gradients import METHODS, ModelTerm, gradient, layer_mean, sample_bernoulli
 
 
 class Parameters:
@@ -136,6 +136,7 @@ class BernoulliRBM:
         self._optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum, self.l2, self.l1)
         self._rng = np.random.default_rng(self._sample_seed)
         self._streams = None
+        self._gradient_buffer = np.empty_like(self._params["W"])     # W's gradient of the sample form
 
     def _parameters(self):
         return Parameters(self._params["W"], self._params["a"], self._params["b"])
@@ -143,9 +144,9 @@ class BernoulliRBM:
     def _update(self, batch):
         params = self._parameters()
         model = self.model_ if self.method in ("mf", "tap2", "tap3") else params
-        h_data = conditional(batch @ params.weights + params.hidden_bias)
         # ascend the log-likelihood: the optimisers descend, so hand them -gradient
-        descent = gradient(params, batch, self._model_term.statistics(model, batch, h_data), h_data, scale=-1.0)
+        descent = gradient(params, batch, self._model_term.statistics(model, batch), scale=-1.0,
+                           out=self._gradient_buffer)
         self._optimizer.step(self._params, {name: g.astype(self._params[name].dtype, copy=False)
                                             for name, g in descent.items()})
 
@@ -217,7 +218,7 @@ class BernoulliRBM:
         """p(h = 1 | v) for each row: ndarray of shape (n_samples, n_components)."""
         self._check_fitted()
         X = check_data(X, self.n_features_in_, dtype=self.dtype)
-        return conditional(X @ self._params["W"] + self._params["b"])
+        return layer_mean(X, self._params["W"], self._params["b"])
 
     def gibbs(self, v):
         """One block-Gibbs step v -> h -> v' (sampled): ndarray of v's shape."""
@@ -226,7 +227,7 @@ class BernoulliRBM:
         if self._streams is None or len(self._streams) < len(v):
             self._streams = random_streams(np.random.SeedSequence(self._rng.integers(2 ** 63)), (len(v),))
         h = sample_bernoulli(self.transform(v), self._streams)
-        return sample_bernoulli(conditional(h @ self._params["W"].T + self._params["a"]), self._streams)
+        return sample_bernoulli(layer_mean(h, self._params["W"].T, self._params["a"]), self._streams)
 
     def score_samples(self, X, seed=None):
         """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times

@@ -519,8 +519,13 @@ def swendsen_wang_sample(states, betas, n_records, thin, indptr, indices, data, 
 
 @njit
 def _sample_row(probabilities, low, stream, out):
+    """out[j] = 1 with probability probabilities[j], else low: the numbers of ``uniform``
+    with the stream's words kept in registers along the row."""
+    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
     for j in range(probabilities.size):
-        out[j] = 1.0 if uniform(stream) < probabilities[j] else low
+        bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+        out[j] = 1.0 if (bits >> np.uint64(11)) * _TO_UNIT < probabilities[j] else low
+    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, s3
 
 
 @njit(parallel=True)
