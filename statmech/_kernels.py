@@ -47,17 +47,26 @@ def unit_mean(field, beta, low):
     return low + (1.0 - low) * unit_up_probability(field, beta, low)
 
 
-def unit_up_probability_array(field, beta, low):
+def unit_up_probability_array(field, beta, low, out=None):
     """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
     callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
-    that broadcasts (one per chain). float32 fields stay float32."""
-    return logistic((beta * (1.0 - low)) * np.asarray(field))
+    that broadcasts (one per chain). float32 fields stay float32. ``out`` as in ``logistic``
+    (may be ``field``)."""
+    scale = beta * (1.0 - low)
+    field = np.asarray(field)
+    if np.ndim(scale) == 0 and scale == 1.0:
+        return logistic(field, out)
+    return logistic(scale * field, out)
 
 
-def unit_mean_array(field, beta, low):
+def unit_mean_array(field, beta, low, out=None):
     """``unit_mean`` for float arrays (numpy callers: solvers, networks):
-    low + (1 - low) * unit_up_probability_array(field, beta, low)."""
-    return low + (1.0 - low) * unit_up_probability_array(field, beta, low)
+    low + (1 - low) * unit_up_probability_array(field, beta, low); ``out`` as there."""
+    mean = unit_up_probability_array(field, beta, low, out)
+    if low != 0.0:
+        mean *= 1.0 - low
+        mean += low
+    return mean
 
 
 @njit
@@ -243,6 +252,44 @@ def _exp_nonpositive_scratch(x, out, shifted, power_bits):
         p = p * r + 1.0
         p = p * r + 1.0
         out[t] = p * power[t]
+
+
+@njit
+def _add_scaled(w, alpha, g):
+    for t in range(w.size):
+        w[t] += alpha * g[t]
+
+
+@njit
+def _add_scaled_product(w, alpha, f, g):
+    for t in range(w.size):
+        w[t] += alpha * f[t] * g[t]
+
+
+def _flat_views(w, *others):
+    """Flat views of arrays of one shape if all are C-contiguous floats (else None)."""
+    arrays = (w,) + others
+    if all(a.shape == w.shape and a.flags.c_contiguous and a.dtype.kind == "f" for a in arrays):
+        return [a.reshape(-1) for a in arrays]
+    return None
+
+
+def add_scaled(w, alpha, g):
+    """w += alpha * g in place, in one pass without temporaries (numpy for other layouts)."""
+    flat = _flat_views(w, g)
+    if flat is None:
+        w += alpha * g
+    else:
+        _add_scaled(flat[0], alpha, flat[1])
+
+
+def add_scaled_product(w, alpha, f, g):
+    """w += alpha * f * g (elementwise) in place, in one pass without temporaries."""
+    flat = _flat_views(w, f, g)
+    if flat is None:
+        w += alpha * f * g
+    else:
+        _add_scaled_product(flat[0], alpha, flat[1], flat[2])
 
 
 @njit(fastmath={"reassoc", "contract"})

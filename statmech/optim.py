@@ -5,25 +5,10 @@ moves each array ``params[name]`` against ``grads[name]``.
 """
 import numpy as np
 
-from ._numba import njit
+from ._kernels import add_scaled
 from ._validation import as_float
 
 __all__ = ["SGD", "Adam", "make_optimizer"]
-
-
-@njit
-def _add_scaled(w, alpha, g):
-    """w += alpha * g in one pass without a temporary (flat contiguous arrays)."""
-    for t in range(w.size):
-        w[t] += alpha * g[t]
-
-
-def add_scaled(w, alpha, g):
-    """w += alpha * g in place: one pass for contiguous arrays of one shape, numpy otherwise."""
-    if g.shape == w.shape and w.flags.c_contiguous and g.flags.c_contiguous and w.dtype.kind == g.dtype.kind == "f":
-        _add_scaled(w.reshape(-1), alpha, g.reshape(-1))
-    else:
-        w += alpha * g
 
 
 class SGD:

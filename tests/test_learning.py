@@ -53,12 +53,12 @@ def test_persistent_chains_compute_the_data_term_in_their_last_product():
     """PCD stacks the data under the chains' visible samples for the last v -> h product:
     the data rows and their p(h | v) come back unchanged, the chain rows are binary, and
     the gradient of those rows (written into ``out``) is the one of their averages."""
-    from statmech.learning._gradients import GibbsRows, ModelTerm, layer_mean
+    from statmech.learning._gradients import ModelTerm, StackedRows, layer_mean
     for k in (1, 3):
         term = ModelTerm("pcd", k=k, n_chains=6, seed_sequence=np.random.SeedSequence(1))
         for _ in range(2):                                  # fresh chains, then persistent ones
             rows = term.statistics(RBM_SMALL, DATA)
-            assert isinstance(rows, GibbsRows) and rows.n_data == len(DATA) and rows.v.shape == (26, 5)
+            assert isinstance(rows, StackedRows) and rows.n_data == len(DATA) and rows.v.shape == (26, 5)
             np.testing.assert_array_equal(rows.v[:20], DATA)
             np.testing.assert_allclose(rows.h, layer_mean(rows.v, RBM_SMALL.weights, RBM_SMALL.hidden_bias),
                                        rtol=1e-15)
@@ -70,6 +70,22 @@ def test_persistent_chains_compute_the_data_term_in_their_last_product():
         assert from_rows["W"] is out
         for name, value in gradient(RBM_SMALL, DATA, averages, scale=-0.5).items():
             np.testing.assert_allclose(from_rows[name], value, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize("method", ["mf", "tap2", "tap3"])
+def test_emf_rows_give_the_gradient_of_the_tap_statistics(method):
+    """The trainer's EMF statistics (data over magnetizations, TAP corrections added in
+    place) give the gradient of ``tap_statistics`` at the same fixed point."""
+    from statmech.learning._gradients import ModelTerm
+    term = ModelTerm(method, n_chains=4, mf_iter=5, seed_sequence=np.random.SeedSequence(0))
+    term.statistics(RBM_SMALL, DATA)                                # persistent magnetizations
+    rows = term.statistics(RBM_SMALL, DATA)
+    m = term.state
+    assert len(rows.corrections) == {"mf": 0, "tap2": 1, "tap3": 2}[method]
+    from_rows = gradient(RBM_SMALL, DATA, rows, scale=-2.0)
+    from_dict = gradient(RBM_SMALL, DATA, tap_statistics(RBM_SMALL, m[:, :5], m[:, 5:], method), scale=-2.0)
+    for name in ("W", "a", "b"):
+        np.testing.assert_allclose(from_rows[name], from_dict[name], atol=1e-14, err_msg=name)
 
 
 def test_bernoulli_sampling_kernel_keeps_the_stream():

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels import logistic, unit_variance
+from .._kernels import add_scaled_product, logistic, unit_variance
 from .._validation import random_streams
 from ..mc import _kernels as mc_kernels
 from ..meanfield._plefka import ORDERS
@@ -88,19 +88,28 @@ def exact_statistics(rbm):
     return {"W": (v * p[:, None]).T @ h_mean, "a": p @ v, "b": p @ h_mean}
 
 
+def tap_corrections(weights, m_visible, m_hidden, order):
+    """The terms of d ln Z_TAP / dW beyond the naive <m_v m_h^T>, each
+    (coefficient, matrix, left, right) standing for coefficient * matrix * (left^T right) / k
+    (elementwise product; k = rows of the magnetizations): the Onsager term W v_i v_j
+    (order >= 2, v = unit_variance(m)) and the third-order term W^2 k_i k_j / 2 (order 3,
+    k = v (1 - 2 m)); Gabrie, Tramel & Krzakala (2015), eq. 9."""
+    terms = []
+    if order >= 2:
+        var_v, var_h = unit_variance(m_visible, 0.0), unit_variance(m_hidden, 0.0)
+        terms.append((1.0, weights, var_v, var_h))
+    if order >= 3:
+        terms.append((0.5, weights * weights, var_v * (1.0 - 2.0 * m_visible), var_h * (1.0 - 2.0 * m_hidden)))
+    return terms
+
+
 def tap_statistics(rbm, m_visible, m_hidden, method):
     """d ln Z_method / d(W, a, b) at magnetizations (k, n_visible), (k, n_hidden), averaged over k."""
-    W = rbm.weights
     order = ORDERS[SOLVER_METHOD.get(method, method)]
     k = len(m_visible)
     stats_W = m_visible.T @ m_hidden / k
-    if order >= 2:
-        var_v, var_h = unit_variance(m_visible, 0.0), unit_variance(m_hidden, 0.0)
-        stats_W = stats_W + W * (var_v.T @ var_h) / k
-    if order >= 3:
-        third_v = var_v * (1.0 - 2.0 * m_visible)
-        third_h = var_h * (1.0 - 2.0 * m_hidden)
-        stats_W = stats_W + 0.5 * W * W * (third_v.T @ third_h) / k
+    for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order):
+        add_scaled_product(stats_W, coefficient / k, matrix, left.T @ right)
     return {"W": stats_W, "a": m_visible.mean(0), "b": m_hidden.mean(0)}
 
 
@@ -116,21 +125,26 @@ def sample_bernoulli(probabilities, streams, out=None):
 
 
 @dataclass(frozen=True)
-class GibbsRows:
-    """Rows whose averages are the statistics of the gradient's sample form.
+class StackedRows:
+    """Data rows stacked over model rows: the statistics as averages of rows.
 
     Attributes
     ----------
-    v : ndarray of shape (n_data + n_chains, n_visible)
-        The data (first ``n_data`` rows), then the chains' visible samples.
-    h : ndarray of shape (n_data + n_chains, n_hidden)
-        p(h = 1 | v) for every row.
+    v : ndarray of shape (n_data + n_model, n_visible)
+        The data (first ``n_data`` rows), then the model's rows: Gibbs chains' visible
+        samples, or visible magnetizations (EMF).
+    h : ndarray of shape (n_data + n_model, n_hidden)
+        p(h = 1 | v) of the data rows, then p(h = 1 | v) of the chains' rows or the hidden
+        magnetizations.
     n_data : int
+    corrections : list of (coefficient, matrix, left, right)
+        Model-side terms of the W statistic beyond the rows' average (``tap_corrections``).
     """
 
     v: np.ndarray
     h: np.ndarray
     n_data: int
+    corrections: list = ()
 
 
 class Gibbs:
@@ -194,9 +208,11 @@ class ModelTerm:
         self.gibbs = None
 
     def statistics(self, rbm, v_data):
-        """Model statistics {"W", "a", "b"}, or for CD/PCD ``GibbsRows``: the data rows and
-        the chains' samples with p(h = 1 | v) for each, whose averages they are (``gradient``
-        takes either). PCD's chains compute the data's p(h | v) in their last product."""
+        """Model statistics: {"W", "a", "b"} (exact), or ``StackedRows`` of the data over the
+        model's rows, whose averages they are (``gradient`` takes either): the chains'
+        samples with p(h = 1 | v) (CD/PCD; PCD's chains compute the data's p(h | v) in their
+        last product), or the magnetizations at the mean-field/TAP fixed point with the TAP
+        corrections (EMF)."""
         method = self.method
         if method == "exact":
             return exact_statistics(rbm)
@@ -206,11 +222,11 @@ class ModelTerm:
             if method == "cd":          # the chains start from the data's hidden samples
                 h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
                 v, h_mean, _ = self.gibbs.run(rbm, self.gibbs.sample(h_data), self.k)
-                return GibbsRows(np.concatenate([v_data, v]), np.concatenate([h_data, h_mean]), len(v_data))
+                return StackedRows(np.concatenate([v_data, v]), np.concatenate([h_data, h_mean]), len(v_data))
             if self.state is None:      # persistent chains start with every hidden unit off, as
                 self.state = np.zeros((self.n_chains, rbm.n_hidden), v_data.dtype)    # scikit-learn's do
             v, h_mean, self.state = self.gibbs.run(rbm, self.state, self.k, clamped=v_data)
-            return GibbsRows(v, h_mean, len(v_data))
+            return StackedRows(v, h_mean, len(v_data))
         # EMF: iterate the TAP map from the previous fixed points (or from the batch)
         if self.persistent and self.state is not None:
             start = self.state
@@ -221,7 +237,10 @@ class ModelTerm:
         m = np.clip(m, 1e-12, 1 - 1e-12)
         if self.persistent:
             self.state = m
-        return tap_statistics(rbm, m[:, :rbm.n_visible], m[:, rbm.n_visible:], SOLVER_METHOD[method])
+        m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]
+        h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+        return StackedRows(np.concatenate([v_data, m_visible]), np.concatenate([h_data, m_hidden]), len(v_data),
+                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[SOLVER_METHOD[method]]))
 
 
 def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
@@ -231,16 +250,17 @@ def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
     ----------
     rbm : BipartiteHamiltonian or Parameters
     v_data : ndarray of shape (n_data, n_visible)
-    model_statistics : dict, GibbsRows or tuple
-        The dict {"W", "a", "b"} of model averages; or sample rows whose averages they are:
-        ``GibbsRows`` (data and chain rows stacked, from ``ModelTerm``) or a pair
+    model_statistics : dict, StackedRows or tuple
+        The dict {"W", "a", "b"} of model averages; or rows whose averages they are:
+        ``StackedRows`` (data over model rows, from ``ModelTerm``) or a pair
         (v_model, h_model) of chain rows (v and p(h = 1 | v)). From rows,
         <v h^T>_data - <v h^T>_model is one product of the stacked rows weighted
-        +scale / n_data and -scale / n_chains, with no temporaries of W's size.
+        +scale / n_data and -scale / n_model, with no temporaries of W's size; TAP
+        corrections are added to it in place.
     scale : float
         -1 gives the descent direction.
     out : ndarray of shape (n_visible, n_hidden), optional
-        Receives the W gradient of the sample form (the product's dtype).
+        Receives the W gradient of the row forms if it has the product's dtype.
 
     Returns
     -------
@@ -249,14 +269,20 @@ def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
     if isinstance(model_statistics, dict):
         data = data_statistics(rbm, v_data)
         return {name: scale * (data[name] - model_statistics[name]) for name in ("W", "a", "b")}
-    if not isinstance(model_statistics, GibbsRows):
+    if not isinstance(model_statistics, StackedRows):
         v_model, h_model = model_statistics
         h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
-        model_statistics = GibbsRows(np.concatenate([v_data, v_model]), np.concatenate([h_data, h_model]),
+        model_statistics = StackedRows(np.concatenate([v_data, v_model]), np.concatenate([h_data, h_model]),
                                      len(v_data))
     rows_v, rows_h, n_data = model_statistics.v, model_statistics.h, model_statistics.n_data
-    row_weight = np.full(len(rows_v), -scale / (len(rows_v) - n_data), rows_h.dtype)
+    n_model = len(rows_v) - n_data
+    row_weight = np.full(len(rows_v), -scale / n_model, rows_h.dtype)
     row_weight[:n_data] = scale / n_data
     weighted_h = rows_h * row_weight[:, None]
+    if out is not None and out.dtype != np.result_type(rows_v, weighted_h):
+        out = None
+    grad_W = np.matmul(rows_v.T, weighted_h, out=out)
+    for coefficient, matrix, left, right in model_statistics.corrections:
+        add_scaled_product(grad_W, -scale * coefficient / n_model, matrix, left.T @ right)
     # column sums of the weighted rows are scale * (mean_data - mean_model)
-    return {"W": np.matmul(rows_v.T, weighted_h, out=out), "a": row_weight @ rows_v, "b": weighted_h.sum(0)}
+    return {"W": grad_W, "a": row_weight @ rows_v, "b": weighted_h.sum(0)}

@@ -61,13 +61,22 @@ def effective_field(x, s, weights, bias, beta, low, order=1):
     -------
     ndarray of shape (..., n_out)
     """
-    field = x @ weights[0] + bias
+    # every product is a fresh array, so the terms are added in place
+    field = np.asarray(x @ weights[0])
+    field = field if field.dtype.kind == "f" else field.astype(np.float64)
+    field += bias
     if order >= 2:
-        field = field + (0.5 * beta) * _slope(s, low) * (unit_variance(x, low) @ weights[1])
+        reaction = np.asarray(unit_variance(x, low) @ weights[1])
+        reaction *= _slope(s, low)
+        reaction *= 0.5 * beta
+        field += reaction
     if order >= 3:
         variance_s, slope_s = unit_variance(s, low), _slope(s, low)
         third = unit_variance(x, low) * _slope(x, low)
-        field = field + (beta * beta / 6.0) * (slope_s * slope_s - 2.0 * variance_s) * (third @ weights[2])
+        reaction = np.asarray(third @ weights[2])
+        reaction *= slope_s * slope_s - 2.0 * variance_s
+        reaction *= beta * beta / 6.0
+        field += reaction
     return field
 
 
@@ -83,9 +92,11 @@ def mean_field_step(x, s, weights, bias, beta, low, order=1, damping=0.0, anchor
     -------
     ndarray of shape (..., n_out)
     """
-    m = unit_mean_array(effective_field(x, s, weights, bias, beta, low, order), beta, low)
+    field = effective_field(x, s, weights, bias, beta, low, order)
+    m = unit_mean_array(field, beta, low, out=field)
     if damping:
-        m = (1.0 - damping) * m + damping * (s if anchor is None else anchor)
+        m *= 1.0 - damping
+        m += damping * (s if anchor is None else anchor)
     return m
 
 
@@ -101,7 +112,7 @@ class Couplings:
         if self.bipartite:
             W = hamiltonian.weights
             self.n_visible = hamiltonian.n_visible
-            self.powers = [W ** p for p in range(1, order + 1)]
+            self.powers = [W] + [W ** p for p in range(2, order + 1)]
             self.transposed = [Wp.T for Wp in self.powers]
         else:
             J = hamiltonian.couplings
