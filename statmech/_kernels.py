@@ -84,6 +84,34 @@ def unit_variance(mean, low):
 
 
 @njit
+def unit_variance_slope(mean, low):
+    """d unit_variance / d mean = 1 + low - 2 m."""
+    return 1.0 + low - 2.0 * mean
+
+
+@njit
+def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, third_coefficient, low, order):
+    """The elementwise part of the mean-field/TAP effective field, in place on ``field``
+    (rows, n_out) holding x W (see ``statmech.meanfield._plefka.effective_field``):
+
+        field += bias + c2 v'(s) (v(x) W2) + c3 (v'(s)^2 - 2 v(s)) (k(x) W3)
+
+    with c2 = ``onsager_coefficient`` (beta / 2), c3 = ``third_coefficient`` (beta^2 / 6),
+    ``onsager`` = v(x) W2 and ``third`` = k(x) W3 (rows, n_out) used when order >= 2 / 3,
+    s (rows, n_out) the updated units' magnetizations. One pass, no temporaries.
+    """
+    for r in range(field.shape[0]):
+        for j in range(field.shape[1]):
+            f = field[r, j] + bias[j]
+            if order >= 2:
+                slope = unit_variance_slope(s[r, j], low)
+                f += onsager_coefficient * slope * onsager[r, j]
+                if order >= 3:
+                    f += third_coefficient * (slope * slope - 2.0 * unit_variance(s[r, j], low)) * third[r, j]
+            field[r, j] = f
+
+
+@njit
 def unit_entropy(mean, low):
     """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
     p = P(s = 1) = (m - low) / (1 - low); 0 at the ends."""

@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._kernels import unit_mean_array, unit_variance
+from ._kernels import unit_mean_array, unit_variance, unit_variance_slope
 from ._progress import Progress
 from ._validation import as_float, as_generator, as_int, as_real_array
 from .meanfield._plefka import effective_field, mean_field_step
@@ -58,10 +58,6 @@ class Layer:
     skip: Optional[int] = None
     anchor: Optional[int] = None
     damping: float = 0.0
-
-
-def _variance_slope(m, low):
-    return 1.0 + low - 2.0 * m
 
 
 class MLP:
@@ -258,9 +254,9 @@ class MLP:
         if layer.order >= 2:
             var_x = unit_variance(x, low)
             q = var_x @ weights[1]
-            g_q = 0.5 * beta * _variance_slope(s, low) * g_field
+            g_q = 0.5 * beta * unit_variance_slope(s, low) * g_field
             g_W += 2.0 * W * (var_x.T @ g_q)
-            g_acts[k] += (g_q @ weights[1].T) * _variance_slope(x, low)
+            g_acts[k] += (g_q @ weights[1].T) * unit_variance_slope(x, low)
             g_acts[layer.skip] += -beta * q * g_field          # d v'(s)/ds = -2, times beta/2
         grads[layer.weight] += g_W.T if layer.transpose else g_W
 

@@ -69,7 +69,8 @@ class BernoulliRBM:
     momentum, l2, l1 : float
         SGD momentum and weight decay of the weights.
     dtype : numpy float dtype
-        float64 or float32 (faster; the Gibbs chains and products run in it).
+        float64 or float32 (faster: the parameters, Gibbs chains and their products run
+        in it; the mf/tap fixed points are computed in float64 either way).
     seed : int, SeedSequence or None
     verbose : bool
         Progress bar over epochs.

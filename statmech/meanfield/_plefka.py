@@ -25,16 +25,12 @@ unrolled networks (``statmech.unroll``) are made of it.
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import unit_entropy, unit_field, unit_mean_array, unit_variance
+from .._kernels import (add_reaction_fields, unit_entropy, unit_field, unit_mean_array, unit_variance,
+                       unit_variance_slope)
 from .._validation import LOW_VALUE
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}
-
-
-def _slope(mean, low):
-    """d unit_variance / d mean = 1 + low - 2 m."""
-    return 1.0 + low - 2.0 * mean
 
 
 def effective_field(x, s, weights, bias, beta, low, order=1):
@@ -61,22 +57,22 @@ def effective_field(x, s, weights, bias, beta, low, order=1):
     -------
     ndarray of shape (..., n_out)
     """
-    # every product is a fresh array, so the terms are added in place
+    # the products are fresh arrays: the terms are added to x W in place, in one pass
     field = np.asarray(x @ weights[0])
     field = field if field.dtype.kind == "f" else field.astype(np.float64)
-    field += bias
-    if order >= 2:
-        reaction = np.asarray(unit_variance(x, low) @ weights[1])
-        reaction *= _slope(s, low)
-        reaction *= 0.5 * beta
-        field += reaction
+    n_out = field.shape[-1]
+    rows = field.reshape(-1, n_out)
+    if order == 1:
+        rows += bias
+        return field
+    variance_x = unit_variance(x, low)
+    onsager = np.asarray(variance_x @ weights[1]).reshape(-1, n_out)
+    third = onsager
     if order >= 3:
-        variance_s, slope_s = unit_variance(s, low), _slope(s, low)
-        third = unit_variance(x, low) * _slope(x, low)
-        reaction = np.asarray(third @ weights[2])
-        reaction *= slope_s * slope_s - 2.0 * variance_s
-        reaction *= beta * beta / 6.0
-        field += reaction
+        third = np.asarray((variance_x * unit_variance_slope(x, low)) @ weights[2]).reshape(-1, n_out)
+    s_rows = np.broadcast_to(s, field.shape).reshape(-1, n_out)
+    add_reaction_fields(rows, np.broadcast_to(bias, (n_out,)), s_rows, onsager, 0.5 * beta, third, beta * beta / 6.0,
+                        float(low), order)
     return field
 
 
@@ -149,7 +145,7 @@ def check_pairwise(hamiltonian, method):
 def gibbs_value_and_gradient(couplings, beta, m, low, order):
     """(G(m), dG/dm) of the expansion to ``order`` (module docstring); m of shape (..., n)."""
     variance = unit_variance(m, low)
-    slope = _slope(m, low)
+    slope = unit_variance_slope(m, low)
     linear = couplings.apply(1, m) + couplings.fields
     beta_g = (-unit_entropy(m, low).sum(-1)
               - beta * (couplings.pair_sum(1, m) + m @ couplings.fields - couplings.offset))
