@@ -148,7 +148,7 @@ def _exp_nonpositive(x, out):
     _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def logistic_scratch(x, out, e, shifted, power_bits):
     """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
     ``_exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
@@ -156,9 +156,7 @@ def logistic_scratch(x, out, e, shifted, power_bits):
     ``shifted`` (float64) and ``power_bits`` (int64) are scratch of x's size; ``out`` may
     be float32. numpy's error model: numba's default checks every division for a zero
     divisor, which keeps the loop from vectorising (1 + e >= 1 here)."""
-    for t in range(x.size):
-        e[t] = -abs(x[t])
-    _exp_nonpositive_scratch(e, e, shifted, power_bits)
+    _exp_nonpositive_scratch(x, e, shifted, power_bits)        # exp(-|x|)
     for t in range(x.size):
         out[t] = (1.0 if x[t] >= 0.0 else e[t]) / (1.0 + e[t])
 
@@ -174,7 +172,7 @@ _C3_32, _C4_32, _C5_32, _C6_32, _C7_32 = (_F32(1.0 / 6.0), _F32(1.0 / 24.0), _F3
                                           _F32(1.0 / 720.0), _F32(1.0 / 5040.0))
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def _logistic32_scratch(x, out, e, shifted, power_bits):
     """``logistic_scratch`` in single precision (float32 x, out, e, shifted; int32
     power_bits), twice the SIMD width: exp(-|x|) by the same range reduction with a
@@ -249,13 +247,14 @@ def logistic(x, out=None):
     return out
 
 
-@njit
+@njit(fastmath={"contract"})
 def _exp_nonpositive_scratch(x, out, shifted, power_bits):
     """_exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
-    for hot loops that call it many times on short arrays."""
+    for hot loops that call it many times on short arrays. It computes exp(-|x|), which is
+    exp(x) on the arguments x <= 0 it is meant for (and what ``logistic_scratch`` needs)."""
     size = x.size
     for t in range(size):
-        xc = max(x[t], -708.39)
+        xc = max(-abs(x[t]), -708.39)
         s = xc * _LOG2E + _SHIFTER
         shifted[t] = s
         k = s - _SHIFTER

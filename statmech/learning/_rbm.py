@@ -180,9 +180,9 @@ class BernoulliRBM:
         self._initialise(X.shape[1])
         with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar:
             for epoch in range(self.n_iter):
-                order = self._rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
+                data = X[self._rng.permutation(len(X))] if self.shuffle else X    # slices of X are views
                 for start in range(0, len(X), self.batch_size):
-                    self._update(X[order[start:start + self.batch_size]])
+                    self._update(data[start:start + self.batch_size])
                 if callback is not None:
                     callback(epoch, self)
                 bar.update(1)
