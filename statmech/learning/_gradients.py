@@ -14,8 +14,10 @@ the methods differ in:
       d ln Z / dW_ij = m_i m_j + W_ij v_i v_j + W_ij^2 k_i k_j / 2    (up to the order),
   with v = unit_variance(m) and k = v v' as in ``statmech.meanfield``.
 
-Every estimator returns a dict {"W", "a", "b"} of model statistics of the same shapes
-as the parameters; ``gradient`` combines them with the data statistics.
+The estimators return a dict {"W", "a", "b"} of model statistics of the parameters'
+shapes; ``ModelTerm`` (the trainer's side) returns ``StackedRows``, the data rows over
+the model's rows (chain samples or magnetizations), so that ``gradient`` forms
+<v h^T>_data - <v h^T>_model as one product of the stacked rows.
 """
 from dataclasses import dataclass
 
