@@ -108,7 +108,7 @@ def quench(hamiltonian, states):
         local[r] += d[:, None] * J[i]
 
 
-def energy_minima(hamiltonian, n_starts=1000, seed=None):
+def energy_minima(hamiltonian, *, n_starts=1000, seed=None):
     """Distinct single-flip local minima of the energy reached from uniform random states.
 
     Parameters
@@ -172,7 +172,7 @@ def _minimise_gibbs(hamiltonian, beta, method, starts, tol, max_iter):
     return np.array(points), np.array(values), np.array(converged)
 
 
-def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
+def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
                      distinct_tol=1e-4, solver="iterate", seed=None):
     """Distinct mean-field/TAP solutions reached from uniform random magnetizations.
 
@@ -214,7 +214,7 @@ def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            result = statmech.mean_field(hamiltonian, beta, method, damping=damping, tol=tol, max_iter=max_iter,
+            result = statmech.mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter,
                                          init=init, on_failure="warn")
         points, values = result.magnetization, np.atleast_1d(result.free_energy)
         converged = np.atleast_1d(result.converged)
@@ -222,7 +222,7 @@ def tap_fixed_points(hamiltonian, beta, method="tap2", n_starts=1000, damping=0.
     return Minima(points, values, counts / n_starts, n_starts, int((~converged).sum()), method)
 
 
-def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max_iter=2000, solver="iterate",
+def landscape(hamiltonian, betas, *, method="naive", n_starts=500, damping=0.5, max_iter=2000, solver="iterate",
               seed=None):
     """Count TAP fixed points at each beta, and the energy's local minima, from the same number of starts.
 
@@ -244,8 +244,8 @@ def landscape(hamiltonian, betas, method="naive", n_starts=500, damping=0.5, max
     """
     betas, _ = as_beta(betas)
     seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)
-    energy = energy_minima(hamiltonian, n_starts, seed=np.random.default_rng(seeds[0]))
-    rows = [tap_fixed_points(hamiltonian, b, method, n_starts, damping, max_iter=max_iter, solver=solver,
+    energy = energy_minima(hamiltonian, n_starts=n_starts, seed=np.random.default_rng(seeds[0]))
+    rows = [tap_fixed_points(hamiltonian, b, method=method, n_starts=n_starts, damping=damping, max_iter=max_iter, solver=solver,
                              seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
     return Landscape(betas=betas, n_fixed_points=np.array([r.count for r in rows]),
                      largest_basin=np.array([r.basin_fraction.max(initial=0.0) for r in rows]),

@@ -31,13 +31,13 @@ def main():
     schedule = schedules.geometric(0.1, 5.0, SWEEPS)
     attempts = N * READS * SWEEPS
     start = time.perf_counter()
-    statmech.anneal(SherringtonKirkpatrick(20, seed=0), schedule, n_reads=2, seed=0, progress=False)
+    statmech.anneal(SherringtonKirkpatrick(20, seed=0), schedule, n_chains=2, seed=0, progress=False)
     print(f"first call (compile or cache load): {time.perf_counter() - start:.2f} s\n")
     rows = []
     threads = statmech.get_num_threads()
     for t in sorted({1, threads}):
         statmech.set_num_threads(t)
-        seconds, result = median(lambda: statmech.anneal(sk, schedule, n_reads=READS, seed=1, progress=False), 3)
+        seconds, result = median(lambda: statmech.anneal(sk, schedule, n_chains=READS, seed=1, progress=False), 3)
         rows.append((f"statmech, {t} thread(s)", seconds, result.final_energy))
     statmech.set_num_threads(threads)
     try:

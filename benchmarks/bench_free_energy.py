@@ -27,7 +27,7 @@ def ais(steps, chains):
 
 
 def population_annealing(steps, population, sweeps):
-    result = mc.population_annealing(MODEL, schedules.linear(0.0, BETA, steps), population=population,
+    result = mc.population_annealing(MODEL, schedules.linear(0.0, BETA, steps), n_chains=population,
                                      n_sweeps=sweeps, n_populations=16, seed=1, progress=False)
     return result.log_z[-1], result.log_z_err[-1]
 
@@ -36,7 +36,7 @@ def wang_landau(log_f_final, walkers, window=False):
     # The window runs from the two ground states (E = -2 L^2, which pin the normalisation)
     # to E = -150, where the canonical weight at beta_c is below 1e-6 (the result warns if not).
     options = dict(energy_range=(-2 * L * L, -150), normalization=(-2 * L * L, 2)) if window else {}
-    estimate = mc.wang_landau(MODEL, resolution=4.0, log_f_final=log_f_final, n_walkers=walkers, seed=1,
+    estimate = mc.wang_landau(MODEL, resolution=4.0, log_f_final=log_f_final, n_chains=walkers, seed=1,
                               progress=False, **options).log_z(BETA)
     return estimate.value, estimate.error
 
@@ -79,7 +79,7 @@ def main():
     statmech.sample(Ising.square(4), 0.3, n_sweeps=10, seed=0, progress=False)     # compile / load caches
     mc.wang_landau(Ising.square(4), log_f_final=1e-2, seed=0, progress=False)
     mc.ais(Ising.square(4), [0.0, 0.1], n_chains=4, seed=0, progress=False)
-    mc.population_annealing(Ising.square(4), [0.0, 0.1], population=40, seed=0, progress=False)
+    mc.population_annealing(Ising.square(4), [0.0, 0.1], n_chains=40, seed=0, progress=False)
     print(f"16 x 16 Ising torus at beta_c = {BETA:.6f}: exact ln Z = {EXACT:.6f} "
           f"({statmech.get_num_threads()} threads)\n")
     print(f"{'method':<27}{'effort':<34}{'seconds':>8}{'ln Z - exact':>14}{'error bar':>11}{'z':>7}")

@@ -34,7 +34,7 @@ def run(threads):
     def per_iteration(model, beta, init, iterations):
         # difference of two run lengths removes the setup (W**2, validation, free energy)
         def solve(k):
-            return lambda: statmech.mean_field(model, beta, "tap2", damping=0.5, tol=0.0, max_iter=k, init=init,
+            return lambda: statmech.mean_field(model, beta, method="tap2", damping=0.5, tol=0.0, max_iter=k, init=init,
                                                on_failure="warn")
         import warnings
         with warnings.catch_warnings():

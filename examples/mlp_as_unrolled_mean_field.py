@@ -32,11 +32,11 @@ train, test = slice(0, 600), slice(600, None)
 # -- 1. the network is the solver ---------------------------------------------------------
 rbm = RBM.random(16, 12, scale=0.5, seed=1)
 beta, steps = 1.0, 2
-net = statmech.unroll(rbm, beta, steps, method="tap2")
+net = statmech.unroll(rbm, beta, steps=steps, method="tap2")
 acts = net.forward(X[:5], return_all=True)
 with warnings.catch_warnings():        # stopped after `steps` iterations on purpose
     warnings.simplefilter("ignore", statmech.errors.ConvergenceWarning)
-    solver = statmech.mean_field(rbm, beta, "tap2", damping=0.0, init=X[:5], max_iter=steps, tol=0.0,
+    solver = statmech.mean_field(rbm, beta, method="tap2", damping=0.0, init=X[:5], max_iter=steps, tol=0.0,
                                  on_failure="warn")
 gap = np.abs(np.hstack([acts[-2], acts[-1]]) - solver.magnetization).max()
 print(f"{len(net.layers)} layers ({net.source}); max |forward - TAP iterate| = {gap:.1e}")
@@ -45,11 +45,11 @@ print(f"{len(net.layers)} layers ({net.source}); max |forward - TAP iterate| = {
 def tap_free_energy(network):
     """TAP2 free energy of the RBM whose weights the tied network carries (from the data mean)."""
     model = RBM(network.params["W"], network.params["a"], network.params["b"])
-    return statmech.mean_field(model, beta, "tap2", damping=0.9, max_iter=20_000, init=X[train].mean(0)).free_energy
+    return statmech.mean_field(model, beta, method="tap2", damping=0.9, max_iter=20_000, init=X[train].mean(0)).free_energy
 
 
 free_energy = []
-tied = statmech.unroll(rbm, beta, steps, method="tap2")
+tied = statmech.unroll(rbm, beta, steps=steps, method="tap2")
 untied = tied.untie()
 settings = dict(epochs=40, batch_size=25, learning_rate=0.02, seed=0, progress=False)
 tied.fit(X[train], labels[train], callback=lambda epoch, n: free_energy.append(tap_free_energy(n)), **settings)

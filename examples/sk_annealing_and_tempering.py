@@ -20,12 +20,12 @@ print(f"SK n = {n}: exact ground-state energy per spin {ground / n:.4f}\n")
 
 print(f"{'sweeps':>7} {'found ground state':>19} {'mean best E/n':>14} {'seconds':>8}")
 for sweeps in (30, 300, 3000):
-    result = statmech.anneal(sk, schedules.geometric(0.1, 4.0, sweeps), n_reads=32, seed=1, progress=False)
+    result = statmech.anneal(sk, schedules.geometric(0.1, 4.0, sweeps), n_chains=32, seed=1, progress=False)
     found = np.mean(np.isclose(result.best_energy, ground))
     print(f"{sweeps:7d} {found:18.0%} {result.best_energy.mean() / n:14.4f} {result.elapsed:8.2f}")
 
 ladder = schedules.geometric(0.3, 3.0, 12)
-run = statmech.parallel_tempering(sk, ladder, n_sweeps=20_000, n_replicas_per_beta=2, seed=2, progress=False)
+run = statmech.parallel_tempering(sk, ladder, n_sweeps=20_000, n_chains=2, seed=2, progress=False)
 q = run.overlap[0, :, 2000:]
 print(f"\nparallel tempering, {len(ladder)} temperatures, swap acceptance "
       f"{run.swap_acceptance.min():.2f}-{run.swap_acceptance.max():.2f}, round trips {run.round_trips.sum()}")

@@ -81,7 +81,7 @@ def exact(hamiltonian, beta):
     return _thermodynamics_from_rows(rows, betas, hamiltonian.n, scalar)
 
 
-def density_of_states(hamiltonian, resolution=1.0):
+def density_of_states(hamiltonian, *, resolution=1.0):
     """Exact density of states g(E) of a model whose energies lie on a grid.
 
     Parameters

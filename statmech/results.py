@@ -314,11 +314,11 @@ class AnnealResult(_Saveable):
 
     Attributes
     ----------
-    best_states : ndarray of shape (n_reads, n), int8
-    best_energy : ndarray of shape (n_reads,)
-    final_states : ndarray of shape (n_reads, n), int8
-    final_energy : ndarray of shape (n_reads,)
-    energy_trace : ndarray of shape (n_reads, len(schedule))
+    best_states : ndarray of shape (n_chains, n), int8
+    best_energy : ndarray of shape (n_chains,)
+    final_states : ndarray of shape (n_chains, n), int8
+    final_energy : ndarray of shape (n_chains,)
+    energy_trace : ndarray of shape (n_chains, len(schedule))
         Energy after the sweeps at each beta.
     schedule : ndarray of shape (len(schedule),)
     n_sweeps : int
@@ -355,16 +355,16 @@ class TemperingResult(_Saveable):
     Attributes
     ----------
     betas : ndarray of shape (n_beta,)
-    energy, magnetization : ndarray of shape (n_replicas, n_beta, n_steps)
+    energy, magnetization : ndarray of shape (n_chains, n_beta, n_steps)
         Traces at each beta (whichever configuration sits there), after every swap round.
-    overlap : ndarray of shape (n_replicas // 2, n_beta, n_steps) or None
+    overlap : ndarray of shape (n_chains // 2, n_beta, n_steps) or None
         q = (1/n) sum_i s_i^a s_i^b between replica sets 2k and 2k+1 (spins +-1;
         binary states are mapped to spins first): the input of P(q).
-    swap_acceptance : ndarray of shape (n_replicas, n_beta - 1)
+    swap_acceptance : ndarray of shape (n_chains, n_beta - 1)
         Accepted fraction of swaps between betas k and k+1.
-    round_trips : ndarray of shape (n_replicas,)
+    round_trips : ndarray of shape (n_chains,)
         Completed hottest -> coldest -> hottest journeys of configurations.
-    states : ndarray of shape (n_replicas, n_beta, n), int8
+    states : ndarray of shape (n_chains, n_beta, n), int8
         Final configuration at each beta.
     n_sweeps, swap_every : int
     sampler, hamiltonian : str

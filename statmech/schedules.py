@@ -151,7 +151,7 @@ def adaptive_ladder(hamiltonian, beta_min, beta_max, n, n_sweeps=200, n_rounds=8
     ladder = geometric(beta_min, beta_max, n).betas.copy()
     seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
     for round_seed in seeds:
-        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_replicas_per_beta=1,
+        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
                                     seed=round_seed, progress=False,
                                     **({} if sampler is None else {"sampler": sampler}))
         acceptance = result.swap_acceptance.mean(axis=0)

@@ -10,7 +10,7 @@ from .network import MLP, Layer
 __all__ = ["unroll"]
 
 
-def unroll(hamiltonian, beta, steps, method="naive", damping=0.0):
+def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
     """``steps`` iterations of ``statmech.mean_field`` as a feed-forward network.
 
     RBMs (bipartite models): the input is the visible magnetization v0 (e.g. data);

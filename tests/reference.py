@@ -2,6 +2,7 @@
 import itertools
 
 import numpy as np
+from scipy import stats
 
 
 def all_states(n, domain):
@@ -95,3 +96,30 @@ def cluster_transition_matrix(couplings, beta, kind):
                             new[[k for k in range(n) if roots[k] == label]] *= -1
                     P[a, state_index(new, "spin")] += weight / 2 ** len(labels)
     return P
+
+
+def ar1(rho, size, seed):
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=size)
+    x = np.empty(size)
+    x[0] = noise[0] / np.sqrt(1 - rho ** 2)
+    for t in range(1, size):
+        x[t] = rho * x[t - 1] + noise[t]
+    return x
+
+
+def exact_samples(hamiltonian, beta, size, seed):
+    states = all_states(hamiltonian.n, hamiltonian.domain)
+    pi = boltzmann(hamiltonian.energy(states), beta)
+    return states[np.random.default_rng(seed).choice(len(states), size=size, p=pi)], pi
+
+
+def chi_square_p_value(observed_states, pi, domain):
+    counts = np.bincount(state_index(observed_states, domain), minlength=len(pi))
+    expected = pi * counts.sum()
+    keep = expected >= 5
+    observed = np.append(counts[keep], counts[~keep].sum())
+    expected = np.append(expected[keep], expected[~keep].sum())
+    if expected[-1] == 0:
+        observed, expected = observed[:-1], expected[:-1]
+    return stats.chisquare(observed, expected).pvalue

@@ -8,7 +8,7 @@ from statmech.analysis.exact_results import ising_square_torus
 from statmech.errors import AutocorrelationError
 from statmech.models import Ising
 
-from test_schedules_estimators import ar1
+from reference import ar1
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])

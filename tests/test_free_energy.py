@@ -78,7 +78,7 @@ def test_ais_partition_function_is_unbiased_over_sk_instances():
 def test_population_annealing_on_the_8x8_ising_torus_matches_kaufman():
     L = 8
     beta_c = 0.5 * np.log1p(np.sqrt(2))
-    result = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 200), population=4000,
+    result = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 200), n_chains=4000,
                                      n_sweeps=2, n_populations=16, seed=0, progress=False)
     exact = ising_square_torus(L, result.schedule).log_z
     assert_log_z(result.log_z[-1], result.log_z_err[-1], exact[-1], 0.05)
@@ -91,7 +91,7 @@ def test_population_annealing_and_wang_landau_on_the_16x16_torus():
     L = 16
     beta_c = 0.5 * np.log1p(np.sqrt(2))
     exact = ising_square_torus(L, beta_c).log_z
-    pa = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 300), population=4000,
+    pa = mc.population_annealing(Ising.square(L), schedules.linear(0.0, beta_c, 300), n_chains=4000,
                                  n_sweeps=2, n_populations=16, seed=3, progress=False)
     assert_log_z(pa.log_z[-1], pa.log_z_err[-1], exact, 0.1)
     wl = mc.wang_landau(Ising.square(L), log_f_final=1e-5, seed=3, progress=False).log_z(beta_c)
@@ -181,5 +181,5 @@ def test_free_energy_input_errors():
         mc.wang_landau(RandomEnergyModel(5))
     with pytest.raises(ValueError, match="not multiples of resolution"):
         mc.wang_landau(sk)
-    with pytest.raises(ValueError, match="population must be >= 20"):
-        mc.population_annealing(sk, [0.0, 1.0], population=10)
+    with pytest.raises(ValueError, match="n_chains must be >= 20"):
+        mc.population_annealing(sk, [0.0, 1.0], n_chains=10)

@@ -33,10 +33,10 @@ def test_quenches_end_at_true_local_minima_and_find_them_all(model):
 
 def test_fixed_points_are_distinct_stationary_points():
     sk = SherringtonKirkpatrick(24, seed=1)
-    found = tap_fixed_points(sk, 2.0, "naive", n_starts=200, seed=0)
+    found = tap_fixed_points(sk, 2.0, method="naive", n_starts=200, seed=0)
     assert found.count >= 2 and found.n_unconverged == 0
     for m in found.points:
-        g = statmech.gibbs_free_energy(sk, 2.0, np.clip(m, -1 + 1e-15, 1 - 1e-15), "naive")
+        g = statmech.gibbs_free_energy(sk, 2.0, np.clip(m, -1 + 1e-15, 1 - 1e-15), method="naive")
         assert np.abs(g.gradient).max() < 1e-6
     distances = [np.abs(a - b).max() for i, a in enumerate(found.points) for b in found.points[i + 1:]]
     assert min(distances) > 1e-4
@@ -54,10 +54,10 @@ def test_minimising_the_tap_free_energy_finds_its_stationary_points_in_the_glass
     """Where the TAP2 iteration fails (SK at beta = 2), L-BFGS-B descent of G finds local
     minima: stationary (gradient ~ 0), distinct, and fewer than the energy's minima."""
     sk = SherringtonKirkpatrick(24, seed=1)
-    iterated = tap_fixed_points(sk, 2.0, "tap2", n_starts=40, seed=0)
-    found = tap_fixed_points(sk, 2.0, "tap2", n_starts=40, solver="minimize", seed=0)
+    iterated = tap_fixed_points(sk, 2.0, method="tap2", n_starts=40, seed=0)
+    found = tap_fixed_points(sk, 2.0, method="tap2", n_starts=40, solver="minimize", seed=0)
     assert found.count >= 1 and found.n_unconverged < 40
     for m in found.points:
-        assert np.abs(statmech.gibbs_free_energy(sk, 2.0, m, "tap2").gradient).max() < 1e-4
+        assert np.abs(statmech.gibbs_free_energy(sk, 2.0, m, method="tap2").gradient).max() < 1e-4
     assert found.count < energy_minima(sk, n_starts=40, seed=0).count
     assert iterated.n_unconverged > found.n_unconverged

@@ -107,8 +107,8 @@ def test_emf_gradient_matches_finite_differences_of_the_tap_log_z(method, solver
     """d ln Z_TAP / d theta with the magnetizations re-solved at every perturbed theta equals
     the partial derivative at the fixed point (stationarity): tap_statistics."""
     def log_z(rbm):
-        return statmech.mean_field(rbm, 1.0, solver, tol=1e-14, init=np.full(5, 0.5)).log_z
-    fixed = statmech.mean_field(RBM_SMALL, 1.0, solver, tol=1e-14, init=np.full(5, 0.5)).magnetization
+        return statmech.mean_field(rbm, 1.0, method=solver, tol=1e-14, init=np.full(5, 0.5)).log_z
+    fixed = statmech.mean_field(RBM_SMALL, 1.0, method=solver, tol=1e-14, init=np.full(5, 0.5)).magnetization
     stats = tap_statistics(RBM_SMALL, fixed[None, :5], fixed[None, 5:], method)
     numeric = _finite_differences(log_z, RBM_SMALL)
     for name in stats:

@@ -12,8 +12,7 @@ from statmech.models import (RBM, CurieWeiss, EdwardsAnderson, Hopfield, Ising, 
                              RandomEnergyModel, SherringtonKirkpatrick)
 from statmech.results import Samples
 
-from reference import all_states, boltzmann, state_index
-from test_mc_balance import chi_square_p_value
+from reference import all_states, boltzmann, chi_square_p_value, state_index
 
 rng = np.random.default_rng(11)
 _upper = np.triu(rng.normal(size=(7, 7)), 1)
@@ -91,7 +90,7 @@ def test_annealing_finds_sk_ground_states():
         sk = SherringtonKirkpatrick(16, seed=seed)
         states = all_states(16, "spin")
         ground = sk.energy(states).min()
-        result = statmech.anneal(sk, schedules.geometric(0.1, 5.0, 1000), n_reads=16, seed=seed, progress=False)
+        result = statmech.anneal(sk, schedules.geometric(0.1, 5.0, 1000), n_chains=16, seed=seed, progress=False)
         np.testing.assert_allclose(result.best_energy, sk.energy(result.best_states), atol=1e-9)
         assert np.all(result.best_energy >= ground - 1e-9)
         found.append(np.mean(np.isclose(result.best_energy, ground)))
@@ -118,7 +117,7 @@ def test_parallel_tempering_swap_rates_and_overlap():
 def test_parallel_tempering_energies_match_exact():
     sk = SherringtonKirkpatrick(12, seed=5)
     ladder = schedules.geometric(0.4, 2.5, 6)
-    result = statmech.parallel_tempering(sk, ladder, n_sweeps=20_000, n_replicas_per_beta=4, seed=1,
+    result = statmech.parallel_tempering(sk, ladder, n_sweeps=20_000, n_chains=4, seed=1,
                                          progress=False)
     exact = statmech.exact(sk, ladder.betas)
     for b in range(6):
@@ -189,7 +188,7 @@ def test_samples_save_and_load_round_trip(tmp_path):
         assert np.array_equal(getattr(run, name), getattr(loaded, name))
     assert loaded.seed == run.seed and loaded.sampler == run.sampler and loaded.beta == 0.5
     assert os.listdir(tmp_path) == ["run.npz"]          # no temporary file left behind
-    result = statmech.anneal(CurieWeiss(6), [0.1, 1.0], n_reads=2, seed=0, progress=False)
+    result = statmech.anneal(CurieWeiss(6), [0.1, 1.0], n_chains=2, seed=0, progress=False)
     result.save(tmp_path / "anneal.npz")
     assert np.array_equal(type(result).load(tmp_path / "anneal.npz").best_states, result.best_states)
 

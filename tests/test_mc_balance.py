@@ -3,7 +3,6 @@ systems and by one move of the real kernels applied to exact Boltzmann samples."
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
-from scipy import stats
 
 import statmech
 from statmech import mc
@@ -13,7 +12,8 @@ from statmech.models import RBM, Ising
 from statmech.models.strategies import models
 from statmech.testing.strategies import pairwise_hamiltonians
 
-from reference import all_states, boltzmann, cluster_transition_matrix, state_index
+from reference import (all_states, boltzmann, chi_square_p_value, cluster_transition_matrix, exact_samples,
+                       state_index)
 
 
 def single_flip_matrix(hamiltonian, beta, i, rule):
@@ -103,23 +103,6 @@ def test_replica_exchange_is_stationary(hamiltonian, beta_hot, beta_cold):
             P[a * m + b, b * m + a] += p
             P[a * m + b, a * m + b] += 1 - p
     np.testing.assert_allclose(pi @ P, pi, atol=1e-14)
-
-
-def exact_samples(hamiltonian, beta, size, seed):
-    states = all_states(hamiltonian.n, hamiltonian.domain)
-    pi = boltzmann(hamiltonian.energy(states), beta)
-    return states[np.random.default_rng(seed).choice(len(states), size=size, p=pi)], pi
-
-
-def chi_square_p_value(observed_states, pi, domain):
-    counts = np.bincount(state_index(observed_states, domain), minlength=len(pi))
-    expected = pi * counts.sum()
-    keep = expected >= 5
-    observed = np.append(counts[keep], counts[~keep].sum())
-    expected = np.append(expected[keep], expected[~keep].sum())
-    if expected[-1] == 0:
-        observed, expected = observed[:-1], expected[:-1]
-    return stats.chisquare(observed, expected).pvalue
 
 
 TORUS = Ising.lattice((2, 4))   # 8 spins, even sides: checkerboard available

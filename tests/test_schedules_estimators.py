@@ -6,6 +6,8 @@ from statmech import schedules
 from statmech.estimators import blocking_error
 from statmech.models import SherringtonKirkpatrick
 
+from reference import ar1
+
 
 def test_schedule_constructors():
     np.testing.assert_allclose(schedules.linear(0.1, 1.0, 4), [0.1, 0.4, 0.7, 1.0])
@@ -46,21 +48,11 @@ def test_adaptive_ladder_evens_out_swap_acceptance():
     assert ladder.is_increasing(strict=True)
 
     def spread(betas):
-        acc = parallel_tempering(sk, betas, n_sweeps=2000, n_replicas_per_beta=2, seed=5,
+        acc = parallel_tempering(sk, betas, n_sweeps=2000, n_chains=2, seed=5,
                                  progress=False).swap_acceptance.mean(axis=0)
         return acc.max() - acc.min()
 
     assert spread(ladder) < spread(start)
-
-
-def ar1(rho, size, seed):
-    rng = np.random.default_rng(seed)
-    noise = rng.normal(size=size)
-    x = np.empty(size)
-    x[0] = noise[0] / np.sqrt(1 - rho ** 2)
-    for t in range(1, size):
-        x[t] = rho * x[t - 1] + noise[t]
-    return x
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])

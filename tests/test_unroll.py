@@ -22,7 +22,7 @@ def _start(model, k=3):
 def _solver(model, beta, method, damping, x0, t):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return statmech.mean_field(model, beta, method, damping=damping, init=x0, max_iter=t, tol=0.0,
+        return statmech.mean_field(model, beta, method=method, damping=damping, init=x0, max_iter=t, tol=0.0,
                                    on_failure="warn").magnetization
 
 
@@ -34,7 +34,7 @@ def test_forward_pass_is_the_solvers_iterates_and_untie_keeps_it(model, method, 
     x0 = _start(RBM_MODEL if model is not SK_MODEL else SK_MODEL)
     if model.domain == "spin" and model is not SK_MODEL:
         x0 = 2 * x0 - 1
-    net = statmech.unroll(model, beta, steps, method, damping)
+    net = statmech.unroll(model, beta, steps=steps, method=method, damping=damping)
     assert isinstance(net, MLP) and net.tied
     acts = net.forward(x0, return_all=True)
     bipartite = model is not SK_MODEL
@@ -69,7 +69,7 @@ def _numeric_gradient(net, x, y, loss, step=1e-6):
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
 @pytest.mark.parametrize("tie", ["tied", "untied"])
 def test_backprop_matches_finite_differences(model, method, damping, loss, tie):
-    net = statmech.unroll(model, 0.8, 2, method, damping)
+    net = statmech.unroll(model, 0.8, steps=2, method=method, damping=damping)
     net = net if tie == "tied" else net.untie()
     x = _start(model)
     out = net.forward(x)
@@ -84,7 +84,7 @@ def test_backprop_matches_finite_differences(model, method, damping, loss, tie):
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "squared"])
 def test_backprop_through_the_readout(loss):
-    net = statmech.unroll(RBM_MODEL, 1.0, 2, "tap2")
+    net = statmech.unroll(RBM_MODEL, 1.0, steps=2, method="tap2")
     rng = np.random.default_rng(3)
     X = rng.uniform(0, 1, (12, 7))
     y = rng.integers(0, 3, 12) if loss == "cross_entropy" else rng.normal(size=(12, 2))
@@ -104,7 +104,7 @@ def test_fit_learns_a_separable_task_tied_and_untied():
     labels = rng.integers(0, 2, 200)
     X = np.abs(prototypes[labels] - (rng.random((200, 16)) < 0.1))
     rbm = RBM.random(16, 8, scale=0.1, seed=0)
-    for net in (statmech.unroll(rbm, 1.0, 2, "tap2"), statmech.unroll(rbm, 1.0, 2, "tap2").untie()):
+    for net in (statmech.unroll(rbm, 1.0, steps=2, method="tap2"), statmech.unroll(rbm, 1.0, steps=2, method="tap2").untie()):
         net.fit(X, labels, epochs=30, batch_size=20, learning_rate=0.05, seed=0, progress=False)
         assert net.loss_curve_[-1] < 0.5 * net.loss_curve_[0]
         assert (net.predict(X) == labels).mean() > 0.95
@@ -112,7 +112,7 @@ def test_fit_learns_a_separable_task_tied_and_untied():
 
 
 def test_errors():
-    net = statmech.unroll(RBM_MODEL, 1.0, 2)
+    net = statmech.unroll(RBM_MODEL, 1.0, steps=2)
     with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., 7\)"):
         net.forward(np.zeros((2, 5)))
     with pytest.raises(ValueError, match="loss must be"):
@@ -120,6 +120,6 @@ def test_errors():
     with pytest.raises(ValueError, match="predict_proba needs a softmax readout"):
         net.predict_proba(np.zeros((2, 7)))
     with pytest.raises(ValueError, match="steps must be >= 1"):
-        statmech.unroll(RBM_MODEL, 1.0, 0)
+        statmech.unroll(RBM_MODEL, 1.0, steps=0)
     with pytest.raises(ValueError, match="finite"):
         net.forward(np.full((1, 7), np.nan))

@@ -63,7 +63,7 @@ def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_
     learning_rate : float
     optimizer : {"adam", "sgd"}
     n_chains, n_sweeps : int
-    sampler : sampler configuration, default Metropolis()
+    sampler : sampler configuration, default HeatBath()
     seed : int, SeedSequence or None
     progress : bool or None
 

@@ -102,7 +102,7 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
         error = log_z_err
     elif method in SOLVER_METHOD:
         start = np.clip(X.mean(0), 1e-3, 1 - 1e-3)
-        result = mean_field(rbm, 1.0, SOLVER_METHOD[method], damping=0.7, max_iter=10_000, init=start,
+        result = mean_field(rbm, 1.0, method=SOLVER_METHOD[method], damping=0.7, max_iter=10_000, init=start,
                             on_failure="warn")
         log_z, log_z_err, error = float(result.log_z), float("nan"), float("nan")
     else:

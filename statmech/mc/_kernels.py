@@ -56,18 +56,23 @@ def uniform(rng):
 def acceptance_probability(rule, beta_delta_energy):
     """Probability of accepting a move that changes beta*E by ``beta_delta_energy``.
 
-    Metropolis: min(1, exp(-x)); heat bath (Glauber): 1 / (1 + exp(x)). Both satisfy
-    detailed balance p(x) / p(-x) = exp(-x).
+    Metropolis: min(1, exp(-x)) for x != 0 and 1/2 at x = 0; heat bath (Glauber):
+    1 / (1 + exp(x)). Both satisfy detailed balance p(x) / p(-x) = exp(-x). Accepting
+    every x = 0 move (the textbook min(1, 1)) makes fixed-order sweeps deterministic at
+    beta = 0 and on moves that recur along the sweep (a domain wall on a periodic chain
+    rides the sweep round the ring); the tie accepted with 1/2 keeps balance and breaks that.
     """
     if rule == METROPOLIS:
-        return 1.0 if beta_delta_energy <= 0.0 else np.exp(-beta_delta_energy)
+        if beta_delta_energy < 0.0:
+            return 1.0
+        return 0.5 if beta_delta_energy == 0.0 else np.exp(-beta_delta_energy)
     return sigmoid(-beta_delta_energy)
 
 
 @njit
 def accept(rule, beta_delta_energy, rng):
     """Draw the accept/reject decision (Metropolis skips the draw for downhill moves)."""
-    if rule == METROPOLIS and beta_delta_energy <= 0.0:
+    if rule == METROPOLIS and beta_delta_energy < 0.0:
         return True
     return uniform(rng) < acceptance_probability(rule, beta_delta_energy)
 
@@ -206,6 +211,8 @@ def _lane_sweep(state, local, energy, beta, rule, indptr, indices, data, low, rn
             for c in range(s_i.size):
                 arg[c] = min(((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c], 0.0)
             _exp_nonpositive_scratch(arg, prob, shifted, power_bits)
+            for c in range(s_i.size):           # the tie x = 0 is accepted with 1/2
+                prob[c] = 0.5 if h_i[c] * beta[c] == 0.0 else prob[c]
         else:                                   # 1 / (1 + e^x) = logistic(-x)
             for c in range(s_i.size):
                 arg[c] = ((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c]

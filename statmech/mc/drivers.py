@@ -23,11 +23,17 @@ _SAMPLERS = (Metropolis, HeatBath, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
 
 
-def _check_common(hamiltonian, sampler):
+def _check_common(hamiltonian, sampler, default=HeatBath()):
+    """Validate the model and the sampler; ``default`` replaces None.
+
+    Sampling drivers default to heat bath, which mixes at every beta, beta = 0 included
+    (Metropolis accepts nearly every move near beta = 0 and its sweep is then close to
+    deterministic); annealing defaults to Metropolis, which reaches lower energies.
+    """
     if not isinstance(hamiltonian, Hamiltonian):
         raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
     if sampler is None:
-        return Metropolis()
+        return default
     if not isinstance(sampler, _SAMPLERS):
         raise TypeError(f"sampler must be one of {', '.join(s.__name__ for s in _SAMPLERS)} "
                         f"(an instance, e.g. Metropolis()); got {sampler!r}")
@@ -52,7 +58,7 @@ def _chunks(total):
         start += size
 
 
-def sample(hamiltonian, beta, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
+def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
            progress=None, initial_states=None):
     """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
 
@@ -61,7 +67,7 @@ def sample(hamiltonian, beta, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0
     hamiltonian : Hamiltonian
     beta : float
         Finite and >= 0.
-    sampler : Metropolis, HeatBath, Wolff, SwendsenWang or BlockGibbs, default Metropolis()
+    sampler : Metropolis, HeatBath, Wolff, SwendsenWang or BlockGibbs, default HeatBath()
     n_sweeps : int
         Recorded sweeps per chain (after burn-in); a trace entry every ``thin`` sweeps.
     n_chains : int
@@ -123,7 +129,7 @@ def sample(hamiltonian, beta, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0
                    elapsed=time.perf_counter() - start, interrupted=interrupted)
 
 
-def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=None, progress=None,
+def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
            initial_states=None):
     """Simulated annealing: each read sweeps through ``schedule`` from its first beta to its last.
 
@@ -134,12 +140,13 @@ def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=Non
         Non-decreasing betas (e.g. ``schedules.geometric(0.1, 5.0, 1000)``).
     n_sweeps : int, default 1
         Sweeps at each beta of the schedule (total sweeps = n_sweeps * len(schedule)).
-    n_reads : int, default 16
-        Independent runs, in parallel.
+    n_chains : int, default 16
+        Independent reads (annealing runs), in parallel.
     sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
+        Metropolis reaches lower energies than heat bath at the same schedule.
     seed : int, SeedSequence, Generator or None
     progress : bool or None
-    initial_states : array_like of shape (n_reads, n), optional
+    initial_states : array_like of shape (n_chains, n), optional
 
     Returns
     -------
@@ -150,17 +157,17 @@ def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=Non
     ----------
     S. Kirkpatrick, C. D. Gelatt and M. P. Vecchi, Science 220, 671 (1983).
     """
-    sampler = _check_common(hamiltonian, sampler)
+    sampler = _check_common(hamiltonian, sampler, default=Metropolis())
     schedule = as_schedule(schedule).require_increasing()
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    n_reads = as_int(n_reads, "n_reads", minimum=1)
+    n_chains = as_int(n_chains, "n_chains", minimum=1)
     seed_sequence = as_seed_sequence(seed)
     state_seed, chain_seed = seed_sequence.spawn(2)
-    states = _initial_states(hamiltonian, initial_states, n_reads, state_seed)
-    engine = sampler.engine(hamiltonian, states, np.full(n_reads, schedule[0]), chain_seed)
+    states = _initial_states(hamiltonian, initial_states, n_chains, state_seed)
+    engine = sampler.engine(hamiltonian, states, np.full(n_chains, schedule[0]), chain_seed)
     best_energy = engine.energy.copy()
     best_states = engine.get_states().astype(np.float64)
-    trace = np.empty((n_reads, len(schedule)))
+    trace = np.empty((n_chains, len(schedule)))
     start = time.perf_counter()
     done = 0
     interrupted = False
@@ -181,12 +188,12 @@ def anneal(hamiltonian, schedule, n_sweeps=1, n_reads=16, sampler=None, seed=Non
                         interrupted=interrupted)
 
 
-def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2, swap_every=1,
+def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_every=1,
                        sampler=None, seed=None, checkpoint=None, checkpoint_every=100, progress=None):
     """Parallel tempering (replica exchange) on a ladder of betas.
 
-    ``n_replicas_per_beta`` independent replica sets each hold one configuration per
-    beta; after every ``swap_every`` sweeps, neighbouring betas try to exchange
+    ``n_chains`` independent ladders each hold one configuration per beta; after every
+    ``swap_every`` sweeps, neighbouring betas try to exchange
     configurations (even pairs, then odd pairs, alternately), accepted with
     min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))). Two sets give the overlap q needed
     for P(q), so the default is 2 (with 1 there is no overlap to record).
@@ -198,9 +205,10 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
         Strictly increasing.
     n_sweeps : int
         Total sweeps per configuration; a trace entry per swap round.
-    n_replicas_per_beta : int, default 2
+    n_chains : int, default 2
+        Independent ladders (replica sets).
     swap_every : int, default 1
-    sampler : Metropolis (default) or any sampler the model accepts
+    sampler : HeatBath (default) or any sampler the model accepts
     seed : int, SeedSequence, Generator or None
     checkpoint : path or None
         If given, the run saves its full state there every ``checkpoint_every`` rounds,
@@ -221,29 +229,29 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
     sampler = _check_common(hamiltonian, sampler)
     ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    n_sets = as_int(n_replicas_per_beta, "n_replicas_per_beta", minimum=1)
+    n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
     swap_every = as_int(swap_every, "swap_every", minimum=1)
     checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
     if swap_every > n_sweeps:
         raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
     n_beta, n = ladder.size, hamiltonian.n
-    n_chains = n_sets * n_beta
+    n_total = n_sets * n_beta
     seed_sequence = as_seed_sequence(seed)
     state_seed, chain_seed, swap_seed = seed_sequence.spawn(3)
-    states = _initial_states(hamiltonian, None, n_chains, state_seed)
-    chain_at_beta = np.arange(n_chains).reshape(n_sets, n_beta)
+    states = _initial_states(hamiltonian, None, n_total, state_seed)
+    chain_at_beta = np.arange(n_total).reshape(n_sets, n_beta)
     engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
     bookkeeping = {
         "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_sets,)),
         "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
         "swap_attempted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
-        "direction": np.zeros(n_chains, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
+        "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
     n_rounds = n_sweeps // swap_every
     n_pairs = n_sets // 2
     traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
               "magnetization": np.empty((n_sets, n_beta, n_rounds)),
               "overlap": np.empty((n_pairs, n_beta, n_rounds))}
-    metadata = {"n": n, "betas": ladder.tolist(), "n_replicas_per_beta": n_sets, "swap_every": swap_every,
+    metadata = {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
                 "sampler": repr(sampler), "hamiltonian": repr(hamiltonian),
                 "seed": int(seed_sequence.entropy)}
     done = 0
@@ -256,8 +264,8 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
         arrays.update({k: v[..., :done] for k, v in traces.items()})
         save_npz(checkpoint, arrays, dict(metadata, rounds_done=done))
 
-    scratch_e = np.empty((n_chains, 1))
-    scratch_m = np.empty((n_chains, 1))
+    scratch_e = np.empty((n_total, 1))
+    scratch_m = np.empty((n_total, 1))
     start = time.perf_counter()
     interrupted = False
     with Progress(n_rounds, "tempering", progress) as bar:
@@ -268,7 +276,7 @@ def parallel_tempering(hamiltonian, betas, n_sweeps=1000, n_replicas_per_beta=2,
                 _kernels.swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
                                     bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
                                     bookkeeping["direction"], bookkeeping["round_trips"])
-                betas_of_chains = np.empty(n_chains)
+                betas_of_chains = np.empty(n_total)
                 betas_of_chains[chain_at_beta] = ladder[None, :]
                 engine.set_betas(betas_of_chains)
                 traces["energy"][..., done] = engine.energy[chain_at_beta]

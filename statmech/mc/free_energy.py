@@ -141,7 +141,7 @@ class _MarginalPath:
         return -(self.v @ a) - h @ b - t * np.einsum("ij,ij->i", self.v, h_weights) + offset
 
 
-def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
+def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
         progress=None):
     """Annealed importance sampling of ln Z.
 
@@ -168,7 +168,7 @@ def ais(hamiltonian, schedule, n_chains=256, n_sweeps=1, base=None, sampler=None
     n_sweeps : int
         Sweeps of ``sampler`` per step.
     base : Hamiltonian, optional
-    sampler : sampler configuration, default Metropolis (BlockGibbs for bipartite with base)
+    sampler : sampler configuration, default HeatBath() (BlockGibbs for bipartite with base)
     seed : int, SeedSequence, Generator or None
     progress : bool or None
 
@@ -253,11 +253,11 @@ def _systematic_resample(log_w, rng):
     return np.searchsorted(cumulative, points)
 
 
-def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_populations=10,
+def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_populations=10,
                          sampler=None, seed=None, progress=None):
     """Population annealing: ln Z along a beta schedule from 0, with resampling.
 
-    ``n_populations`` independent populations of ``population // n_populations``
+    ``n_populations`` independent populations of ``n_chains // n_populations``
     replicas start uniform at beta = 0 (a 0 is prepended to the schedule if missing). At
     each step every replica gets weight w = exp(-(beta_k - beta_(k-1)) E), ln Z grows
     by ln mean(w), the population is resampled in proportion to w (systematic
@@ -269,13 +269,13 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
     hamiltonian : Hamiltonian
     schedule : Schedule or array_like
         Non-decreasing betas.
-    population : int
-        Total replicas R.
+    n_chains : int
+        Total replicas R (the population, over all independent populations).
     n_sweeps : int
     n_populations : int, default 10
         Independent populations (>= 2); their spread is the error bar, itself uncertain by
         about 1 / sqrt(2 (n_populations - 1)), so use no fewer than about 10.
-    sampler : sampler configuration, default Metropolis()
+    sampler : sampler configuration, default HeatBath()
     seed : int, SeedSequence, Generator or None
     progress : bool or None
 
@@ -292,7 +292,7 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
     sampler = _check_common(hamiltonian, sampler)
     path = _beta_path(schedule)
     n_populations = as_int(n_populations, "n_populations", minimum=2)
-    size = as_int(population, "population", minimum=2 * n_populations) // n_populations
+    size = as_int(n_chains, "n_chains", minimum=2 * n_populations) // n_populations
     n_chains = size * n_populations
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     seed_sequence = as_seed_sequence(seed)
@@ -339,12 +339,12 @@ def population_annealing(hamiltonian, schedule, population=1000, n_sweeps=1, n_p
         seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start, interrupted=interrupted)
 
 
-def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_final=1e-7,
+def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,
                 check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
                 progress=None):
     """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
 
-    Each of ``n_walkers`` independent walkers flips random variables, accepting a move from
+    Each of ``n_chains`` independent walkers flips random variables, accepting a move from
     energy E to E' with min(1, g(E)/g(E')), and adds ln f to ln g at its current energy.
     When its histogram is flat (every visited bin >= ``flatness`` * mean) ln f halves;
     once ln f < 1/t (t = moves so far per energy level visited, Belardinelli & Pereyra's
@@ -377,7 +377,8 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     hamiltonian : PairwiseHamiltonian
         With energies on a grid of spacing ``resolution`` (e.g. Ising models).
     resolution : float
-    n_walkers : int, >= 2
+    n_chains : int, >= 2
+        Independent walkers.
     flatness : float in (0, 1)
     log_f_final : float
     check_every : int
@@ -406,7 +407,7 @@ def wang_landau(hamiltonian, resolution=1.0, n_walkers=4, flatness=0.8, log_f_fi
     if not isinstance(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}")
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
-    n_walkers = as_int(n_walkers, "n_walkers", minimum=2)
+    n_walkers = as_int(n_chains, "n_chains", minimum=2)
     flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)
     if flatness >= 1:
         raise ValueError(f"flatness must be < 1; got {flatness}")

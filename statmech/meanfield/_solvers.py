@@ -20,7 +20,7 @@ def _check_method(method):
     return method
 
 
-def gibbs_free_energy(hamiltonian, beta, m, method="tap2"):
+def gibbs_free_energy(hamiltonian, beta, m, *, method="tap2"):
     """The Plefka (naive / TAP) Gibbs free energy G(m) and its gradient.
 
     G(m) = -(1/beta) [sum_i S(m_i)] - sum_{i<j} J_ij m_i m_j - h.m + c
@@ -136,7 +136,7 @@ def _check_options(damping, tol, max_iter, on_failure):
     return damping, tol, max_iter
 
 
-def mean_field(hamiltonian, beta, method="tap2", damping=0.5, tol=1e-10, max_iter=2000, init=None, seed=None,
+def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_iter=2000, init=None, seed=None,
                on_failure="raise"):
     """Solve naive mean-field, TAP or Bethe (belief propagation) equations at one beta.
 
@@ -205,7 +205,7 @@ def mean_field(hamiltonian, beta, method="tap2", damping=0.5, tol=1e-10, max_ite
     return result
 
 
-def deterministic_annealing(hamiltonian, schedule, method="tap2", damping=0.5, tol=1e-10, max_iter=2000,
+def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5, tol=1e-10, max_iter=2000,
                             init=None, seed=None, on_failure="warn"):
     """Follow a mean-field solution as beta rises (Peterson & Anderson 1987).
 
@@ -237,7 +237,7 @@ def deterministic_annealing(hamiltonian, schedule, method="tap2", damping=0.5, t
         if on_failure == "warn":
             warnings.simplefilter("ignore", ConvergenceWarning)
         for beta in betas:
-            result = mean_field(hamiltonian, beta, method, damping, tol, max_iter, init=m, seed=seed,
+            result = mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter, init=m, seed=seed,
                                 on_failure=on_failure)
             rows.append(result)
             m = np.clip(result.magnetization, low_of(hamiltonian), 1.0)
