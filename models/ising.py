@@ -48,8 +48,11 @@ class Ising(PairwiseHamiltonian):
 
     @classmethod
     def lattice(cls, shape, J=1.0, h=0.0, periodic=True):
-        """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``."""
-        shape = tuple(shape)
+        """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``
+        (a tuple, e.g. (L,) for a chain, (L, M) for a square lattice)."""
+        if np.ndim(shape) != 1 or len(shape) == 0:
+            raise TypeError(f"shape must be a tuple of side lengths, e.g. (4, 4); got {type(shape).__name__} {shape!r}")
+        shape = tuple(as_int(side, "shape entries", minimum=1) for side in shape)
         J = as_float(J, "J")
         model = cls(int(np.prod(shape)), lattice_edges(shape, periodic), J, h, shape, bool(periodic))
         if len(shape) == 2 and periodic and shape[0] % 2 == 0 and shape[1] % 2 == 0:

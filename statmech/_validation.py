@@ -73,6 +73,8 @@ def as_beta(beta, name="beta"):
         Whether the input was a scalar, so results can be returned as scalars.
     """
     scalar = np.ndim(beta) == 0
+    if np.asarray(beta).dtype == bool:
+        raise TypeError(f"{name} must be a real number or an array of them; got {type(beta).__name__} {beta!r}")
     betas = as_real_array(beta, name)
     if betas.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-d array; got shape {betas.shape}")
@@ -123,18 +125,49 @@ def as_generator(seed, name="seed"):
 
 
 def as_seed_sequence(seed, name="seed"):
-    """A SeedSequence from an int, a SeedSequence, a Generator (one draw) or None (fresh entropy).
+    """A fresh SeedSequence from an int, a SeedSequence, a Generator (one draw) or None
+    (fresh entropy from the operating system).
 
-    Its ``entropy`` reproduces the run, so results record it.
+    A SeedSequence passed in is copied by its entropy, spawn key and pool size, so the
+    children a run spawns do not depend on what was spawned from it before: the same
+    SeedSequence (a spawned child included) given twice gives the same run twice.
+    Results record :func:`fresh_seed_sequence` of it, which reproduces the run.
     """
     if isinstance(seed, np.random.SeedSequence):
-        return seed
+        return fresh_seed_sequence(seed)
     if isinstance(seed, np.random.Generator):
         return np.random.SeedSequence(int(seed.integers(0, 2 ** 63)))
     if seed is None:
         return np.random.SeedSequence()
     as_generator(seed, name)   # type and sign checks
     return np.random.SeedSequence(int(seed))
+
+
+def fresh_seed_sequence(seed_sequence):
+    """A SeedSequence with the entropy, spawn key and pool size of ``seed_sequence`` and no
+    children spawned yet: what a result records as its ``seed``."""
+    return np.random.SeedSequence(seed_sequence.entropy, spawn_key=tuple(seed_sequence.spawn_key),
+                                  pool_size=seed_sequence.pool_size)
+
+
+def seed_to_json(seed_sequence):
+    """The JSON form of a recorded seed (entropy may be an int or a list of ints)."""
+    entropy = seed_sequence.entropy
+    entropy = [int(e) for e in entropy] if np.ndim(entropy) else int(entropy)
+    return {"entropy": entropy, "spawn_key": [int(k) for k in seed_sequence.spawn_key],
+            "pool_size": int(seed_sequence.pool_size)}
+
+
+def seed_from_json(data):
+    """Inverse of :func:`seed_to_json`."""
+    return np.random.SeedSequence(data["entropy"], spawn_key=tuple(data["spawn_key"]), pool_size=data["pool_size"])
+
+
+def check_on_failure(on_failure):
+    """The one non-convergence policy: "raise" (ConvergenceError with the last iterate) or "warn"."""
+    if on_failure not in ("raise", "warn"):
+        raise ValueError(f"on_failure must be 'raise' or 'warn'; got {on_failure!r}")
+    return on_failure
 
 
 def random_streams(seed_sequence, shape):

@@ -49,8 +49,15 @@ def thermodynamics_from_moments(beta, log_z, energy_mean, energy_var, magnetizat
     return Thermodynamics(
         beta=out(beta), log_z=out(log_z), free_energy=out(free_energy_from_log_z(log_z, beta)),
         energy=out(energy_mean), entropy=out(log_z + beta * energy_mean),
-        specific_heat=out(beta ** 2 * energy_var), magnetization=out(magnetization),
+        specific_heat=out(_times_beta_squared(beta, energy_var)), magnetization=out(magnetization),
         abs_magnetization=out(abs_magnetization), susceptibility=out(chi), n=n)
+
+
+def _times_beta_squared(beta, energy_var):
+    """beta^2 Var(E), 0 where Var(E) = 0 even if beta^2 overflows (the ground state at huge beta)."""
+    energy_var = np.asarray(energy_var, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(energy_var == 0, 0.0, beta ** 2 * energy_var)
 
 
 class Canonical:

@@ -17,7 +17,7 @@ from . import _kernels
 from ._validation import LOW_VALUE, as_beta, as_float
 from .ensemble import thermodynamics_from_moments
 from .errors import EnumerationTooLarge, SlowPathWarning
-from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian
+from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, check_hamiltonian, checked_energy
 from .results import DensityOfStates
 
 __all__ = ["exact", "density_of_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
@@ -129,8 +129,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
 
 
 def _check_hamiltonian_type(hamiltonian):
-    if not isinstance(hamiltonian, Hamiltonian):
-        raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+    check_hamiltonian(hamiltonian)
 
 
 def _check_size(n, limit, name):
@@ -191,12 +190,7 @@ def _generic_batches(hamiltonian):
     n = hamiltonian.n
     for start in range(0, 1 << n, _BATCH):
         states = _all_states(n, start, min(start + _BATCH, 1 << n), hamiltonian.domain)
-        energies = np.asarray(hamiltonian.energy(states), dtype=np.float64)
-        if energies.shape != (states.shape[0],):
-            raise ValueError(f"{key.__name__}.energy must return shape {(states.shape[0],)} for states "
-                             f"of shape {states.shape}; got {energies.shape}")
-        if not np.all(np.isfinite(energies)):
-            raise ValueError(f"{key.__name__}.energy returned a non-finite energy")
+        energies = checked_energy(hamiltonian, states)
         yield energies, states.sum(axis=1, dtype=np.float64)
 
 
@@ -213,6 +207,10 @@ def _generic_moments(hamiltonian, betas):
 
 
 def _thermodynamics_from_rows(rows, betas, n, scalar):
+    bad = ~np.all(np.isfinite(rows), axis=1)
+    if np.any(bad):
+        raise ValueError(f"beta = {betas[bad][0]:g} is too large for floating point: beta * E overflows for "
+                         f"this model's energies (the canonical averages are those of its ground states there)")
     ref, energy_ref, s0, s1, s2, sm, sm2, sa = rows.T
     mean_shift = s1 / s0
     magnetization = sm / s0

@@ -5,6 +5,9 @@ and zero on the diagonal, so each pair i < j contributes -J_ij s_i s_j once. Sta
 have shape (..., n) and take values +-1 in the ``"spin"`` domain, 0/1 in the
 ``"binary"`` domain.
 """
+import hashlib
+import json
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -13,7 +16,8 @@ from .ensemble import free_energy_from_log_z
 from ._validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
                           as_generator, check_domain)
 
-__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states"]
+__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "check_hamiltonian",
+           "checked_energy"]
 
 
 def convert_states(states, domain):
@@ -100,7 +104,7 @@ class Hamiltonian:
         i = self._check_index(i)
         flipped = states.copy()
         flipped[..., i] = (LOW_VALUE[self.domain] + 1) - flipped[..., i]
-        return np.asarray(self.energy(flipped), float) - np.asarray(self.energy(states), float)
+        return checked_energy(self, flipped) - checked_energy(self, states)
 
     def random_states(self, k=None, seed=None):
         """Uniformly random states in the model's domain.
@@ -135,6 +139,20 @@ class Hamiltonian:
             return self
         return _DomainView(self, domain)
 
+    def content_hash(self):
+        """A digest of what defines the energy function: class, n, domain, and the energies
+        of 256 fixed pseudo-random states (structured subclasses hash their arrays instead).
+        Checkpoints compare it, so a run never resumes on another model (another disorder
+        instance of the same size included).
+
+        Returns
+        -------
+        str
+            32 hex digits.
+        """
+        probes = self.random_states(256, seed=0x5EED)
+        return content_digest(type(self).__qualname__, self.n, self.domain, checked_energy(self, probes))
+
     def _check_index(self, i):
         i = as_int(i, "i")
         if not 0 <= i < self.n:
@@ -158,6 +176,58 @@ class _DomainView(Hamiltonian):
 
     def to_domain(self, domain):
         return self.base if domain == self.base.domain else self
+
+
+def check_hamiltonian(hamiltonian, name="hamiltonian"):
+    """Refuse what is not a usable Hamiltonian before any work: not a Hamiltonian, no
+    ``n``, ``n`` not a positive integer, or an unknown ``domain``. Returns it."""
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise TypeError(f"{name} must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+    cls = type(hamiltonian).__name__
+    n = getattr(hamiltonian, "n", None)
+    if n is None:
+        raise TypeError(f"{cls} has no attribute n (the number of variables); set self.n in __init__")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{cls}.n must be an integer; got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{cls}.n must be >= 1; got {n}")
+    check_domain(getattr(hamiltonian, "domain", None), f"{cls}.domain")
+    return hamiltonian
+
+
+def checked_energy(hamiltonian, states):
+    """``hamiltonian.energy(states)`` as float64 of shape states.shape[:-1], or a ValueError
+    (TypeError for a non-numeric result) naming the class and what it returned: the
+    drivers call a user's energy through this, so NaN, inf or a wrong shape never reach
+    a trace."""
+    cls = type(hamiltonian).__name__
+    result = hamiltonian.energy(states)
+    try:
+        energies = np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{cls}.energy must return an array of real numbers; got {type(result).__name__} "
+                        f"{result!r:.80}") from None
+    expected = np.shape(states)[:-1]
+    if energies.shape != expected:
+        raise ValueError(f"{cls}.energy must return shape {expected} for states of shape {np.shape(states)}; "
+                         f"got {energies.shape}")
+    if not np.all(np.isfinite(energies)):
+        bad = energies[~np.isfinite(energies)].flat[0]
+        raise ValueError(f"{cls}.energy returned a non-finite energy ({bad}) for some states")
+    return energies
+
+
+def content_digest(*parts):
+    """A 32-hex-digit digest of arrays (dtype, shape and bytes) and JSON-able values."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            array = np.ascontiguousarray(part)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+        else:
+            digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def csr_arrays(matrix):
@@ -254,6 +324,14 @@ class PairwiseHamiltonian(Hamiltonian):
     @property
     def is_sparse(self):
         return sp.issparse(self.couplings)
+
+    def content_hash(self):
+        """A digest of the class, domain, couplings, fields and offset (see
+        :meth:`Hamiltonian.content_hash`)."""
+        couplings = sp.csr_matrix(self.couplings)
+        couplings.sort_indices()
+        return content_digest(type(self).__qualname__, self.domain, couplings.shape, couplings.indptr,
+                              couplings.indices, couplings.data, np.asarray(self.fields), float(self.offset))
 
     def _coupling_product(self, states):
         """s J for states of shape (..., n), as float64 of the same shape."""

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from ._kernels import unit_mean_array, unit_variance, unit_variance_slope
-from ._progress import Progress
+from .runloop import Progress, interruptible
 from ._validation import as_float, as_generator, as_int, as_real_array
 from .meanfield._plefka import effective_field, mean_field_step
 from .optim import make_optimizer
@@ -318,8 +318,10 @@ class MLP:
             self.params["readout_weight"] = rng.normal(0.0, 1.0 / np.sqrt(n_features), (n_features, targets.shape[1]))
             self.params["readout_bias"] = np.zeros(targets.shape[1])
         step = make_optimizer(optimizer, learning_rate, momentum)
-        with Progress(epochs, "MLP.fit", progress) as bar:
+        with Progress(epochs, "MLP.fit", progress) as bar, interruptible() as stop:
             for epoch in range(epochs):
+                if stop.requested:      # Ctrl-C: keep the weights of the last whole epoch's updates
+                    break
                 order = rng.permutation(len(X))
                 total = 0.0
                 for start in range(0, len(X), batch_size):

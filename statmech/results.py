@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from ._validation import seed_from_json, seed_to_json
+
 __all__ = ["Thermodynamics", "DensityOfStates", "Samples", "AnnealResult", "TemperingResult",
            "Estimate", "OverlapDistribution", "Reweighted", "FreeEnergyEstimate", "MeanFieldResult",
            "MeanFieldPath", "GibbsFreeEnergy", "save_npz", "load_npz"]
@@ -40,7 +42,8 @@ def load_npz(path):
 
 
 class _Saveable:
-    """save/load for dataclass records: ndarray fields go to the archive, the rest to JSON."""
+    """save/load for dataclass records: ndarray fields go to the archive, the rest to JSON
+    (a SeedSequence as its entropy, spawn key and pool size)."""
 
     def save(self, path):
         arrays, metadata = {}, {}
@@ -48,6 +51,8 @@ class _Saveable:
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
                 arrays[f.name] = value
+            elif isinstance(value, np.random.SeedSequence):
+                metadata[f.name] = {"__seed_sequence__": seed_to_json(value)}
             else:
                 metadata[f.name] = value
         save_npz(path, arrays, metadata)
@@ -55,6 +60,9 @@ class _Saveable:
     @classmethod
     def load(cls, path):
         arrays, metadata = load_npz(path)
+        for key, value in metadata.items():
+            if isinstance(value, dict) and "__seed_sequence__" in value:
+                metadata[key] = seed_from_json(value["__seed_sequence__"])
         return cls(**arrays, **metadata)
 
 _EXTENSIVE = ("log_z", "free_energy", "energy", "entropy", "specific_heat",
@@ -75,6 +83,10 @@ class Estimate:
 
     def __iter__(self):
         raise TypeError("an Estimate is a record: use .value and .error")
+
+    def __float__(self):
+        """The value, for a scalar estimate (``float(estimate)``)."""
+        return float(self.value)
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,14 @@ class DensityOfStates:
         The window of energies g(E) was estimated in (Wang-Landau ``energy_range``), -inf or
         inf on a side that excludes no energies; ``thermodynamics`` then warns when a
         canonical distribution puts more than ``EDGE_WEIGHT`` on an edge that excludes some.
+    seed : numpy.random.SeedSequence or None
+        Reproduces a Wang-Landau run (None for exact counts).
+    elapsed : float or None
+        Wall-clock seconds of the run.
+    converged : bool or None
+        Whether ln f reached ``log_f_final`` (None for exact counts).
+    interrupted : bool
+        True when Ctrl-C stopped the run.
     """
 
     EDGE_WEIGHT = 1e-6
@@ -206,6 +226,10 @@ class DensityOfStates:
     walkers: object = None
     flatness_history: object = None
     energy_range: object = None
+    seed: object = None
+    elapsed: object = None
+    converged: object = None
+    interrupted: bool = False
 
     def log_z(self, beta):
         """ln Z(beta) = ln sum_E g(E) exp(-beta E) as an Estimate: the error is the spread of
@@ -277,8 +301,8 @@ class Samples(_Saveable):
     sampler, hamiltonian : str
         Their reprs.
     n_sweeps, burn_in, thin : int
-    seed : int
-        Entropy of the SeedSequence that reproduces the run.
+    seed : numpy.random.SeedSequence
+        Reproduces the run bit for bit when passed back as ``seed``.
     elapsed : float
         Wall-clock seconds.
     interrupted : bool
@@ -295,7 +319,7 @@ class Samples(_Saveable):
     n_sweeps: int
     burn_in: int
     thin: int
-    seed: int
+    seed: object
     elapsed: float
     interrupted: bool = False
 
@@ -324,7 +348,7 @@ class AnnealResult(_Saveable):
     n_sweeps : int
         Sweeps per beta.
     sampler, hamiltonian : str
-    seed : int
+    seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
     """
@@ -338,7 +362,7 @@ class AnnealResult(_Saveable):
     n_sweeps: int
     sampler: str
     hamiltonian: str
-    seed: int
+    seed: object
     elapsed: float
     interrupted: bool = False
 
@@ -368,7 +392,7 @@ class TemperingResult(_Saveable):
         Final configuration at each beta.
     n_sweeps, swap_every : int
     sampler, hamiltonian : str
-    seed : int
+    seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
     """
@@ -384,7 +408,7 @@ class TemperingResult(_Saveable):
     swap_every: int
     sampler: str
     hamiltonian: str
-    seed: int
+    seed: object
     elapsed: float
     interrupted: bool = False
 
@@ -409,7 +433,8 @@ class FreeEnergyEstimate(_Saveable):
         Population annealing's family-size statistic rho_f = R sum_f (n_f / R)^2 (1 when
         every replica descends from a different ancestor; large means few families).
     method, sampler, hamiltonian : str
-    n_chains, seed : int
+    n_chains : int
+    seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
     """
@@ -425,7 +450,7 @@ class FreeEnergyEstimate(_Saveable):
     sampler: str
     hamiltonian: str
     n_chains: int
-    seed: int
+    seed: object
     elapsed: float
     interrupted: bool = False
 
@@ -470,6 +495,10 @@ class MeanFieldResult(_Saveable):
     method : str
     beta : float
     hamiltonian : str
+    seed : numpy.random.SeedSequence or None
+        Reproduces the default starting point.
+    elapsed : float or None
+        Wall-clock seconds.
     """
 
     magnetization: np.ndarray
@@ -481,6 +510,8 @@ class MeanFieldResult(_Saveable):
     method: str
     beta: float
     hamiltonian: str
+    seed: object = None
+    elapsed: object = None
 
 
 @dataclass(frozen=True)

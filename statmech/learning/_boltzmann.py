@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._progress import Progress
+from ..runloop import Progress, interruptible
 from .._validation import as_int, as_seed_sequence, as_states
 from ..optim import make_optimizer
 
@@ -32,11 +32,14 @@ class BoltzmannFit:
     gradient_norm : ndarray of shape (n_iter,)
         Max |gradient| over all parameters at each update.
     method : str
+    interrupted : bool
+        True when Ctrl-C stopped the updates (the parameters reached are kept).
     """
 
     hamiltonian: object
     gradient_norm: np.ndarray
     method: str
+    interrupted: bool = False
 
 
 def _all_states(n, domain):
@@ -102,8 +105,11 @@ def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_
         engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed)
         scratch = np.empty((n_chains, 1))
     norms = np.empty(n_iter)
-    with Progress(n_iter, "Boltzmann learning", progress) as bar:
+    done = 0
+    with Progress(n_iter, "Boltzmann learning", progress) as bar, interruptible() as stop:
         for t in range(n_iter):
+            if stop.requested:      # Ctrl-C: keep the parameters reached
+                break
             if method == "exact":
                 energy = model.energy(states)
                 weights = np.exp(-(energy - energy.min()))
@@ -118,5 +124,6 @@ def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_
             model = hamiltonian.with_parameters(**params)
             if method == "pcd":
                 engine.set_hamiltonian(model)
+            done = t + 1
             bar.update(1)
-    return BoltzmannFit(hamiltonian=model, gradient_norm=norms, method=method)
+    return BoltzmannFit(hamiltonian=model, gradient_norm=norms[:done], method=method, interrupted=stop.requested)

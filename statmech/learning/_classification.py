@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._kernels import unit_log_partition
-from .._progress import Progress
+from ..runloop import Progress, interruptible
 from .._validation import as_float, as_int, as_seed_sequence, random_streams
 from ..optim import make_optimizer
 from ._gradients import conditional, sample_bernoulli
@@ -39,7 +39,10 @@ class ClassificationRBM:
     ----------
     classes_ : ndarray
     params_ : dict
-        "W" (n_features, n_components), "U" (n_classes, n_components), "b", "c", "d".
+        "W" (n_features, n_components), "U" (n_classes, n_components), and the biases
+        "a" (visible, n_features), "b" (hidden, n_components), "d" (classes, n_classes):
+        E(x, y, h) = -a.x - b.h - d_y - x W h - h U_y, the names of ``statmech.models.RBM``
+        (W, a = visible_bias, b = hidden_bias) and ``BernoulliRBM``.
 
     References
     ----------
@@ -60,7 +63,7 @@ class ClassificationRBM:
     def _hidden_inputs(self, X):
         """o[s, y, j] = c_j + U_yj + (x_s W)_j: (n_samples, n_classes, n_components)."""
         p = self.params_
-        return (X @ p["W"] + p["c"])[:, None, :] + p["U"][None, :, :]
+        return (X @ p["W"] + p["b"])[:, None, :] + p["U"][None, :, :]
 
     def _class_scores(self, X):
         """-F(x, y): (n_samples, n_classes)."""
@@ -91,24 +94,24 @@ class ClassificationRBM:
         weight = Y - posterior                                          # d ln p / d(-F(x, y))
         n = len(X)
         hidden = np.einsum("sy,syj->sj", weight, sig)
-        return {"W": X.T @ hidden / n, "c": hidden.mean(0), "U": np.einsum("sy,syj->yj", weight, sig) / n,
-                "d": weight.mean(0), "b": np.zeros_like(self.params_["b"])}
+        return {"W": X.T @ hidden / n, "b": hidden.mean(0), "U": np.einsum("sy,syj->yj", weight, sig) / n,
+                "d": weight.mean(0), "a": np.zeros_like(self.params_["a"])}
 
     def generative_gradient(self, X, Y):
         """CD-k estimate of d mean ln p(x, y) / d params."""
         p = self.params_
-        h_data = conditional(X @ p["W"] + Y @ p["U"] + p["c"])
+        h_data = conditional(X @ p["W"] + Y @ p["U"] + p["b"])
         x, y, h = X, Y, sample_bernoulli(h_data, self._streams)
         for _ in range(self.k):
-            x = sample_bernoulli(conditional(h @ p["W"].T + p["b"]), self._streams)
+            x = sample_bernoulli(conditional(h @ p["W"].T + p["a"]), self._streams)
             probs = _softmax(h @ p["U"].T + p["d"])
             drawn = (self._rng.random((len(probs), 1)) > probs.cumsum(1)).sum(1)
             y = np.eye(len(self.classes_))[np.minimum(drawn, len(self.classes_) - 1)]
-            h_model = conditional(x @ p["W"] + y @ p["U"] + p["c"])
+            h_model = conditional(x @ p["W"] + y @ p["U"] + p["b"])
             h = sample_bernoulli(h_model, self._streams)
         n = len(X)
         return {"W": (X.T @ h_data - x.T @ h_model) / n, "U": (Y.T @ h_data - y.T @ h_model) / n,
-                "b": (X - x).mean(0), "c": (h_data - h_model).mean(0), "d": (Y - y).mean(0)}
+                "a": (X - x).mean(0), "b": (h_data - h_model).mean(0), "d": (Y - y).mean(0)}
 
     # -- training -------------------------------------------------------------------------
 
@@ -133,10 +136,12 @@ class ClassificationRBM:
         # discriminative gradient of W vanishes.
         self.params_ = {"W": self._rng.normal(0, 0.1, (X.shape[1], n_components)),
                         "U": self._rng.normal(0, 0.1, (len(self.classes_), n_components)),
-                        "b": np.zeros(X.shape[1]), "c": np.zeros(n_components), "d": np.zeros(len(self.classes_))}
+                        "a": np.zeros(X.shape[1]), "b": np.zeros(n_components), "d": np.zeros(len(self.classes_))}
         optimiser = make_optimizer(self.optimizer, self.learning_rate)
-        with Progress(n_iter, "ClassificationRBM", self.verbose or None) as bar:
+        with Progress(n_iter, "ClassificationRBM", self.verbose or None) as bar, interruptible() as stop:
             for _ in range(n_iter):
+                if stop.requested:      # Ctrl-C: keep the parameters reached
+                    break
                 order = self._rng.permutation(len(X))
                 for start in range(0, len(X), batch_size):
                     batch = order[start:start + batch_size]

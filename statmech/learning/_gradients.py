@@ -8,7 +8,7 @@ the methods differ in:
 - "exact": enumerate the smaller layer (the other is summed out in closed form);
 - "cd" / "pcd": block-Gibbs chains started at the data (CD-k, Hinton 2002) or kept
   across updates (PCD, Tieleman 2008);
-- "mf" / "tap2" / "tap3": the derivatives of the mean-field / TAP ln Z at its fixed
+- "naive" / "tap2" / "tap3": the derivatives of the mean-field / TAP ln Z at its fixed
   point (EMF, Gabrie, Tramel & Krzakala 2015, eq. 9): by stationarity in m they are
   partial derivatives at fixed m,
       d ln Z / dW_ij = m_i m_j + W_ij v_i v_j + W_ij^2 k_i k_j / 2    (up to the order),
@@ -29,9 +29,10 @@ from ..mc import _kernels as mc_kernels
 from ..meanfield._plefka import ORDERS
 from ..meanfield._solvers import _solve
 
-METHODS = ("exact", "cd", "pcd", "mf", "tap2", "tap3")
+METHODS = ("exact", "cd", "pcd", "naive", "tap2", "tap3")
+#: The methods whose model term is a mean-field (Plefka) fixed point.
+MEAN_FIELD_METHODS = ("naive", "tap2", "tap3")
 #: learning's method names -> statmech.meanfield's
-SOLVER_METHOD = {"mf": "naive", "tap2": "tap2", "tap3": "tap3"}
 
 
 def _parameters(rbm):
@@ -107,7 +108,7 @@ def tap_corrections(weights, m_visible, m_hidden, order):
 
 def tap_statistics(rbm, m_visible, m_hidden, method):
     """d ln Z_method / d(W, a, b) at magnetizations (k, n_visible), (k, n_hidden), averaged over k."""
-    order = ORDERS[SOLVER_METHOD.get(method, method)]
+    order = ORDERS[method]
     k = len(m_visible)
     stats_W = m_visible.T @ m_hidden / k
     for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order):
@@ -189,7 +190,7 @@ class ModelTerm:
 
     Parameters
     ----------
-    method : {"exact", "cd", "pcd", "mf", "tap2", "tap3"}
+    method : {"exact", "cd", "pcd", "naive", "tap2", "tap3"}
     k : int
         Gibbs steps (CD-k, PCD-k).
     n_chains : int
@@ -234,7 +235,7 @@ class ModelTerm:
             start = self.state
         else:
             start = np.clip(v_data[:self.n_chains] if self.persistent else v_data, 1e-6, 1 - 1e-6)
-        m, _, _ = _solve(rbm, 1.0, np.asarray(start, np.float64), SOLVER_METHOD[method], self.damping, 0.0,
+        m, _, _ = _solve(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
                          self.mf_iter)
         m = np.clip(m, 1e-12, 1 - 1e-12)
         if self.persistent:
@@ -242,7 +243,7 @@ class ModelTerm:
         m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]
         h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
         return StackedRows(np.concatenate([v_data, m_visible]), np.concatenate([h_data, m_hidden]), len(v_data),
-                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[SOLVER_METHOD[method]]))
+                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method]))
 
 
 def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):

@@ -9,7 +9,7 @@ from .._validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states
 from ..optim import Adam
 
-METHODS = ("nmf", "tap", "plm", "exact")
+METHODS = ("naive", "tap2", "plm", "exact")
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ def inverse_ising(samples, method="plm", domain="spin", l2=1e-4, n_iter=2000, le
     ----------
     samples : array_like of shape (n_samples, n)
         States in ``domain`` (+-1 spins or 0/1 bits).
-    method : {"nmf", "tap", "plm", "exact"}
-        Naive mean-field inversion J = -(C^-1) off the diagonal; TAP inversion; pseudo-
+    method : {"naive", "tap2", "plm", "exact"}
+        Naive mean-field inversion J = -(C^-1) off the diagonal; TAP (second-order) inversion; pseudo-
         likelihood maximisation (L2 penalty ``l2``); or exact Boltzmann learning
         (moments by enumeration, n <= 20; ``n_iter`` Adam steps at ``learning_rate``).
     domain : {"spin", "binary"}
@@ -155,8 +155,8 @@ def inverse_ising(samples, method="plm", domain="spin", l2=1e-4, n_iter=2000, le
     n_iter = as_int(n_iter, "n_iter", minimum=1)
     if np.any(spins.std(0) == 0):
         raise ValueError("some variable never changes in the samples; its couplings are not identifiable")
-    if method in ("nmf", "tap"):
-        J, h = _mean_field_inversion(spins, tap=method == "tap")
+    if method in ("naive", "tap2"):
+        J, h = _mean_field_inversion(spins, tap=method == "tap2")
     elif method == "plm":
         J, h = _pseudo_likelihood(spins, l2)
     else:

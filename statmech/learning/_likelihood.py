@@ -9,13 +9,15 @@ from .._validation import as_generator, as_int
 from ..hamiltonian import BipartiteHamiltonian
 from ..meanfield._solvers import mean_field
 from ..schedules import linear
-from ._gradients import SOLVER_METHOD
+from ..results import Estimate
+from ._gradients import MEAN_FIELD_METHODS
 from ._rbm import BernoulliRBM, Parameters, check_data
 
 
 @dataclass(frozen=True)
-class LogLikelihood:
-    """Average ln p(x) per sample and how it was obtained.
+class LogLikelihood(Estimate):
+    """Average ln p(x) per sample and how it was obtained: an :class:`Estimate`
+    (``float()`` gives the value).
 
     Attributes
     ----------
@@ -23,16 +25,18 @@ class LogLikelihood:
         mean_x ln p(x) = -mean F(x) - ln Z.
     error : float
         Standard error from the ln Z estimate (AIS); 0 for exact, NaN for mean field
-        (whose error is a bias, not a statistical error).
+        (whose error is a bias, not a statistical error, and has no estimate).
     log_z, log_z_err : float
     method : str
+    converged : bool
+        False when the mean-field / TAP fixed point behind ln Z was not reached (the
+        value is then that of the last iterate; a ConvergenceWarning says so too).
     """
 
-    value: float
-    error: float
-    log_z: float
-    log_z_err: float
-    method: str
+    log_z: float = None
+    log_z_err: float = None
+    method: str = None
+    converged: bool = True
 
 
 def free_energy(rbm, v):
@@ -67,7 +71,7 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
     ----------
     rbm : BipartiteHamiltonian (binary RBM) or fitted BernoulliRBM
     X : array_like of shape (n_samples, n_visible), values in [0, 1]
-    method : {"exact", "ais", "tap2", "tap3", "mf"}
+    method : {"exact", "ais", "naive", "tap2", "tap3"}
         How ln Z is obtained: enumerating the smaller layer; annealed importance
         sampling from the base-rate model (``n_steps`` intermediate distributions,
         ``n_chains`` chains, block Gibbs; its ln Z is biased low, so ln p is biased
@@ -90,6 +94,9 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
     """
     rbm = _as_rbm(rbm)
     X = check_data(X, rbm.n_visible)
+    if len(X) == 0:
+        raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
+    converged = True
     mean_free_energy = float(free_energy(rbm, X).mean())
     if method == "exact":
         log_z, log_z_err, error = statmech.exact(rbm, 1.0).log_z, 0.0, 0.0
@@ -100,15 +107,15 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
                                  progress=False)
         log_z, log_z_err = float(result.log_z[-1]), float(result.log_z_err[-1])
         error = log_z_err
-    elif method in SOLVER_METHOD:
+    elif method in MEAN_FIELD_METHODS:
         start = np.clip(X.mean(0), 1e-3, 1 - 1e-3)
-        result = mean_field(rbm, 1.0, method=SOLVER_METHOD[method], damping=0.7, max_iter=10_000, init=start,
-                            on_failure="warn")
+        result = mean_field(rbm, 1.0, method=method, damping=0.7, max_iter=10_000, init=start, on_failure="warn")
         log_z, log_z_err, error = float(result.log_z), float("nan"), float("nan")
+        converged = bool(result.converged)
     else:
-        raise ValueError(f"method must be 'exact', 'ais', 'tap2', 'tap3' or 'mf'; got {method!r}")
+        raise ValueError(f"method must be 'exact', 'ais', 'naive', 'tap2' or 'tap3'; got {method!r}")
     return LogLikelihood(value=-mean_free_energy - log_z, error=error, log_z=log_z, log_z_err=log_z_err,
-                         method=method)
+                         method=method, converged=converged)
 
 
 def pseudo_log_likelihood(rbm, X, seed=None, all_units=False):

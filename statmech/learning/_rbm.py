@@ -1,11 +1,11 @@
 """BernoulliRBM: a binary RBM trained by Boltzmann learning, with scikit-learn conventions."""
 import numpy as np
 
-from .._progress import Progress
+from ..runloop import Progress, interruptible
 from .._validation import as_float, as_int, as_seed_sequence, random_streams
 from ..hamiltonian import BipartiteHamiltonian
 from ..optim import make_optimizer
-from ._gradients import METHODS, ModelTerm, gradient, layer_mean, sample_bernoulli
+from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, gradient, layer_mean, sample_bernoulli
 
 
 class Parameters:
@@ -42,7 +42,7 @@ class BernoulliRBM:
     ----------
     n_components : int
         Hidden units.
-    method : {"pcd", "cd", "mf", "tap2", "tap3", "exact"}
+    method : {"pcd", "cd", "naive", "tap2", "tap3", "exact"}
         How the model term of the gradient is computed (``statmech.learning``): Gibbs
         chains from the data (CD-k) or persistent (PCD-k), the naive / TAP2 / TAP3
         fixed point (EMF), or exact enumeration of the smaller layer (small models).
@@ -81,6 +81,10 @@ class BernoulliRBM:
         W.T, as in scikit-learn.
     intercept_hidden_, intercept_visible_ : ndarray
     n_features_in_ : int
+    n_iter_ : int
+        Epochs completed by ``fit``.
+    interrupted_ : bool
+        Whether Ctrl-C stopped ``fit`` early.
     model_ : RBM
         The fitted Hamiltonian (``statmech.models.RBM``-compatible BipartiteHamiltonian).
     """
@@ -121,6 +125,11 @@ class BernoulliRBM:
         as_int(self.k, "k", minimum=1)
         as_int(self.mf_iter, "mf_iter", minimum=1)
         as_float(self.learning_rate, "learning_rate", minimum=0.0)
+        if self.n_chains is not None:
+            as_int(self.n_chains, "n_chains", minimum=1)
+        damping = as_float(self.damping, "damping", minimum=0.0)
+        if damping >= 1.0:
+            raise ValueError(f"damping must be in [0, 1); got {damping}")
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64; got {self.dtype!r}")
 
@@ -144,7 +153,7 @@ class BernoulliRBM:
 
     def _update(self, batch):
         params = self._parameters()
-        model = self.model_ if self.method in ("mf", "tap2", "tap3") else params
+        model = self.model_ if self.method in MEAN_FIELD_METHODS else params
         # ascend the log-likelihood: the optimisers descend, so hand them -gradient
         descent = gradient(params, batch, self._model_term.statistics(model, batch), scale=-1.0,
                            out=self._gradient_buffer)
@@ -174,18 +183,32 @@ class BernoulliRBM:
         Returns
         -------
         self
+            With ``n_iter_`` (epochs completed) and ``interrupted_``: Ctrl-C stops after the
+            minibatch in progress and keeps the parameters reached.
         """
         self._validate()
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable (epoch, estimator) or None; got {type(callback).__name__}")
         X = check_data(X, dtype=self.dtype)
+        if len(X) == 0:
+            raise ValueError("X must hold at least one sample; got shape (0, n_features)")
         self._initialise(X.shape[1])
-        with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar:
+        self.n_iter_, self.interrupted_ = 0, False
+        with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar, \
+                interruptible() as stop:
             for epoch in range(self.n_iter):
                 data = X[self._rng.permutation(len(X))] if self.shuffle else X    # slices of X are views
                 for start in range(0, len(X), self.batch_size):
+                    if stop.requested:
+                        break
                     self._update(data[start:start + self.batch_size])
+                if stop.requested:
+                    break
+                self.n_iter_ = epoch + 1
                 if callback is not None:
                     callback(epoch, self)
                 bar.update(1)
+        self.interrupted_ = stop.requested
         return self
 
     # -- fitted attributes and transforms ---------------------------------------------------

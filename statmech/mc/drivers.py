@@ -9,10 +9,11 @@ import time
 
 import numpy as np
 
-from .._progress import Progress
-from .._validation import as_int, as_scalar_beta, as_seed_sequence, as_states, random_streams
-from ..hamiltonian import Hamiltonian, convert_states
-from ..results import AnnealResult, Samples, TemperingResult, load_npz, save_npz
+from .._validation import (as_int, as_scalar_beta, as_seed_sequence, as_states, fresh_seed_sequence,
+                           random_streams, seed_to_json)
+from ..hamiltonian import check_hamiltonian, content_digest, convert_states
+from ..results import AnnealResult, Samples, TemperingResult
+from ..runloop import Checkpoint, Progress, Stopwatch, interruptible
 from ..schedules import as_schedule
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
@@ -30,8 +31,7 @@ def _check_common(hamiltonian, sampler, default=HeatBath()):
     (Metropolis accepts nearly every move near beta = 0 and its sweep is then close to
     deterministic); annealing defaults to Metropolis, which reaches lower energies.
     """
-    if not isinstance(hamiltonian, Hamiltonian):
-        raise TypeError(f"hamiltonian must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
+    check_hamiltonian(hamiltonian)
     if sampler is None:
         return default
     if not isinstance(sampler, _SAMPLERS):
@@ -59,7 +59,7 @@ def _chunks(total):
 
 
 def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
-           progress=None, initial_states=None):
+           progress=None, initial_states=None, checkpoint=None, checkpoint_every=10):
     """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
 
     Parameters
@@ -81,12 +81,20 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         Progress bar (None: only on a terminal).
     initial_states : array_like of shape (n_chains, n), optional
         Default: uniformly random states.
+    checkpoint : path or None
+        If given, the run saves its state there every ``checkpoint_every`` chunks (a run
+        is cut into about 100 chunks), on Ctrl-C and at the end; if the file exists, the
+        run resumes from it (same arguments and model; ``n_sweeps`` may grow) and ends
+        bit-identical to an uninterrupted run.
+    checkpoint_every : int, default 10
 
     Returns
     -------
     Samples
-        Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed's
-        entropy and all parameters. Ctrl-C returns what was done, with ``interrupted=True``.
+        Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed
+        and all parameters. Ctrl-C stops at the end of the chunk in progress and returns
+        what was done, with ``interrupted=True``; the final states are those after the
+        last recorded step.
     """
     sampler = _check_common(hamiltonian, sampler)
     beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
@@ -96,37 +104,78 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     thin = as_int(thin, "thin", minimum=1)
     if thin > n_sweeps:
         raise ValueError(f"thin must be <= n_sweeps = {n_sweeps}; got {thin}")
-    seed_sequence = as_seed_sequence(seed)
+    n_steps = n_sweeps // thin
+    if initial_states is not None:
+        initial_states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, "initial_states")
+    store = Checkpoint(checkpoint, "sample",
+                       {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
+                        "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
+                        "initial_states": None if initial_states is None else content_digest(initial_states)},
+                       every=checkpoint_every)
+    seed_sequence = store.seed_sequence(seed)
     state_seed, chain_seed = seed_sequence.spawn(2)
     states = _initial_states(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
-
-    n_steps = n_sweeps // thin
     energy = np.empty((n_chains, n_steps))
     magnetization = np.empty((n_chains, n_steps))
-    start = time.perf_counter()
-    done = 0
-    interrupted = False
-    with Progress(burn_in + n_steps * thin, "sampling", progress) as bar:
+    burnt, done, counted = 0, 0, 0      # burn-in sweeps, recorded steps, sweeps behind engine.accepted
+    if store.saved is not None:
+        saved = store.arrays
+        burnt, done, counted = (int(x) for x in saved["progress"])
+        if done > n_steps:
+            raise ValueError(f"checkpoint {store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
+        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
+
+    def save():
+        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
+        arrays.update(energy=energy[:, :done], magnetization=magnetization[:, :done],
+                      progress=np.array([burnt, done, counted]))
+        store.save(burnt + done, seed_sequence, arrays)
+
+    clock = Stopwatch()
+    torn = False
+    chunks = 0
+    with Progress(burn_in + n_steps * thin, "sampling", progress) as bar, interruptible() as stop:
+        bar.update(burnt + done * thin)
         try:
-            if burn_in:
-                scratch = np.empty((n_chains, 1))
-                for _, size in _chunks(burn_in):
-                    engine.run(1, size, scratch, scratch.copy(), 0)
-                    bar.update(size)
-                engine.accepted[:] = 0
-            for offset, size in _chunks(n_steps):
-                engine.run(size, thin, energy, magnetization, offset)
-                done = offset + size
+            # Ctrl-C is acted on between chunks: states, traces and counts then agree.
+            scratch = np.empty((n_chains, 1))
+            for begin, size in _chunks(burn_in):
+                if begin + size <= burnt:
+                    continue
+                if stop.requested:
+                    break
+                engine.run(1, size, scratch, scratch.copy(), 0)
+                burnt, counted = burnt + size, counted + size
+                bar.update(size)
+                chunks += 1
+                if store.due(chunks):
+                    save()
+            if burnt == burn_in and done == 0 and counted == burn_in:
+                engine.accepted[:] = 0          # acceptance counts the recorded sweeps only
+                counted = 0
+            for offset, size in _chunks(n_steps - done):
+                if stop.requested or burnt < burn_in:
+                    break
+                engine.run(size, thin, energy, magnetization, done)
+                done += size
+                counted += size * thin
                 bar.update(size * thin)
-        except KeyboardInterrupt:
-            interrupted = True
-    attempts = max(done * thin, 1) * engine.attempts_per_sweep
+                chunks += 1
+                if store.due(chunks):
+                    save()
+        except KeyboardInterrupt:       # a second Ctrl-C: the chunk in progress may be torn
+            torn = True
+    if not torn:
+        save()
+    attempts = counted * engine.attempts_per_sweep
+    acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     return Samples(energy=energy[:, :done].copy(), magnetization=magnetization[:, :done].copy(),
-                   states=engine.get_states(), acceptance=engine.accepted / attempts, beta=beta,
+                   states=engine.get_states(), acceptance=acceptance, beta=beta,
                    sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
-                   burn_in=burn_in, thin=thin, seed=int(seed_sequence.entropy),
-                   elapsed=time.perf_counter() - start, interrupted=interrupted)
+                   burn_in=burn_in, thin=thin, seed=fresh_seed_sequence(seed_sequence),
+                   elapsed=clock.elapsed, interrupted=torn or stop.requested)
 
 
 def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
@@ -168,23 +217,26 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     best_energy = engine.energy.copy()
     best_states = engine.get_states().astype(np.float64)
     trace = np.empty((n_chains, len(schedule)))
-    start = time.perf_counter()
+    clock = Stopwatch()
     done = 0
-    interrupted = False
-    with Progress(len(schedule), "annealing", progress) as bar:
+    torn = False
+    with Progress(len(schedule), "annealing", progress) as bar, interruptible() as stop:
         try:
             for offset, size in _chunks(len(schedule)):
+                if stop.requested:     # acted on between steps, which stay whole
+                    break
                 engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states,
                               trace, offset)
                 done = offset + size
                 bar.update(size)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
+            torn = True
+    interrupted = torn or stop.requested
     return AnnealResult(best_states=best_states.astype(np.int8), best_energy=best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
                         energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
-                        seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
+                        seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
                         interrupted=interrupted)
 
 
@@ -236,7 +288,14 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
     n_beta, n = ladder.size, hamiltonian.n
     n_total = n_sets * n_beta
-    seed_sequence = as_seed_sequence(seed)
+    n_rounds = n_sweeps // swap_every
+    store = Checkpoint(checkpoint, "parallel_tempering",
+                       {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
+                        "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()}, every=checkpoint_every)
+    if store.step > n_rounds:
+        raise ValueError(f"checkpoint {store.path!r} already holds {store.step} swap rounds; "
+                         f"n_sweeps asks for only {n_rounds}")
+    seed_sequence = store.seed_sequence(seed)
     state_seed, chain_seed, swap_seed = seed_sequence.spawn(3)
     states = _initial_states(hamiltonian, None, n_total, state_seed)
     chain_at_beta = np.arange(n_total).reshape(n_sets, n_beta)
@@ -246,39 +305,41 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
         "swap_attempted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
         "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
-    n_rounds = n_sweeps // swap_every
     n_pairs = n_sets // 2
     traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
               "magnetization": np.empty((n_sets, n_beta, n_rounds)),
               "overlap": np.empty((n_pairs, n_beta, n_rounds))}
-    metadata = {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
-                "sampler": repr(sampler), "hamiltonian": repr(hamiltonian),
-                "seed": int(seed_sequence.entropy)}
-    done = 0
-    if checkpoint is not None and os.path.exists(checkpoint):
-        done = _resume(checkpoint, metadata, n_rounds, engine, bookkeeping, traces)
+    done = store.step
+    if done:
+        saved = store.arrays
+        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        for key, value in bookkeeping.items():
+            value[...] = saved[key]
+        for key, value in traces.items():
+            value[..., :done] = saved[key]
+        engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
 
     def save():
         arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
         arrays.update(bookkeeping)
         arrays.update({k: v[..., :done] for k, v in traces.items()})
-        save_npz(checkpoint, arrays, dict(metadata, rounds_done=done))
+        store.save(done, seed_sequence, arrays)
 
     scratch_e = np.empty((n_total, 1))
     scratch_m = np.empty((n_total, 1))
-    start = time.perf_counter()
-    interrupted = False
-    with Progress(n_rounds, "tempering", progress) as bar:
+    clock = Stopwatch()
+    torn = False
+    with Progress(n_rounds, "tempering", progress) as bar, interruptible() as stop:
         bar.update(done)
         try:
-            while done < n_rounds:
+            while done < n_rounds and not stop.requested:
+                # One round: sweeps, swaps and traces. Ctrl-C is acted on between rounds, so
+                # the state, counters and traces saved always belong to the same round.
                 engine.run(1, swap_every, scratch_e, scratch_m, 0)
                 _kernels.swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
                                     bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
                                     bookkeeping["direction"], bookkeeping["round_trips"])
-                betas_of_chains = np.empty(n_total)
-                betas_of_chains[chain_at_beta] = ladder[None, :]
-                engine.set_betas(betas_of_chains)
+                engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
                 traces["energy"][..., done] = engine.energy[chain_at_beta]
                 traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
                 if n_pairs:
@@ -288,11 +349,12 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
                     traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
                 done += 1
                 bar.update(1)
-                if checkpoint is not None and done % checkpoint_every == 0:
+                if store.due(done):
                     save()
-        except KeyboardInterrupt:
-            interrupted = True
-    if checkpoint is not None:
+        except KeyboardInterrupt:       # a second Ctrl-C, or outside the main thread: the round is torn,
+            torn = True                 # so the checkpoint keeps its last whole round
+    interrupted = torn or stop.requested
+    if not torn:
         save()
     attempted = np.maximum(bookkeeping["swap_attempted"], 1)
     return TemperingResult(
@@ -302,23 +364,12 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         swap_acceptance=(bookkeeping["swap_accepted"] / attempted)[:, :n_beta - 1],
         round_trips=bookkeeping["round_trips"].copy(),
         states=engine.get_states()[chain_at_beta], n_sweeps=done * swap_every, swap_every=swap_every,
-        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=int(seed_sequence.entropy),
-        elapsed=time.perf_counter() - start, interrupted=interrupted)
+        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=fresh_seed_sequence(seed_sequence),
+        elapsed=clock.elapsed, interrupted=interrupted)
 
 
-def _resume(path, metadata, n_rounds, engine, bookkeeping, traces):
-    arrays, saved = load_npz(path)
-    rounds_done = saved.pop("rounds_done")
-    if saved != metadata:
-        differing = sorted(k for k in metadata if saved.get(k) != metadata[k])
-        raise ValueError(f"checkpoint {os.fspath(path)!r} was written by a run with other arguments "
-                         f"({', '.join(differing)} differ); remove it or pass the same arguments")
-    if rounds_done > n_rounds:
-        raise ValueError(f"checkpoint {os.fspath(path)!r} already holds {rounds_done} swap rounds; "
-                         f"n_sweeps asks for only {n_rounds}")
-    engine.restore({k[len("engine_"):]: v for k, v in arrays.items() if k.startswith("engine_")})
-    for key, value in bookkeeping.items():
-        value[...] = arrays[key]
-    for key, value in traces.items():
-        value[..., :rounds_done] = arrays[key]
-    return rounds_done
+def _betas_of_chains(ladder, chain_at_beta):
+    """betas[c] of every chain from the permutation chain_at_beta[set, k]."""
+    betas = np.empty(chain_at_beta.size)
+    betas[chain_at_beta] = ladder[None, :]
+    return betas

@@ -1,17 +1,19 @@
 """Partition functions by Monte Carlo: annealed importance sampling, population annealing
 and Wang-Landau. Each says how wrong it may be: an error bar on ln Z."""
-import time
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import logistic, unit_log_partition, unit_up_probability
-from .._progress import Progress
-from .._validation import LOW_VALUE, as_float, as_int, as_real_array, as_seed_sequence, random_streams
+from .._validation import (LOW_VALUE, as_float, check_on_failure, as_int, as_real_array, as_seed_sequence, fresh_seed_sequence,
+                           random_streams)
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
+from ..errors import ConvergenceError, ConvergenceWarning
 from ..results import DensityOfStates, FreeEnergyEstimate
+from ..runloop import Progress, Stopwatch, interruptible
 from ..schedules import as_schedule
 from . import _kernels
 from .drivers import _check_common, _initial_states
@@ -219,12 +221,14 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     ess = np.full(path.size, float(n_chains))
     energy = np.empty(path.size)
     energy[0] = walk.energy.mean()
-    start = time.perf_counter()
+    clock = Stopwatch()
     done = 1
-    interrupted = False
-    with Progress(path.size - 1, "AIS", progress) as bar:
+    torn = False
+    with Progress(path.size - 1, "AIS", progress) as bar, interruptible() as stop:
         try:
             for k in range(1, path.size):
+                if stop.requested:     # acted on between steps, which stay whole
+                    break
                 log_w += walk.log_weight_step(path[k - 1], path[k])
                 mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
                 log_z[k] = log_z0 + mean_w
@@ -233,14 +237,15 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
                 energy[k] = float(w @ chain_energy / w.sum())
                 done = k + 1
                 bar.update(1)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
+            torn = True
+    interrupted = torn or stop.requested
     return FreeEnergyEstimate(
         schedule=path[:done].copy(), log_z=log_z[:done], log_z_err=log_z_err[:done],
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
         method="ais" if base is None else "ais-base",
         sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
-        n_chains=n_chains, seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start,
+        n_chains=n_chains, seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
         interrupted=interrupted)
 
 
@@ -306,12 +311,14 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     energy = np.empty(path.size)
     energy[0] = engine.energy.mean()
     scratch = np.empty((n_chains, 1))
-    start = time.perf_counter()
+    clock = Stopwatch()
     done = 1
-    interrupted = False
-    with Progress(path.size - 1, "population annealing", progress) as bar:
+    torn = False
+    with Progress(path.size - 1, "population annealing", progress) as bar, interruptible() as stop:
         try:
             for k in range(1, path.size):
+                if stop.requested:     # acted on between steps, which stay whole
+                    break
                 log_w = -(path[k] - path[k - 1]) * engine.energy
                 indices = np.empty(n_chains, np.int64)
                 for p in range(n_populations):
@@ -326,8 +333,9 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
                 energy[k] = engine.energy.mean()
                 done = k + 1
                 bar.update(1)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
+            torn = True
+    interrupted = torn or stop.requested
     log_z_pop = log_z_pop[:done]
     family_sizes = np.bincount(family, minlength=n_chains)
     return FreeEnergyEstimate(
@@ -336,12 +344,12 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=None,
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
         sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
-        seed=int(seed_sequence.entropy), elapsed=time.perf_counter() - start, interrupted=interrupted)
+        seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed, interrupted=interrupted)
 
 
 def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,
                 check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
-                progress=None):
+                progress=None, on_failure="raise"):
     """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
 
     Each of ``n_chains`` independent walkers flips random variables, accepting a move from
@@ -383,8 +391,8 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     log_f_final : float
     check_every : int
         Moves per walker between flatness checks.
-    max_sweeps : int
-        Give up (ValueError) after this many sweeps per walker.
+    max_sweeps : int, >= 1
+        Give up after this many sweeps per walker (see ``on_failure``).
     energy_range : (float, float) or None
         Lowest and highest energy the walkers may visit (default: all energies). For ln Z
         at one beta, a window from below that beta's canonical energies to some standard
@@ -394,10 +402,15 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         "total", or (E_ref, count): an energy in the window and its known number of states.
     seed : int, SeedSequence, Generator or None
     progress : bool or None
+    on_failure : {"raise", "warn"}
+        When ``max_sweeps`` is reached first: raise :class:`~statmech.errors.ConvergenceError`
+        carrying the density of states reached (``converged=False``), or warn and return it.
 
     Returns
     -------
     DensityOfStates
+        With ``seed``, ``elapsed``, ``converged`` and ``interrupted``. Ctrl-C stops at the
+        next flatness check and returns the estimate so far (``interrupted=True``).
 
     References
     ----------
@@ -413,6 +426,8 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         raise ValueError(f"flatness must be < 1; got {flatness}")
     log_f_final = as_float(log_f_final, "log_f_final", minimum=0.0, allow_equal=False)
     check_every = as_int(check_every, "check_every", minimum=1)
+    max_sweeps = as_int(max_sweeps, "max_sweeps", minimum=1)
+    on_failure = check_on_failure(on_failure)
     seed_sequence = as_seed_sequence(seed)
     state_seed, walk_seed = seed_sequence.spawn(2)
     n = hamiltonian.n
@@ -437,7 +452,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         if not window[0] <= reference[0] <= window[1]:
             raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
-    walkers = Metropolis(checkerboard=False).engine(
+    walkers = Metropolis(checkerboard=False, lanes=False).engine(
         hamiltonian, _initial_states(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
     energy = walkers.energy
     off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
@@ -464,46 +479,67 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     one_over_t = np.zeros(n_walkers, bool)
     steps = 0
     history = []
-    with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar:
-        while np.any(log_f > log_f_final):
-            _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
-                                      energy_min, resolution, window, *walkers.coupling_args, walkers.dense, low,
-                                      walkers.rng)
-            steps += check_every
-            sweeps = steps / n
-            if sweeps > max_sweeps:
-                raise ValueError(f"Wang-Landau did not converge in {max_sweeps} sweeps (ln f = {log_f.max():.3g})")
-            visited |= hist > 0
-            for w in range(n_walkers):
-                if log_f[w] <= log_f_final:
-                    continue
-                # Belardinelli & Pereyra's time: moves per energy level.
-                time_per_level = steps / visited[w].sum()
-                if one_over_t[w]:
-                    log_f[w] = 1.0 / time_per_level
-                    continue
-                counts = hist[w][visited[w]]
-                if counts.min() >= flatness * counts.mean():
-                    log_f[w] /= 2
-                    hist[w] = 0
-                    history.append((log_f[w], sweeps))
-                    if log_f[w] < 1.0 / time_per_level:
-                        one_over_t[w] = True
-                        log_f[w] = 1.0 / time_per_level
-            bar.set(np.log(1 / max(log_f.max(), log_f_final)))
+    clock = Stopwatch()
+    exhausted = torn = False
+    with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar, interruptible() as stop:
+        try:
+            while np.any(log_f > log_f_final) and not stop.requested:
+                if steps / n >= max_sweeps:
+                    exhausted = True
+                    break
+                _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
+                                          energy_min, resolution, window, *walkers.coupling_args, walkers.dense,
+                                          low, walkers.rng)
+                steps += check_every
+                visited |= hist > 0
+                _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, steps / n)
+                bar.set(np.log(1 / max(log_f.max(), log_f_final)))
+        except KeyboardInterrupt:       # a second Ctrl-C: the walk stops where it is
+            torn = True
     reachable = visited.all(axis=0)
     normalised = log_g[:, reachable]
     if reference is None:
         normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
             np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
     elif not reachable[reference[0]]:
-        raise ValueError(f"the normalization energy {energy_min + resolution * reference[0]} was not visited by "
-                         f"every walker; it must be an energy the model has")
+        if not (exhausted or torn or stop.requested):
+            raise ValueError(f"the normalization energy {energy_min + resolution * reference[0]} was not visited "
+                             f"by every walker; it must be an energy the model has")
+        normalised = normalised - np.nan       # no reference reached yet: nothing to normalise to
     else:
         normalised = normalised - log_g[:, [reference[0]]] + reference[1]
-    return DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
-                           log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
-                           flatness_history=np.array(history).reshape(-1, 2),
-                           energy_range=None if energy_range is None else
-                           (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
-                            np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]))
+    result = DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
+                             log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
+                             flatness_history=np.array(history).reshape(-1, 2),
+                             energy_range=None if energy_range is None else
+                             (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
+                              np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]),
+                             seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
+                             converged=not np.any(log_f > log_f_final), interrupted=torn or stop.requested)
+    if exhausted:
+        message = (f"Wang-Landau did not converge in max_sweeps = {max_sweeps} sweeps per walker "
+                   f"(ln f = {log_f.max():.3g} > log_f_final = {log_f_final:g})")
+        if on_failure == "raise":
+            raise ConvergenceError(message + "; the estimate reached is the error's .result", result)
+        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    return result
+
+
+def _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, sweeps):
+    """Halve ln f of each walker whose histogram is flat; follow 1/t once ln f < 1/t."""
+    for w in range(log_f.size):
+        if log_f[w] <= log_f_final:
+            continue
+        # Belardinelli & Pereyra's time: moves per energy level.
+        time_per_level = steps / visited[w].sum()
+        if one_over_t[w]:
+            log_f[w] = 1.0 / time_per_level
+            continue
+        counts = hist[w][visited[w]]
+        if counts.min() >= flatness * counts.mean():
+            log_f[w] /= 2
+            hist[w] = 0
+            history.append((log_f[w], sweeps))
+            if log_f[w] < 1.0 / time_per_level:
+                one_over_t[w] = True
+                log_f[w] = 1.0 / time_per_level

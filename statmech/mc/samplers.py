@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from .._kernels import unit_up_probability_array
 from .._validation import LOW_VALUE, random_streams
 from ..errors import SlowPathWarning
-from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, csr_arrays
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, checked_energy, csr_arrays
 from . import _kernels
 
 __all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs"]
@@ -66,6 +66,12 @@ class Metropolis:
     checkerboard: Optional[bool] = None
     lanes: Optional[bool] = None
     rule = _kernels.METROPOLIS
+
+    def __post_init__(self):
+        for name in ("checkerboard", "lanes"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True, False or None; got {type(value).__name__} {value!r}")
 
     def engine(self, hamiltonian, states, betas, seed_sequence):
         lattice = getattr(hamiltonian, "square_lattice", None)
@@ -172,7 +178,7 @@ class _Engine:
         self.low = float(LOW_VALUE[hamiltonian.domain])
         self.states = np.ascontiguousarray(states, dtype=np.float64)
         self.betas = np.ascontiguousarray(betas, dtype=np.float64)
-        self.energy = np.asarray(hamiltonian.energy(states), dtype=np.float64).copy()
+        self.energy = checked_energy(hamiltonian, states).copy()
         self.rng = random_streams(seed_sequence, (self.states.shape[0],))
         self.accepted = np.zeros(self.states.shape[0], np.int64)
 
@@ -198,7 +204,7 @@ class _Engine:
     def set_hamiltonian(self, hamiltonian):
         """Continue the chains under another Hamiltonian with the same variables (AIS paths)."""
         self.hamiltonian = hamiltonian
-        self.energy[:] = hamiltonian.energy(self.get_states())
+        self.energy[:] = checked_energy(hamiltonian, self.get_states())
 
     def restore(self, arrays):
         for name in self.arrays:
@@ -434,6 +440,16 @@ class _GenericEngine(_Engine):
         super().restore(arrays)
         self.int_states[:] = self.states
 
+    def _delta_energy(self, i):
+        """The model's delta_energy of flipping i in every chain, checked like its energy."""
+        result = self.hamiltonian.delta_energy(self.int_states, i)
+        delta = np.asarray(result, np.float64) if np.ndim(result) else np.full(len(self.int_states), np.nan)
+        if delta.shape != (len(self.int_states),) or not np.all(np.isfinite(delta)):
+            raise ValueError(f"{type(self.hamiltonian).__name__}.delta_energy must return finite energy changes "
+                             f"of shape ({len(self.int_states)},) for states of shape {self.int_states.shape}; "
+                             f"got {result!r:.80}")
+        return delta
+
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         n_chains, n = self.int_states.shape
         uniforms = np.empty(n_chains)
@@ -442,7 +458,7 @@ class _GenericEngine(_Engine):
         for r in range(n_records):
             for _ in range(thin):
                 for i in range(n):
-                    delta_energy = np.asarray(self.hamiltonian.delta_energy(self.int_states, i), np.float64)
+                    delta_energy = self._delta_energy(i)
                     _kernels.acceptance_probabilities(self.sampler.rule, self.betas * delta_energy,
                                                       probabilities)
                     _kernels.generic_uniforms(self.rng, uniforms)

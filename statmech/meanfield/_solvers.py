@@ -1,12 +1,15 @@
 """Public solvers: mean_field, gibbs_free_energy, deterministic_annealing."""
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
-from .._validation import as_float, as_generator, as_int, as_real_array, as_scalar_beta
+from .._validation import (as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, check_on_failure,
+                           fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..hamiltonian import BipartiteHamiltonian
 from ..results import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
+from ..runloop import Stopwatch
 from ..schedules import as_schedule
 from . import _bethe
 from ._plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient, low_of, mean_field_step
@@ -73,7 +76,7 @@ def gibbs_free_energy(hamiltonian, beta, m, *, method="tap2"):
 def _initial(hamiltonian, init, seed, low):
     """Starting magnetizations (k, n_init) and whether the input was one vector."""
     if init is None:
-        rng = as_generator(seed)
+        rng = np.random.default_rng(seed)
         return low + (1.0 - low) * rng.uniform(0.05, 0.95, (1, hamiltonian.n)), True
     m = as_real_array(init, "init")
     single = m.ndim == 1
@@ -131,8 +134,7 @@ def _check_options(damping, tol, max_iter, on_failure):
         raise ValueError(f"damping must be in [0, 1); got {damping}")
     tol = as_float(tol, "tol", minimum=0.0)
     max_iter = as_int(max_iter, "max_iter", minimum=1)
-    if on_failure not in ("raise", "warn"):
-        raise ValueError(f"on_failure must be 'raise' or 'warn'; got {on_failure!r}")
+    check_on_failure(on_failure)
     return damping, tol, max_iter
 
 
@@ -158,7 +160,8 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
         Starting magnetizations (RBMs also accept the visible part (n_visible,) or
         (n_starts, n_visible): the hidden start is then the conditional mean given it).
         Default: uniform inside the domain, from ``seed``. Ignored by Bethe.
-    seed : int, Generator or None
+    seed : int, SeedSequence, Generator or None
+        Draws the default starting point; the result records it.
     on_failure : {"raise", "warn"}
         Without convergence: raise ConvergenceError (the last iterate in its ``result``)
         or warn (ConvergenceWarning) and return it.
@@ -178,12 +181,15 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
     method = _check_method(method)
     beta = as_scalar_beta(beta)
     damping, tol, max_iter = _check_options(damping, tol, max_iter, on_failure)
+    clock = Stopwatch()
+    seed_sequence = as_seed_sequence(seed)
+    seed = fresh_seed_sequence(seed_sequence)
     if method == "bethe":
         result = _bethe.belief_propagation(hamiltonian, beta, damping, tol, max_iter)
     else:
         check_pairwise(hamiltonian, method)
         low = low_of(hamiltonian)
-        m0, single = _initial(hamiltonian, init, seed, low)
+        m0, single = _initial(hamiltonian, init, seed_sequence, low)
         m, residuals, converged = _solve(hamiltonian, beta, m0, method, damping, tol, max_iter)
         if beta > 0:
             free_energy, _ = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, low,
@@ -196,6 +202,7 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
         result = MeanFieldResult(magnetization=m, free_energy=free_energy, log_z=log_z, converged=converged,
                                  n_iter=len(residuals), residuals=residuals, method=method, beta=beta,
                                  hamiltonian=repr(hamiltonian))
+    result = replace(result, seed=seed, elapsed=clock.elapsed)
     if not np.all(result.converged):
         message = (f"{method} did not converge in {result.n_iter} iterations at beta = {beta:g} "
                    f"(last change {result.residuals[-1]:.3g} > tol = {tol:g}); try more damping or max_iter")

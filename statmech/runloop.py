@@ -1,0 +1,208 @@
+"""What every long-running driver shares: a progress bar, Ctrl-C handled at safe points,
+and checkpoint files checked before the run and against the model's content.
+
+Internal infrastructure of statmech's drivers (sample, parallel_tempering, population
+annealing, Wang-Landau, learning); public so that every subpackage uses this one copy.
+
+Ctrl-C: inside :func:`interruptible`, SIGINT sets a flag instead of raising, and the
+driver stops at the end of the step it is in (a step is one jitted call or one
+bookkeeping round), so its state, traces and counters always belong to the same step
+and a checkpoint written then resumes bit for bit. A second Ctrl-C raises at once.
+"""
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+import zipfile
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .results import load_npz, save_npz
+from ._validation import as_int, as_seed_sequence, seed_from_json, seed_to_json
+
+__all__ = ["Progress", "interruptible", "Checkpoint", "Stopwatch"]
+
+
+class Progress:
+    """``with Progress(total, "annealing", enabled) as bar: bar.update(k)`` (a tqdm bar).
+
+    enabled=None shows the bar only when stderr is a terminal; False never does.
+    """
+
+    def __init__(self, total, description="", enabled=None):
+        self.total = max(float(total), 1.0)
+        self.done = 0.0
+        disable = (not _stderr_is_terminal()) if enabled is None else not bool(enabled)
+        self._bar = tqdm(total=self.total, desc=description, disable=disable, leave=False,
+                         bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
+
+    def update(self, k=1):
+        self.set(self.done + k)
+
+    def set(self, done):
+        """Set the amount of work done (for progress that is not a count of steps)."""
+        done = min(float(done), self.total)
+        self._bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._bar.close()
+        return False
+
+
+def _stderr_is_terminal():
+    import sys
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Interrupt:
+    requested = False
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Within the block, Ctrl-C sets ``.requested`` instead of raising (main thread only;
+    elsewhere the usual KeyboardInterrupt is raised and drivers catch it at step ends).
+    A second Ctrl-C raises KeyboardInterrupt at once."""
+    state = _Interrupt()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        if state.requested:
+            raise KeyboardInterrupt
+        state.requested = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:          # no signals here (e.g. an embedded interpreter)
+        yield state
+        return
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Stopwatch:
+    """Wall-clock seconds since creation (``elapsed``)."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    @property
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+
+class Checkpoint:
+    """The checkpoint file of one run.
+
+    The path is checked when the run starts (its folder must exist and be writable), so
+    a bad path fails before any work rather than after. A file already there must be a
+    statmech checkpoint of the same driver, written with the same parameters, for a model
+    with the same content (:meth:`statmech.Hamiltonian.content_hash`); anything else is
+    refused with an error that names the file and what differs. With ``seed=None`` a
+    resumed run takes the seed its checkpoint recorded.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        None: no checkpointing (every method is then a no-op).
+    driver : str
+        Name of the driver that writes it.
+    metadata : dict
+        JSON-able parameters that must match on resume.
+    every : int
+        Steps between writes.
+    """
+
+    def __init__(self, path, driver, metadata, every=100):
+        self.every = as_int(every, "checkpoint_every", minimum=1)
+        self.driver = driver
+        self.metadata = dict(metadata)
+        self.path = None if path is None else _check_path(path)
+        self.saved = None
+        if self.path is not None and os.path.exists(self.path):
+            self.saved = self._read()
+
+    def _read(self):
+        path = self.path
+        if os.path.getsize(path) == 0:
+            raise ValueError(f"checkpoint {path!r} is empty (a run killed while creating it?); remove it")
+        try:
+            arrays, metadata = load_npz(path)
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise ValueError(f"checkpoint {path!r} is not a readable statmech checkpoint "
+                             f"({type(exc).__name__}: {exc}); remove it or pass another path") from None
+        if metadata.get("driver") != self.driver:
+            raise ValueError(f"checkpoint {path!r} was written by {metadata.get('driver')!r}, not by "
+                             f"{self.driver!r}; remove it or pass another path")
+        saved = {key: value for key, value in metadata.items() if key not in ("driver", "seed", "step")}
+        if saved != _json_round_trip(self.metadata):
+            keys = sorted(set(saved) | set(self.metadata))
+            expected = _json_round_trip(self.metadata)
+            differing = [k for k in keys if saved.get(k) != expected.get(k)]
+            raise ValueError(f"checkpoint {path!r} was written by a run with other arguments or another model "
+                             f"({', '.join(differing)} differ); remove it or pass the same arguments")
+        return arrays, metadata
+
+    def seed_sequence(self, seed):
+        """The run's SeedSequence: the checkpoint's when resuming with seed=None; an error
+        when resuming with another seed."""
+        if self.saved is None:
+            return as_seed_sequence(seed)
+        recorded = seed_from_json(self.saved[1]["seed"])
+        if seed is None:
+            return recorded
+        requested = as_seed_sequence(seed)
+        if seed_to_json(requested) != seed_to_json(recorded):
+            raise ValueError(f"checkpoint {self.path!r} was written with seed {seed_to_json(recorded)}; got "
+                             f"{seed_to_json(requested)} (pass seed=None or the same seed to resume)")
+        return requested
+
+    @property
+    def step(self):
+        """Steps the checkpoint holds (0 without one)."""
+        return 0 if self.saved is None else int(self.saved[1]["step"])
+
+    @property
+    def arrays(self):
+        return {} if self.saved is None else self.saved[0]
+
+    def due(self, step):
+        return self.path is not None and step % self.every == 0
+
+    def save(self, step, seed_sequence, arrays):
+        if self.path is None:
+            return
+        metadata = dict(self.metadata, driver=self.driver, seed=seed_to_json(seed_sequence), step=int(step))
+        save_npz(self.path, arrays, metadata)
+
+
+def _json_round_trip(value):
+    return json.loads(json.dumps(value))
+
+
+def _check_path(path):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a path (str or os.PathLike) or None; got {type(path).__name__} {path!r}")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"checkpoint must be a file path; {path!r} is a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"checkpoint {path!r}: its folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"checkpoint {path!r}: its folder {folder!r} is not writable")
+    return path
