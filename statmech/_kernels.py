@@ -500,11 +500,11 @@ def _block_energies(prefix, n_low, couplings, indptr, indices, data, dense, fiel
 
 @njit(parallel=True)
 def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low,
-                    betas, n_low, n_blocks):
-    """Moments of every state of a pairwise model, one row per beta."""
+                    betas, n_low, n_blocks, first, per_block):
+    """Moments of the states whose high bits (the prefix) run over first ..
+    first + n_blocks * per_block - 1, one row per beta; n_blocks parallel blocks of
+    per_block prefixes of 2**n_low Gray-code states each."""
     n = fields.size
-    n_chunks = 1 << (n - n_low)
-    per_block = n_chunks // n_blocks
     size = 1 << n_low
     flip_index, flip_delta, table_energy, table_mag = _gray_table(
         n_low, couplings, indptr, indices, data, dense, fields, low)
@@ -518,7 +518,7 @@ def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low
         log_weight = np.empty(size)
         row = np.empty(N_MOMENTS)
         for c in range(per_block):
-            _block_energies(blk * per_block + c, n_low, couplings, indptr, indices, data, dense,
+            _block_energies(first + blk * per_block + c, n_low, couplings, indptr, indices, data, dense,
                             fields, offset, low, flip_index, flip_delta, table_energy, table_mag,
                             high_field, energy, mag)
             for t in range(size):
@@ -581,13 +581,12 @@ def _poisson_binomial_abs_mean(p, base, dist):
 
 
 @njit(parallel=True)
-def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, n_blocks):
+def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, n_blocks, first, per_block):
     """Moments of a bipartite model: the layer of size k = bias_enum.size is enumerated
-    (weights has shape (k, m)), the other summed out analytically, unit by unit."""
+    (weights has shape (k, m)), the other summed out analytically, unit by unit; prefixes
+    first .. first + n_blocks * per_block - 1 as in ``_exact_pairwise``."""
     k = bias_enum.size
     m = bias_other.size
-    n_chunks = 1 << (k - n_low)
-    per_block = n_chunks // n_blocks
     size = 1 << n_low
     rows = np.empty((n_blocks, betas.size, N_MOMENTS))
     for blk in prange(n_blocks):
@@ -603,7 +602,7 @@ def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, 
         m_abs = np.empty(size)
         row = np.empty(N_MOMENTS)
         for c in range(per_block):
-            prefix = blk * per_block + c
+            prefix = first + blk * per_block + c
             for b in range(betas.size):
                 beta = betas[b]
                 _set_prefix(state, prefix, n_low, low)

@@ -9,6 +9,7 @@ sum the other out in closed form. Any other Hamiltonian is evaluated through its
 ``energy`` on batches of states.
 """
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +33,7 @@ MAX_GENERIC_N = 24
 _BLOCK_BITS = 12       # states per Gray-code block: 2**12
 _MAX_BLOCKS = 1024     # parallel work items; fixed, so results do not depend on threads
 _BATCH = 1 << 14       # states per energy() call on the generic path
+_CALL_STATES = 1 << 25  # states per kernel call of a pairwise model at one beta (~0.1 s)
 _warned_slow = set()
 
 
@@ -73,9 +75,8 @@ def exact(hamiltonian, beta):
         rows = _bipartite_moments(hamiltonian, betas, low)
     elif isinstance(hamiltonian, PairwiseHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
-        n_low, n_blocks = _blocks(hamiltonian.n)
-        rows = _kernels._exact_pairwise(*_pairwise_arrays(hamiltonian), hamiltonian.offset, low,
-                                        betas, n_low, n_blocks)
+        rows = _in_calls(_kernels._exact_pairwise, (*_pairwise_arrays(hamiltonian), hamiltonian.offset, low, betas),
+                         hamiltonian.n, betas.size)
     else:
         rows = _generic_moments(hamiltonian, betas)
     return _thermodynamics_from_rows(rows, betas, hamiltonian.n, scalar)
@@ -145,6 +146,22 @@ def _blocks(n_bits):
     return n_low, min(1 << (n_bits - n_low), _MAX_BLOCKS)
 
 
+def _in_calls(kernel, arguments, n_bits, cost):
+    """Run an enumeration kernel over all 2**n_bits states in calls of about
+    _CALL_STATES / cost states each (at least 16 Gray-code blocks, so that threads have
+    work) and merge their rows: Ctrl-C, raised when a call returns, then stops a large
+    enumeration within a fraction of a second. The split depends on n_bits and cost
+    only, never on the number of threads, so neither do the results."""
+    n_low, _ = _blocks(n_bits)
+    n_prefixes = 1 << (n_bits - n_low)
+    budget = max(_CALL_STATES // (cost << n_low), 1)
+    per_call = min(max(1 << (budget.bit_length() - 1), 16), n_prefixes)       # powers of two
+    n_blocks = min(per_call, _MAX_BLOCKS)
+    per_block = per_call // n_blocks
+    rows = [kernel(*arguments, n_low, n_blocks, first, per_block) for first in range(0, n_prefixes, per_call)]
+    return rows[0] if len(rows) == 1 else _kernels._merge_blocks(np.array(rows))
+
+
 def energy_grid(hamiltonian, resolution):
     """(lowest grid energy, number of bins) of a grid of spacing ``resolution`` that holds
     every energy of a pairwise model: |E - offset| <= sum_{i<j} |J_ij| + sum_i |h_i|."""
@@ -167,9 +184,9 @@ def _bipartite_moments(hamiltonian, betas, low):
     else:
         enumerated, other = hamiltonian.visible_bias, hamiltonian.hidden_bias
     _check_size(enumerated.size, MAX_KERNEL_N, "min(n_visible, n_hidden)")
-    n_low, n_blocks = _blocks(enumerated.size)
-    return _kernels._exact_bipartite(np.ascontiguousarray(weights), enumerated, other,
-                                     hamiltonian.offset, low, betas, n_low, n_blocks)
+    return _in_calls(_kernels._exact_bipartite, (np.ascontiguousarray(weights), enumerated, other,
+                                                 hamiltonian.offset, low, betas), enumerated.size,
+                     betas.size * (32 * other.size + 1))     # a summed-out unit costs ~30 Gray steps
 
 
 def _all_states(n, start, stop, domain):
@@ -206,14 +223,23 @@ def _generic_moments(hamiltonian, betas):
     return _kernels._merge_blocks(np.array(rows))
 
 
+_FIELDS = ("beta", "log_z", "free_energy", "energy", "entropy", "specific_heat", "magnetization",
+           "abs_magnetization", "susceptibility")
+
+
 def _thermodynamics_from_rows(rows, betas, n, scalar):
-    bad = ~np.all(np.isfinite(rows), axis=1)
-    if np.any(bad):
-        raise ValueError(f"beta = {betas[bad][0]:g} is too large for floating point: beta * E overflows for "
-                         f"this model's energies (the canonical averages are those of its ground states there)")
     ref, energy_ref, s0, s1, s2, sm, sm2, sa = rows.T
     mean_shift = s1 / s0
     magnetization = sm / s0
-    return thermodynamics_from_moments(
-        betas, ref + np.log(s0), energy_ref + mean_shift, np.maximum(s2 / s0 - mean_shift ** 2, 0.0),
-        magnetization, np.maximum(sm2 / s0 - magnetization ** 2, 0.0), sa / s0, n=n, scalar=scalar)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = thermodynamics_from_moments(
+            betas, ref + np.log(s0), energy_ref + mean_shift, np.maximum(s2 / s0 - mean_shift ** 2, 0.0),
+            magnetization, np.maximum(sm2 / s0 - magnetization ** 2, 0.0), sa / s0, n=n)
+    values = np.array([result.log_z, result.energy, result.entropy, result.specific_heat, result.magnetization,
+                       result.abs_magnetization, result.susceptibility])
+    bad = ~np.all(np.isfinite(values), axis=0) | ~np.all(np.isfinite(rows), axis=1)
+    if np.any(bad):
+        raise ValueError(f"beta = {betas[bad][0]:g} is too large for floating point: beta * E or beta^2 Var(E) "
+                         f"overflows for this model's energies (its canonical averages there are those of its "
+                         f"ground states)")
+    return replace(result, **{name: float(getattr(result, name)[0]) for name in _FIELDS}) if scalar else result

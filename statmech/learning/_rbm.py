@@ -197,15 +197,16 @@ class BernoulliRBM:
         with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar, \
                 interruptible() as stop:
             for epoch in range(self.n_iter):
+                if stop.requested:
+                    break
                 data = X[self._rng.permutation(len(X))] if self.shuffle else X    # slices of X are views
                 for start in range(0, len(X), self.batch_size):
                     if stop.requested:
                         break
                     self._update(data[start:start + self.batch_size])
-                if stop.requested:
-                    break
-                self.n_iter_ = epoch + 1
-                if callback is not None:
+                else:
+                    self.n_iter_ = epoch + 1
+                if callback is not None and self.n_iter_ == epoch + 1:
                     callback(epoch, self)
                 bar.update(1)
         self.interrupted_ = stop.requested
