@@ -86,7 +86,7 @@ def test_every_kernel_reaches_boltzmann_from_one_state(sampler, hamiltonian, bet
     (chi-square over all 256 states). A periodic or non-ergodic sweep fails this."""
     if getattr(sampler, "checkerboard", None) and hamiltonian is CHAIN8:
         pytest.skip("checkerboard sweeps need a torus")
-    n_chains = 20_000
+    n_chains = 4000
     start = np.ones((n_chains, hamiltonian.n), np.int8)
     states = statmech.sample(hamiltonian, beta, sampler=sampler, n_sweeps=200, n_chains=n_chains,
                              initial_states=start, seed=5, progress=False).states
@@ -98,4 +98,4 @@ def test_the_chi_square_test_sees_a_deterministic_sweep():
     """What the textbook rule gives on the ring at beta = 0 (every chain back in its
     starting state after an even number of sweeps) is rejected by the test above."""
     pi = boltzmann(CHAIN8.energy(all_states(8, "spin")), 0.0)
-    assert chi_square_p_value(np.ones((20_000, 8), np.int8), pi, "spin") < 1e-100
+    assert chi_square_p_value(np.ones((4000, 8), np.int8), pi, "spin") < 1e-100

@@ -76,6 +76,7 @@ def test_single_histogram_reweighting_matches_exact():
     assert 0 < result.effective_sample_size <= run.energy.size
 
 
+@pytest.mark.slow
 def test_multistate_reweighting_on_2d_ising_matches_kaufman():
     L = 8
     model = Ising.square(L)

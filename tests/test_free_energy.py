@@ -51,6 +51,7 @@ def test_marginal_ais_with_spins_hidden_biases_and_offsets():
         assert abs(result.energy[-1] - exact.energy) < 4 * error
 
 
+@pytest.mark.slow
 def test_ais_log_z_along_the_schedule_and_on_other_models():
     cw = CurieWeiss(24, J=1.0)
     betas = schedules.linear(0.0, 1.5, 300)
@@ -87,6 +88,7 @@ def test_population_annealing_on_the_8x8_ising_torus_matches_kaufman():
     np.testing.assert_allclose(result.energy[-1], ising_square_torus(L, beta_c).energy, rtol=0.02)
 
 
+@pytest.mark.slow
 def test_population_annealing_and_wang_landau_on_the_16x16_torus():
     L = 16
     beta_c = 0.5 * np.log1p(np.sqrt(2))
@@ -98,6 +100,7 @@ def test_population_annealing_and_wang_landau_on_the_16x16_torus():
     assert_log_z(wl.value, wl.error, exact, 0.2)
 
 
+@pytest.mark.slow
 def test_wang_landau_density_of_states_and_thermodynamics():
     exact_dos = statmech.density_of_states(Ising.square(4))
     dos = mc.wang_landau(Ising.square(4), seed=0, log_f_final=1e-6, progress=False)

@@ -66,6 +66,7 @@ def test_metropolis_time_average_on_a_degenerate_hopfield_net():
     assert abs(run.energy.mean() - statmech.exact(model, 0.6).energy) < 4 * blocking_error(run.energy)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("temperature", [2.0, 2.269, 3.0])
 def test_ising_16x16_energy_matches_kaufman_and_wolff_matches_metropolis(temperature):
     L, beta = 16, 1 / temperature

@@ -162,6 +162,7 @@ def test_the_solvers_conditional_is_the_rbms_and_matches_brute_force():
         np.testing.assert_allclose(statmech.unroll(rbm, beta, steps=1).forward(v, return_all=True)[1], sigma, atol=1e-13)
 
 
+@pytest.mark.slow
 def test_deterministic_annealing_follows_the_curie_weiss_magnetization():
     """A small field picks the branch; through beta = 1 the path follows the stable root of
     m = tanh(beta (J m + h)) of the infinite model (naive mean field is exact there)."""

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 import statmech
 import statmech.analysis
 import statmech.models
@@ -57,6 +59,7 @@ def test_ci_runs_the_readme_test_command():
     assert "README.md" in ci and "venv" in ci
 
 
+@pytest.mark.slow
 def test_examples_run():
     for script in sorted((ROOT / "examples").glob("*.py")):
         result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
