@@ -9,7 +9,7 @@ import numpy as np
 from scipy import optimize, special
 
 from statmech._validation import as_beta, as_float, as_int
-from statmech.ensemble import thermodynamics_from_moments
+from statmech.thermodynamics import thermodynamics_from_moments
 
 __all__ = ["ising_chain", "ising_chain_infinite", "curie_weiss", "curie_weiss_infinite",
            "ising_square_torus", "onsager", "onsager_spontaneous_magnetization",
@@ -392,7 +392,7 @@ def sk_replica_symmetric(beta, h=0.0):
     m = np.tanh(field) @ w
     log_z = betas ** 2 * (1 - qs) ** 2 / 4 + (np.abs(field) + np.log1p(np.exp(-2 * np.abs(field)))) @ w
     energy = -betas * (1 - qs ** 2) / 2 - h * m
-    from statmech.ensemble import free_energy_from_log_z
+    from statmech.thermodynamics import free_energy_from_log_z
     out = (lambda x: float(x[0]) if scalar else x)
     return ReplicaSymmetricSolution(beta=out(betas), q=out(qs), magnetization=out(m), log_z=out(log_z),
                                     free_energy=out(free_energy_from_log_z(log_z, betas)),

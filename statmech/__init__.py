@@ -3,9 +3,8 @@
 One layer of Hamiltonians carries every model; exact enumeration is the ground
 truth every other algorithm is tested against.
 """
-from . import ensemble, errors, results, schedules
+from . import errors, schedules, thermodynamics
 from ._numba import get_num_threads, set_num_threads
-from .ensemble import Canonical
 from .exact import density_of_states, exact
 from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
 from . import estimators, mc, meanfield
@@ -14,12 +13,13 @@ from .meanfield import deterministic_annealing, gibbs_free_energy, mean_field
 from . import network, optim
 from .unroll import unroll
 from . import datasets, learning
-from .results import DensityOfStates, Thermodynamics
+from . import results
+from .thermodynamics import DensityOfStates, Thermodynamics
 
 __version__ = "0.1.0"
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states",
-           "Canonical", "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
-           "set_num_threads", "get_num_threads", "ensemble", "errors", "results", "schedules",
+           "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
+           "set_num_threads", "get_num_threads", "thermodynamics", "errors", "results", "schedules",
            "estimators", "mc", "sample", "anneal", "parallel_tempering", "meanfield", "mean_field",
            "gibbs_free_energy", "deterministic_annealing", "unroll", "network", "optim", "learning", "datasets"]

@@ -4,17 +4,62 @@ Autocorrelation times, effective sample sizes, blocking and jackknife errors, th
 Binder cumulant, overlap distributions, histogram reweighting (single and multistate)
 and thermodynamic integration. Every estimate comes with its standard error.
 """
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
 from ._validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
-from .results import Estimate, OverlapDistribution, Reweighted
+from .records import Estimate
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
            "kish_effective_sample_size"]
+
+
+@dataclass(frozen=True)
+class Reweighted:
+    """Single-histogram reweighting of a trace to another beta.
+
+    Attributes
+    ----------
+    mean : Estimate
+        <O> at the new beta.
+    delta_log_z : Estimate
+        ln Z(new beta) - ln Z(beta).
+    effective_sample_size : float
+        Kish ESS of the weights: how many of the samples still count.
+    """
+
+    mean: Estimate
+    delta_log_z: Estimate
+    effective_sample_size: float
+
+
+@dataclass(frozen=True)
+class OverlapDistribution:
+    """Distribution P(q) of the overlap q = (1/n) sum_i s_i^a s_i^b between two replicas.
+
+    Attributes
+    ----------
+    q : ndarray of shape (n_samples,)
+        The overlaps.
+    edges : ndarray of shape (n_bins + 1,)
+    density : ndarray of shape (n_bins,)
+        Normalised histogram of q on [-1, 1].
+    q_ea : Estimate
+        Edwards-Anderson order parameter sqrt(<q^2>) (jackknife error).
+    abs_q : Estimate
+        <|q|>.
+    """
+
+    q: np.ndarray
+    edges: np.ndarray
+    density: np.ndarray
+    q_ea: Estimate
+    abs_q: Estimate
 
 
 def log_mean_exp(log_values, axis=None):

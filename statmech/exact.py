@@ -16,10 +16,9 @@ import scipy.sparse as sp
 
 from . import _kernels
 from ._validation import LOW_VALUE, as_beta, as_float
-from .ensemble import thermodynamics_from_moments
 from .errors import EnumerationTooLarge, SlowPathWarning
 from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, check_hamiltonian, checked_energy
-from .results import DensityOfStates
+from .thermodynamics import DensityOfStates, thermodynamics_from_moments
 
 __all__ = ["exact", "density_of_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
 

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
-from .ensemble import free_energy_from_log_z
+from .thermodynamics import free_energy_from_log_z
 from ._validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
                           as_generator, check_domain)
 

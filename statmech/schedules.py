@@ -8,8 +8,7 @@ import numpy as np
 
 from ._validation import as_beta, as_float, as_int
 
-__all__ = ["Schedule", "constant", "linear", "geometric", "logarithmic", "from_array",
-           "adaptive_ladder"]
+__all__ = ["Schedule", "constant", "linear", "geometric", "logarithmic", "from_array"]
 
 
 class Schedule:
@@ -117,44 +116,3 @@ def logarithmic(start, stop, n):
 def from_array(betas):
     """A schedule from any 1-d array of betas (validated: finite, >= 0)."""
     return Schedule(betas)
-
-
-def adaptive_ladder(hamiltonian, beta_min, beta_max, n, n_sweeps=200, n_rounds=8, seed=None,
-                    sampler=None):
-    """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
-
-    Starts geometric, then repeats: run short parallel tempering, measure the swap
-    acceptance A_k of each pair, and move the betas so that each gap shrinks where A_k
-    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints.
-
-    Parameters
-    ----------
-    hamiltonian : Hamiltonian
-    beta_min, beta_max : float, 0 < beta_min < beta_max
-    n : int, >= 2
-    n_sweeps, n_rounds : int
-        Sweeps of each trial run, and number of feedback rounds.
-    seed : int, SeedSequence, Generator or None
-
-    Returns
-    -------
-    Schedule
-
-    References
-    ----------
-    H. G. Katzgraber, S. Trebst, D. A. Huse and M. Troyer, J. Stat. Mech. P03018 (2006)
-    (feedback on replica flow); here the simpler feedback on acceptance rates.
-    """
-    from ._validation import as_seed_sequence
-    from .mc.drivers import parallel_tempering
-    n = as_int(n, "n", minimum=2)
-    ladder = geometric(beta_min, beta_max, n).betas.copy()
-    seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
-    for round_seed in seeds:
-        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
-                                    seed=round_seed, progress=False,
-                                    **({} if sampler is None else {"sampler": sampler}))
-        acceptance = result.swap_acceptance.mean(axis=0)
-        gaps = np.diff(ladder) * (acceptance + 0.05)
-        ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
-    return Schedule(ladder)

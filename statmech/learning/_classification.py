@@ -5,8 +5,8 @@ from .._kernels import unit_log_partition
 from ..runloop import Progress, interruptible
 from .._validation import as_float, as_int, as_seed_sequence, random_streams
 from ..optim import make_optimizer
-from ._gradients import conditional, sample_bernoulli
-from ._rbm import check_data
+from ._gradients import check_data, conditional, sample_bernoulli
+
 
 
 def _softmax(z):

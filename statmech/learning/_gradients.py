@@ -39,6 +39,33 @@ def _parameters(rbm):
     return rbm.weights, rbm.visible_bias, rbm.hidden_bias
 
 
+class Parameters:
+    """Weights and biases of a binary RBM as plain arrays (any float dtype), with the
+    attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
+
+    def __init__(self, weights, visible_bias, hidden_bias):
+        self.weights, self.visible_bias, self.hidden_bias = weights, visible_bias, hidden_bias
+        self.n_visible, self.n_hidden = weights.shape
+
+
+def check_data(X, n_features=None, name="X", dtype=np.float64):
+    """A 2-D finite array with values in [0, 1] (probabilities or binary data)."""
+    try:
+        X = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array; got {type(X).__name__}") from exc
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or inf")
+    if X.size and (X.min() < 0 or X.max() > 1):
+        raise ValueError(f"{name} must lie in [0, 1] (binary or probabilities); got values in "
+                         f"[{X.min():.3g}, {X.max():.3g}]")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}")
+    return X
+
+
 def conditional(fields):
     """p(unit = 1) = sigmoid(field) of binary units at beta = 1: the one conditional in its
     vectorised array form (``statmech._kernels.logistic``; float32 stays float32)."""

@@ -9,9 +9,9 @@ from .._validation import as_generator, as_int
 from ..hamiltonian import BipartiteHamiltonian
 from ..meanfield._solvers import mean_field
 from ..schedules import linear
-from ..results import Estimate
+from ..records import Estimate
 from ._gradients import MEAN_FIELD_METHODS
-from ._rbm import BernoulliRBM, Parameters, check_data
+from ._gradients import Parameters, check_data
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def free_energy(rbm, v):
 
 
 def _as_rbm(rbm):
-    if isinstance(rbm, BernoulliRBM):
+    if hasattr(rbm, "model_") and hasattr(rbm, "components_"):       # a fitted estimator (BernoulliRBM)
         return rbm.model_
     if isinstance(rbm, BipartiteHamiltonian):
         if rbm.domain != "binary":

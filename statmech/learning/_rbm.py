@@ -5,34 +5,9 @@ from ..runloop import Progress, interruptible
 from .._validation import as_float, as_int, as_seed_sequence, random_streams
 from ..hamiltonian import BipartiteHamiltonian
 from ..optim import make_optimizer
-from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, gradient, layer_mean, sample_bernoulli
-
-
-class Parameters:
-    """Weights and biases of a binary RBM as plain arrays (any float dtype), with the
-    attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
-
-    def __init__(self, weights, visible_bias, hidden_bias):
-        self.weights, self.visible_bias, self.hidden_bias = weights, visible_bias, hidden_bias
-        self.n_visible, self.n_hidden = weights.shape
-
-
-def check_data(X, n_features=None, name="X", dtype=np.float64):
-    """A 2-D finite array with values in [0, 1] (probabilities or binary data)."""
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array; got {type(X).__name__}") from exc
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or inf")
-    if X.size and (X.min() < 0 or X.max() > 1):
-        raise ValueError(f"{name} must lie in [0, 1] (binary or probabilities); got values in "
-                         f"[{X.min():.3g}, {X.max():.3g}]")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}")
-    return X
+from ._gradients import (MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, layer_mean,
+                         sample_bernoulli)
+from ._likelihood import free_energy, pseudo_log_likelihood
 
 
 class BernoulliRBM:
@@ -258,14 +233,12 @@ class BernoulliRBM:
         """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times
         ln sigmoid(F(v~) - F(v)) with v~ = v with one uniformly chosen unit flipped."""
         self._check_fitted()
-        from ._likelihood import pseudo_log_likelihood
         return pseudo_log_likelihood(self.model_, X, seed=self._rng if seed is None else seed)
 
     def free_energy(self, X):
         """F(v) = -a.v - sum_j softplus(b_j + v.W_j): ndarray of shape (n_samples,)."""
         self._check_fitted()
-        from ._likelihood import free_energy
         return free_energy(self._parameters(), check_data(X, self.n_features_in_, dtype=self.dtype))
 
 
-__all__ = ["BernoulliRBM", "check_data", "Parameters"]
+__all__ = ["BernoulliRBM"]

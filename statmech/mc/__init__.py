@@ -1,7 +1,7 @@
 """Monte Carlo: samplers (configurations) and drivers (sample, anneal, parallel_tempering)."""
-from .drivers import anneal, parallel_tempering, sample
+from .drivers import adaptive_ladder, anneal, parallel_tempering, sample
 from .free_energy import ais, population_annealing, wang_landau
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
 
 __all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs", "sample", "anneal",
-           "parallel_tempering", "ais", "population_annealing", "wang_landau"]
+           "parallel_tempering", "adaptive_ladder", "ais", "population_annealing", "wang_landau"]

@@ -12,13 +12,13 @@ import numpy as np
 from .._validation import (as_int, as_scalar_beta, as_seed_sequence, as_states, fresh_seed_sequence,
                            random_streams, seed_to_json)
 from ..hamiltonian import check_hamiltonian, content_digest, convert_states
-from ..results import AnnealResult, Samples, TemperingResult
+from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Checkpoint, Progress, Stopwatch, interruptible
-from ..schedules import as_schedule
+from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
 
-__all__ = ["sample", "anneal", "parallel_tempering"]
+__all__ = ["sample", "anneal", "parallel_tempering", "adaptive_ladder"]
 
 _SAMPLERS = (Metropolis, HeatBath, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
@@ -373,3 +373,42 @@ def _betas_of_chains(ladder, chain_at_beta):
     betas = np.empty(chain_at_beta.size)
     betas[chain_at_beta] = ladder[None, :]
     return betas
+
+
+def adaptive_ladder(hamiltonian, beta_min, beta_max, n, n_sweeps=200, n_rounds=8, seed=None,
+                    sampler=None):
+    """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
+
+    Starts geometric, then repeats: run short parallel tempering, measure the swap
+    acceptance A_k of each pair, and move the betas so that each gap shrinks where A_k
+    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    beta_min, beta_max : float, 0 < beta_min < beta_max
+    n : int, >= 2
+    n_sweeps, n_rounds : int
+        Sweeps of each trial run, and number of feedback rounds.
+    seed : int, SeedSequence, Generator or None
+
+    Returns
+    -------
+    Schedule
+
+    References
+    ----------
+    H. G. Katzgraber, S. Trebst, D. A. Huse and M. Troyer, J. Stat. Mech. P03018 (2006)
+    (feedback on replica flow); here the simpler feedback on acceptance rates.
+    """
+    n = as_int(n, "n", minimum=2)
+    ladder = geometric(beta_min, beta_max, n).betas.copy()
+    seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
+    for round_seed in seeds:
+        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
+                                    seed=round_seed, progress=False,
+                                    **({} if sampler is None else {"sampler": sampler}))
+        acceptance = result.swap_acceptance.mean(axis=0)
+        gaps = np.diff(ladder) * (acceptance + 0.05)
+        ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
+    return from_array(ladder)

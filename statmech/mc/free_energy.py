@@ -12,7 +12,8 @@ from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 from ..errors import ConvergenceError, ConvergenceWarning
-from ..results import DensityOfStates, FreeEnergyEstimate
+from ..thermodynamics import DensityOfStates
+from .records import FreeEnergyEstimate
 from ..runloop import Progress, Stopwatch, interruptible
 from ..schedules import as_schedule
 from . import _kernels

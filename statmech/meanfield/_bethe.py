@@ -12,7 +12,7 @@ which is exact on trees (Mezard & Montanari 2009, ch. 14).
 import numpy as np
 import scipy.sparse as sp
 
-from ..results import MeanFieldResult
+from .records import MeanFieldResult
 from ._plefka import check_pairwise
 
 

@@ -8,7 +8,7 @@ from .._validation import (as_float, as_int, as_real_array, as_scalar_beta, as_s
                            fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..hamiltonian import BipartiteHamiltonian
-from ..results import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
+from .records import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
 from ..runloop import Stopwatch
 from ..schedules import as_schedule
 from . import _bethe

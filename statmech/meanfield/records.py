@@ -1,0 +1,91 @@
+"""Records of the mean-field solvers."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..records import Saveable
+
+__all__ = ["GibbsFreeEnergy", "MeanFieldResult", "MeanFieldPath"]
+
+
+@dataclass(frozen=True)
+class GibbsFreeEnergy:
+    """A mean-field (Plefka) Gibbs free energy G(m) and its gradient.
+
+    Attributes
+    ----------
+    value : float or ndarray of shape (...)
+        G(m) in units of energy (its stationary value estimates -ln Z / beta).
+    gradient : ndarray of shape (..., n)
+        dG/dm.
+    method : str
+    beta : float
+    """
+
+    value: object
+    gradient: np.ndarray
+    method: str
+    beta: float
+
+
+@dataclass(frozen=True)
+class MeanFieldResult(Saveable):
+    """A mean-field, TAP or Bethe solution at one beta.
+
+    Attributes
+    ----------
+    magnetization : ndarray of shape (n,) or (n_starts, n)
+        <s_i> in the model's domain (in [-1, 1] for spins, [0, 1] for binary units).
+    free_energy : float or ndarray of shape (n_starts,)
+        The approximate free energy at the solution, an estimate of -ln Z / beta.
+    log_z : float or ndarray of shape (n_starts,)
+        -beta * free_energy.
+    converged : bool or ndarray of shape (n_starts,)
+    n_iter : int
+        Iterations made.
+    residuals : ndarray of shape (n_iter,)
+        max |m(t+1) - m(t)| (for Bethe, of the messages) over all units and starts.
+    method : str
+    beta : float
+    hamiltonian : str
+    seed : numpy.random.SeedSequence or None
+        Reproduces the default starting point.
+    elapsed : float or None
+        Wall-clock seconds.
+    """
+
+    magnetization: np.ndarray
+    free_energy: object
+    log_z: object
+    converged: object
+    n_iter: int
+    residuals: np.ndarray
+    method: str
+    beta: float
+    hamiltonian: str
+    seed: object = None
+    elapsed: object = None
+
+
+@dataclass(frozen=True)
+class MeanFieldPath(Saveable):
+    """Mean-field solutions followed along a beta schedule (deterministic annealing).
+
+    Attributes
+    ----------
+    betas : ndarray of shape (K,)
+    magnetization : ndarray of shape (K, n)
+    free_energy, log_z : ndarray of shape (K,)
+    converged : ndarray of shape (K,) of bool
+    n_iter : ndarray of shape (K,)
+    method, hamiltonian : str
+    """
+
+    betas: np.ndarray
+    magnetization: np.ndarray
+    free_energy: np.ndarray
+    log_z: np.ndarray
+    converged: np.ndarray
+    n_iter: np.ndarray
+    method: str
+    hamiltonian: str
