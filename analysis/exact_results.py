@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from statmech._validation import as_beta, as_float, as_int
+from statmech.validation import as_beta, as_float, as_int
 from statmech.thermodynamics import thermodynamics_from_moments
 
 __all__ = ["ising_chain", "ising_chain_infinite", "curie_weiss", "curie_weiss_infinite",

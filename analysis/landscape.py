@@ -13,10 +13,10 @@ import scipy.sparse as sp
 from scipy import optimize
 
 import statmech
-from statmech._validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
+from statmech.validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.hamiltonian import PairwiseHamiltonian
-from statmech.meanfield._plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
+from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
 __all__ = ["Minima", "Landscape", "energy_minima", "tap_fixed_points", "landscape"]
 

@@ -2,7 +2,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from statmech._validation import as_int
+from statmech.validation import as_int
 
 
 def lattice_edges(shape, periodic=True):

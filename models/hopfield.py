@@ -2,7 +2,7 @@
 import numpy as np
 
 from statmech import PairwiseHamiltonian
-from statmech._validation import as_states
+from statmech.validation import as_states
 
 __all__ = ["Hopfield"]
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from statmech import PairwiseHamiltonian
-from statmech._validation import as_float, as_int, as_real_array
+from statmech.validation import as_float, as_int, as_real_array
 
 from ._lattice import couplings_from_edges, lattice_edges
 

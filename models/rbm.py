@@ -1,8 +1,7 @@
 """The restricted Boltzmann machine as a Hamiltonian."""
-import numpy as np
 
 from statmech import BipartiteHamiltonian
-from statmech._validation import as_float, as_generator, as_int
+from statmech.validation import as_float, as_generator, as_int
 
 __all__ = ["RBM"]
 

@@ -5,7 +5,7 @@ from math import comb, factorial
 import numpy as np
 
 from statmech import Hamiltonian, PairwiseHamiltonian
-from statmech._validation import as_generator, as_int
+from statmech.validation import as_generator, as_int
 
 from ._lattice import couplings_from_edges, lattice_edges
 

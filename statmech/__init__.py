@@ -4,7 +4,7 @@ One layer of Hamiltonians carries every model; exact enumeration is the ground
 truth every other algorithm is tested against.
 """
 from . import errors, schedules, thermodynamics
-from ._numba import get_num_threads, set_num_threads
+from .jit import get_num_threads, set_num_threads
 from .exact import density_of_states, exact
 from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
 from . import estimators, mc, meanfield

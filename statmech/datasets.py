@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float, as_int
+from .validation import as_float, as_int
 
 __all__ = ["Dataset", "bars_and_stripes", "digits", "mnist_5k"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import as_beta, as_int, as_real_array, as_states
+from .validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
 from .records import Estimate
 
@@ -451,7 +451,7 @@ def multistate_reweighting(energies, betas, reference_log_z=0.0, n_bootstrap=40,
     -------
     MultistateReweighting
     """
-    from ._validation import as_generator, as_float
+    from .validation import as_generator, as_float
     betas, _ = as_beta(betas, "betas")
     if len(energies) != betas.size:
         raise ValueError(f"energies must hold one trace per beta ({betas.size}); got {len(energies)}")
@@ -493,7 +493,7 @@ def thermodynamic_integration(betas, energy, energy_err, reference_log_z=0.0):
     Estimate
         ``value`` and ``error`` of shape (K,).
     """
-    from ._validation import as_float
+    from .validation import as_float
     betas, _ = as_beta(betas, "betas")
     energy = as_real_array(energy, "energy", shape=(betas.size,))
     energy_err = as_real_array(energy_err, "energy_err", shape=(betas.size,))

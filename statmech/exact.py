@@ -12,10 +12,9 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _kernels
-from ._validation import LOW_VALUE, as_beta, as_float
+from .validation import LOW_VALUE, as_beta, as_float
 from .errors import EnumerationTooLarge, SlowPathWarning
 from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, check_hamiltonian, checked_energy
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments

@@ -11,9 +11,9 @@ import json
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels
+from . import units
 from .thermodynamics import free_energy_from_log_z
-from ._validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
+from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
                           as_generator, check_domain)
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "check_hamiltonian",
@@ -493,12 +493,12 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         ndarray of shape (..., n_hidden)
         """
         beta = as_scalar_beta(beta)
-        return _kernels.unit_up_probability_array(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
+        return units.unit_up_probability_array(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
 
     def conditional_visible(self, h, beta=1.0):
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
         beta = as_scalar_beta(beta)
-        return _kernels.unit_up_probability_array(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
+        return units.unit_up_probability_array(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
 
     def free_energy_visible(self, v, beta=1.0):
         """F(v) = -ln sum_h exp(-beta E(v, h)) / beta, hidden units summed out in closed form.
@@ -512,7 +512,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """
         beta = as_scalar_beta(beta)
         v_float = self._check_layer(v, self.n_visible, "v")
-        log_partition = _kernels.unit_log_partition(
+        log_partition = units.unit_log_partition(
             v_float @ self.weights + self.hidden_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
         return -v_float @ self.visible_bias + self.offset + free_energy_from_log_z(log_partition, beta)
 
@@ -520,7 +520,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
         beta = as_scalar_beta(beta)
         h_float = self._check_layer(h, self.n_hidden, "h")
-        log_partition = _kernels.unit_log_partition(
+        log_partition = units.unit_log_partition(
             h_float @ self.weights.T + self.visible_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
         return -h_float @ self.hidden_bias + self.offset + free_energy_from_log_z(log_partition, beta)
 

@@ -5,10 +5,48 @@ moves each array ``params[name]`` against ``grads[name]``.
 """
 import numpy as np
 
-from ._kernels import add_scaled
-from ._validation import as_float
+from .jit import njit
+from .validation import as_float
 
-__all__ = ["SGD", "Adam", "make_optimizer"]
+__all__ = ["SGD", "Adam", "make_optimizer", "add_scaled", "add_scaled_product"]
+
+
+@njit
+def _add_scaled(w, alpha, g):
+    for t in range(w.size):
+        w[t] += alpha * g[t]
+
+
+@njit
+def _add_scaled_product(w, alpha, f, g):
+    for t in range(w.size):
+        w[t] += alpha * f[t] * g[t]
+
+
+def _flat_views(w, *others):
+    """Flat views of arrays of one shape if all are C-contiguous floats (else None)."""
+    arrays = (w,) + others
+    if all(a.shape == w.shape and a.flags.c_contiguous and a.dtype.kind == "f" for a in arrays):
+        return [a.reshape(-1) for a in arrays]
+    return None
+
+
+def add_scaled(w, alpha, g):
+    """w += alpha * g in place, in one pass without temporaries (numpy for other layouts)."""
+    flat = _flat_views(w, g)
+    if flat is None:
+        w += alpha * g
+    else:
+        _add_scaled(flat[0], alpha, flat[1])
+
+
+def add_scaled_product(w, alpha, f, g):
+    """w += alpha * f * g (elementwise) in place, in one pass without temporaries."""
+    flat = _flat_views(w, f, g)
+    if flat is None:
+        w += alpha * f * g
+    else:
+        _add_scaled_product(flat[0], alpha, flat[1], flat[2])
 
 
 class SGD:

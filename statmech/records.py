@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._validation import seed_from_json, seed_to_json
+from .validation import seed_from_json, seed_to_json
 
 __all__ = ["Estimate", "Saveable", "save_npz", "load_npz"]
 

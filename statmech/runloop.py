@@ -17,11 +17,10 @@ import threading
 import time
 import zipfile
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from .records import load_npz, save_npz
-from ._validation import as_int, as_seed_sequence, seed_from_json, seed_to_json
+from .validation import as_int, as_seed_sequence, seed_from_json, seed_to_json
 
 __all__ = ["Progress", "interruptible", "Checkpoint", "Stopwatch"]
 

@@ -6,7 +6,7 @@ them as temperatures T = 1/beta (spacing is then linear or geometric in T).
 """
 import numpy as np
 
-from ._validation import as_beta, as_float, as_int
+from .validation import as_beta, as_float, as_int
 
 __all__ = ["Schedule", "constant", "linear", "geometric", "logarithmic", "from_array"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ._validation import as_beta
+from .validation import as_beta
 from .records import Estimate
 
 __all__ = ["Thermodynamics", "DensityOfStates", "free_energy_from_log_z", "thermodynamics_from_moments"]

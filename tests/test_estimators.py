@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import statmech
-from statmech import estimators, mc, schedules
+from statmech import estimators, mc
 from statmech.analysis.exact_results import ising_square_torus
 from statmech.errors import AutocorrelationError
 from statmech.models import Ising

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 import statmech
 from statmech.errors import EnumerationTooLarge, SlowPathWarning

@@ -91,9 +91,9 @@ def test_emf_rows_give_the_gradient_of_the_tap_statistics(method):
 def test_bernoulli_sampling_kernel_keeps_the_stream():
     """The sampling kernel draws the documented numbers: uniform(stream) < p, row c from
     stream c, element by element (the stream's words are only kept in registers)."""
-    from statmech._validation import random_streams
+    from statmech.rng import random_streams
     from statmech.learning._gradients import sample_bernoulli
-    from statmech.mc._kernels import uniform
+    from statmech.rng import uniform
     p = np.random.default_rng(2).random((4, 9))
     streams = random_streams(np.random.SeedSequence(5), (4,))
     reference = streams.copy()

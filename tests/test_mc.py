@@ -6,13 +6,13 @@ import pytest
 
 import statmech
 from statmech import mc, schedules
-from statmech.analysis.exact_results import ISING_2D_BETA_C, ising_square_torus
+from statmech.analysis.exact_results import ising_square_torus
 from statmech.estimators import blocking_error
 from statmech.models import (RBM, CurieWeiss, EdwardsAnderson, Hopfield, Ising, PSpin,
                              RandomEnergyModel, SherringtonKirkpatrick)
 from statmech.results import Samples
 
-from reference import all_states, boltzmann, chi_square_p_value, state_index
+from reference import all_states, boltzmann, chi_square_p_value
 
 rng = np.random.default_rng(11)
 _upper = np.triu(rng.normal(size=(7, 7)), 1)

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import statmech
 from statmech import mc
-from statmech._kernels import unit_up_probability
+from statmech.units import unit_up_probability
 from statmech.mc import _kernels
 from statmech.models import RBM, Ising
 from statmech.models.strategies import models

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..runloop import Progress, interruptible
-from .._validation import as_int, as_seed_sequence, as_states
+from ..validation import as_int, as_seed_sequence, as_states
 from ..optim import make_optimizer
 
 __all__ = ["boltzmann_learning", "BoltzmannFit"]
@@ -98,8 +98,8 @@ def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_
             raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
         states = _all_states(hamiltonian.n, hamiltonian.domain)
     else:
-        from ..mc.drivers import _check_common
-        sampler = _check_common(hamiltonian, sampler)
+        from ..mc.drivers import resolve_sampler
+        sampler = resolve_sampler(hamiltonian, sampler)
         state_seed, chain_seed = as_seed_sequence(seed).spawn(2)
         start = data[np.random.default_rng(state_seed).integers(0, len(data), n_chains)]
         engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed)

@@ -1,9 +1,10 @@
 """ClassificationRBM (Larochelle & Bengio 2008): an RBM over (x, y) used as a classifier."""
 import numpy as np
 
-from .._kernels import unit_log_partition
+from ..units import unit_log_partition
 from ..runloop import Progress, interruptible
-from .._validation import as_float, as_int, as_seed_sequence, random_streams
+from ..rng import random_streams
+from ..validation import as_float, as_int, as_seed_sequence
 from ..optim import make_optimizer
 from ._gradients import check_data, conditional, sample_bernoulli
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels import add_scaled_product, logistic, unit_variance
-from .._validation import random_streams
-from ..mc import _kernels as mc_kernels
-from ..meanfield._plefka import ORDERS
-from ..meanfield._solvers import _solve
+from ..optim import add_scaled_product
+from ..units import logistic, unit_variance
+from ..rng import random_streams, sample_units_serial
+from ..meanfield.plefka import ORDERS
+from ..meanfield.solvers import solve_fixed_point
 
 METHODS = ("exact", "cd", "pcd", "naive", "tap2", "tap3")
 #: The methods whose model term is a mean-field (Plefka) fixed point.
@@ -150,7 +150,7 @@ def sample_bernoulli(probabilities, streams, out=None):
         raise ValueError(f"{len(probabilities)} rows need as many random streams; got {len(streams)}")
     out = np.empty_like(probabilities) if out is None else out
     # one thread: BLAS threads still spinning after a product make a parallel region slow here
-    mc_kernels.sample_units_serial(probabilities, 0.0, streams[:len(probabilities)], out)
+    sample_units_serial(probabilities, 0.0, streams[:len(probabilities)], out)
     return out
 
 
@@ -262,7 +262,7 @@ class ModelTerm:
             start = self.state
         else:
             start = np.clip(v_data[:self.n_chains] if self.persistent else v_data, 1e-6, 1 - 1e-6)
-        m, _, _ = _solve(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
+        m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
                          self.mf_iter)
         m = np.clip(m, 1e-12, 1 - 1e-12)
         if self.persistent:

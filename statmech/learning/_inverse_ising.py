@@ -4,8 +4,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from .._kernels import unit_log_partition, unit_mean_array
-from .._validation import as_float, as_int
+from ..units import unit_log_partition, unit_mean_array
+from ..validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states
 from ..optim import Adam
 

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 import numpy as np
 
 import statmech
-from .._kernels import unit_log_partition
-from .._validation import as_generator, as_int
+from ..units import unit_log_partition
+from ..validation import as_generator, as_int
 from ..hamiltonian import BipartiteHamiltonian
-from ..meanfield._solvers import mean_field
+from ..meanfield.solvers import mean_field
 from ..schedules import linear
 from ..records import Estimate
 from ._gradients import MEAN_FIELD_METHODS

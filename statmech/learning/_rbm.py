@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..runloop import Progress, interruptible
-from .._validation import as_float, as_int, as_seed_sequence, random_streams
+from ..rng import random_streams
+from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
 from ..optim import make_optimizer
 from ._gradients import (MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, layer_mean,

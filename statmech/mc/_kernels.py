@@ -9,47 +9,12 @@ rows), so a seed gives bit-identical results for any number of threads.
 """
 import numpy as np
 # Shared with exact enumeration: the one sigmoid and the one local-field row update.
-from .._kernels import _add_coupling_row, _exp_nonpositive_scratch, logistic_scratch, sigmoid
-from .._numba import njit, prange
+from ..units import _add_coupling_row, _exp_nonpositive_scratch, logistic_scratch, sigmoid
+from ..jit import njit, prange
+from ..rng import _TO_UNIT_32, uniform, xoshiro_step
 
 METROPOLIS = 0
 HEAT_BATH = 1
-
-
-@njit
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@njit
-def xoshiro_step(s0, s1, s2, s3):
-    """xoshiro256** (Blackman & Vigna, 2018): (output, new state words)."""
-    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    return result, s0, s1, s2, s3
-
-
-@njit
-def next_uint64(rng):
-    """One output of the stream whose four state words are the array ``rng``."""
-    result, rng[0], rng[1], rng[2], rng[3] = xoshiro_step(rng[0], rng[1], rng[2], rng[3])
-    return result
-
-
-_TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53
-_TO_UNIT_32 = 1.0 / 4294967296.0        # 2**-32
-
-
-@njit
-def uniform(rng):
-    """A double uniform in [0, 1) from the top 53 bits."""
-    return (next_uint64(rng) >> np.uint64(11)) * _TO_UNIT
 
 
 @njit
@@ -522,31 +487,6 @@ def swendsen_wang_sample(states, betas, n_records, thin, indptr, indices, data, 
                         flipped[c] += 1
             energy_trace[c, offset + r] = _csr_energy(state, indptr, indices, data, np.zeros(n), 0.0)
             mag_trace[c, offset + r] = state.sum()
-
-
-@njit
-def _sample_row(probabilities, low, stream, out):
-    """out[j] = 1 with probability probabilities[j], else low: the numbers of ``uniform``
-    with the stream's words kept in registers along the row."""
-    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
-    for j in range(probabilities.size):
-        bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-        out[j] = 1.0 if (bits >> np.uint64(11)) * _TO_UNIT < probabilities[j] else low
-    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, s3
-
-
-@njit(parallel=True)
-def sample_units(probabilities, low, rng, out):
-    """out[c, j] = 1 with probability probabilities[c, j], else low; one stream per row c."""
-    for c in prange(probabilities.shape[0]):
-        _sample_row(probabilities[c], low, rng[c], out[c])
-
-
-@njit
-def sample_units_serial(probabilities, low, rng, out):
-    """sample_units on one thread (same numbers): small batches, where starting threads costs more."""
-    for c in range(probabilities.shape[0]):
-        _sample_row(probabilities[c], low, rng[c], out[c])
 
 
 @njit

@@ -4,13 +4,10 @@ The beta loop runs in Python (progress bar, Ctrl-C, checkpoints); each block of 
 is one jitted call on explicit chain state. Random streams are spawned from one
 SeedSequence: chain c always gets the same stream, whatever the number of threads.
 """
-import os
-import time
-
 import numpy as np
 
-from .._validation import (as_int, as_scalar_beta, as_seed_sequence, as_states, fresh_seed_sequence,
-                           random_streams, seed_to_json)
+from ..rng import random_streams
+from ..validation import (as_int, as_scalar_beta, as_seed_sequence, as_states, fresh_seed_sequence)
 from ..hamiltonian import check_hamiltonian, content_digest, convert_states
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Checkpoint, Progress, Stopwatch, interruptible
@@ -24,7 +21,7 @@ _SAMPLERS = (Metropolis, HeatBath, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
 
 
-def _check_common(hamiltonian, sampler, default=HeatBath()):
+def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
     """Validate the model and the sampler; ``default`` replaces None.
 
     Sampling drivers default to heat bath, which mixes at every beta, beta = 0 included
@@ -40,7 +37,7 @@ def _check_common(hamiltonian, sampler, default=HeatBath()):
     return sampler
 
 
-def _initial_states(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
+def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
     if initial_states is None:
         return hamiltonian.random_states(n_chains, seed=np.random.default_rng(seed_sequence))
     states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, name)
@@ -96,7 +93,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         what was done, with ``interrupted=True``; the final states are those after the
         last recorded step.
     """
-    sampler = _check_common(hamiltonian, sampler)
+    sampler = resolve_sampler(hamiltonian, sampler)
     beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_chains = as_int(n_chains, "n_chains", minimum=1)
@@ -114,7 +111,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
                        every=checkpoint_every)
     seed_sequence = store.seed_sequence(seed)
     state_seed, chain_seed = seed_sequence.spawn(2)
-    states = _initial_states(hamiltonian, initial_states, n_chains, state_seed)
+    states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
     energy = np.empty((n_chains, n_steps))
     magnetization = np.empty((n_chains, n_steps))
@@ -206,13 +203,13 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     ----------
     S. Kirkpatrick, C. D. Gelatt and M. P. Vecchi, Science 220, 671 (1983).
     """
-    sampler = _check_common(hamiltonian, sampler, default=Metropolis())
+    sampler = resolve_sampler(hamiltonian, sampler, default=Metropolis())
     schedule = as_schedule(schedule).require_increasing()
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_chains = as_int(n_chains, "n_chains", minimum=1)
     seed_sequence = as_seed_sequence(seed)
     state_seed, chain_seed = seed_sequence.spawn(2)
-    states = _initial_states(hamiltonian, initial_states, n_chains, state_seed)
+    states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, schedule[0]), chain_seed)
     best_energy = engine.energy.copy()
     best_states = engine.get_states().astype(np.float64)
@@ -278,7 +275,7 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     ----------
     K. Hukushima and K. Nemoto, J. Phys. Soc. Jpn. 65, 1604 (1996).
     """
-    sampler = _check_common(hamiltonian, sampler)
+    sampler = resolve_sampler(hamiltonian, sampler)
     ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
@@ -297,7 +294,7 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
                          f"n_sweeps asks for only {n_rounds}")
     seed_sequence = store.seed_sequence(seed)
     state_seed, chain_seed, swap_seed = seed_sequence.spawn(3)
-    states = _initial_states(hamiltonian, None, n_total, state_seed)
+    states = initial_states_or_random(hamiltonian, None, n_total, state_seed)
     chain_at_beta = np.arange(n_total).reshape(n_sets, n_beta)
     engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
     bookkeeping = {

@@ -5,9 +5,10 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import logistic, unit_log_partition, unit_up_probability
-from .._validation import (LOW_VALUE, as_float, check_on_failure, as_int, as_real_array, as_seed_sequence, fresh_seed_sequence,
-                           random_streams)
+from ..units import logistic, unit_log_partition, unit_up_probability
+from ..rng import random_streams, sample_units_serial
+from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, as_seed_sequence, check_on_failure,
+                          fresh_seed_sequence)
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
@@ -17,7 +18,7 @@ from .records import FreeEnergyEstimate
 from ..runloop import Progress, Stopwatch, interruptible
 from ..schedules import as_schedule
 from . import _kernels
-from .drivers import _check_common, _initial_states
+from .drivers import resolve_sampler, initial_states_or_random
 from .samplers import BlockGibbs, Metropolis
 
 __all__ = ["ais", "population_annealing", "wang_landau"]
@@ -130,7 +131,7 @@ class _MarginalPath:
         p = logistic(np.ascontiguousarray((1.0 - self.low) * field))
         out = np.empty_like(p)
         # one thread: BLAS threads still spinning after a product make a parallel region slow
-        _kernels.sample_units_serial(p, self.low, self.streams, out)
+        sample_units_serial(p, self.low, self.streams, out)
         return out
 
     def move(self, t):
@@ -193,11 +194,11 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     marginal = sampler is None and base is not None and isinstance(hamiltonian, BipartiteHamiltonian)
     if marginal:
         sampler = BlockGibbs()
-    sampler = _check_common(hamiltonian, sampler)
+    sampler = resolve_sampler(hamiltonian, sampler)
     low = float(LOW_VALUE[hamiltonian.domain])
     if base is None:
         path = _beta_path(schedule)
-        states = _initial_states(hamiltonian, None, n_chains, state_seed)
+        states = initial_states_or_random(hamiltonian, None, n_chains, state_seed)
         log_z0 = hamiltonian.n * np.log(2.0)
         walk = _EnginePath(sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed), hamiltonian, None,
                            n_sweeps)
@@ -295,7 +296,7 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     J. Machta, Phys. Rev. E 82, 026704 (2010); W. Wang, J. Machta and H. G. Katzgraber,
     Phys. Rev. E 92, 013303 (2015) (family statistics).
     """
-    sampler = _check_common(hamiltonian, sampler)
+    sampler = resolve_sampler(hamiltonian, sampler)
     path = _beta_path(schedule)
     n_populations = as_int(n_populations, "n_populations", minimum=2)
     size = as_int(n_chains, "n_chains", minimum=2 * n_populations) // n_populations
@@ -304,7 +305,7 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     seed_sequence = as_seed_sequence(seed)
     state_seed, chain_seed, resample_seed = seed_sequence.spawn(3)
     rng = np.random.default_rng(resample_seed)
-    engine = sampler.engine(hamiltonian, _initial_states(hamiltonian, None, n_chains, state_seed),
+    engine = sampler.engine(hamiltonian, initial_states_or_random(hamiltonian, None, n_chains, state_seed),
                             np.zeros(n_chains), chain_seed)
     family = np.arange(n_chains)
     log_z_pop = np.full((path.size, n_populations), hamiltonian.n * np.log(2.0))
@@ -454,7 +455,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
             raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
     walkers = Metropolis(checkerboard=False, lanes=False).engine(
-        hamiltonian, _initial_states(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
+        hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
     energy = walkers.energy
     off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
     if off_grid > 1e-6:

@@ -11,8 +11,9 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import unit_up_probability_array
-from .._validation import LOW_VALUE, random_streams
+from ..units import unit_up_probability_array
+from ..rng import random_streams, sample_units
+from ..validation import LOW_VALUE
 from ..errors import SlowPathWarning
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, checked_energy, csr_arrays
 from . import _kernels
@@ -402,9 +403,9 @@ class _BlockGibbsEngine(_Engine):
                 visible, hidden = self.states[:, :n_visible], self.states[:, n_visible:]
                 # The model's conditional p(unit = 1 | other layer), with one beta per chain.
                 fields = visible @ hamiltonian.weights + hamiltonian.hidden_bias
-                _kernels.sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, hidden)
+                sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, hidden)
                 fields = hidden @ hamiltonian.weights.T + hamiltonian.visible_bias
-                _kernels.sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, visible)
+                sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, visible)
                 self.accepted += (self.states != before).sum(axis=1)
             self.energy[:] = hamiltonian.energy(self.states)
             energy_trace[:, offset + r] = self.energy

@@ -8,7 +8,7 @@ live in :mod:`statmech.testing.strategies` (core structures) and
 """
 import numpy as np
 
-from .._validation import LOW_VALUE, as_beta
+from ..validation import LOW_VALUE, as_beta
 from ..exact import exact
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
 

@@ -25,9 +25,9 @@ unrolled networks (``statmech.unroll``) are made of it.
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import (add_reaction_fields, unit_entropy, unit_field, unit_mean_array, unit_variance,
+from ..units import (add_reaction_fields, unit_entropy, unit_field, unit_mean_array, unit_variance,
                        unit_variance_slope)
-from .._validation import LOW_VALUE
+from ..validation import LOW_VALUE
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}

@@ -168,10 +168,3 @@ def check_on_failure(on_failure):
     if on_failure not in ("raise", "warn"):
         raise ValueError(f"on_failure must be 'raise' or 'warn'; got {on_failure!r}")
     return on_failure
-
-
-def random_streams(seed_sequence, shape):
-    """Independent xoshiro256** stream states of the given shape: uint64 array (*shape, 4)."""
-    count = int(np.prod(shape))
-    words = seed_sequence.generate_state(4 * count, np.uint64)
-    return words.reshape(tuple(shape) + (4,))

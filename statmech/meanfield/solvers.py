@@ -4,15 +4,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._validation import (as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, check_on_failure,
+from ..validation import (as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, check_on_failure,
                            fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..hamiltonian import BipartiteHamiltonian
 from .records import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
 from ..runloop import Stopwatch
 from ..schedules import as_schedule
-from . import _bethe
-from ._plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient, low_of, mean_field_step
+from . import bethe
+from .plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient, low_of, mean_field_step
 
 METHODS = ("naive", "tap2", "tap3", "bethe")
 
@@ -91,7 +91,7 @@ def _initial(hamiltonian, init, seed, low):
     return m.copy(), single
 
 
-def _solve(hamiltonian, beta, m0, method, damping, tol, max_iter):
+def solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter):
     """Iterate the fixed-point map from m0 (k, n or n_visible): (m, residuals, converged per start)."""
     low = low_of(hamiltonian)
     order = ORDERS[method]
@@ -185,12 +185,12 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
     seed_sequence = as_seed_sequence(seed)
     seed = fresh_seed_sequence(seed_sequence)
     if method == "bethe":
-        result = _bethe.belief_propagation(hamiltonian, beta, damping, tol, max_iter)
+        result = bethe.belief_propagation(hamiltonian, beta, damping, tol, max_iter)
     else:
         check_pairwise(hamiltonian, method)
         low = low_of(hamiltonian)
         m0, single = _initial(hamiltonian, init, seed_sequence, low)
-        m, residuals, converged = _solve(hamiltonian, beta, m0, method, damping, tol, max_iter)
+        m, residuals, converged = solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter)
         if beta > 0:
             free_energy, _ = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, low,
                                                       ORDERS[method])

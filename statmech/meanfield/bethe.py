@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .records import MeanFieldResult
-from ._plefka import check_pairwise
+from .plefka import check_pairwise
 
 
 def _log_2cosh(x):

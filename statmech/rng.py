@@ -1,0 +1,81 @@
+"""Per-chain random streams: xoshiro256** (Blackman & Vigna, 2018), four uint64 words per
+stream, spawned from one SeedSequence (:func:`random_streams`), and the jitted draws every
+kernel uses: uniforms and Bernoulli units (the block-Gibbs and CD/PCD sampling step).
+A kernel loops in parallel only over objects that own a stream, so a seed gives
+bit-identical results for any number of threads.
+
+Internal infrastructure shared by the samplers, AIS and learning.
+"""
+import numpy as np
+
+from .jit import njit, prange
+
+__all__ = ["random_streams", "xoshiro_step", "next_uint64", "uniform", "sample_units", "sample_units_serial"]
+
+
+def random_streams(seed_sequence, shape):
+    """Independent xoshiro256** stream states of the given shape: uint64 array (*shape, 4)."""
+    count = int(np.prod(shape))
+    words = seed_sequence.generate_state(4 * count, np.uint64)
+    return words.reshape(tuple(shape) + (4,))
+
+
+@njit
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit
+def xoshiro_step(s0, s1, s2, s3):
+    """xoshiro256** (Blackman & Vigna, 2018): (output, new state words)."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@njit
+def next_uint64(rng):
+    """One output of the stream whose four state words are the array ``rng``."""
+    result, rng[0], rng[1], rng[2], rng[3] = xoshiro_step(rng[0], rng[1], rng[2], rng[3])
+    return result
+
+
+_TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53
+_TO_UNIT_32 = 1.0 / 4294967296.0        # 2**-32
+
+
+@njit
+def uniform(rng):
+    """A double uniform in [0, 1) from the top 53 bits."""
+    return (next_uint64(rng) >> np.uint64(11)) * _TO_UNIT
+
+
+@njit
+def _sample_row(probabilities, low, stream, out):
+    """out[j] = 1 with probability probabilities[j], else low: the numbers of ``uniform``
+    with the stream's words kept in registers along the row."""
+    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
+    for j in range(probabilities.size):
+        bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+        out[j] = 1.0 if (bits >> np.uint64(11)) * _TO_UNIT < probabilities[j] else low
+    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, s3
+
+
+@njit(parallel=True)
+def sample_units(probabilities, low, rng, out):
+    """out[c, j] = 1 with probability probabilities[c, j], else low; one stream per row c."""
+    for c in prange(probabilities.shape[0]):
+        _sample_row(probabilities[c], low, rng[c], out[c])
+
+
+@njit
+def sample_units_serial(probabilities, low, rng, out):
+    """sample_units on one thread (same numbers): small batches, where starting threads costs more."""
+    for c in range(probabilities.shape[0]):
+        _sample_row(probabilities[c], low, rng[c], out[c])

@@ -1,0 +1,290 @@
+"""Unit formulas, in one place: for a unit with local field ``field`` whose energy term is
+``-field * s``, ``s`` in ``{low, 1}`` (``low`` = -1 for spins, 0 for binary units), its
+conditional probability and mean (the activation), variance, log-partition, entropy and
+inverse map; their vectorised array forms (``logistic``, a vectorised exp); and the
+local-field update of a flipped variable that every single-variable kernel shares.
+
+Internal infrastructure shared by every package (model, sampler, solver, network): one
+formula, one function. The scalar forms work under numba and plain numpy alike.
+numba's cache keys a function on its own file only: after editing this file, delete the
+``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
+"""
+import numpy as np
+
+from .jit import njit
+
+
+@njit
+def unit_up_probability(field, beta, low):
+    """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
+
+    Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
+    sigmoid(2*beta*field) = (1 + tanh(beta*field)) / 2. Written with tanh, it never
+    overflows. Its array form for hot loops over large arrays is ``logistic`` (the same
+    function through a vectorised exp, equal to ~1e-16).
+    """
+    return 0.5 * (1.0 + np.tanh((0.5 * beta * (1.0 - low)) * field))
+
+
+@njit
+def sigmoid(x):
+    """Logistic function 1 / (1 + exp(-x)) (unit_up_probability of a binary unit at beta = 1)."""
+    return unit_up_probability(x, 1.0, 0.0)
+
+
+@njit
+def softplus(x):
+    """ln(1 + exp(x)), stable for large |x|."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@njit
+def unit_mean(field, beta, low):
+    """<s> for a unit with energy -field*s: sigmoid(beta*field) or tanh(beta*field)."""
+    return low + (1.0 - low) * unit_up_probability(field, beta, low)
+
+
+def unit_up_probability_array(field, beta, low, out=None):
+    """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
+    callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
+    that broadcasts (one per chain). float32 fields stay float32. ``out`` as in ``logistic``
+    (may be ``field``)."""
+    scale = beta * (1.0 - low)
+    field = np.asarray(field)
+    if np.ndim(scale) == 0 and scale == 1.0:
+        return logistic(field, out)
+    return logistic(scale * field, out)
+
+
+def unit_mean_array(field, beta, low, out=None):
+    """``unit_mean`` for float arrays (numpy callers: solvers, networks):
+    low + (1 - low) * unit_up_probability_array(field, beta, low); ``out`` as there."""
+    mean = unit_up_probability_array(field, beta, low, out)
+    if low != 0.0:
+        mean *= 1.0 - low
+        mean += low
+    return mean
+
+
+@njit
+def unit_log_partition(field, beta, low):
+    """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit."""
+    return beta * field + softplus(-beta * (1.0 - low) * field)
+
+
+@njit
+def unit_variance(mean, low):
+    """Variance of a unit with mean ``mean``: (m - low)(1 - m), i.e. 1 - m**2 for spins and
+    m (1 - m) for binary units. Its derivative in m is ``1 + low - 2 m``, and the third
+    cumulant is their product (see ``statmech.meanfield``)."""
+    return (mean - low) * (1.0 - mean)
+
+
+@njit
+def unit_variance_slope(mean, low):
+    """d unit_variance / d mean = 1 + low - 2 m."""
+    return 1.0 + low - 2.0 * mean
+
+
+@njit
+def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, third_coefficient, low, order):
+    """The elementwise part of the mean-field/TAP effective field, in place on ``field``
+    (rows, n_out) holding x W (see ``statmech.meanfield.plefka.effective_field``):
+
+        field += bias + c2 v'(s) (v(x) W2) + c3 (v'(s)^2 - 2 v(s)) (k(x) W3)
+
+    with c2 = ``onsager_coefficient`` (beta / 2), c3 = ``third_coefficient`` (beta^2 / 6),
+    ``onsager`` = v(x) W2 and ``third`` = k(x) W3 (rows, n_out) used when order >= 2 / 3,
+    s (rows, n_out) the updated units' magnetizations. One pass, no temporaries.
+    """
+    for r in range(field.shape[0]):
+        for j in range(field.shape[1]):
+            f = field[r, j] + bias[j]
+            if order >= 2:
+                slope = unit_variance_slope(s[r, j], low)
+                f += onsager_coefficient * slope * onsager[r, j]
+                if order >= 3:
+                    f += third_coefficient * (slope * slope - 2.0 * unit_variance(s[r, j], low)) * third[r, j]
+            field[r, j] = f
+
+
+@njit
+def unit_entropy(mean, low):
+    """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
+    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends."""
+    p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
+    q = 1.0 - p
+    return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
+
+
+@njit
+def unit_field(mean, beta, low):
+    """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
+    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits."""
+    p = (mean - low) / (1.0 - low)
+    return (np.log(p) - np.log1p(-p)) / ((1.0 - low) * beta)
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.693147180369123816490          # ln 2 split so that k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_SHIFTER = 6755399441055744.0              # 1.5 * 2**52: adding it rounds to an integer
+_SHIFTER_BITS = 0x4338000000000000         # its IEEE-754 bit pattern
+
+
+@njit
+def _exp_nonpositive(x, out):
+    """out[t] = exp(x[t]) for x[t] <= 0, in loops the compiler vectorises.
+
+    np.exp is a libm call per element; this is the same function by range reduction
+    x = k ln 2 + r, |r| <= ln 2 / 2, a degree-12 Taylor polynomial for e^r (truncation
+    < 2e-16 relative) and 2^k assembled from its exponent bits. Arguments below -708.39
+    are clamped there (e^-708.39 ~ 2.2e-308, the smallest normal double).
+    ``out`` may be ``x``.
+    """
+    _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def logistic_scratch(x, out, e, shifted, power_bits):
+    """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
+    ``_exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
+    form of ``unit_up_probability(x, 1, 0)`` (equal to ~1e-16), for hot loops; ``e``,
+    ``shifted`` (float64) and ``power_bits`` (int64) are scratch of x's size; ``out`` may
+    be float32. numpy's error model: numba's default checks every division for a zero
+    divisor, which keeps the loop from vectorising (1 + e >= 1 here)."""
+    _exp_nonpositive_scratch(x, e, shifted, power_bits)        # exp(-|x|)
+    for t in range(x.size):
+        out[t] = (1.0 if x[t] >= 0.0 else e[t]) / (1.0 + e[t])
+
+
+# float32 constants of the single-precision logistic (Cody-Waite split of ln 2 as in Cephes)
+_F32 = np.float32
+_LOG2E_32, _SHIFTER_32 = _F32(_LOG2E), _F32(12582912.0)          # 1.5 * 2**23
+_LN2_HI_32, _LN2_LO_32 = _F32(0.693359375), _F32(-2.12194440e-4)
+_SHIFTER_BITS_32 = np.int32(0x4B400000)
+_ZERO_32, _HALF_32, _ONE_32 = _F32(0.0), _F32(0.5), _F32(1.0)
+_MIN_EXP_ARG_32 = _F32(-87.33)                   # e^-87.33 is just above float32's smallest normal
+_C3_32, _C4_32, _C5_32, _C6_32, _C7_32 = (_F32(1.0 / 6.0), _F32(1.0 / 24.0), _F32(1.0 / 120.0),
+                                          _F32(1.0 / 720.0), _F32(1.0 / 5040.0))
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def _logistic32_scratch(x, out, e, shifted, power_bits):
+    """``logistic_scratch`` in single precision (float32 x, out, e, shifted; int32
+    power_bits), twice the SIMD width: exp(-|x|) by the same range reduction with a
+    degree-7 Taylor polynomial (truncation < 1e-8 relative, below float32's 6e-8);
+    results within ~2 ulp of the exact logistic. exp(-|x|) below e^-87.33 (the end of
+    float32's normal range) is taken as zero."""
+    n = x.size
+    for t in range(n):
+        xc = max(-abs(x[t]), _MIN_EXP_ARG_32)
+        s = xc * _LOG2E_32 + _SHIFTER_32
+        shifted[t] = s
+        k = s - _SHIFTER_32
+        e[t] = (xc - k * _LN2_HI_32) - k * _LN2_LO_32
+    exponent_bits = shifted.view(np.int32)
+    for t in range(n):
+        power_bits[t] = (exponent_bits[t] - _SHIFTER_BITS_32 + np.int32(127)) << np.int32(23)
+    power = power_bits.view(np.float32)
+    for t in range(n):
+        r = e[t]
+        p = _C7_32 * r + _C6_32
+        p = p * r + _C5_32
+        p = p * r + _C4_32
+        p = p * r + _C3_32
+        p = p * r + _HALF_32
+        p = p * r + _ONE_32
+        p = p * r + _ONE_32
+        e[t] = p * power[t] if -abs(x[t]) > _MIN_EXP_ARG_32 else _ZERO_32
+    for t in range(n):
+        out[t] = (_ONE_32 if x[t] >= _ZERO_32 else e[t]) / (_ONE_32 + e[t])
+
+
+#: elements per block of ``logistic``: its scratch stays in L1 and is allocated once
+_LOGISTIC_BLOCK = 512
+
+
+@njit
+def _logistic64_blocks(x, out):
+    e, shifted = np.empty(_LOGISTIC_BLOCK), np.empty(_LOGISTIC_BLOCK)
+    power_bits = np.empty(_LOGISTIC_BLOCK, np.int64)
+    for start in range(0, x.size, _LOGISTIC_BLOCK):
+        m = min(_LOGISTIC_BLOCK, x.size - start)
+        logistic_scratch(x[start:start + m], out[start:start + m], e[:m], shifted[:m], power_bits[:m])
+
+
+@njit
+def _logistic32_blocks(x, out):
+    e, shifted = np.empty(_LOGISTIC_BLOCK, np.float32), np.empty(_LOGISTIC_BLOCK, np.float32)
+    power_bits = np.empty(_LOGISTIC_BLOCK, np.int32)
+    for start in range(0, x.size, _LOGISTIC_BLOCK):
+        m = min(_LOGISTIC_BLOCK, x.size - start)
+        _logistic32_scratch(x[start:start + m], out[start:start + m], e[:m], shifted[:m], power_bits[:m])
+
+
+def logistic(x, out=None):
+    """1 / (1 + exp(-x)) elementwise, vectorised: ndarray of x's shape.
+
+    The array form of ``unit_up_probability(x, 1, 0)`` (``logistic_scratch``) for numpy
+    callers. float32 input is computed in float32 (``_logistic32_scratch``, ~2 ulp);
+    anything else in float64 (~1e-16). ``out`` (same shape and float dtype as the
+    result, C-contiguous; may be ``x``) receives it without allocating.
+    """
+    x = np.asarray(x)
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    x = np.ascontiguousarray(x, dtype=dtype)
+    if out is None:
+        out = np.empty_like(x)
+    elif out.shape != x.shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype).name} array of shape {x.shape}; got "
+                         f"{out.dtype.name} {out.shape}")
+    blocks = _logistic32_blocks if dtype == np.float32 else _logistic64_blocks
+    blocks(x.reshape(-1), out.reshape(-1))
+    return out
+
+
+@njit(fastmath={"contract"})
+def _exp_nonpositive_scratch(x, out, shifted, power_bits):
+    """_exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
+    for hot loops that call it many times on short arrays. It computes exp(-|x|), which is
+    exp(x) on the arguments x <= 0 it is meant for (and what ``logistic_scratch`` needs)."""
+    size = x.size
+    for t in range(size):
+        xc = max(-abs(x[t]), -708.39)
+        s = xc * _LOG2E + _SHIFTER
+        shifted[t] = s
+        k = s - _SHIFTER
+        out[t] = (xc - k * _LN2_HI) - k * _LN2_LO      # the reduced argument r
+    exponent_bits = shifted.view(np.int64)
+    for t in range(size):
+        power_bits[t] = (exponent_bits[t] - _SHIFTER_BITS + 1023) << 52
+    power = power_bits.view(np.float64)
+    for t in range(size):
+        r = out[t]
+        p = 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        out[t] = p * power[t]
+
+
+@njit
+def _add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense):
+    """local += amount * J[i, :] (dense row or CSR row)."""
+    if dense:
+        row = couplings[i]
+        for j in range(local.size):
+            local[j] += amount * row[j]
+    else:
+        for k in range(indptr[i], indptr[i + 1]):
+            local[indices[k]] += amount * data[k]
