@@ -84,7 +84,7 @@ def main():
     # float32 run; CD and TAP rows, float64, against its float64 run)
     print(f"{'method':<30}{'s/epoch':>9}{'vs sklearn':>11}{'vs PCD':>8}{'test ln p(x)':>14}{spread:>11}")
     for name, seconds, models in runs:
-        scores = [log_likelihood(model, X_test, "ais", n_steps=AIS_STEPS, n_chains=100, base_data=X, seed=0)
+        scores = [log_likelihood(model, X_test, method="ais", n_steps=AIS_STEPS, n_chains=100, base_data=X, seed=0)
                   for model in models]
         values = np.array([score.value for score in scores])
         error = scores[0].error if SEEDS == 1 else values.std(ddof=1)

@@ -80,7 +80,7 @@ def mnist_study(epochs=10, ais_steps=500):
     X, X_test = data.X_train, data.X_test
 
     def score(rbm):
-        return log_likelihood(rbm, X_test, "ais", n_steps=ais_steps, n_chains=100, base_data=X, seed=0).value
+        return log_likelihood(rbm, X_test, method="ais", n_steps=ais_steps, n_chains=100, base_data=X, seed=0).value
 
     result, seconds = curves(("pcd", "cd", "tap2", "tap3"), X, score, n_components=500, learning_rate=0.05,
                              batch_size=100, n_iter=epochs)

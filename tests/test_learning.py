@@ -144,10 +144,10 @@ def test_cd_pcd_and_tap_improve_the_likelihood_on_a_tiny_model(method):
 def test_ais_log_likelihood_agrees_with_exact_within_its_error():
     rbm = RBM.random(12, 10, scale=0.5, seed=2, bias_scale=0.5)
     X = (np.random.default_rng(1).random((50, 12)) < 0.5).astype(float)
-    exact = log_likelihood(rbm, X, "exact")
-    ais = log_likelihood(rbm, X, "ais", n_steps=2000, n_chains=200, seed=0)
+    exact = log_likelihood(rbm, X, method="exact")
+    ais = log_likelihood(rbm, X, method="ais", n_steps=2000, n_chains=200, seed=0)
     assert ais.error > 0 and abs(ais.value - exact.value) < 4 * ais.error + 0.02
-    tap = log_likelihood(rbm, X, "tap3")
+    tap = log_likelihood(rbm, X, method="tap3")
     assert abs(tap.value - exact.value) < 0.2 and np.isnan(tap.error)
 
 
@@ -236,7 +236,7 @@ class TestErrors:
         with pytest.raises(TypeError, match="fitted BernoulliRBM"):
             log_likelihood("rbm", np.zeros((2, 2)))
         with pytest.raises(ValueError, match="method must be 'exact'"):
-            log_likelihood(RBM_SMALL, DATA, "cd")
+            log_likelihood(RBM_SMALL, DATA, method="cd")
 
 
 def _exact_samples(model, beta, size, seed):
@@ -260,26 +260,26 @@ def test_inverse_ising_recovers_weak_couplings(domain):
     samples = spins if domain == "spin" else statmech.convert_states(spins, "binary")
     errors = {}
     for method in ("naive", "tap2", "plm", "exact"):
-        fit = inverse_ising(samples, method, domain=domain, n_iter=1500)
+        fit = inverse_ising(samples, method=method, domain=domain, n_iter=1500)
         assert fit.hamiltonian.domain == domain and fit.couplings.shape == (8, 8)
         errors[method] = coupling_error(model, fit)
     # measured: nMF 0.073, TAP 0.059, PLM and exact 0.044 (spin domain)
     assert errors["plm"] < 0.08 and errors["exact"] < 0.08, errors
     assert errors["tap2"] < errors["naive"] < 0.12, errors
-    few = inverse_ising(samples[:2000], "plm", domain=domain)
+    few = inverse_ising(samples[:2000], method="plm", domain=domain)
     assert coupling_error(model, few) > errors["plm"]
-    np.testing.assert_allclose(inverse_ising(samples, "exact", domain=domain, n_iter=1500).fields,
+    np.testing.assert_allclose(inverse_ising(samples, method="exact", domain=domain, n_iter=1500).fields,
                                model.fields, atol=0.05)
 
 
 def test_inverse_ising_errors():
     from statmech.learning import inverse_ising
     with pytest.raises(ValueError, match="method must be one of"):
-        inverse_ising(np.ones((4, 3)), "bp")
+        inverse_ising(np.ones((4, 3)), method="bp")
     with pytest.raises(ValueError, match="never changes"):
-        inverse_ising(np.array([[1, 1], [1, -1], [1, 1]]), "naive")
+        inverse_ising(np.array([[1, 1], [1, -1], [1, 1]]), method="naive")
     with pytest.raises(ValueError, match="states of the 'spin' domain"):
-        inverse_ising(np.array([[0, 1], [1, 0]]), "naive")
+        inverse_ising(np.array([[0, 1], [1, 0]]), method="naive")
 
 
 def _prototype_task(n_classes=3, n_features=12, n=300, noise=0.1, seed=0):
@@ -384,7 +384,7 @@ def test_boltzmann_learning_of_any_hamiltonian_with_parameters():
     from statmech.learning import boltzmann_learning, coupling_error
     truth = ThreeSpinChain(8, 0.4, -0.2)
     samples = _exact_samples(truth, 1.0, 20_000, seed=3)
-    fit = boltzmann_learning(ThreeSpinChain(8, 0.0, 0.0), samples, "exact", n_iter=400, learning_rate=0.05)
+    fit = boltzmann_learning(ThreeSpinChain(8, 0.0, 0.0), samples, method="exact", n_iter=400, learning_rate=0.05)
     assert fit.hamiltonian.K == pytest.approx(0.4, abs=0.03) and fit.hamiltonian.h == pytest.approx(-0.2, abs=0.03)
     assert fit.gradient_norm[-1] < 0.01 * fit.gradient_norm[0]
     rng = np.random.default_rng(5)
@@ -392,8 +392,8 @@ def test_boltzmann_learning_of_any_hamiltonian_with_parameters():
     pairwise = statmech.PairwiseHamiltonian(upper + upper.T, rng.normal(0, 0.3, 6))
     spins = _exact_samples(pairwise, 1.0, 20_000, seed=4)
     start = statmech.PairwiseHamiltonian(np.zeros((6, 6)))
-    exact = boltzmann_learning(start, spins, "exact", n_iter=600, learning_rate=0.05)
-    pcd = boltzmann_learning(start, spins, "pcd", n_iter=600, learning_rate=0.02, n_chains=200, seed=0)
+    exact = boltzmann_learning(start, spins, method="exact", n_iter=600, learning_rate=0.05)
+    pcd = boltzmann_learning(start, spins, method="pcd", n_iter=600, learning_rate=0.02, n_chains=200, seed=0)
     # measured 0.039 (exact) and 0.094 (PCD)
     assert coupling_error(pairwise, exact.hamiltonian) < 0.06
     assert coupling_error(pairwise, pcd.hamiltonian) < 0.15
@@ -416,7 +416,7 @@ def test_log_likelihood_does_not_depend_on_the_energy_offset():
     shifted = statmech.BipartiteHamiltonian(plain.weights, plain.visible_bias, plain.hidden_bias, offset=1.7)
     X = all_states(4, "binary").astype(float)
     for method in ("exact", "tap3"):
-        assert log_likelihood(shifted, X, method).value == pytest.approx(log_likelihood(plain, X, method).value,
+        assert log_likelihood(shifted, X, method=method).value == pytest.approx(log_likelihood(plain, X, method=method).value,
                                                                           abs=1e-12)
     joint = np.exp(-shifted.energy(all_states(7, "binary")))
     marginal = joint.reshape(16, 8).sum(1) / joint.sum()       # visible = the first 4 variables

@@ -48,7 +48,7 @@ def _all_states(n, domain):
     return np.where(bits == 1, 1, low).astype(np.int8)
 
 
-def boltzmann_learning(hamiltonian, data, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
+def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
                        n_chains=100, n_sweeps=1, sampler=None, seed=None, progress=None):
     """Fit the parameters of ``hamiltonian`` (at beta = 1) to fully observed states.
 

@@ -119,7 +119,7 @@ def _exact_learning(spins, n_iter, learning_rate):
     return params["J"], params["h"]
 
 
-def inverse_ising(samples, method="plm", domain="spin", l2=1e-4, n_iter=2000, learning_rate=0.02):
+def inverse_ising(samples, *, method="plm", domain="spin", l2=1e-4, n_iter=2000, learning_rate=0.02):
     """Fit a pairwise model E = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i to samples.
 
     Parameters

@@ -3,12 +3,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import statmech
 from ..units import unit_log_partition
 from ..validation import as_generator, as_int
 from ..hamiltonian import BipartiteHamiltonian
 from ..meanfield.solvers import mean_field
 from ..schedules import linear
+from ..exact import exact
+from ..mc.free_energy import ais
 from ..records import Estimate
 from ._gradients import MEAN_FIELD_METHODS
 from ._gradients import Parameters, check_data
@@ -64,7 +65,7 @@ def base_rate_rbm(X, n_hidden, smoothing=0.05):
     return BipartiteHamiltonian(np.zeros((X.shape[1], n_hidden)), np.log(p) - np.log1p(-p), np.zeros(n_hidden))
 
 
-def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_data=None, seed=None):
+def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base_data=None, seed=None):
     """Average log-likelihood per sample, mean_x ln p(x), of a binary RBM.
 
     Parameters
@@ -99,11 +100,11 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
     converged = True
     mean_free_energy = float(free_energy(rbm, X).mean())
     if method == "exact":
-        log_z, log_z_err, error = statmech.exact(rbm, 1.0).log_z, 0.0, 0.0
+        log_z, log_z_err, error = exact(rbm, 1.0).log_z, 0.0, 0.0
     elif method == "ais":
         n_steps = as_int(n_steps, "n_steps", minimum=2)
         base = base_rate_rbm(check_data(X if base_data is None else base_data, rbm.n_visible), rbm.n_hidden)
-        result = statmech.mc.ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
+        result = ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
                                  progress=False)
         log_z, log_z_err = float(result.log_z[-1]), float(result.log_z_err[-1])
         error = log_z_err
@@ -118,7 +119,7 @@ def log_likelihood(rbm, X, method="exact", n_steps=10_000, n_chains=100, base_da
                          method=method, converged=converged)
 
 
-def pseudo_log_likelihood(rbm, X, seed=None, all_units=False):
+def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):
     """Pseudo-log-likelihood per sample, sum_i ln p(x_i | x_-i).
 
     By default as scikit-learn's ``BernoulliRBM.score_samples``: n_features times

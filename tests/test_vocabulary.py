@@ -1,0 +1,68 @@
+"""The public drivers speak one vocabulary (DESIGN.md, "One vocabulary"): the model first,
+then what fixes the ensemble, everything else keyword-only, and the same words for the
+same things everywhere."""
+import inspect
+
+import pytest
+
+import statmech
+from statmech import learning, mc
+
+ENSEMBLE = {"beta", "schedule", "betas"}
+DRIVERS = {   # function: (second positional or None, stochastic, long-running)
+    statmech.sample: ("beta", True, True),
+    statmech.anneal: ("schedule", True, False),
+    statmech.parallel_tempering: ("betas", True, True),
+    mc.ais: ("schedule", True, False),
+    mc.population_annealing: ("schedule", True, False),
+    mc.wang_landau: (None, True, False),
+    statmech.exact: ("beta", False, False),
+    statmech.density_of_states: (None, False, False),
+    statmech.mean_field: ("beta", True, False),
+    statmech.deterministic_annealing: ("schedule", True, False),
+}
+RENAMED = {"n_reads", "n_replicas_per_beta", "population", "n_walkers", "random_state", "rng", "n_samples_per_beta"}
+
+
+@pytest.mark.parametrize("driver", list(DRIVERS), ids=lambda f: f.__name__)
+def test_model_first_then_the_ensemble_then_keywords(driver):
+    second, stochastic, long_running = DRIVERS[driver]
+    parameters = list(inspect.signature(driver).parameters.values())
+    assert parameters[0].name == "hamiltonian"
+    positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == ["hamiltonian"] + ([second] if second else [])
+    names = {p.name for p in parameters}
+    assert not names & RENAMED
+    if stochastic:
+        assert "seed" in names
+    if driver.__module__.startswith("statmech.mc"):
+        assert {"seed", "progress"} <= names
+    if long_running:
+        assert {"checkpoint", "checkpoint_every"} <= names
+
+
+def test_parallel_chains_are_n_chains_everywhere():
+    for driver in (statmech.sample, statmech.anneal, statmech.parallel_tempering, mc.ais,
+                   mc.population_annealing, mc.wang_landau):
+        assert "n_chains" in inspect.signature(driver).parameters, driver.__name__
+
+
+def test_one_set_of_method_names():
+    assert set(statmech.meanfield.METHODS) == {"naive", "tap2", "tap3", "bethe"}
+    assert set(learning.METHODS) == {"exact", "cd", "pcd", "naive", "tap2", "tap3"}
+    doc = learning.inverse_ising.__doc__ + learning.log_likelihood.__doc__
+    for old in ('"mf"', '"nmf"', '"tap"'):
+        assert old not in doc
+
+
+def test_learning_functions_take_their_data_then_keywords():
+    for function in (learning.log_likelihood, learning.pseudo_log_likelihood, learning.boltzmann_learning):
+        kinds = [p.kind for p in inspect.signature(function).parameters.values()]
+        assert kinds[:2] == [inspect.Parameter.POSITIONAL_OR_KEYWORD] * 2
+        assert all(kind is inspect.Parameter.KEYWORD_ONLY for kind in kinds[2:])
+
+
+def test_every_value_with_an_error_is_an_estimate():
+    from statmech.records import Estimate
+    assert issubclass(learning.LogLikelihood, Estimate)
+    assert float(Estimate(1.5, 0.1)) == 1.5
