@@ -23,13 +23,13 @@ EXACT = ising_square_torus(L, BETA).log_z
 
 def ais(steps, chains):
     result = mc.ais(MODEL, schedules.linear(0.0, BETA, steps), n_chains=chains, seed=1, progress=False)
-    return result.log_z[-1], result.log_z_err[-1]
+    return result.log_z, result.log_z_err
 
 
 def population_annealing(steps, population, sweeps):
     result = mc.population_annealing(MODEL, schedules.linear(0.0, BETA, steps), n_chains=population,
                                      n_sweeps=sweeps, n_populations=16, seed=1, progress=False)
-    return result.log_z[-1], result.log_z_err[-1]
+    return result.log_z, result.log_z_err
 
 
 def wang_landau(log_f_final, walkers, window=False):

@@ -20,9 +20,9 @@ import zipfile
 from tqdm.auto import tqdm
 
 from .records import load_npz, save_npz
-from .validation import as_int, as_seed_sequence, seed_from_json, seed_to_json
+from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
-__all__ = ["Progress", "interruptible", "Checkpoint", "Stopwatch"]
+__all__ = ["Run", "Progress", "interruptible", "Checkpoint", "Stopwatch"]
 
 
 class Progress:
@@ -205,3 +205,93 @@ def _check_path(path):
     if not os.access(folder, os.W_OK):
         raise ValueError(f"checkpoint {path!r}: its folder {folder!r} is not writable")
     return path
+
+
+class Run:
+    """What every driver's loop shares: the seed (the checkpoint's, when resuming with
+    ``seed=None``), a clock, a progress bar, Ctrl-C acted on between steps, and the
+    checkpoint file.
+
+    ``with run:`` opens the bar and the Ctrl-C guard; ``for x in run.steps(items)`` yields
+    until Ctrl-C is requested. A KeyboardInterrupt raised inside the block (a second
+    Ctrl-C, or outside the main thread) is swallowed and marks the run ``torn``: the step
+    in progress may be half done, so the checkpoint then keeps its last whole step.
+
+    Parameters
+    ----------
+    driver : str
+        Name recorded in the checkpoint.
+    seed : int, SeedSequence, Generator or None
+    progress : bool or None
+    total : float
+        Units of work for the progress bar.
+    description : str
+    checkpoint, checkpoint_every : path or None, int
+    metadata : dict
+        JSON-able parameters a resumed run must match (with the model's content hash).
+    """
+
+    def __init__(self, driver, seed, progress, total, description, checkpoint=None, checkpoint_every=100,
+                 metadata=None):
+        self.store = Checkpoint(checkpoint, driver, metadata or {}, every=checkpoint_every)
+        self.seed_sequence = self.store.seed_sequence(seed)
+        self.clock = Stopwatch()
+        self.torn = False
+        self._progress = (total, description, progress)
+        self._stop = _Interrupt()
+
+    def __enter__(self):
+        total, description, progress = self._progress
+        self.bar = Progress(total, description, progress)
+        self._guard = interruptible()
+        self._stop = self._guard.__enter__()
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        self._guard.__exit__(None, None, None)
+        self.bar.__exit__(None, None, None)
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.torn = True
+            return True
+        return False
+
+    @property
+    def stop_requested(self):
+        return self._stop.requested
+
+    def steps(self, items):
+        """``items`` until Ctrl-C is requested."""
+        for item in items:
+            if self._stop.requested:
+                return
+            yield item
+
+    @property
+    def interrupted(self):
+        return self.torn or self._stop.requested
+
+    @property
+    def elapsed(self):
+        return self.clock.elapsed
+
+    @property
+    def seed(self):
+        """The SeedSequence that reproduces the run (what results record)."""
+        return fresh_seed_sequence(self.seed_sequence)
+
+    @property
+    def resumed_step(self):
+        """Steps the checkpoint holds (0 for a fresh run)."""
+        return self.store.step
+
+    @property
+    def saved_arrays(self):
+        return self.store.arrays
+
+    def due(self, step):
+        return self.store.due(step)
+
+    def save(self, step, arrays):
+        """Write the checkpoint (no-op without one, and after a torn step)."""
+        if not self.torn:
+            self.store.save(step, self.seed_sequence, arrays)

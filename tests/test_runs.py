@@ -154,6 +154,30 @@ def test_ctrl_c_at_every_kernel_call_then_resume_is_bit_identical(tmp_path, monk
     assert _kernels.swap_round is drivers._kernels.swap_round
 
 
+@pytest.mark.parametrize("driver", ["population_annealing", "wang_landau"])
+def test_ctrl_c_then_resume_is_bit_identical_for_the_free_energy_drivers(tmp_path, monkeypatch, driver):
+    from statmech.mc import _kernels, samplers
+    model = Ising.square(4)
+    if driver == "population_annealing":
+        run = lambda path: mc.population_annealing(model, np.linspace(0, 0.4, 9), n_chains=24, n_populations=4,
+                                                   seed=5, checkpoint=path, checkpoint_every=3, progress=False)
+        target, name, fields = samplers._PairwiseEngine, "run", ("log_z_path", "log_z_err_path", "energy")
+    else:
+        run = lambda path: mc.wang_landau(model, log_f_final=1e-2, check_every=500, seed=5, checkpoint=path,
+                                          checkpoint_every=3, progress=False)
+        target, name, fields = _kernels, "wang_landau_walk", ("log_g", "walkers", "flatness_history")
+    whole = run(None)
+    for k in (1, 2, 4, 7):
+        path = tmp_path / f"{k}.npz"
+        with monkeypatch.context() as patch:
+            _interrupt_at(patch, target, name, k)
+            assert run(path).interrupted
+        resumed = run(path)
+        assert not resumed.interrupted
+        for field in fields:
+            assert np.array_equal(getattr(resumed, field), getattr(whole, field)), (k, field)
+
+
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_interrupted_sample_returns_states_that_match_its_traces(monkeypatch, tmp_path, k):
     from statmech.mc import samplers

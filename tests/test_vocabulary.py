@@ -6,6 +6,7 @@ import inspect
 import pytest
 
 import statmech
+import statmech.models
 from statmech import learning, mc
 
 ENSEMBLE = {"beta", "schedule", "betas"}
@@ -14,8 +15,8 @@ DRIVERS = {   # function: (second positional or None, stochastic, long-running)
     statmech.anneal: ("schedule", True, False),
     statmech.parallel_tempering: ("betas", True, True),
     mc.ais: ("schedule", True, False),
-    mc.population_annealing: ("schedule", True, False),
-    mc.wang_landau: (None, True, False),
+    mc.population_annealing: ("schedule", True, True),
+    mc.wang_landau: (None, True, True),
     statmech.exact: ("beta", False, False),
     statmech.density_of_states: (None, False, False),
     statmech.mean_field: ("beta", True, False),
@@ -66,3 +67,6 @@ def test_every_value_with_an_error_is_an_estimate():
     from statmech.records import Estimate
     assert issubclass(learning.LogLikelihood, Estimate)
     assert float(Estimate(1.5, 0.1)) == 1.5
+    result = mc.ais(statmech.models.CurieWeiss(4), [0.0, 0.5], n_chains=8, seed=0, progress=False)
+    assert isinstance(result.log_z, float) and isinstance(result.log_z_err, float)
+    assert result.log_z == result.log_z_path[-1] and result.estimate.error == result.log_z_err_path[-1]

@@ -106,7 +106,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
         base = base_rate_rbm(check_data(X if base_data is None else base_data, rbm.n_visible), rbm.n_hidden)
         result = ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
                                  progress=False)
-        log_z, log_z_err = float(result.log_z[-1]), float(result.log_z_err[-1])
+        log_z, log_z_err = result.log_z, result.log_z_err
         error = log_z_err
     elif method in MEAN_FIELD_METHODS:
         start = np.clip(X.mean(0), 1e-3, 1 - 1e-3)

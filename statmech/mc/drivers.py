@@ -7,10 +7,10 @@ SeedSequence: chain c always gets the same stream, whatever the number of thread
 import numpy as np
 
 from ..rng import random_streams
-from ..validation import (as_int, as_scalar_beta, as_seed_sequence, as_states, fresh_seed_sequence)
+from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
 from ..hamiltonian import check_hamiltonian, content_digest, convert_states
 from .records import AnnealResult, Samples, TemperingResult
-from ..runloop import Checkpoint, Progress, Stopwatch, interruptible
+from ..runloop import Run
 from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
@@ -104,75 +104,60 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     n_steps = n_sweeps // thin
     if initial_states is not None:
         initial_states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, "initial_states")
-    store = Checkpoint(checkpoint, "sample",
-                       {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
-                        "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
-                        "initial_states": None if initial_states is None else content_digest(initial_states)},
-                       every=checkpoint_every)
-    seed_sequence = store.seed_sequence(seed)
-    state_seed, chain_seed = seed_sequence.spawn(2)
+    run = Run("sample", seed, progress, burn_in + n_steps * thin, "sampling", checkpoint, checkpoint_every,
+              {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
+               "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
+               "initial_states": None if initial_states is None else content_digest(initial_states)})
+    state_seed, chain_seed = run.seed_sequence.spawn(2)
     states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
     energy = np.empty((n_chains, n_steps))
     magnetization = np.empty((n_chains, n_steps))
     burnt, done, counted = 0, 0, 0      # burn-in sweeps, recorded steps, sweeps behind engine.accepted
-    if store.saved is not None:
-        saved = store.arrays
+    if run.resumed_step:
+        saved = run.saved_arrays
         burnt, done, counted = (int(x) for x in saved["progress"])
         if done > n_steps:
-            raise ValueError(f"checkpoint {store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
-        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+            raise ValueError(f"checkpoint {run.store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
+        engine.restore(_engine_arrays(saved))
         energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
 
     def save():
-        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
-        arrays.update(energy=energy[:, :done], magnetization=magnetization[:, :done],
-                      progress=np.array([burnt, done, counted]))
-        store.save(burnt + done, seed_sequence, arrays)
+        run.save(burnt + done, dict(_prefixed(engine.snapshot()), energy=energy[:, :done],
+                                    magnetization=magnetization[:, :done], progress=np.array([burnt, done, counted])))
 
-    clock = Stopwatch()
-    torn = False
     chunks = 0
-    with Progress(burn_in + n_steps * thin, "sampling", progress) as bar, interruptible() as stop:
-        bar.update(burnt + done * thin)
-        try:
-            # Ctrl-C is acted on between chunks: states, traces and counts then agree.
-            scratch = np.empty((n_chains, 1))
-            for begin, size in _chunks(burn_in):
-                if begin + size <= burnt:
-                    continue
-                if stop.requested:
-                    break
-                engine.run(1, size, scratch, scratch.copy(), 0)
-                burnt, counted = burnt + size, counted + size
-                bar.update(size)
-                chunks += 1
-                if store.due(chunks):
-                    save()
-            if burnt == burn_in and done == 0 and counted == burn_in:
-                engine.accepted[:] = 0          # acceptance counts the recorded sweeps only
-                counted = 0
-            for offset, size in _chunks(n_steps - done):
-                if stop.requested or burnt < burn_in:
-                    break
-                engine.run(size, thin, energy, magnetization, done)
-                done += size
-                counted += size * thin
-                bar.update(size * thin)
-                chunks += 1
-                if store.due(chunks):
-                    save()
-        except KeyboardInterrupt:       # a second Ctrl-C: the chunk in progress may be torn
-            torn = True
-    if not torn:
-        save()
+    with run:
+        # Ctrl-C is acted on between chunks: states, traces and counts then agree.
+        run.bar.update(burnt + done * thin)
+        scratch = np.empty((n_chains, 1))
+        for begin, size in run.steps(_chunks(burn_in)):
+            if begin + size <= burnt:
+                continue
+            engine.run(1, size, scratch, scratch.copy(), 0)
+            burnt, counted = burnt + size, counted + size
+            run.bar.update(size)
+            chunks += 1
+            if run.due(chunks):
+                save()
+        if burnt == burn_in and done == 0 and counted == burn_in:
+            engine.accepted[:] = 0          # acceptance counts the recorded sweeps only
+            counted = 0
+        for _, size in run.steps(_chunks(n_steps - done) if burnt == burn_in else ()):
+            engine.run(size, thin, energy, magnetization, done)
+            done += size
+            counted += size * thin
+            run.bar.update(size * thin)
+            chunks += 1
+            if run.due(chunks):
+                save()
+    save()
     attempts = counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     return Samples(energy=energy[:, :done].copy(), magnetization=magnetization[:, :done].copy(),
                    states=engine.get_states(), acceptance=acceptance, beta=beta,
                    sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
-                   burn_in=burn_in, thin=thin, seed=fresh_seed_sequence(seed_sequence),
-                   elapsed=clock.elapsed, interrupted=torn or stop.requested)
+                   burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
 
 
 def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
@@ -207,34 +192,24 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     schedule = as_schedule(schedule).require_increasing()
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_chains = as_int(n_chains, "n_chains", minimum=1)
-    seed_sequence = as_seed_sequence(seed)
-    state_seed, chain_seed = seed_sequence.spawn(2)
+    run = Run("anneal", seed, progress, len(schedule), "annealing")
+    state_seed, chain_seed = run.seed_sequence.spawn(2)
     states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, schedule[0]), chain_seed)
     best_energy = engine.energy.copy()
     best_states = engine.get_states().astype(np.float64)
     trace = np.empty((n_chains, len(schedule)))
-    clock = Stopwatch()
     done = 0
-    torn = False
-    with Progress(len(schedule), "annealing", progress) as bar, interruptible() as stop:
-        try:
-            for offset, size in _chunks(len(schedule)):
-                if stop.requested:     # acted on between steps, which stay whole
-                    break
-                engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states,
-                              trace, offset)
-                done = offset + size
-                bar.update(size)
-        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
-            torn = True
-    interrupted = torn or stop.requested
+    with run:
+        for offset, size in run.steps(_chunks(len(schedule))):
+            engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states, trace, offset)
+            done = offset + size
+            run.bar.update(size)
     return AnnealResult(best_states=best_states.astype(np.int8), best_energy=best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
                         energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
-                        seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
-                        interrupted=interrupted)
+                        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
 
 
 def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_every=1,
@@ -286,14 +261,13 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     n_beta, n = ladder.size, hamiltonian.n
     n_total = n_sets * n_beta
     n_rounds = n_sweeps // swap_every
-    store = Checkpoint(checkpoint, "parallel_tempering",
-                       {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
-                        "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()}, every=checkpoint_every)
-    if store.step > n_rounds:
-        raise ValueError(f"checkpoint {store.path!r} already holds {store.step} swap rounds; "
+    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every,
+              {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
+               "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()})
+    if run.resumed_step > n_rounds:
+        raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
-    seed_sequence = store.seed_sequence(seed)
-    state_seed, chain_seed, swap_seed = seed_sequence.spawn(3)
+    state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
     states = initial_states_or_random(hamiltonian, None, n_total, state_seed)
     chain_at_beta = np.arange(n_total).reshape(n_sets, n_beta)
     engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
@@ -306,10 +280,10 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
               "magnetization": np.empty((n_sets, n_beta, n_rounds)),
               "overlap": np.empty((n_pairs, n_beta, n_rounds))}
-    done = store.step
+    done = run.resumed_step
     if done:
-        saved = store.arrays
-        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        saved = run.saved_arrays
+        engine.restore(_engine_arrays(saved))
         for key, value in bookkeeping.items():
             value[...] = saved[key]
         for key, value in traces.items():
@@ -317,42 +291,34 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
 
     def save():
-        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
-        arrays.update(bookkeeping)
+        arrays = dict(_prefixed(engine.snapshot()), **bookkeeping)
         arrays.update({k: v[..., :done] for k, v in traces.items()})
-        store.save(done, seed_sequence, arrays)
+        run.save(done, arrays)
 
     scratch_e = np.empty((n_total, 1))
     scratch_m = np.empty((n_total, 1))
-    clock = Stopwatch()
-    torn = False
-    with Progress(n_rounds, "tempering", progress) as bar, interruptible() as stop:
-        bar.update(done)
-        try:
-            while done < n_rounds and not stop.requested:
-                # One round: sweeps, swaps and traces. Ctrl-C is acted on between rounds, so
-                # the state, counters and traces saved always belong to the same round.
-                engine.run(1, swap_every, scratch_e, scratch_m, 0)
-                _kernels.swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
-                                    bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
-                                    bookkeeping["direction"], bookkeeping["round_trips"])
-                engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
-                traces["energy"][..., done] = engine.energy[chain_at_beta]
-                traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
-                if n_pairs:
-                    configurations = engine.get_states()[chain_at_beta]
-                    spins = (configurations if hamiltonian.domain == "spin"
-                             else convert_states(configurations, "spin")).astype(np.float64)
-                    traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
-                done += 1
-                bar.update(1)
-                if store.due(done):
-                    save()
-        except KeyboardInterrupt:       # a second Ctrl-C, or outside the main thread: the round is torn,
-            torn = True                 # so the checkpoint keeps its last whole round
-    interrupted = torn or stop.requested
-    if not torn:
-        save()
+    with run:
+        run.bar.update(done)
+        # One step is a round of sweeps, swaps and traces: Ctrl-C is acted on between rounds,
+        # so the state, counters and traces saved always belong to the same round.
+        for _ in run.steps(range(done, n_rounds)):
+            engine.run(1, swap_every, scratch_e, scratch_m, 0)
+            _kernels.swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
+                                bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
+                                bookkeeping["direction"], bookkeeping["round_trips"])
+            engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
+            traces["energy"][..., done] = engine.energy[chain_at_beta]
+            traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
+            if n_pairs:
+                configurations = engine.get_states()[chain_at_beta]
+                spins = (configurations if hamiltonian.domain == "spin"
+                         else convert_states(configurations, "spin")).astype(np.float64)
+                traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
+            done += 1
+            run.bar.update(1)
+            if run.due(done):
+                save()
+    save()
     attempted = np.maximum(bookkeeping["swap_attempted"], 1)
     return TemperingResult(
         betas=ladder.copy(), energy=traces["energy"][..., :done].copy(),
@@ -361,8 +327,18 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         swap_acceptance=(bookkeeping["swap_accepted"] / attempted)[:, :n_beta - 1],
         round_trips=bookkeeping["round_trips"].copy(),
         states=engine.get_states()[chain_at_beta], n_sweeps=done * swap_every, swap_every=swap_every,
-        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=fresh_seed_sequence(seed_sequence),
-        elapsed=clock.elapsed, interrupted=interrupted)
+        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=run.seed, elapsed=run.elapsed,
+        interrupted=run.interrupted)
+
+
+def _prefixed(engine_arrays):
+    """An engine snapshot's arrays named for a checkpoint."""
+    return {f"engine_{k}": v for k, v in engine_arrays.items()}
+
+
+def _engine_arrays(saved):
+    """The engine arrays of a checkpoint (inverse of _prefixed)."""
+    return {k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")}
 
 
 def _betas_of_chains(ladder, chain_at_beta):

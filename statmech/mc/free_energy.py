@@ -1,5 +1,6 @@
 """Partition functions by Monte Carlo: annealed importance sampling, population annealing
 and Wang-Landau. Each says how wrong it may be: an error bar on ln Z."""
+import json
 import warnings
 
 import numpy as np
@@ -7,15 +8,14 @@ import scipy.sparse as sp
 
 from ..units import logistic, unit_log_partition, unit_up_probability
 from ..rng import random_streams, sample_units_serial
-from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, as_seed_sequence, check_on_failure,
-                          fresh_seed_sequence)
+from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..thermodynamics import DensityOfStates
 from .records import FreeEnergyEstimate
-from ..runloop import Progress, Stopwatch, interruptible
+from ..runloop import Run
 from ..schedules import as_schedule
 from . import _kernels
 from .drivers import resolve_sampler, initial_states_or_random
@@ -189,22 +189,21 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     """
     n_chains = as_int(n_chains, "n_chains", minimum=2)
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    seed_sequence = as_seed_sequence(seed)
-    state_seed, chain_seed = seed_sequence.spawn(2)
     marginal = sampler is None and base is not None and isinstance(hamiltonian, BipartiteHamiltonian)
     if marginal:
         sampler = BlockGibbs()
     sampler = resolve_sampler(hamiltonian, sampler)
     low = float(LOW_VALUE[hamiltonian.domain])
+    path = _beta_path(schedule) if base is None else as_schedule(schedule).require_increasing().betas
+    run = Run("ais", seed, progress, path.size - 1, "AIS")
+    state_seed, chain_seed = run.seed_sequence.spawn(2)
     if base is None:
-        path = _beta_path(schedule)
         states = initial_states_or_random(hamiltonian, None, n_chains, state_seed)
         log_z0 = hamiltonian.n * np.log(2.0)
         walk = _EnginePath(sampler.engine(hamiltonian, states, np.zeros(n_chains), chain_seed), hamiltonian, None,
                            n_sweeps)
     else:
         _independent_base(base, hamiltonian)
-        path = as_schedule(schedule).require_increasing().betas
         if path[0] != 0 or path[-1] != 1:
             raise ValueError(f"with base, schedule must run from t = 0 to t = 1; got {path[0]} .. {path[-1]}")
         fields = base.fields
@@ -223,32 +222,24 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     ess = np.full(path.size, float(n_chains))
     energy = np.empty(path.size)
     energy[0] = walk.energy.mean()
-    clock = Stopwatch()
     done = 1
-    torn = False
-    with Progress(path.size - 1, "AIS", progress) as bar, interruptible() as stop:
-        try:
-            for k in range(1, path.size):
-                if stop.requested:     # acted on between steps, which stay whole
-                    break
-                log_w += walk.log_weight_step(path[k - 1], path[k])
-                mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
-                log_z[k] = log_z0 + mean_w
-                chain_energy = walk.move(path[k])
-                w = np.exp(log_w - log_w.max())
-                energy[k] = float(w @ chain_energy / w.sum())
-                done = k + 1
-                bar.update(1)
-        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
-            torn = True
-    interrupted = torn or stop.requested
+    with run:
+        # A step reweights and moves every chain; Ctrl-C is acted on between steps.
+        for k in run.steps(range(1, path.size)):
+            log_w += walk.log_weight_step(path[k - 1], path[k])
+            mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
+            log_z[k] = log_z0 + mean_w
+            chain_energy = walk.move(path[k])
+            w = np.exp(log_w - log_w.max())
+            energy[k] = float(w @ chain_energy / w.sum())
+            done = k + 1
+            run.bar.update(1)
     return FreeEnergyEstimate(
-        schedule=path[:done].copy(), log_z=log_z[:done], log_z_err=log_z_err[:done],
+        schedule=path[:done].copy(), log_z_path=log_z[:done], log_z_err_path=log_z_err[:done],
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
         method="ais" if base is None else "ais-base",
         sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
-        n_chains=n_chains, seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
-        interrupted=interrupted)
+        n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
 
 
 def _systematic_resample(log_w, rng):
@@ -261,7 +252,7 @@ def _systematic_resample(log_w, rng):
 
 
 def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_populations=10,
-                         sampler=None, seed=None, progress=None):
+                         sampler=None, seed=None, progress=None, checkpoint=None, checkpoint_every=10):
     """Population annealing: ln Z along a beta schedule from 0, with resampling.
 
     ``n_populations`` independent populations of ``n_chains // n_populations``
@@ -285,6 +276,11 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     sampler : sampler configuration, default HeatBath()
     seed : int, SeedSequence, Generator or None
     progress : bool or None
+    checkpoint : path or None
+        If given, the run saves its state there every ``checkpoint_every`` steps, on
+        Ctrl-C and at the end, and resumes from it when it exists (same arguments and
+        model), ending bit-identical to an uninterrupted run.
+    checkpoint_every : int, default 10
 
     Returns
     -------
@@ -302,8 +298,11 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     size = as_int(n_chains, "n_chains", minimum=2 * n_populations) // n_populations
     n_chains = size * n_populations
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    seed_sequence = as_seed_sequence(seed)
-    state_seed, chain_seed, resample_seed = seed_sequence.spawn(3)
+    run = Run("population_annealing", seed, progress, path.size - 1, "population annealing", checkpoint,
+              checkpoint_every, {"n": hamiltonian.n, "schedule": path.tolist(), "n_chains": n_chains,
+                                 "n_populations": n_populations, "n_sweeps": n_sweeps, "sampler": repr(sampler),
+                                 "model": None if checkpoint is None else hamiltonian.content_hash()})
+    state_seed, chain_seed, resample_seed = run.seed_sequence.spawn(3)
     rng = np.random.default_rng(resample_seed)
     engine = sampler.engine(hamiltonian, initial_states_or_random(hamiltonian, None, n_chains, state_seed),
                             np.zeros(n_chains), chain_seed)
@@ -313,45 +312,56 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     energy = np.empty(path.size)
     energy[0] = engine.energy.mean()
     scratch = np.empty((n_chains, 1))
-    clock = Stopwatch()
     done = 1
-    torn = False
-    with Progress(path.size - 1, "population annealing", progress) as bar, interruptible() as stop:
-        try:
-            for k in range(1, path.size):
-                if stop.requested:     # acted on between steps, which stay whole
-                    break
-                log_w = -(path[k] - path[k - 1]) * engine.energy
-                indices = np.empty(n_chains, np.int64)
-                for p in range(n_populations):
-                    block = slice(p * size, (p + 1) * size)
-                    log_z_pop[k, p] = log_z_pop[k - 1, p] + log_mean_exp(log_w[block])
-                    indices[block] = p * size + _systematic_resample(log_w[block], rng)
-                ess[k] = _weights_summary(log_w)[2]
-                engine.take(indices)
-                family = family[indices]
-                engine.set_betas(path[k])
-                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
-                energy[k] = engine.energy.mean()
-                done = k + 1
-                bar.update(1)
-        except KeyboardInterrupt:       # a second Ctrl-C: the step in progress may be torn
-            torn = True
-    interrupted = torn or stop.requested
+    if run.resumed_step:
+        saved = run.saved_arrays
+        done = run.resumed_step
+        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        log_z_pop[:done], ess[:done], energy[:done], family[:] = (saved["log_z_pop"], saved["ess"], saved["energy"],
+                                                                   saved["family"])
+        rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
+
+    def save():
+        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
+        arrays.update(log_z_pop=log_z_pop[:done], ess=ess[:done], energy=energy[:done], family=family,
+                      resample_rng=np.array(json.dumps(rng.bit_generator.state)))
+        run.save(done, arrays)
+
+    with run:
+        run.bar.update(done - 1)
+        # A step reweights, resamples and moves every replica; Ctrl-C is acted on between steps.
+        for k in run.steps(range(done, path.size)):
+            log_w = -(path[k] - path[k - 1]) * engine.energy
+            indices = np.empty(n_chains, np.int64)
+            for p in range(n_populations):
+                block = slice(p * size, (p + 1) * size)
+                log_z_pop[k, p] = log_z_pop[k - 1, p] + log_mean_exp(log_w[block])
+                indices[block] = p * size + _systematic_resample(log_w[block], rng)
+            ess[k] = _weights_summary(log_w)[2]
+            engine.take(indices)
+            family = family[indices]
+            engine.set_betas(path[k])
+            engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
+            energy[k] = engine.energy.mean()
+            done = k + 1
+            run.bar.update(1)
+            if run.due(done):
+                save()
+    save()
     log_z_pop = log_z_pop[:done]
     family_sizes = np.bincount(family, minlength=n_chains)
     return FreeEnergyEstimate(
-        schedule=path[:done].copy(), log_z=log_mean_exp(log_z_pop, axis=1),
-        log_z_err=log_z_pop.std(axis=1, ddof=1) / np.sqrt(n_populations),
+        schedule=path[:done].copy(), log_z_path=log_mean_exp(log_z_pop, axis=1),
+        log_z_err_path=log_z_pop.std(axis=1, ddof=1) / np.sqrt(n_populations),
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=None,
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
         sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
-        seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed, interrupted=interrupted)
+        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
 
 
 def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,
                 check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
-                progress=None, on_failure="raise"):
+                progress=None, on_failure="raise", checkpoint=None, checkpoint_every=100):
     """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
 
     Each of ``n_chains`` independent walkers flips random variables, accepting a move from
@@ -407,6 +417,11 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     on_failure : {"raise", "warn"}
         When ``max_sweeps`` is reached first: raise :class:`~statmech.errors.ConvergenceError`
         carrying the density of states reached (``converged=False``), or warn and return it.
+    checkpoint : path or None
+        If given, the walk saves its state there every ``checkpoint_every`` flatness checks,
+        on Ctrl-C and at the end, and resumes from it when it exists (same arguments and
+        model), ending bit-identical to an uninterrupted run.
+    checkpoint_every : int, default 100
 
     Returns
     -------
@@ -430,8 +445,6 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     check_every = as_int(check_every, "check_every", minimum=1)
     max_sweeps = as_int(max_sweeps, "max_sweeps", minimum=1)
     on_failure = check_on_failure(on_failure)
-    seed_sequence = as_seed_sequence(seed)
-    state_seed, walk_seed = seed_sequence.spawn(2)
     n = hamiltonian.n
     low = float(LOW_VALUE[hamiltonian.domain])
     energy_min, n_bins = energy_grid(hamiltonian, resolution)
@@ -453,6 +466,11 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
         if not window[0] <= reference[0] <= window[1]:
             raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
+    run = Run("wang_landau", seed, progress, np.log(1 / log_f_final), "Wang-Landau", checkpoint, checkpoint_every,
+              {"n": n, "resolution": resolution, "n_chains": n_walkers, "flatness": flatness,
+               "log_f_final": log_f_final, "check_every": check_every, "window": list(window),
+               "model": None if checkpoint is None else hamiltonian.content_hash()})
+    state_seed, walk_seed = run.seed_sequence.spawn(2)
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
     walkers = Metropolis(checkerboard=False, lanes=False).engine(
         hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
@@ -481,30 +499,46 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     one_over_t = np.zeros(n_walkers, bool)
     steps = 0
     history = []
-    clock = Stopwatch()
-    exhausted = torn = False
-    with Progress(np.log(1 / log_f_final), "Wang-Landau", progress) as bar, interruptible() as stop:
-        try:
-            while np.any(log_f > log_f_final) and not stop.requested:
-                if steps / n >= max_sweeps:
-                    exhausted = True
-                    break
-                _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
-                                          energy_min, resolution, window, *walkers.coupling_args, walkers.dense,
-                                          low, walkers.rng)
-                steps += check_every
-                visited |= hist > 0
-                _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, steps / n)
-                bar.set(np.log(1 / max(log_f.max(), log_f_final)))
-        except KeyboardInterrupt:       # a second Ctrl-C: the walk stops where it is
-            torn = True
+    if run.resumed_step:
+        saved = run.saved_arrays
+        walkers.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        for name, array in (("log_g", log_g), ("hist", hist), ("visited", visited), ("log_f", log_f),
+                            ("one_over_t", one_over_t)):
+            array[...] = saved[name]
+        steps = run.resumed_step * check_every
+        history = [tuple(row) for row in saved["history"]]
+
+    def save():
+        arrays = {f"engine_{k}": v for k, v in walkers.snapshot().items()}
+        arrays.update(log_g=log_g, hist=hist, visited=visited, log_f=log_f, one_over_t=one_over_t,
+                      history=np.array(history).reshape(-1, 2))
+        run.save(steps // check_every, arrays)
+
+    exhausted = False
+    with run:
+        # A step is check_every moves of every walker and a flatness check; Ctrl-C is acted
+        # on between steps.
+        while np.any(log_f > log_f_final) and not run.stop_requested:
+            if steps / n >= max_sweeps:
+                exhausted = True
+                break
+            _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
+                                      energy_min, resolution, window, *walkers.coupling_args, walkers.dense,
+                                      low, walkers.rng)
+            steps += check_every
+            visited |= hist > 0
+            _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, steps / n)
+            run.bar.set(np.log(1 / max(log_f.max(), log_f_final)))
+            if run.due(steps // check_every):
+                save()
+    save()
     reachable = visited.all(axis=0)
     normalised = log_g[:, reachable]
     if reference is None:
         normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
             np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
     elif not reachable[reference[0]]:
-        if not (exhausted or torn or stop.requested):
+        if not (exhausted or run.interrupted):
             raise ValueError(f"the normalization energy {energy_min + resolution * reference[0]} was not visited "
                              f"by every walker; it must be an energy the model has")
         normalised = normalised - np.nan       # no reference reached yet: nothing to normalise to
@@ -516,8 +550,8 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
                              energy_range=None if energy_range is None else
                              (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
                               np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]),
-                             seed=fresh_seed_sequence(seed_sequence), elapsed=clock.elapsed,
-                             converged=not np.any(log_f > log_f_final), interrupted=torn or stop.requested)
+                             seed=run.seed, elapsed=run.elapsed,
+                             converged=not np.any(log_f > log_f_final), interrupted=run.interrupted)
     if exhausted:
         message = (f"Wang-Landau did not converge in max_sweeps = {max_sweeps} sweeps per walker "
                    f"(ln f = {log_f.max():.3g} > log_f_final = {log_f_final:g})")

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..records import Saveable
+from ..records import Estimate, Saveable
 
 __all__ = ["Samples", "AnnealResult", "TemperingResult", "FreeEnergyEstimate"]
 
@@ -147,8 +147,10 @@ class FreeEnergyEstimate(Saveable):
     ----------
     schedule : ndarray of shape (K,)
         Betas (or interpolation parameters t of a base-to-target path).
-    log_z, log_z_err : ndarray of shape (K,)
+    log_z_path, log_z_err_path : ndarray of shape (K,)
         ln Z at each step and its standard error.
+    log_z, log_z_err : float
+        The target's: the last entries of the paths (properties).
     effective_sample_size : ndarray of shape (K,)
         Kish ESS of the importance weights (AIS), or of the resampling weights (PA).
     energy : ndarray of shape (K,)
@@ -166,8 +168,8 @@ class FreeEnergyEstimate(Saveable):
     """
 
     schedule: np.ndarray
-    log_z: np.ndarray
-    log_z_err: np.ndarray
+    log_z_path: np.ndarray
+    log_z_err_path: np.ndarray
     effective_sample_size: np.ndarray
     energy: np.ndarray
     log_weights: object
@@ -179,3 +181,18 @@ class FreeEnergyEstimate(Saveable):
     seed: object
     elapsed: float
     interrupted: bool = False
+
+    @property
+    def log_z(self):
+        """ln Z of the target (the end of the schedule)."""
+        return float(self.log_z_path[-1])
+
+    @property
+    def log_z_err(self):
+        """Standard error of ``log_z``."""
+        return float(self.log_z_err_path[-1])
+
+    @property
+    def estimate(self):
+        """``log_z`` with its error as an :class:`~statmech.records.Estimate`."""
+        return Estimate(self.log_z, self.log_z_err)
