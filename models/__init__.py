@@ -2,9 +2,7 @@
 from .hopfield import Hopfield
 from .ising import CurieWeiss, Ising
 from .rbm import RBM
-from statmech.network import MLP  # defined in the core: statmech.unroll builds it
-
 from .spin_glass import EdwardsAnderson, PSpin, RandomEnergyModel, SherringtonKirkpatrick
 
 __all__ = ["Ising", "CurieWeiss", "SherringtonKirkpatrick", "EdwardsAnderson", "PSpin",
-           "RandomEnergyModel", "Hopfield", "RBM", "MLP"]
+           "RandomEnergyModel", "Hopfield", "RBM"]

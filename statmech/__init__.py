@@ -10,8 +10,8 @@ from .hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian,
 from . import estimators, mc, meanfield
 from .mc import anneal, parallel_tempering, sample
 from .meanfield import deterministic_annealing, gibbs_free_energy, mean_field
-from . import network, optim
-from .unroll import unroll
+from . import nn
+from .nn import unroll
 from . import datasets, learning
 from . import results
 from .thermodynamics import DensityOfStates, Thermodynamics
@@ -22,4 +22,4 @@ __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "conver
            "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
            "set_num_threads", "get_num_threads", "thermodynamics", "errors", "results", "schedules",
            "estimators", "mc", "sample", "anneal", "parallel_tempering", "meanfield", "mean_field",
-           "gibbs_free_energy", "deterministic_annealing", "unroll", "network", "optim", "learning", "datasets"]
+           "gibbs_free_energy", "deterministic_annealing", "unroll", "nn", "learning", "datasets"]

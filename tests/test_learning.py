@@ -425,7 +425,7 @@ def test_log_likelihood_does_not_depend_on_the_energy_offset():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sgd_step_without_momentum_updates_in_place(dtype):
-    from statmech.optim import SGD
+    from statmech.nn.optim import SGD
     rng = np.random.default_rng(4)
     w = rng.normal(size=(6, 4)).astype(dtype)
     g = rng.normal(size=(6, 4)).astype(dtype)

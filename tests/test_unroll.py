@@ -6,7 +6,8 @@ import pytest
 
 import statmech
 from statmech.errors import ConvergenceWarning
-from statmech.models import MLP, RBM, SherringtonKirkpatrick
+from statmech.models import RBM, SherringtonKirkpatrick
+from statmech.nn import MLP
 
 RBM_MODEL = RBM.random(7, 5, scale=0.8, seed=1, bias_scale=0.5)
 SK_MODEL = SherringtonKirkpatrick(9, seed=2)

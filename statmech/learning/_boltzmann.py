@@ -17,7 +17,7 @@ import numpy as np
 
 from ..runloop import Progress, interruptible
 from ..validation import as_int, as_seed_sequence, as_states
-from ..optim import make_optimizer
+from ..nn.optim import make_optimizer
 
 __all__ = ["boltzmann_learning", "BoltzmannFit"]
 

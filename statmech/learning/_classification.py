@@ -5,7 +5,7 @@ from ..units import unit_log_partition
 from ..runloop import Progress, interruptible
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
-from ..optim import make_optimizer
+from ..nn.optim import make_optimizer
 from ._gradients import check_data, conditional, sample_bernoulli
 
 

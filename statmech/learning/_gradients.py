@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optim import add_scaled_product
+from ..nn.optim import add_scaled_product
 from ..units import logistic, unit_variance
 from ..rng import random_streams, sample_units_serial
 from ..meanfield.plefka import ORDERS

@@ -7,7 +7,7 @@ from scipy import optimize
 from ..units import unit_log_partition, unit_mean_array
 from ..validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states
-from ..optim import Adam
+from ..nn.optim import Adam
 
 METHODS = ("naive", "tap2", "plm", "exact")
 

@@ -5,7 +5,7 @@ from ..runloop import Progress, interruptible
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
-from ..optim import make_optimizer
+from ..nn.optim import make_optimizer
 from ._gradients import (MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, layer_mean,
                          sample_bernoulli)
 from ._likelihood import free_energy, pseudo_log_likelihood

@@ -5,8 +5,8 @@ moves each array ``params[name]`` against ``grads[name]``.
 """
 import numpy as np
 
-from .jit import njit
-from .validation import as_float
+from ..jit import njit
+from ..validation import as_float
 
 __all__ = ["SGD", "Adam", "make_optimizer", "add_scaled", "add_scaled_product"]
 

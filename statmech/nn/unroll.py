@@ -2,9 +2,9 @@
 import numpy as np
 import scipy.sparse as sp
 
-from .validation import as_float, as_int, as_scalar_beta
-from .hamiltonian import BipartiteHamiltonian
-from .meanfield.plefka import ORDERS, check_pairwise, low_of
+from ..validation import as_float, as_int, as_scalar_beta
+from ..hamiltonian import BipartiteHamiltonian
+from ..meanfield.plefka import ORDERS, check_pairwise, low_of
 from .network import MLP, Layer
 
 __all__ = ["unroll"]

@@ -16,10 +16,10 @@ from typing import Optional
 
 import numpy as np
 
-from .units import unit_mean_array, unit_variance, unit_variance_slope
-from .runloop import Progress, interruptible
-from .validation import as_float, as_generator, as_int, as_real_array
-from .meanfield.plefka import effective_field, mean_field_step
+from ..units import unit_mean_array, unit_variance, unit_variance_slope
+from ..runloop import Progress, interruptible
+from ..validation import as_float, as_generator, as_int, as_real_array
+from ..meanfield.plefka import effective_field, mean_field_step
 from .optim import make_optimizer
 
 __all__ = ["Layer", "MLP"]
