@@ -53,14 +53,15 @@ def test_persistent_chains_compute_the_data_term_in_their_last_product():
     """PCD stacks the data under the chains' visible samples for the last v -> h product:
     the data rows and their p(h | v) come back unchanged, the chain rows are binary, and
     the gradient of those rows (written into ``out``) is the one of their averages."""
-    from statmech.learning._gradients import ModelTerm, StackedRows, layer_mean
+    from statmech.gibbs import layer_probability
+    from statmech.learning._gradients import ModelTerm, StackedRows
     for k in (1, 3):
         term = ModelTerm("pcd", k=k, n_chains=6, seed_sequence=np.random.SeedSequence(1))
         for _ in range(2):                                  # fresh chains, then persistent ones
             rows = term.statistics(RBM_SMALL, DATA)
             assert isinstance(rows, StackedRows) and rows.n_data == len(DATA) and rows.v.shape == (26, 5)
             np.testing.assert_array_equal(rows.v[:20], DATA)
-            np.testing.assert_allclose(rows.h, layer_mean(rows.v, RBM_SMALL.weights, RBM_SMALL.hidden_bias),
+            np.testing.assert_allclose(rows.h, layer_probability(rows.v, RBM_SMALL.weights, RBM_SMALL.hidden_bias),
                                        rtol=1e-15)
             assert set(np.unique(rows.v[20:])) <= {0.0, 1.0} and term.state.shape == (6, 3)
         v_model, h_model = rows.v[20:], rows.h[20:]
@@ -92,13 +93,13 @@ def test_bernoulli_sampling_kernel_keeps_the_stream():
     """The sampling kernel draws the documented numbers: uniform(stream) < p, row c from
     stream c, element by element (the stream's words are only kept in registers)."""
     from statmech.rng import random_streams
-    from statmech.learning._gradients import sample_bernoulli
+    from statmech.gibbs import sample_layer
     from statmech.rng import uniform
     p = np.random.default_rng(2).random((4, 9))
     streams = random_streams(np.random.SeedSequence(5), (4,))
     reference = streams.copy()
     expected = np.array([[1.0 if uniform(reference[c]) < p[c, j] else 0.0 for j in range(9)] for c in range(4)])
-    np.testing.assert_array_equal(sample_bernoulli(p, streams), expected)
+    np.testing.assert_array_equal(sample_layer(p, 0.0, streams), expected)
     np.testing.assert_array_equal(streams, reference)
 
 

@@ -6,7 +6,8 @@ from ..runloop import Progress, interruptible
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..nn.optim import make_optimizer
-from ._gradients import check_data, conditional, sample_bernoulli
+from ..gibbs import sample_layer
+from ._gradients import check_data, conditional
 
 
 
@@ -102,14 +103,14 @@ class ClassificationRBM:
         """CD-k estimate of d mean ln p(x, y) / d params."""
         p = self.params_
         h_data = conditional(X @ p["W"] + Y @ p["U"] + p["b"])
-        x, y, h = X, Y, sample_bernoulli(h_data, self._streams)
+        x, y, h = X, Y, sample_layer(h_data, 0.0, self._streams)
         for _ in range(self.k):
-            x = sample_bernoulli(conditional(h @ p["W"].T + p["a"]), self._streams)
+            x = sample_layer(conditional(h @ p["W"].T + p["a"]), 0.0, self._streams)
             probs = _softmax(h @ p["U"].T + p["d"])
             drawn = (self._rng.random((len(probs), 1)) > probs.cumsum(1)).sum(1)
             y = np.eye(len(self.classes_))[np.minimum(drawn, len(self.classes_) - 1)]
             h_model = conditional(x @ p["W"] + y @ p["U"] + p["b"])
-            h = sample_bernoulli(h_model, self._streams)
+            h = sample_layer(h_model, 0.0, self._streams)
         n = len(X)
         return {"W": (X.T @ h_data - x.T @ h_model) / n, "U": (Y.T @ h_data - y.T @ h_model) / n,
                 "a": (X - x).mean(0), "b": (h_data - h_model).mean(0), "d": (Y - y).mean(0)}

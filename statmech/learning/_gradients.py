@@ -25,7 +25,8 @@ import numpy as np
 
 from ..nn.optim import add_scaled_product
 from ..units import logistic, unit_variance
-from ..rng import random_streams, sample_units_serial
+from ..gibbs import layer_probability, sample_layer
+from ..rng import random_streams
 from ..meanfield.plefka import ORDERS
 from ..meanfield.solvers import solve_fixed_point
 
@@ -72,23 +73,11 @@ def conditional(fields):
     return logistic(fields)
 
 
-def layer_mean(rows, weights, bias):
-    """p(unit = 1 | other layer) for each row: sigmoid(rows @ weights + bias), with the
-    bias added and the conditional taken in the product's own buffer (no temporaries).
-
-    rows : (n_rows, n_in); weights : (n_in, n_out) (W, or W.T for the visible layer);
-    bias : (n_out,). Returns (n_rows, n_out) in the product's dtype.
-    """
-    fields = rows @ weights
-    fields += bias
-    return logistic(fields, out=fields)
-
-
 def data_statistics(rbm, v, h=None):
     """<v h^T>, <v>, <h> over the rows of v (n_samples, n_visible), h at p(h = 1 | v)
     (pass ``h`` if already computed)."""
     W, a, b = _parameters(rbm)
-    h = layer_mean(v, W, b) if h is None else h
+    h = layer_probability(v, W, b) if h is None else h
     return {"W": v.T @ h / len(v), "a": v.mean(0), "b": h.mean(0)}
 
 
@@ -143,17 +132,6 @@ def tap_statistics(rbm, m_visible, m_hidden, method):
     return {"W": stats_W, "a": m_visible.mean(0), "b": m_hidden.mean(0)}
 
 
-def sample_bernoulli(probabilities, streams, out=None):
-    """Binary samples with the given probabilities (n_rows, n_units); row c uses stream c.
-    ``out`` (C-contiguous, probabilities' shape) receives them without allocating."""
-    if len(probabilities) > len(streams):
-        raise ValueError(f"{len(probabilities)} rows need as many random streams; got {len(streams)}")
-    out = np.empty_like(probabilities) if out is None else out
-    # one thread: BLAS threads still spinning after a product make a parallel region slow here
-    sample_units_serial(probabilities, 0.0, streams[:len(probabilities)], out)
-    return out
-
-
 @dataclass(frozen=True)
 class StackedRows:
     """Data rows stacked over model rows: the statistics as averages of rows.
@@ -188,7 +166,7 @@ class Gibbs:
         if len(probabilities) > len(self.streams):      # a larger batch (partial_fit): more streams
             extra = random_streams(self.seed_sequence.spawn(1)[0], (len(probabilities) - len(self.streams),))
             self.streams = np.concatenate([self.streams, extra])
-        return sample_bernoulli(probabilities, self.streams, out)
+        return sample_layer(probabilities, 0.0, self.streams, out)
 
     def run(self, rbm, h, k, clamped=None):
         """k block-Gibbs steps h -> v -> h from hidden states h: (v_k, p(h | v_k), h_k sampled).
@@ -199,15 +177,15 @@ class Gibbs:
         the same product: then v and p(h | v) are those stacked rows (n_data + n_chains)."""
         W, a, b = _parameters(rbm)
         for step in range(k):
-            p_v = layer_mean(h, W.T, a)
+            p_v = layer_probability(h, W.T, a)
             if step == k - 1 and clamped is not None:
                 v = np.empty((len(clamped) + len(p_v), p_v.shape[1]), p_v.dtype)
                 v[:len(clamped)] = clamped
                 self.sample(p_v, out=v[len(clamped):])
-                h_mean = layer_mean(v, W, b)
+                h_mean = layer_probability(v, W, b)
                 return v, h_mean, self.sample(h_mean[len(clamped):])
             v = self.sample(p_v)
-            h_mean = layer_mean(v, W, b)
+            h_mean = layer_probability(v, W, b)
             h = self.sample(h_mean)
         return v, h_mean, h
 
@@ -250,7 +228,7 @@ class ModelTerm:
             if self.gibbs is None:
                 self.gibbs = Gibbs(max(self.n_chains, len(v_data)), self.seed_sequence)
             if method == "cd":          # the chains start from the data's hidden samples
-                h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+                h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
                 v, h_mean, _ = self.gibbs.run(rbm, self.gibbs.sample(h_data), self.k)
                 return StackedRows(np.concatenate([v_data, v]), np.concatenate([h_data, h_mean]), len(v_data))
             if self.state is None:      # persistent chains start with every hidden unit off, as
@@ -268,7 +246,7 @@ class ModelTerm:
         if self.persistent:
             self.state = m
         m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]
-        h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+        h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
         return StackedRows(np.concatenate([v_data, m_visible]), np.concatenate([h_data, m_hidden]), len(v_data),
                            tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method]))
 
@@ -301,7 +279,7 @@ def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
         return {name: scale * (data[name] - model_statistics[name]) for name in ("W", "a", "b")}
     if not isinstance(model_statistics, StackedRows):
         v_model, h_model = model_statistics
-        h_data = layer_mean(v_data, rbm.weights, rbm.hidden_bias)
+        h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
         model_statistics = StackedRows(np.concatenate([v_data, v_model]), np.concatenate([h_data, h_model]),
                                      len(v_data))
     rows_v, rows_h, n_data = model_statistics.v, model_statistics.h, model_statistics.n_data

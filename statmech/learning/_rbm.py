@@ -6,8 +6,8 @@ from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
 from ..nn.optim import make_optimizer
-from ._gradients import (MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, layer_mean,
-                         sample_bernoulli)
+from ..gibbs import layer_probability, sample_layer
+from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient
 from ._likelihood import free_energy, pseudo_log_likelihood
 
 
@@ -219,7 +219,7 @@ class BernoulliRBM:
         """p(h = 1 | v) for each row: ndarray of shape (n_samples, n_components)."""
         self._check_fitted()
         X = check_data(X, self.n_features_in_, dtype=self.dtype)
-        return layer_mean(X, self._params["W"], self._params["b"])
+        return layer_probability(X, self._params["W"], self._params["b"])
 
     def gibbs(self, v):
         """One block-Gibbs step v -> h -> v' (sampled): ndarray of v's shape."""
@@ -227,8 +227,8 @@ class BernoulliRBM:
         v = check_data(v, self.n_features_in_, "v", dtype=self.dtype)
         if self._streams is None or len(self._streams) < len(v):
             self._streams = random_streams(np.random.SeedSequence(self._rng.integers(2 ** 63)), (len(v),))
-        h = sample_bernoulli(self.transform(v), self._streams)
-        return sample_bernoulli(layer_mean(h, self._params["W"].T, self._params["a"]), self._streams)
+        h = sample_layer(self.transform(v), 0.0, self._streams)
+        return sample_layer(layer_probability(h, self._params["W"].T, self._params["a"]), 0.0, self._streams)
 
     def score_samples(self, X, seed=None):
         """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times

@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ..units import logistic, unit_log_partition, unit_up_probability
-from ..rng import random_streams, sample_units_serial
+from ..gibbs import sample_layer
+from ..units import unit_log_partition, unit_up_probability, unit_up_probability_array
+from ..rng import random_streams
 from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
@@ -127,12 +128,7 @@ class _MarginalPath:
 
     def sample(self, field):
         """Units drawn with P(unit = 1 | field) from the chains' streams (rows = chains)."""
-        # P(unit = 1) = unit_up_probability(field, 1, low), in its vectorised array form
-        p = logistic(np.ascontiguousarray((1.0 - self.low) * field))
-        out = np.empty_like(p)
-        # one thread: BLAS threads still spinning after a product make a parallel region slow
-        sample_units_serial(p, self.low, self.streams, out)
-        return out
+        return sample_layer(unit_up_probability_array(field, 1.0, self.low), self.low, self.streams)
 
     def move(self, t):
         """n_sweeps h | v, v' | h of p_t; the joint energies E_t(v', h) afterwards."""

@@ -11,8 +11,8 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
-from ..units import unit_up_probability_array
-from ..rng import random_streams, sample_units
+from ..gibbs import layer_probability, sample_layer
+from ..rng import random_streams
 from ..validation import LOW_VALUE
 from ..errors import SlowPathWarning
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, checked_energy, csr_arrays
@@ -401,11 +401,11 @@ class _BlockGibbsEngine(_Engine):
             for _ in range(thin):
                 before = self.states.copy()
                 visible, hidden = self.states[:, :n_visible], self.states[:, n_visible:]
-                # The model's conditional p(unit = 1 | other layer), with one beta per chain.
-                fields = visible @ hamiltonian.weights + hamiltonian.hidden_bias
-                sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, hidden)
-                fields = hidden @ hamiltonian.weights.T + hamiltonian.visible_bias
-                sample_units(unit_up_probability_array(fields, beta, self.low), self.low, self.rng, visible)
+                # The one block-Gibbs half-step, with one beta per chain.
+                sample_layer(layer_probability(visible, hamiltonian.weights, hamiltonian.hidden_bias, beta, self.low),
+                             self.low, self.rng, out=hidden, parallel=True)
+                sample_layer(layer_probability(hidden, hamiltonian.weights.T, hamiltonian.visible_bias, beta,
+                                               self.low), self.low, self.rng, out=visible, parallel=True)
                 self.accepted += (self.states != before).sum(axis=1)
             self.energy[:] = hamiltonian.energy(self.states)
             energy_trace[:, offset + r] = self.energy
