@@ -163,9 +163,21 @@ class BlockGibbs:
 
 
 class _Engine:
-    """Chain state: ``states``, ``energy`` and ``betas`` per chain, random streams, counters.
+    """Chain state of ``n_chains`` chains and the one interface every engine implements
+    (``tests/test_engines.py`` checks each):
 
-    ``arrays`` names every array that a checkpoint must save to resume bit-identically.
+    - ``run(n_records, thin, energy_trace, mag_trace, offset)``: advance every chain by
+      ``n_records * thin`` sweeps at its beta, recording E and M every ``thin`` sweeps in
+      columns ``offset ..`` of the (n_chains, n_steps) traces;
+    - ``get_states()`` (n_chains, n) int8 and ``energy`` (n_chains,), always in agreement;
+    - ``betas`` and ``set_betas(betas)`` (a scalar or one per chain);
+    - ``take(indices)``: chain c becomes chain indices[c] (population resampling; random
+      streams stay with their slot, so no two chains ever share one);
+    - ``snapshot()`` / ``restore(arrays)``: every array a checkpoint needs to continue
+      bit-identically (named in ``arrays``);
+    - ``set_hamiltonian(h)``: continue under another model on the same variables (AIS
+      paths; cluster and checkerboard engines refuse);
+    - ``accepted`` and ``attempts_per_sweep`` for acceptance rates.
     """
 
     arrays = ("states", "energy", "betas", "rng", "accepted")
