@@ -245,8 +245,8 @@ def landscape(hamiltonian, betas, *, method="naive", n_starts=500, damping=0.5, 
     betas, _ = as_beta(betas)
     seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)
     energy = energy_minima(hamiltonian, n_starts=n_starts, seed=np.random.default_rng(seeds[0]))
-    rows = [tap_fixed_points(hamiltonian, b, method=method, n_starts=n_starts, damping=damping, max_iter=max_iter, solver=solver,
-                             seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
+    rows = [tap_fixed_points(hamiltonian, b, method=method, n_starts=n_starts, damping=damping, max_iter=max_iter,
+                             solver=solver, seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
     return Landscape(betas=betas, n_fixed_points=np.array([r.count for r in rows]),
                      largest_basin=np.array([r.basin_fraction.max(initial=0.0) for r in rows]),
                      n_unconverged=np.array([r.n_unconverged for r in rows]),

@@ -45,7 +45,8 @@ print(f"{len(net.layers)} layers ({net.source}); max |forward - TAP iterate| = {
 def tap_free_energy(network):
     """TAP2 free energy of the RBM whose weights the tied network carries (from the data mean)."""
     model = RBM(network.params["W"], network.params["a"], network.params["b"])
-    return statmech.mean_field(model, beta, method="tap2", damping=0.9, max_iter=20_000, init=X[train].mean(0)).free_energy
+    return statmech.mean_field(model, beta, method="tap2", damping=0.9, max_iter=20_000,
+                               init=X[train].mean(0)).free_energy
 
 
 free_energy = []

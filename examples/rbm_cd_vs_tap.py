@@ -64,7 +64,8 @@ def plot(result, ylabel, name, optimum=None, ylim=None):
 def bars_and_stripes_study():
     X, _ = bars_and_stripes(4)                  # 30 distinct images: the best ln p(x) is ln(1/30)
     epochs = 100
-    result, seconds = curves(("exact", "pcd", "cd", "tap3", "tap2", "naive"), X, lambda rbm: log_likelihood(rbm, X).value,
+    result, seconds = curves(("exact", "pcd", "cd", "tap3", "tap2", "naive"), X,
+                             lambda rbm: log_likelihood(rbm, X).value,
                              n_components=12, learning_rate=0.02, optimizer="adam", batch_size=5, n_iter=epochs,
                              n_chains=100, k=1)
     print(f"bars and stripes 4 x 4 ({len(X)} images, optimum ln(1/30) = {np.log(1 / 30):.3f}), 12 hidden units, "

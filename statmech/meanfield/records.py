@@ -79,6 +79,9 @@ class MeanFieldPath(Saveable):
     converged : ndarray of shape (K,) of bool
     n_iter : ndarray of shape (K,)
     method, hamiltonian : str
+    seed : numpy.random.SeedSequence or None
+        Reproduces the default starting point.
+    elapsed : float or None
     """
 
     betas: np.ndarray
@@ -89,3 +92,5 @@ class MeanFieldPath(Saveable):
     n_iter: np.ndarray
     method: str
     hamiltonian: str
+    seed: object = None
+    elapsed: object = None

@@ -234,6 +234,8 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
     ----------
     C. Peterson and J. R. Anderson, Complex Systems 1, 995 (1987).
     """
+    clock = Stopwatch()
+    seed = as_seed_sequence(seed)
     betas = as_schedule(schedule).betas
     if method == "bethe":
         raise ValueError("deterministic_annealing follows magnetizations; method 'bethe' restarts its "
@@ -244,8 +246,8 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
         if on_failure == "warn":
             warnings.simplefilter("ignore", ConvergenceWarning)
         for beta in betas:
-            result = mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter, init=m, seed=seed,
-                                on_failure=on_failure)
+            result = mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter,
+                                init=m, seed=seed, on_failure=on_failure)
             rows.append(result)
             m = np.clip(result.magnetization, low_of(hamiltonian), 1.0)
     converged = np.array([r.converged for r in rows], dtype=bool)
@@ -256,4 +258,4 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
                          free_energy=np.array([r.free_energy for r in rows]),
                          log_z=np.array([r.log_z for r in rows]), converged=converged,
                          n_iter=np.array([r.n_iter for r in rows]), method=method,
-                         hamiltonian=repr(hamiltonian))
+                         hamiltonian=repr(hamiltonian), seed=fresh_seed_sequence(seed), elapsed=clock.elapsed)
