@@ -260,3 +260,47 @@ def test_an_unknown_domain_is_refused(driver):
     model.domain = "ising"
     with pytest.raises(ValueError, match="domain must be 'spin' or 'binary'"):
         USER_DRIVERS[driver](model)
+
+
+# --- learning ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [dict(method="pcd", shuffle=True, momentum=0.5),
+                                     dict(method="tap2", optimizer="adam", learning_rate=0.01),
+                                     dict(method="cd", k=2)], ids=["pcd", "tap2", "cd"])
+def test_fit_resumes_from_its_checkpoint_bit_identically(tmp_path, monkeypatch, options):
+    from statmech.learning import BernoulliRBM, _rbm
+    data = (np.random.default_rng(1).random((30, 6)) < 0.4).astype(float)
+    make = lambda: BernoulliRBM(n_components=4, batch_size=7, n_iter=4, seed=np.random.SeedSequence([3, 4]),
+                                **options)
+    whole = make().fit(data)
+    for k in (1, 5, 10, 15):            # 5 minibatches per epoch: inside, at the end of and across epochs
+        path = tmp_path / f"fit-{k}.npz"
+        with monkeypatch.context() as patch:
+            _interrupt_at(patch, _rbm.BernoulliRBM, "_update", k)
+            cut = make().fit(data, checkpoint=path, checkpoint_every=3)
+        assert cut.interrupted_ and cut.n_iter_ == k // 5
+        resumed = make().fit(data, checkpoint=path)
+        assert not resumed.interrupted_ and resumed.n_iter_ == 4
+        for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+            assert np.array_equal(getattr(resumed, name), getattr(whole, name)), (k, name)
+    with pytest.raises(ValueError, match="other arguments or another model"):
+        make().fit(data[::-1], checkpoint=path)
+
+
+@pytest.mark.parametrize("method", ["pcd", "exact"])
+def test_boltzmann_learning_resumes_from_its_checkpoint_bit_identically(tmp_path, monkeypatch, method):
+    from statmech.learning import _boltzmann, boltzmann_learning
+    model = statmech.PairwiseHamiltonian(np.zeros((5, 5)))
+    data = np.where(np.random.default_rng(2).random((40, 5)) < 0.6, 1, -1)
+    fit = lambda **kw: boltzmann_learning(model, data, method=method, n_iter=12, n_chains=16,
+                                          seed=np.random.SeedSequence(9), progress=False, **kw)
+    whole = fit()
+    for k in (2, 7):
+        path = tmp_path / f"{method}-{k}.npz"
+        with monkeypatch.context() as patch:
+            _interrupt_at(patch, _boltzmann.Run, "due", k)
+            assert fit(checkpoint=path, checkpoint_every=5).interrupted
+        resumed = fit(checkpoint=path)
+        assert not resumed.interrupted
+        assert np.array_equal(resumed.gradient_norm, whole.gradient_norm)
+        assert np.array_equal(resumed.hamiltonian.couplings, whole.hamiltonian.couplings)

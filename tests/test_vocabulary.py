@@ -70,3 +70,8 @@ def test_every_value_with_an_error_is_an_estimate():
     result = mc.ais(statmech.models.CurieWeiss(4), [0.0, 0.5], n_chains=8, seed=0, progress=False)
     assert isinstance(result.log_z, float) and isinstance(result.log_z_err, float)
     assert result.log_z == result.log_z_path[-1] and result.estimate.error == result.log_z_err_path[-1]
+
+
+def test_learning_loops_take_checkpoints_too():
+    for function in (learning.boltzmann_learning, learning.BernoulliRBM.fit):
+        assert {"checkpoint", "checkpoint_every"} <= set(inspect.signature(function).parameters), function

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..runloop import Progress, interruptible
-from ..validation import as_int, as_seed_sequence, as_states
+from ..hamiltonian import content_digest
+from ..mc.drivers import resolve_sampler
+from ..runloop import Run
+from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
 
 __all__ = ["boltzmann_learning", "BoltzmannFit"]
@@ -34,12 +36,16 @@ class BoltzmannFit:
     method : str
     interrupted : bool
         True when Ctrl-C stopped the updates (the parameters reached are kept).
+    seed : numpy.random.SeedSequence or None
+    elapsed : float or None
     """
 
     hamiltonian: object
     gradient_norm: np.ndarray
     method: str
     interrupted: bool = False
+    seed: object = None
+    elapsed: object = None
 
 
 def _all_states(n, domain):
@@ -49,7 +55,8 @@ def _all_states(n, domain):
 
 
 def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
-                       n_chains=100, n_sweeps=1, sampler=None, seed=None, progress=None):
+                       n_chains=100, n_sweeps=1, sampler=None, seed=None, progress=None, checkpoint=None,
+                       checkpoint_every=100):
     """Fit the parameters of ``hamiltonian`` (at beta = 1) to fully observed states.
 
     Parameters
@@ -69,6 +76,12 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     sampler : sampler configuration, default HeatBath()
     seed : int, SeedSequence or None
     progress : bool or None
+    checkpoint : path or None
+        If given, the parameters, optimiser state and chains are saved there every
+        ``checkpoint_every`` updates, on Ctrl-C and at the end; if the file exists the fit
+        resumes from it (same arguments, model and data; ``n_iter`` may grow) and ends
+        bit-identical to an uninterrupted fit.
+    checkpoint_every : int, default 100
 
     Returns
     -------
@@ -92,24 +105,46 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     data_term = hamiltonian.energy_gradient(data)
     params = {name: np.array(value, dtype=np.float64) for name, value in hamiltonian.parameters().items()}
     step = make_optimizer(optimizer, learning_rate)
+    run = Run("boltzmann_learning", seed, progress, n_iter, "Boltzmann learning", checkpoint, checkpoint_every,
+              {"method": method, "learning_rate": learning_rate, "n_chains": n_chains,
+               "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
+               "n_sweeps": n_sweeps, "sampler": repr(sampler),
+               "model": None if checkpoint is None else hamiltonian.content_hash(),
+               "data": None if checkpoint is None else content_digest(data)})
     model = hamiltonian
     if method == "exact":
         if hamiltonian.n > 20:
             raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
         states = _all_states(hamiltonian.n, hamiltonian.domain)
     else:
-        from ..mc.drivers import resolve_sampler
         sampler = resolve_sampler(hamiltonian, sampler)
-        state_seed, chain_seed = as_seed_sequence(seed).spawn(2)
+        state_seed, chain_seed = run.seed_sequence.spawn(2)
         start = data[np.random.default_rng(state_seed).integers(0, len(data), n_chains)]
         engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed)
         scratch = np.empty((n_chains, 1))
-    norms = np.empty(n_iter)
-    done = 0
-    with Progress(n_iter, "Boltzmann learning", progress) as bar, interruptible() as stop:
-        for t in range(n_iter):
-            if stop.requested:      # Ctrl-C: keep the parameters reached
-                break
+    norms = np.empty(max(n_iter, run.resumed_step))
+    done = run.resumed_step
+    if done:
+        saved = run.saved_arrays
+        for name in params:
+            params[name][...] = saved[f"param_{name}"]
+        step.restore(saved)
+        norms[:done] = saved["gradient_norm"]
+        model = hamiltonian.with_parameters(**params)
+        if method == "pcd":
+            engine.set_hamiltonian(model)
+            engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+
+    def save():
+        arrays = {f"param_{name}": value for name, value in params.items()}
+        arrays.update(step.snapshot(), gradient_norm=norms[:done])
+        if method == "pcd":
+            arrays.update({f"engine_{k}": v for k, v in engine.snapshot().items()})
+        run.save(done, arrays)
+
+    with run:
+        run.bar.update(done)
+        for t in run.steps(range(done, n_iter)):       # Ctrl-C keeps the parameters reached
             if method == "exact":
                 energy = model.energy(states)
                 weights = np.exp(-(energy - energy.min()))
@@ -125,5 +160,9 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
             if method == "pcd":
                 engine.set_hamiltonian(model)
             done = t + 1
-            bar.update(1)
-    return BoltzmannFit(hamiltonian=model, gradient_norm=norms[:done], method=method, interrupted=stop.requested)
+            run.bar.update(1)
+            if run.due(done):
+                save()
+    save()
+    return BoltzmannFit(hamiltonian=model, gradient_norm=norms[:done], method=method, interrupted=run.interrupted,
+                        seed=run.seed, elapsed=run.elapsed)

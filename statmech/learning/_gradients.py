@@ -215,6 +215,24 @@ class ModelTerm:
         self.state = None
         self.gibbs = None
 
+    def snapshot(self):
+        """Persistent chains or magnetizations and the chains' streams, as named arrays."""
+        arrays = {}
+        if self.state is not None:
+            arrays["term_state"] = self.state
+        if self.gibbs is not None:
+            arrays["term_streams"] = self.gibbs.streams
+        return arrays
+
+    def restore(self, arrays):
+        """Inverse of :meth:`snapshot` (on a term built with the same parameters and seed)."""
+        if "term_state" in arrays:
+            self.state = np.array(arrays["term_state"])
+        if "term_streams" in arrays:
+            if self.gibbs is None:
+                self.gibbs = Gibbs(len(arrays["term_streams"]), self.seed_sequence)
+            self.gibbs.streams = np.array(arrays["term_streams"])
+
     def statistics(self, rbm, v_data):
         """Model statistics: {"W", "a", "b"} (exact), or ``StackedRows`` of the data over the
         model's rows, whose averages they are (``gradient`` takes either): the chains'
@@ -241,7 +259,7 @@ class ModelTerm:
         else:
             start = np.clip(v_data[:self.n_chains] if self.persistent else v_data, 1e-6, 1 - 1e-6)
         m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
-                         self.mf_iter)
+                                    self.mf_iter)
         m = np.clip(m, 1e-12, 1 - 1e-12)
         if self.persistent:
             self.state = m

@@ -1,7 +1,10 @@
 """BernoulliRBM: a binary RBM trained by Boltzmann learning, with scikit-learn conventions."""
+import json
+
 import numpy as np
 
-from ..runloop import Progress, interruptible
+from ..hamiltonian import content_digest
+from ..runloop import Run
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
@@ -109,8 +112,8 @@ class BernoulliRBM:
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64; got {self.dtype!r}")
 
-    def _initialise(self, n_features):
-        seed_sequence = as_seed_sequence(self.seed)
+    def _initialise(self, n_features, seed_sequence=None):
+        seed_sequence = as_seed_sequence(self.seed) if seed_sequence is None else seed_sequence
         init_seed, chain_seed, self._sample_seed = seed_sequence.spawn(3)
         rng = np.random.default_rng(init_seed)
         dtype = np.dtype(self.dtype)
@@ -146,7 +149,7 @@ class BernoulliRBM:
         self._update(X)
         return self
 
-    def fit(self, X, y=None, callback=None):
+    def fit(self, X, y=None, callback=None, checkpoint=None, checkpoint_every=100):
         """Train for n_iter epochs of minibatches (consecutive slices, or reshuffled: ``shuffle``).
 
         Parameters
@@ -155,12 +158,20 @@ class BernoulliRBM:
         y : ignored
         callback : callable, optional
             ``callback(epoch, self)`` after each epoch.
+        checkpoint : path or None
+            If given, training saves its whole state there (parameters, optimiser, chains or
+            magnetizations, random streams, position) every ``checkpoint_every`` minibatch
+            updates, on Ctrl-C and at the end; if the file exists, ``fit`` resumes from it
+            (same parameters and data; ``seed=None`` takes the recorded seed) and ends with
+            the parameters of an uninterrupted run, bit for bit.
+        checkpoint_every : int, default 100
 
         Returns
         -------
         self
-            With ``n_iter_`` (epochs completed) and ``interrupted_``: Ctrl-C stops after the
-            minibatch in progress and keeps the parameters reached.
+            With ``n_iter_`` (epochs completed), ``interrupted_`` (Ctrl-C stops after the
+            minibatch in progress and keeps the parameters reached) and ``seed_`` (the
+            SeedSequence that reproduces the fit).
         """
         self._validate()
         if callback is not None and not callable(callback):
@@ -168,24 +179,58 @@ class BernoulliRBM:
         X = check_data(X, dtype=self.dtype)
         if len(X) == 0:
             raise ValueError("X must hold at least one sample; got shape (0, n_features)")
-        self._initialise(X.shape[1])
-        self.n_iter_, self.interrupted_ = 0, False
-        with Progress(self.n_iter, f"BernoulliRBM ({self.method})", self.verbose or None) as bar, \
-                interruptible() as stop:
-            for epoch in range(self.n_iter):
-                if stop.requested:
-                    break
+        settings = {k: (str(np.dtype(v)) if k == "dtype" else v) for k, v in self.get_params().items()
+                    if k not in ("seed", "verbose")}
+        run = Run("BernoulliRBM.fit", self.seed, self.verbose or None, self.n_iter, f"BernoulliRBM ({self.method})",
+                  checkpoint, checkpoint_every, {"estimator": settings,
+                                                 "data": None if checkpoint is None else content_digest(X)})
+        self._initialise(X.shape[1], run.seed_sequence)
+        self.n_iter_, self.interrupted_, self.seed_ = 0, False, run.seed
+        epoch, first_batch, updates = 0, 0, 0
+        epoch_rng = json.dumps(self._rng.bit_generator.state)
+        if run.resumed_step:
+            saved = run.saved_arrays
+            for name in self._params:
+                self._params[name][...] = saved[f"param_{name}"]
+            self._optimizer.restore(saved)
+            self._model_term.restore(saved)
+            epoch, first_batch, self.n_iter_ = (int(x) for x in saved["position"])
+            epoch_rng = str(saved["epoch_rng"])
+            updates = run.resumed_step
+        self._rng.bit_generator.state = json.loads(epoch_rng)
+
+        def save():
+            arrays = {f"param_{name}": value for name, value in self._params.items()}
+            arrays.update(self._optimizer.snapshot(), **self._model_term.snapshot())
+            arrays.update(position=np.array([epoch, start, self.n_iter_]), epoch_rng=np.array(epoch_rng))
+            run.save(updates, arrays)
+
+        start = first_batch
+        mid_epoch = first_batch > 0         # where a resumed run stands if it stops at once
+        with run:
+            run.bar.update(self.n_iter_)
+            for epoch in run.steps(range(epoch, self.n_iter)):
+                epoch_rng = json.dumps(self._rng.bit_generator.state)     # its permutation can be redrawn
                 data = X[self._rng.permutation(len(X))] if self.shuffle else X    # slices of X are views
-                for start in range(0, len(X), self.batch_size):
-                    if stop.requested:
-                        break
+                start = first_batch
+                for start in run.steps(range(first_batch, len(X), self.batch_size)):
                     self._update(data[start:start + self.batch_size])
-                else:
-                    self.n_iter_ = epoch + 1
-                if callback is not None and self.n_iter_ == epoch + 1:
+                    updates += 1
+                    start += self.batch_size        # the position after this minibatch
+                    if run.due(updates):
+                        save()
+                mid_epoch = start < len(X)
+                if mid_epoch:                       # Ctrl-C inside the epoch: resume at this minibatch
+                    break
+                first_batch = 0
+                self.n_iter_ = epoch + 1
+                if callback is not None:
                     callback(epoch, self)
-                bar.update(1)
-        self.interrupted_ = stop.requested
+                run.bar.update(1)
+        if not mid_epoch:                           # resume at the next epoch's permutation
+            epoch, start, epoch_rng = self.n_iter_, 0, json.dumps(self._rng.bit_generator.state)
+        save()
+        self.interrupted_ = run.interrupted
         return self
 
     # -- fitted attributes and transforms ---------------------------------------------------

@@ -80,6 +80,15 @@ class SGD:
             self._velocity[name] = v
             w += v
 
+    def snapshot(self):
+        """The optimiser's state as named arrays (for checkpoints)."""
+        return {f"velocity_{name}": v for name, v in self._velocity.items()}
+
+    def restore(self, arrays):
+        """Inverse of :meth:`snapshot`."""
+        self._velocity = {name[len("velocity_"):]: np.array(v) for name, v in arrays.items()
+                          if name.startswith("velocity_")}
+
 
 class Adam(SGD):
     """Adam (Kingma & Ba, ICLR 2015, Algorithm 1), with the same weight decay as SGD."""
@@ -102,6 +111,17 @@ class Adam(SGD):
             m_hat = m / (1 - self.beta1 ** self._t)
             v_hat = v / (1 - self.beta2 ** self._t)
             w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+    def snapshot(self):
+        arrays = {"adam_t": np.array(self._t)}
+        for name, (m, v) in self._moments.items():
+            arrays[f"moment1_{name}"], arrays[f"moment2_{name}"] = m, v
+        return arrays
+
+    def restore(self, arrays):
+        self._t = int(arrays["adam_t"])
+        self._moments = {name[len("moment1_"):]: (np.array(m), np.array(arrays["moment2_" + name[len("moment1_"):]]))
+                         for name, m in arrays.items() if name.startswith("moment1_")}
 
 
 def make_optimizer(optimizer, learning_rate, momentum=0.0, l2=0.0, l1=0.0):
