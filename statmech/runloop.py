@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import threading
 import time
 import zipfile
@@ -28,7 +29,7 @@ __all__ = ["Run", "Progress", "interruptible", "Checkpoint", "Stopwatch"]
 class Progress:
     """``with Progress(total, "annealing", enabled) as bar: bar.update(k)`` (a tqdm bar).
 
-    enabled=None shows the bar only when stderr is a terminal; False never does.
+    enabled=None shows the bar only on a terminal or in a notebook; False never does.
     """
 
     def __init__(self, total, description="", enabled=None):
@@ -56,7 +57,9 @@ class Progress:
 
 
 def _stderr_is_terminal():
-    import sys
+    """A terminal, or a Jupyter kernel (where tqdm.auto draws a widget)."""
+    if "ipykernel" in sys.modules:
+        return True
     try:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
