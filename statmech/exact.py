@@ -9,14 +9,13 @@ sum the other out in closed form. Any other Hamiltonian is evaluated through its
 ``energy`` on batches of states.
 """
 import warnings
-from dataclasses import replace
 
 import numpy as np
 
 from . import _kernels
 from .validation import LOW_VALUE, as_beta, as_float
 from .errors import EnumerationTooLarge, SlowPathWarning
-from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, check_hamiltonian, checked_energy
+from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, validate_hamiltonian
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments
 
 __all__ = ["exact", "density_of_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
@@ -66,7 +65,7 @@ def exact(hamiltonian, beta):
     >>> round(statmech.exact(chain, 0.0).log_z, 12) == round(2 * np.log(2), 12)
     True
     """
-    _check_hamiltonian_type(hamiltonian)
+    validate_hamiltonian(hamiltonian)
     betas, scalar = as_beta(beta)
     low = float(LOW_VALUE[hamiltonian.domain])
     if isinstance(hamiltonian, BipartiteHamiltonian):
@@ -101,7 +100,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
     ValueError
         If some energy is not on the grid (more than 1e-6 * resolution away).
     """
-    _check_hamiltonian_type(hamiltonian)
+    validate_hamiltonian(hamiltonian)
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
     if isinstance(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
@@ -125,10 +124,6 @@ def density_of_states(hamiltonian, *, resolution=1.0):
     return DensityOfStates(energies=energy_min + resolution * occupied,
                            log_g=np.log(counts[occupied].astype(np.float64)),
                            counts=counts[occupied], n=hamiltonian.n)
-
-
-def _check_hamiltonian_type(hamiltonian):
-    check_hamiltonian(hamiltonian)
 
 
 def _check_size(n, limit, name):
@@ -221,8 +216,8 @@ def _generic_moments(hamiltonian, betas):
     return _kernels._merge_blocks(np.array(rows))
 
 
-_FIELDS = ("beta", "log_z", "free_energy", "energy", "entropy", "specific_heat", "magnetization",
-           "abs_magnetization", "susceptibility")
+#: Every field of exact's record but the free energy (whose beta = 0 limit is -inf).
+_CHECKED = ("log_z", "energy", "entropy", "specific_heat", "magnetization", "abs_magnetization", "susceptibility")
 
 
 def _thermodynamics_from_rows(rows, betas, n, scalar):
@@ -232,12 +227,11 @@ def _thermodynamics_from_rows(rows, betas, n, scalar):
     with np.errstate(over="ignore", invalid="ignore"):
         result = thermodynamics_from_moments(
             betas, ref + np.log(s0), energy_ref + mean_shift, np.maximum(s2 / s0 - mean_shift ** 2, 0.0),
-            magnetization, np.maximum(sm2 / s0 - magnetization ** 2, 0.0), sa / s0, n=n)
-    values = np.array([result.log_z, result.energy, result.entropy, result.specific_heat, result.magnetization,
-                       result.abs_magnetization, result.susceptibility])
+            magnetization, np.maximum(sm2 / s0 - magnetization ** 2, 0.0), sa / s0, n=n, scalar=scalar)
+    values = np.array([np.atleast_1d(getattr(result, name)) for name in _CHECKED])
     bad = ~np.all(np.isfinite(values), axis=0) | ~np.all(np.isfinite(rows), axis=1)
     if np.any(bad):
         raise ValueError(f"beta = {betas[bad][0]:g} is too large for floating point: beta * E or beta^2 Var(E) "
                          f"overflows for this model's energies (its canonical averages there are those of its "
                          f"ground states)")
-    return replace(result, **{name: float(getattr(result, name)[0]) for name in _FIELDS}) if scalar else result
+    return result

@@ -16,7 +16,7 @@ from .thermodynamics import free_energy_from_log_z
 from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
                           as_generator, check_domain)
 
-__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "check_hamiltonian",
+__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "validate_hamiltonian",
            "checked_energy"]
 
 
@@ -178,7 +178,7 @@ class _DomainView(Hamiltonian):
         return self.base if domain == self.base.domain else self
 
 
-def check_hamiltonian(hamiltonian, name="hamiltonian"):
+def validate_hamiltonian(hamiltonian, name="hamiltonian"):
     """Refuse what is not a usable Hamiltonian before any work: not a Hamiltonian, no
     ``n``, ``n`` not a positive integer, or an unknown ``domain``. Returns it."""
     if not isinstance(hamiltonian, Hamiltonian):

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .records import load_npz, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
-__all__ = ["Run", "Progress", "interruptible", "Checkpoint", "Stopwatch"]
+__all__ = ["Run", "Progress", "interruptible", "Checkpoint", "Stopwatch", "prefixed", "unprefixed"]
 
 
 class Progress:
@@ -190,6 +190,17 @@ class Checkpoint:
             return
         metadata = dict(self.metadata, driver=self.driver, seed=seed_to_json(seed_sequence), step=int(step))
         save_npz(self.path, arrays, metadata)
+
+
+def prefixed(prefix, arrays):
+    """Named arrays (an engine snapshot, parameters) renamed ``prefix_name`` for a checkpoint."""
+    return {f"{prefix}_{name}": value for name, value in arrays.items()}
+
+
+def unprefixed(prefix, arrays):
+    """The arrays of a checkpoint saved with :func:`prefixed`, under their own names."""
+    start = len(prefix) + 1
+    return {name[start:]: value for name, value in arrays.items() if name.startswith(prefix + "_")}
 
 
 def _json_round_trip(value):

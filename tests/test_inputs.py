@@ -101,3 +101,9 @@ def test_exact_stops_within_a_second_of_ctrl_c():
     finally:
         timer.cancel()
     assert time.perf_counter() - start < 1.3
+
+
+def test_wang_landau_stopped_before_its_reference_energy_says_so_rather_than_return_nan():
+    with pytest.raises(ConvergenceError, match="normalization energy -32.0 was not visited"):
+        mc.wang_landau(Ising.square(4), energy_range=(-32, -16), normalization=(-32, 2), max_sweeps=1,
+                       check_every=4, seed=0, progress=False)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..hamiltonian import content_digest
 from ..mc.drivers import resolve_sampler
-from ..runloop import Run
+from ..runloop import Run, prefixed, unprefixed
 from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
 
@@ -126,20 +126,20 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     done = run.resumed_step
     if done:
         saved = run.saved_arrays
-        for name in params:
-            params[name][...] = saved[f"param_{name}"]
+        for name, value in unprefixed("param", saved).items():
+            params[name][...] = value
         step.restore(saved)
         norms[:done] = saved["gradient_norm"]
         model = hamiltonian.with_parameters(**params)
         if method == "pcd":
             engine.set_hamiltonian(model)
-            engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+            engine.restore(unprefixed("engine", saved))
 
     def save():
-        arrays = {f"param_{name}": value for name, value in params.items()}
+        arrays = prefixed("param", params)
         arrays.update(step.snapshot(), gradient_norm=norms[:done])
         if method == "pcd":
-            arrays.update({f"engine_{k}": v for k, v in engine.snapshot().items()})
+            arrays.update(prefixed("engine", engine.snapshot()))
         run.save(done, arrays)
 
     with run:

@@ -4,7 +4,7 @@ import json
 import numpy as np
 
 from ..hamiltonian import content_digest
-from ..runloop import Run
+from ..runloop import Run, prefixed, unprefixed
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
@@ -190,8 +190,8 @@ class BernoulliRBM:
         epoch_rng = json.dumps(self._rng.bit_generator.state)
         if run.resumed_step:
             saved = run.saved_arrays
-            for name in self._params:
-                self._params[name][...] = saved[f"param_{name}"]
+            for name, value in unprefixed("param", saved).items():
+                self._params[name][...] = value
             self._optimizer.restore(saved)
             self._model_term.restore(saved)
             epoch, first_batch, self.n_iter_ = (int(x) for x in saved["position"])
@@ -200,7 +200,7 @@ class BernoulliRBM:
         self._rng.bit_generator.state = json.loads(epoch_rng)
 
         def save():
-            arrays = {f"param_{name}": value for name, value in self._params.items()}
+            arrays = prefixed("param", self._params)
             arrays.update(self._optimizer.snapshot(), **self._model_term.snapshot())
             arrays.update(position=np.array([epoch, start, self.n_iter_]), epoch_rng=np.array(epoch_rng))
             run.save(updates, arrays)

@@ -8,9 +8,9 @@ import numpy as np
 
 from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
-from ..hamiltonian import check_hamiltonian, content_digest, convert_states
+from ..hamiltonian import content_digest, convert_states, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
-from ..runloop import Run
+from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
@@ -28,7 +28,7 @@ def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
     (Metropolis accepts nearly every move near beta = 0 and its sweep is then close to
     deterministic); annealing defaults to Metropolis, which reaches lower energies.
     """
-    check_hamiltonian(hamiltonian)
+    validate_hamiltonian(hamiltonian)
     if sampler is None:
         return default
     if not isinstance(sampler, _SAMPLERS):
@@ -119,11 +119,11 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         burnt, done, counted = (int(x) for x in saved["progress"])
         if done > n_steps:
             raise ValueError(f"checkpoint {run.store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
-        engine.restore(_engine_arrays(saved))
+        engine.restore(unprefixed("engine", saved))
         energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
 
     def save():
-        run.save(burnt + done, dict(_prefixed(engine.snapshot()), energy=energy[:, :done],
+        run.save(burnt + done, dict(prefixed("engine", engine.snapshot()), energy=energy[:, :done],
                                     magnetization=magnetization[:, :done], progress=np.array([burnt, done, counted])))
 
     chunks = 0
@@ -283,7 +283,7 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     done = run.resumed_step
     if done:
         saved = run.saved_arrays
-        engine.restore(_engine_arrays(saved))
+        engine.restore(unprefixed("engine", saved))
         for key, value in bookkeeping.items():
             value[...] = saved[key]
         for key, value in traces.items():
@@ -291,7 +291,7 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
 
     def save():
-        arrays = dict(_prefixed(engine.snapshot()), **bookkeeping)
+        arrays = dict(prefixed("engine", engine.snapshot()), **bookkeeping)
         arrays.update({k: v[..., :done] for k, v in traces.items()})
         run.save(done, arrays)
 
@@ -331,16 +331,6 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         interrupted=run.interrupted)
 
 
-def _prefixed(engine_arrays):
-    """An engine snapshot's arrays named for a checkpoint."""
-    return {f"engine_{k}": v for k, v in engine_arrays.items()}
-
-
-def _engine_arrays(saved):
-    """The engine arrays of a checkpoint (inverse of _prefixed)."""
-    return {k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")}
-
-
 def _betas_of_chains(ladder, chain_at_beta):
     """betas[c] of every chain from the permutation chain_at_beta[set, k]."""
     betas = np.empty(chain_at_beta.size)
@@ -348,7 +338,7 @@ def _betas_of_chains(ladder, chain_at_beta):
     return betas
 
 
-def adaptive_ladder(hamiltonian, beta_min, beta_max, n, n_sweeps=200, n_rounds=8, seed=None,
+def adaptive_ladder(hamiltonian, beta_min, beta_max, n, *, n_sweeps=200, n_rounds=8, seed=None,
                     sampler=None):
     """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
 

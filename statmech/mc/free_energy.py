@@ -16,7 +16,7 @@ from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..thermodynamics import DensityOfStates
 from .records import FreeEnergyEstimate
-from ..runloop import Run
+from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule
 from . import _kernels
 from .drivers import resolve_sampler, initial_states_or_random
@@ -312,13 +312,13 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     if run.resumed_step:
         saved = run.saved_arrays
         done = run.resumed_step
-        engine.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        engine.restore(unprefixed("engine", saved))
         log_z_pop[:done], ess[:done], energy[:done], family[:] = (saved["log_z_pop"], saved["ess"], saved["energy"],
                                                                    saved["family"])
         rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
 
     def save():
-        arrays = {f"engine_{k}": v for k, v in engine.snapshot().items()}
+        arrays = prefixed("engine", engine.snapshot())
         arrays.update(log_z_pop=log_z_pop[:done], ess=ess[:done], energy=energy[:done], family=family,
                       resample_rng=np.array(json.dumps(rng.bit_generator.state)))
         run.save(done, arrays)
@@ -497,7 +497,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     history = []
     if run.resumed_step:
         saved = run.saved_arrays
-        walkers.restore({k[len("engine_"):]: v for k, v in saved.items() if k.startswith("engine_")})
+        walkers.restore(unprefixed("engine", saved))
         for name, array in (("log_g", log_g), ("hist", hist), ("visited", visited), ("log_f", log_f),
                             ("one_over_t", one_over_t)):
             array[...] = saved[name]
@@ -505,7 +505,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         history = [tuple(row) for row in saved["history"]]
 
     def save():
-        arrays = {f"engine_{k}": v for k, v in walkers.snapshot().items()}
+        arrays = prefixed("engine", walkers.snapshot())
         arrays.update(log_g=log_g, hist=hist, visited=visited, log_f=log_f, one_over_t=one_over_t,
                       history=np.array(history).reshape(-1, 2))
         run.save(steps // check_every, arrays)
@@ -534,10 +534,14 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
             np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
     elif not reachable[reference[0]]:
-        if not (exhausted or run.interrupted):
-            raise ValueError(f"the normalization energy {energy_min + resolution * reference[0]} was not visited "
-                             f"by every walker; it must be an energy the model has")
-        normalised = normalised - np.nan       # no reference reached yet: nothing to normalise to
+        # Nothing to normalise to: say so rather than return NaN.
+        message = f"the normalization energy {energy_min + resolution * reference[0]} was not visited by every walker"
+        if run.interrupted:
+            raise KeyboardInterrupt(message + " before Ctrl-C, so there is no estimate yet"
+                                    + ("" if checkpoint is None else f"; {checkpoint!r} keeps the walk"))
+        if exhausted:
+            raise ConvergenceError(message + f" in max_sweeps = {max_sweeps} sweeps per walker", None)
+        raise ValueError(message + "; it must be an energy the model has")
     else:
         normalised = normalised - log_g[:, [reference[0]]] + reference[1]
     result = DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),

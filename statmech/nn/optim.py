@@ -6,6 +6,7 @@ moves each array ``params[name]`` against ``grads[name]``.
 import numpy as np
 
 from ..jit import njit
+from ..runloop import prefixed, unprefixed
 from ..validation import as_float
 
 __all__ = ["SGD", "Adam", "make_optimizer", "add_scaled", "add_scaled_product"]
@@ -82,12 +83,11 @@ class SGD:
 
     def snapshot(self):
         """The optimiser's state as named arrays (for checkpoints)."""
-        return {f"velocity_{name}": v for name, v in self._velocity.items()}
+        return prefixed("velocity", self._velocity)
 
     def restore(self, arrays):
         """Inverse of :meth:`snapshot`."""
-        self._velocity = {name[len("velocity_"):]: np.array(v) for name, v in arrays.items()
-                          if name.startswith("velocity_")}
+        self._velocity = {name: np.array(v) for name, v in unprefixed("velocity", arrays).items()}
 
 
 class Adam(SGD):
@@ -113,15 +113,14 @@ class Adam(SGD):
             w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
     def snapshot(self):
-        arrays = {"adam_t": np.array(self._t)}
-        for name, (m, v) in self._moments.items():
-            arrays[f"moment1_{name}"], arrays[f"moment2_{name}"] = m, v
-        return arrays
+        return dict(prefixed("moment1", {name: m for name, (m, _) in self._moments.items()}),
+                    **prefixed("moment2", {name: v for name, (_, v) in self._moments.items()}),
+                    adam_t=np.array(self._t))
 
     def restore(self, arrays):
         self._t = int(arrays["adam_t"])
-        self._moments = {name[len("moment1_"):]: (np.array(m), np.array(arrays["moment2_" + name[len("moment1_"):]]))
-                         for name, m in arrays.items() if name.startswith("moment1_")}
+        second = unprefixed("moment2", arrays)
+        self._moments = {name: (np.array(m), np.array(second[name])) for name, m in unprefixed("moment1", arrays).items()}
 
 
 def make_optimizer(optimizer, learning_rate, momentum=0.0, l2=0.0, l1=0.0):
