@@ -13,7 +13,7 @@ from .validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
 from .records import Estimate
 
-__all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife",
+__all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife", "jackknife_spread",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
            "kish_effective_sample_size"]
@@ -239,8 +239,27 @@ def jackknife(func, samples, n_blocks=32):
     usable = samples.shape[0] - samples.shape[0] % n_blocks
     blocks = np.array_split(np.arange(usable), n_blocks)
     estimates = np.array([func(np.delete(samples[:usable], block, axis=0)) for block in blocks])
-    error = np.sqrt((n_blocks - 1) / n_blocks * np.sum((estimates - estimates.mean(axis=0)) ** 2, axis=0))
-    return Estimate(value=func(samples), error=error)
+    return Estimate(value=func(samples), error=jackknife_spread(estimates, axis=0))
+
+
+def jackknife_spread(estimates, axis=0):
+    """The jackknife error sqrt((B-1)/B sum_i (theta_i - mean theta)^2) of B leave-one-out
+    estimates theta_i along ``axis``; NaN entries are left out (B counts the others).
+
+    Parameters
+    ----------
+    estimates : array_like
+    axis : int
+
+    Returns
+    -------
+    float or ndarray
+        The error, with ``axis`` removed.
+    """
+    estimates = np.asarray(estimates, dtype=np.float64)
+    n = np.sum(~np.isnan(estimates), axis=axis)
+    mean = np.nanmean(estimates, axis=axis, keepdims=True)
+    return np.sqrt((n - 1) / n * np.nansum((estimates - mean) ** 2, axis=axis))
 
 
 def binder_cumulant(m, n_blocks=32):

@@ -13,7 +13,7 @@ import os
 
 import numba
 
-__all__ = ["njit", "prange", "set_num_threads", "get_num_threads"]
+__all__ = ["njit", "prange", "set_num_threads", "get_num_threads", "limit_threads"]
 
 CACHE = os.environ.get("STATMECH_NUMBA_CACHE", "1") != "0"
 prange = numba.prange
@@ -30,6 +30,17 @@ def njit(*args, **kwargs):
 def set_num_threads(n_threads):
     """Set the number of threads numba's parallel kernels use (at most the cores)."""
     numba.set_num_threads(int(n_threads))
+
+
+def limit_threads(n_threads=1):
+    """Set numba's threads and the BLAS/OpenMP pools' (through threadpoolctl) to
+    ``n_threads`` for the rest of this process: what each worker of a study runs first, so
+    that w workers on w cores do not start w * cores threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    set_num_threads(min(int(n_threads), numba.config.NUMBA_NUM_THREADS))
+    threadpool_limits(int(n_threads))
 
 
 def get_num_threads():

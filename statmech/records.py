@@ -11,7 +11,7 @@ import numpy as np
 
 from .validation import seed_from_json, seed_to_json
 
-__all__ = ["Estimate", "Saveable", "save_npz", "load_npz"]
+__all__ = ["Estimate", "Saveable", "save_npz", "load_npz", "xarray_attrs"]
 
 
 def save_npz(path, arrays, metadata):
@@ -35,6 +35,24 @@ def load_npz(path):
         arrays = {key: data[key] for key in data.files if key != "__metadata__"}
         metadata = json.loads(str(data["__metadata__"]))
     return arrays, metadata
+
+
+def xarray_attrs(record, names):
+    """The scalar fields ``names`` of a record as attributes an xarray object can carry to
+    netCDF or zarr: a SeedSequence as its JSON form (a string), a bool as 0/1, None left out."""
+    attrs = {}
+    for name in names:
+        value = getattr(record, name)
+        if value is None:
+            continue
+        if isinstance(value, np.random.SeedSequence):
+            value = json.dumps(seed_to_json(value))
+        elif isinstance(value, (bool, np.bool_)):
+            value = int(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        attrs[name] = value
+    return attrs
 
 
 class Saveable:

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .records import load_npz, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
-__all__ = ["Run", "Progress", "interruptible", "Checkpoint", "Stopwatch", "prefixed", "unprefixed"]
+__all__ = ["Run", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed", "unprefixed"]
 
 
 class Progress:
@@ -70,6 +70,16 @@ class _Interrupt:
     requested = False
 
 
+_SIGINTS = [0]
+
+
+def sigint_count():
+    """How many Ctrl-C's the handlers of :func:`interruptible` have received in this
+    process: a caller that runs a driver compares it before and after to tell whether the
+    driver was interrupted."""
+    return _SIGINTS[0]
+
+
 @contextlib.contextmanager
 def interruptible():
     """Within the block, Ctrl-C sets ``.requested`` instead of raising (main thread only;
@@ -81,6 +91,7 @@ def interruptible():
         return
 
     def handler(signum, frame):
+        _SIGINTS[0] += 1
         if state.requested:
             raise KeyboardInterrupt
         state.requested = True

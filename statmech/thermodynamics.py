@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .validation import as_beta
-from .records import Estimate
+from .records import Estimate, xarray_attrs
 
 __all__ = ["Thermodynamics", "DensityOfStates", "free_energy_from_log_z", "thermodynamics_from_moments"]
 
@@ -106,6 +106,17 @@ class Thermodynamics:
     def as_dict(self):
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` of the quantities (those not None) on dim ``beta`` (scalars
+        when beta was a scalar); ``n`` is an attribute."""
+        import xarray as xr
+
+        dims = () if np.ndim(self.beta) == 0 else ("beta",)
+        data = {name: (dims, np.asarray(getattr(self, name), dtype=np.float64))
+                for name in _EXTENSIVE if getattr(self, name) is not None}
+        return xr.Dataset(data, coords={"beta": (dims, np.asarray(self.beta, dtype=np.float64))},
+                          attrs={"n": int(self.n)})
+
     def table(self):
         """A fixed-width text table, one row per beta."""
         names = ["beta"] + [name for name in _EXTENSIVE if getattr(self, name) is not None]
@@ -162,6 +173,20 @@ class DensityOfStates:
     elapsed: object = None
     converged: object = None
     interrupted: bool = False
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` on dim ``energy``: ``log_g``, ``counts`` (exact counts),
+        ``walkers`` (walker, energy) when present; the scalar fields are attributes."""
+        import xarray as xr
+
+        data = {"log_g": (("energy",), self.log_g)}
+        if self.counts is not None:
+            data["counts"] = (("energy",), self.counts)
+        if self.walkers is not None:
+            data["walkers"] = (("walker", "energy"), self.walkers)
+        return xr.Dataset(data, coords={"energy": self.energies},
+                          attrs=xarray_attrs(self, ["n", "energy_range", "seed", "elapsed", "converged",
+                                                    "interrupted"]))
 
     def log_z(self, beta):
         """ln Z(beta) = ln sum_E g(E) exp(-beta E) as an Estimate: the error is the spread of

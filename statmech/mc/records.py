@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..records import Estimate, Saveable
+from ..records import Estimate, Saveable, xarray_attrs
 
 __all__ = ["Samples", "AnnealResult", "TemperingResult", "FreeEnergyEstimate"]
 
@@ -55,6 +55,20 @@ class Samples(Saveable):
     def n_steps(self):
         return self.energy.shape[1]
 
+    def to_xarray(self):
+        """An ``xarray.Dataset``: ``energy``, ``magnetization`` (chain, sweep), ``states``
+        (chain, site), ``acceptance`` (chain); coordinate ``sweep`` counts sweeps from the
+        start, burn-in included; the scalar fields (seed as JSON) are attributes."""
+        import xarray as xr
+
+        sweep = self.burn_in + self.thin * np.arange(1, self.n_steps + 1)
+        return xr.Dataset(
+            {"energy": (("chain", "sweep"), self.energy), "magnetization": (("chain", "sweep"), self.magnetization),
+             "states": (("chain", "site"), self.states), "acceptance": (("chain",), self.acceptance)},
+            coords={"sweep": sweep},
+            attrs=xarray_attrs(self, ["beta", "sampler", "hamiltonian", "n_sweeps", "burn_in", "thin", "seed",
+                                      "elapsed", "interrupted"]))
+
 
 @dataclass(frozen=True, eq=False)
 class AnnealResult(Saveable):
@@ -94,6 +108,20 @@ class AnnealResult(Saveable):
     def best(self):
         """Index of the read with the lowest energy."""
         return int(np.argmin(self.best_energy))
+
+    def to_xarray(self):
+        """An ``xarray.Dataset``: ``best_energy``, ``final_energy`` (chain), ``best_states``,
+        ``final_states`` (chain, site), ``energy_trace`` (chain, step) with coordinate
+        ``beta`` (step) from the schedule; the scalar fields are attributes."""
+        import xarray as xr
+
+        return xr.Dataset(
+            {"best_energy": (("chain",), self.best_energy), "final_energy": (("chain",), self.final_energy),
+             "best_states": (("chain", "site"), self.best_states),
+             "final_states": (("chain", "site"), self.final_states),
+             "energy_trace": (("chain", "step"), self.energy_trace)},
+            coords={"beta": (("step",), self.schedule)},
+            attrs=xarray_attrs(self, ["n_sweeps", "sampler", "hamiltonian", "seed", "elapsed", "interrupted"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +164,23 @@ class TemperingResult(Saveable):
     elapsed: float
     interrupted: bool = False
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` on dims (chain, beta, step): ``energy``, ``magnetization``
+        (chain, beta, step), ``overlap`` (pair, beta, step) when recorded, ``swap_acceptance``
+        (chain, swap: between betas k and k+1), ``round_trips`` (chain), ``states`` (chain,
+        beta, site); coordinate ``beta``; the scalar fields are attributes."""
+        import xarray as xr
 
+        data = {"energy": (("chain", "beta", "step"), self.energy),
+                "magnetization": (("chain", "beta", "step"), self.magnetization),
+                "swap_acceptance": (("chain", "swap"), self.swap_acceptance),
+                "round_trips": (("chain",), self.round_trips),
+                "states": (("chain", "beta", "site"), self.states)}
+        if self.overlap is not None:
+            data["overlap"] = (("pair", "beta", "step"), self.overlap)
+        return xr.Dataset(data, coords={"beta": self.betas},
+                          attrs=xarray_attrs(self, ["n_sweeps", "swap_every", "sampler", "hamiltonian", "seed",
+                                                    "elapsed", "interrupted"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,3 +240,19 @@ class FreeEnergyEstimate(Saveable):
     def estimate(self):
         """``log_z`` with its error as an :class:`~statmech.records.Estimate`."""
         return Estimate(self.log_z, self.log_z_err)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` along the schedule (dim ``step``, coordinate ``schedule``):
+        ``log_z_path``, ``log_z_err_path``, ``effective_sample_size``, ``energy``; scalars
+        ``log_z`` and ``log_z_err``; ``log_weights`` (chain) for AIS; the scalar fields are
+        attributes."""
+        import xarray as xr
+
+        data = {"log_z_path": (("step",), self.log_z_path), "log_z_err_path": (("step",), self.log_z_err_path),
+                "effective_sample_size": (("step",), self.effective_sample_size),
+                "energy": (("step",), self.energy), "log_z": self.log_z, "log_z_err": self.log_z_err}
+        if self.log_weights is not None:
+            data["log_weights"] = (("chain",), self.log_weights)
+        return xr.Dataset(data, coords={"schedule": (("step",), self.schedule)},
+                          attrs=xarray_attrs(self, ["method", "sampler", "hamiltonian", "n_chains", "family_rho",
+                                                    "seed", "elapsed", "interrupted"]))

@@ -1,0 +1,289 @@
+"""The Study: a task run at every point of a grid, on any executor, into a zarr store."""
+import datetime
+import functools
+import hashlib
+import inspect
+import os
+import traceback
+import warnings
+from dataclasses import dataclass
+
+from .. import __version__
+from ..runloop import Progress, Stopwatch, interruptible
+from ..validation import as_seed_sequence, seed_from_json, seed_to_json
+from ._executors import adapter
+from ._grid import Grid, point_key, point_seed
+from ._store import Store
+from ._task import PointResult, task_parameters
+
+__all__ = ["Study", "StudyRun", "Failure"]
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What one :meth:`Study.run` did.
+
+    Attributes
+    ----------
+    n_points : int
+        Points of the grid.
+    n_done : int
+        Points done in the store after the run (this run's and earlier runs').
+    n_completed, n_failed : int
+        Points this run wrote, and points whose task raised (or whose result did not fit
+        the store) in this run.
+    executor : str
+    elapsed : float
+        Wall-clock seconds.
+    interrupted : bool
+        True when Ctrl-C stopped the run; the points in flight were dropped and run again
+        on the next ``run()``.
+    """
+
+    n_points: int
+    n_done: int
+    n_completed: int
+    n_failed: int
+    executor: str
+    elapsed: float
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A point whose task raised: its coordinates, the error and the worker's traceback."""
+
+    coordinates: dict
+    error: str
+    traceback: str
+
+
+def _task_identity(task):
+    """(qualified name, sha256 of the source or None) of a task; a functools.partial
+    includes its bound arguments."""
+    if isinstance(task, functools.partial):
+        name, source = _task_identity(task.func)
+        return f"functools.partial({name}, *{task.args!r}, **{task.keywords!r})", source
+    name = f"{getattr(task, '__module__', None)}.{getattr(task, '__qualname__', type(task).__qualname__)}"
+    try:
+        source = hashlib.sha256(inspect.getsource(task).encode()).hexdigest()
+    except (OSError, TypeError):
+        source = None
+    return name, source
+
+
+class Study:
+    """A task run at every point of a grid, with its results in a zarr store.
+
+    Each point's result is written as soon as it arrives, by this process alone, into
+    ``store`` (see :mod:`statmech.study._store` for the layout and why a killed run leaves
+    it readable). Creating a Study on an existing store resumes it: points already done are
+    skipped. The store refuses another task, another seed or a changed grid; a grid whose
+    coordinates gained values at their ends extends the study.
+
+    Parameters
+    ----------
+    store : str or os.PathLike
+        A folder (conventionally ``*.zarr``): new, or the store of this study.
+    task : callable
+        Called as ``task(**coordinates, seed=seed)`` at each point, with
+        ``checkpoint=path`` too when it takes a ``checkpoint`` parameter (a per-point file
+        inside the store, so that a killed study resumes a long run from its own checkpoint;
+        removed when the point is done). Returns a dict of numbers, arrays or
+        ``xarray.DataArray`` (with named dims), an ``xarray.Dataset``, or a record with
+        ``to_xarray()``; every point must return the same variables with the same shapes.
+        For a process pool or a Dask cluster it must be picklable (a module-level function;
+        in a script, under ``if __name__ == "__main__":``).
+    grid : dict of str to sequence
+        Coordinate name -> values; the points are their Cartesian product. ``seed``,
+        ``checkpoint``, ``done`` and ``elapsed`` are reserved names.
+    seed : int, SeedSequence or None
+        The study seed. Point ``x`` gets ``SeedSequence(entropy, spawn_key=(..., h(x)))``
+        with ``h`` a 128-bit digest of the point's coordinate names and values: the same
+        on every executor and in any completion order, and unchanged when the grid grows.
+        None: fresh entropy, recorded in the store (a resumed study uses the recorded seed).
+
+    Examples
+    --------
+    >>> def binder(L, instance, seed):                              # doctest: +SKIP
+    ...     H = EdwardsAnderson.cubic(L, couplings="pm1", seed=instance)
+    ...     r = statmech.parallel_tempering(H, betas, n_sweeps=20_000, n_chains=2, seed=seed)
+    ...     q = r.overlap[0]
+    ...     return {"q2": (q**2).mean(-1), "q4": (q**4).mean(-1)}
+    >>> s = Study("ea3d.zarr", binder, grid={"L": [4, 6, 8], "instance": range(1000)}, seed=0)
+    >>> s.run()                                  # a local process pool, one worker per core
+    >>> ds = s.results()                         # xarray.Dataset on (L, instance, ...), with `done`
+
+    On a cluster, pass a ``dask.distributed.Client``: ``s.run(executor=Client(cluster))``
+    with ``cluster = dask_jobqueue.SLURMCluster(...); cluster.scale(jobs=20)`` (SLURM/PBS
+    through dask-jobqueue), or ``Client("tcp://scheduler:8786")`` for a scheduler started
+    by ``dask scheduler`` and ``dask worker`` on many machines. The driver (and its store)
+    stays on the machine that calls ``run``.
+    """
+
+    def __init__(self, store, task, *, grid, seed=None):
+        self.grid = Grid(grid)
+        self.takes_checkpoint = task_parameters(task, self.grid.names)
+        self.task = task
+        self.store = Store(store)
+        name, source = _task_identity(task)
+        if self.store.exists():
+            attrs = self.store.attrs
+            if "statmech_study" not in attrs:
+                raise ValueError(f"store {self.store.path!r} is a zarr store but not a statmech study; pass a new path")
+            if attrs["task"] != name:
+                raise ValueError(f"store {self.store.path!r} holds results of task {attrs['task']}; got {name} "
+                                 f"(another task needs a new store)")
+            if attrs.get("task_source_sha256") != source:
+                raise ValueError(f"the source of task {name} changed since store {self.store.path!r} was written; "
+                                 f"results of two versions of a task do not belong in one store: use a new store "
+                                 f"(or restore the task's code)")
+            recorded = seed_from_json(attrs["seed"])
+            if seed is not None and seed_to_json(as_seed_sequence(seed)) != attrs["seed"]:
+                raise ValueError(f"store {self.store.path!r} was written with seed {attrs['seed']}; got "
+                                 f"{seed_to_json(as_seed_sequence(seed))} (pass seed=None or the same seed to resume)")
+            self.seed = recorded
+            extended = self.grid.extension_of(attrs["grid"])
+            if extended:
+                self.store.extend(self.grid, extended)
+                self.store.update_attrs(grid=self.grid.to_json())
+        else:
+            self.seed = as_seed_sequence(seed)
+            self.store.create(self.grid, {"statmech_study": 1, "statmech_version": __version__, "task": name,
+                                          "task_source_sha256": source, "grid": self.grid.to_json(),
+                                          "seed": seed_to_json(self.seed), "runs": []})
+
+    def point_seed(self, **coordinates):
+        """The SeedSequence the task gets at the point with these coordinates."""
+        return point_seed(self.seed, {name: coordinates[name] for name in self.grid.names})
+
+    def run(self, executor=None, progress=None, *, retry_failed=True):
+        """Run the task at every point not done yet.
+
+        Parameters
+        ----------
+        executor : None, "serial", concurrent.futures.Executor or dask.distributed.Client
+            None: a process pool with one worker per core, numba and BLAS limited to one
+            thread in each (no oversubscription), closed at the end. "serial": in this
+            process, one point after another. An executor or client passed in is used as
+            it is and left open.
+        progress : bool or None
+            A tqdm bar over points (None: on a terminal or in a notebook).
+        retry_failed : bool, default True
+            Run the points that failed before again.
+
+        Returns
+        -------
+        StudyRun
+            Warns (RuntimeWarning) when points failed; :meth:`failures` has their tracebacks.
+        """
+        clock = Stopwatch()
+        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        done = self.store.done()
+        failures = self.store.failures()
+        pending = [(index, coords) for index, coords in self.grid.points()
+                   if not done[index] and (retry_failed or point_key(coords) not in failures)]
+        runner = adapter(executor, self.task) if pending else None
+        completed = failed = 0
+        interrupted = False
+        in_flight = {}
+        if runner is not None:
+            limit = 2 * runner.workers + 2
+            queue = iter(pending)
+            try:
+                with Progress(len(pending), "study", progress) as bar, interruptible() as stop:
+                    while True:
+                        while not stop.requested and len(in_flight) < limit:
+                            item = next(queue, None)
+                            if item is None:
+                                break
+                            future = runner.submit(self.task, item[0], self._kwargs(item[1]))
+                            in_flight[future] = item
+                        if not in_flight or stop.requested:
+                            break
+                        finished = runner.wait(in_flight, timeout=0.25)
+                        n_ok, n_bad = self._record(runner, finished, in_flight, failures)
+                        completed, failed = completed + n_ok, failed + n_bad
+                        bar.update(n_ok + n_bad)
+                    interrupted = stop.requested
+                    if interrupted:     # keep what finished meanwhile
+                        n_ok, n_bad = self._record(runner, {f for f in in_flight if f.done()}, in_flight, failures)
+                        completed, failed = completed + n_ok, failed + n_bad
+            except KeyboardInterrupt:
+                interrupted = True
+            finally:
+                runner.cancel(list(in_flight))
+                runner.close(interrupted or bool(in_flight))
+        n_done = int(self.store.done().sum())
+        record = StudyRun(self.grid.size, n_done, completed, failed,
+                          runner.describe() if runner else "none", clock.elapsed, interrupted)
+        if runner is not None:
+            runs = list(self.store.attrs.get("runs", []))
+            runs.append({"started": started, "elapsed": record.elapsed, "completed": completed, "failed": failed,
+                         "executor": record.executor, "interrupted": interrupted})
+            self.store.update_attrs(runs=runs)
+        if failed:
+            warnings.warn(f"{failed} of {completed + failed} points failed in this run; Study.failures() has "
+                          f"their errors and tracebacks", RuntimeWarning, stacklevel=2)
+        return record
+
+    def _kwargs(self, coordinates):
+        kwargs = dict(coordinates, seed=point_seed(self.seed, coordinates))
+        if self.takes_checkpoint:
+            kwargs["checkpoint"] = self.store.checkpoint_path(point_key(coordinates))
+        return kwargs
+
+    def _record(self, runner, finished, in_flight, failures):
+        """Write the finished points (values, then done flags) and record failures."""
+        good, bad = [], {}
+        for future in finished:
+            index, coordinates = in_flight.pop(future)
+            outcome = runner.outcome(future)
+            key = point_key(coordinates)
+            if not isinstance(outcome, PointResult):
+                bad[key] = (coordinates, f"{type(outcome).__name__}: {outcome}",
+                            "".join(traceback.format_exception(outcome)))
+            elif outcome.error is not None:
+                bad[key] = (coordinates, outcome.error, outcome.traceback)
+            else:
+                problem = self.store.conform(outcome.variables)
+                if problem is None:
+                    good.append((key, outcome))
+                else:
+                    bad[key] = (coordinates, f"ValueError: the result does not fit the store: {problem}", "")
+        self.store.write([outcome for _, outcome in good])
+        changed = bool(bad) or any(key in failures for key, _ in good)
+        for key, _ in good:
+            failures.pop(key, None)
+            if self.takes_checkpoint:
+                path = self.store.checkpoint_path(key)
+                if os.path.exists(path):
+                    os.remove(path)
+        for key, (coordinates, error, trace) in bad.items():
+            failures[key] = {"coordinates": coordinates, "error": error, "traceback": trace}
+        if changed:
+            self.store.set_failures(failures)
+        return len(good), len(bad)
+
+    def results(self):
+        """The store as an ``xarray.Dataset`` (loaded into memory) on the grid's coordinates:
+        every result variable, ``done`` (bool) and ``elapsed`` (seconds of each point's task);
+        points not done hold NaN (floats) or 0 (ints, bools). Attributes: the package
+        version, the task, its source digest, the grid, the study seed and the runs."""
+        return self.store.dataset()
+
+    def failures(self):
+        """The points whose task failed (and has not succeeded since), in grid order.
+
+        Returns
+        -------
+        list of Failure
+        """
+        stored = self.store.failures()
+        order = {point_key(coords): i for i, (_, coords) in enumerate(self.grid.points())}
+        return [Failure(v["coordinates"], v["error"], v["traceback"])
+                for k, v in sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order)))]
+
+    def __repr__(self):
+        shape = " x ".join(f"{n}={len(v)}" for n, v in self.grid.axes.items())
+        return f"Study({self.store.path!r}, {_task_identity(self.task)[0]}, grid {shape})"
