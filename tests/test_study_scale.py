@@ -1,0 +1,152 @@
+"""Studies across processes: the same store from a process pool and a Dask LocalCluster as
+from one process; a driver killed with SIGKILL or stopped by Ctrl-C leaves a readable
+store that resumes to the uninterrupted one."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import statmech
+from statmech import study
+from statmech.models import SherringtonKirkpatrick
+
+pytestmark = pytest.mark.slow
+
+GRID = {"n": [6, 8], "instance": range(5)}
+
+
+def tempering(n, instance, seed):
+    H = SherringtonKirkpatrick(n, seed=instance)
+    r = statmech.parallel_tempering(H, [0.5, 1.0], n_sweeps=30, n_chains=2, seed=seed, progress=False)
+    q = r.overlap[0]
+    return {"q2": xr.DataArray((q ** 2).mean(-1), dims=["beta"], coords={"beta": r.betas}),
+            "threads": statmech.get_num_threads()}
+
+
+def _same(a, b):
+    for name in a.data_vars:
+        if name not in ("elapsed", "threads"):
+            assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    s = study.Study(tmp_path_factory.mktemp("ref") / "s.zarr", tempering, grid=GRID, seed=9)
+    s.run(executor="serial", progress=False)
+    return s.results()
+
+
+def test_process_pool_store_equals_the_serial_one(tmp_path, reference):
+    s = study.Study(tmp_path / "s.zarr", tempering, grid=GRID, seed=9)
+    record = s.run(progress=False)
+    assert record.executor.startswith("ProcessPoolExecutor") and record.n_completed == 10
+    ds = s.results()
+    _same(ds, reference)
+    assert (ds.threads == 1).all()          # one numba thread per worker
+
+
+def test_dask_local_cluster_store_equals_the_serial_one(tmp_path, reference):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        s = study.Study(tmp_path / "s.zarr", tempering, grid=GRID, seed=9)
+        record = s.run(executor=client, progress=False)
+    assert record.executor.startswith("dask") and record.n_completed == 10
+    ds = s.results()
+    _same(ds, reference)
+    assert (ds.threads == 1).all()
+
+
+TASKS = textwrap.dedent('''
+    import time
+    import numpy as np
+
+    def slow(n, instance, seed):
+        time.sleep(0.1)
+        return {"x": np.random.default_rng(seed).normal(size=4)}
+''')
+DRIVER = textwrap.dedent('''
+    import sys
+    from statmech import study
+    from killable import slow
+    if __name__ == "__main__":
+        record = study.Study(sys.argv[1], slow, grid={"n": [1, 2, 3], "instance": range(12)}, seed=4).run(progress=False)
+        print("interrupted" if record.interrupted else "finished", record.n_done, flush=True)
+''')
+
+
+def _start(tmp_path):
+    (tmp_path / "killable.py").write_text(TASKS)
+    (tmp_path / "driver.py").write_text(DRIVER)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path / "s.zarr")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _wait_for_done(path, at_least, process, timeout=120):
+    import zarr
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        assert process.poll() is None, process.communicate()
+        try:
+            done = int(np.asarray(zarr.open_array(os.path.join(path, "done"), mode="r")[...]).sum())
+        except Exception:
+            done = 0
+        if done >= at_least:
+            return done
+        time.sleep(0.02)
+    raise AssertionError("the study made no progress")
+
+
+def _resume_and_compare(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from killable import slow
+
+    with xr.open_zarr(tmp_path / "s.zarr", consolidated=False) as killed:     # readable as it was left
+        n_done = int(killed.done.sum())
+        assert 4 <= n_done < 36
+        assert not np.isnan(killed.x.where(killed.done, 0.0)).any()
+    grid = {"n": [1, 2, 3], "instance": range(12)}
+    resumed = study.Study(tmp_path / "s.zarr", slow, grid=grid)
+    record = resumed.run(executor="serial", progress=False)
+    assert record.n_completed == 36 - n_done
+    straight = study.Study(tmp_path / "t.zarr", slow, grid=grid, seed=4)
+    straight.run(executor="serial", progress=False)
+    _same(resumed.results(), straight.results())
+
+
+def test_sigkill_of_the_driver_loses_only_tasks_in_flight(tmp_path, monkeypatch):
+    process = _start(tmp_path)
+    try:
+        _wait_for_done(tmp_path / "s.zarr", 4, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)        # the orphaned workers
+        except ProcessLookupError:
+            pass
+    _resume_and_compare(tmp_path, monkeypatch)
+
+
+def test_ctrl_c_stops_the_study_and_it_resumes(tmp_path, monkeypatch):
+    process = _start(tmp_path)
+    try:
+        _wait_for_done(tmp_path / "s.zarr", 4, process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert process.returncode == 0, err
+    assert out.startswith("interrupted"), out
+    _resume_and_compare(tmp_path, monkeypatch)
