@@ -3,6 +3,8 @@
 One layer of Hamiltonians carries every model; exact enumeration is the ground
 truth every other algorithm is tested against.
 """
+__version__ = "0.1.0"
+
 from . import errors, schedules, thermodynamics
 from .jit import get_num_threads, set_num_threads
 from .exact import density_of_states, exact
@@ -13,13 +15,11 @@ from .meanfield import deterministic_annealing, gibbs_free_energy, mean_field
 from . import nn
 from .nn import unroll
 from . import datasets, learning
-from . import results
+from . import results, study
 from .thermodynamics import DensityOfStates, Thermodynamics
-
-__version__ = "0.1.0"
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states",
            "exact", "density_of_states", "Thermodynamics", "DensityOfStates",
            "set_num_threads", "get_num_threads", "thermodynamics", "errors", "results", "schedules",
            "estimators", "mc", "sample", "anneal", "parallel_tempering", "meanfield", "mean_field",
-           "gibbs_free_energy", "deterministic_annealing", "unroll", "nn", "learning", "datasets"]
+           "gibbs_free_energy", "deterministic_annealing", "unroll", "nn", "learning", "datasets", "study"]

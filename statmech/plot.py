@@ -11,8 +11,17 @@ from .errors import AutocorrelationError
 from .estimators import autocorrelation_function, autocorrelation_time
 from .records import Estimate
 
-__all__ = ["versus_temperature", "thermodynamics", "binder_crossing", "overlap_distribution", "trace",
-           "autocorrelation", "density_of_states", "basins", "learning_curve"]
+__all__ = [
+    "autocorrelation",
+    "basins",
+    "binder_crossing",
+    "density_of_states",
+    "learning_curve",
+    "overlap_distribution",
+    "thermodynamics",
+    "trace",
+    "versus_temperature",
+]
 
 
 def _axes(ax):

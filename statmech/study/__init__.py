@@ -13,4 +13,4 @@ from ._average import disorder_average
 from ._grid import point_key, point_seed
 from ._study import Failure, Study, StudyRun
 
-__all__ = ["Study", "StudyRun", "Failure", "disorder_average", "point_seed", "point_key"]
+__all__ = ["Failure", "Study", "StudyRun", "disorder_average", "point_key", "point_seed"]

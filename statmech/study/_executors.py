@@ -146,7 +146,7 @@ def adapter(executor, task):
 def _check_picklable(task):
     try:
         pickle.dumps(task)
-    except Exception as exc:
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
         raise TypeError(f"the task must be picklable to run in a process pool (a function defined at the top "
                         f"level of a module; in a script, guard the run with `if __name__ == '__main__':`); "
                         f"{exc}. Lambdas and notebook functions run with executor='serial', a "

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-__all__ = ["Grid", "RESERVED"]
+__all__ = ["RESERVED", "Grid"]
 
 # Names a grid coordinate cannot take: the task's own parameters and the store's variables.
 RESERVED = ("seed", "checkpoint", "done", "elapsed")

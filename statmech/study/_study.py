@@ -16,7 +16,7 @@ from ._grid import Grid, point_key, point_seed
 from ._store import Store
 from ._task import PointResult, task_parameters
 
-__all__ = ["Study", "StudyRun", "Failure"]
+__all__ = ["Failure", "Study", "StudyRun"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,8 @@ class Study:
             Warns (RuntimeWarning) when points failed; :meth:`failures` has their tracebacks.
         """
         clock = Stopwatch()
-        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        utc = datetime.timezone.utc   # noqa: UP017 -- datetime.UTC needs Python 3.11
+        started = datetime.datetime.now(utc).isoformat(timespec="seconds")
         done = self.store.done()
         failures = self.store.failures()
         pending = [(index, coords) for index, coords in self.grid.points()
@@ -237,7 +238,7 @@ class Study:
         """Write the finished points (values, then done flags) and record failures."""
         good, bad = [], {}
         for future in finished:
-            index, coordinates = in_flight.pop(future)
+            _, coordinates = in_flight.pop(future)
             outcome = runner.outcome(future)
             key = point_key(coordinates)
             if not isinstance(outcome, PointResult):

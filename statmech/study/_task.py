@@ -10,7 +10,7 @@ import numpy as np
 
 from ..jit import limit_threads
 
-__all__ = ["Variable", "PointResult", "run_point", "normalise", "task_parameters"]
+__all__ = ["PointResult", "Variable", "normalise", "run_point", "task_parameters"]
 
 _THREADS_LIMITED = False
 
@@ -122,7 +122,7 @@ def run_point(task, index, kwargs, limit=False):
     start = time.perf_counter()
     try:
         variables = normalise(task(**kwargs))
-    except Exception as exc:   # the study records it and goes on
+    except Exception as exc:   # noqa: BLE001 -- the study records any error of a task and goes on
         return PointResult(index, None, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
                            time.perf_counter() - start)
     return PointResult(index, variables, None, None, time.perf_counter() - start)
