@@ -46,6 +46,8 @@ class Store:
     """The zarr store of one study (see the module docstring). ``path``: a folder."""
 
     def __init__(self, path):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"store must be a path (str or os.PathLike); got {type(path).__name__} {path!r}")
         self.path = os.fspath(path)
         self._arrays = {}
         self._schema = None
@@ -56,7 +58,6 @@ class Store:
 
     def create(self, grid, attrs):
         import xarray as xr
-        import zarr
 
         if os.path.exists(self.path) and (not os.path.isdir(self.path) or os.listdir(self.path)):
             raise ValueError(f"store {self.path!r} exists and is not a statmech study store; pass a new path")
@@ -66,15 +67,19 @@ class Store:
         shape = grid.shape
         ds = xr.Dataset({"done": (grid.names, np.zeros(shape, bool)),
                          "elapsed": (grid.names, np.full(shape, np.nan))},
-                        coords={name: grid.coordinate_array(name) for name in grid.names})
+                        coords={name: grid.coordinate_array(name) for name in grid.names}, attrs=attrs)
         chunks = _chunks(len(shape), (), 8)
         ds.to_zarr(self.path, mode="w-", consolidated=False, write_empty_chunks=False,
                    encoding={"done": {"chunks": chunks}, "elapsed": {"chunks": chunks}})
-        root = zarr.open_group(self.path, mode="r+")
-        internal = root.create_group(_INTERNAL)
-        internal.attrs.update({"schema": {}, "failures": {}})
+        self.ensure_internal()
+
+    def ensure_internal(self):
+        """The ``_study`` group and the checkpoint folder (created after the arrays, so a
+        store killed in between gets them when it is opened again)."""
+        root = self._root("r+")
+        if _INTERNAL not in root:
+            root.create_group(_INTERNAL).attrs.update({"schema": {}, "failures": {}})
         os.makedirs(self.checkpoint_folder, exist_ok=True)
-        root.attrs.update(attrs)
 
     @property
     def checkpoint_folder(self):

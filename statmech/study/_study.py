@@ -143,6 +143,7 @@ class Study:
                 raise ValueError(f"store {self.store.path!r} was written with seed {attrs['seed']}; got "
                                  f"{seed_to_json(as_seed_sequence(seed))} (pass seed=None or the same seed to resume)")
             self.seed = recorded
+            self.store.ensure_internal()
             extended = self.grid.extension_of(attrs["grid"])
             if extended:
                 self.store.extend(self.grid, extended)
