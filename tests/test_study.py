@@ -345,3 +345,10 @@ def test_records_to_xarray_keep_their_arrays_and_labels():
     assert ax.log_z == a.log_z and ax.schedule.values.tolist() == np.linspace(0, 1, 5).tolist()
     r = statmech.anneal(H, [0.1, 1.0], n_chains=2, seed=0, progress=False).to_xarray()
     assert r.energy_trace.dims == ("chain", "step") and r.beta.values.tolist() == [0.1, 1.0]
+    sk = SherringtonKirkpatrick(6, seed=2)
+    mf = statmech.mean_field(sk, 0.5, method="tap2", seed=0)
+    m = mf.to_xarray()
+    assert m.magnetization.dims == ("site",) and float(m.log_z) == mf.log_z and m.attrs["method"] == "tap2"
+    path = statmech.deterministic_annealing(sk, [0.2, 0.5], method="naive", seed=0)
+    p = path.to_xarray()
+    assert p.magnetization.dims == ("beta", "site") and np.array_equal(p.log_z.values, path.log_z)

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from threadpoolctl import threadpool_info
 
 import statmech
 from statmech import study
@@ -26,12 +27,13 @@ def tempering(n, instance, seed):
     r = statmech.parallel_tempering(H, [0.5, 1.0], n_sweeps=30, n_chains=2, seed=seed, progress=False)
     q = r.overlap[0]
     return {"q2": xr.DataArray((q ** 2).mean(-1), dims=["beta"], coords={"beta": r.betas}),
-            "threads": statmech.get_num_threads()}
+            "threads": statmech.get_num_threads(),
+            "blas_threads": max((pool["num_threads"] for pool in threadpool_info()), default=1)}
 
 
 def _same(a, b):
     for name in a.data_vars:
-        if name not in ("elapsed", "threads"):
+        if name not in ("elapsed", "threads", "blas_threads"):
             assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
 
 
@@ -48,7 +50,7 @@ def test_process_pool_store_equals_the_serial_one(tmp_path, reference):
     assert record.executor.startswith("ProcessPoolExecutor") and record.n_completed == 10
     ds = s.results()
     _same(ds, reference)
-    assert (ds.threads == 1).all()          # one numba thread per worker
+    assert (ds.threads == 1).all() and (ds.blas_threads == 1).all()     # one numba and BLAS thread per worker
 
 
 def test_dask_local_cluster_store_equals_the_serial_one(tmp_path, reference):
@@ -60,7 +62,7 @@ def test_dask_local_cluster_store_equals_the_serial_one(tmp_path, reference):
     assert record.executor.startswith("dask") and record.n_completed == 10
     ds = s.results()
     _same(ds, reference)
-    assert (ds.threads == 1).all()
+    assert (ds.threads == 1).all() and (ds.blas_threads == 1).all()
 
 
 TASKS = textwrap.dedent('''

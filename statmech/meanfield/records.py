@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..records import Saveable
+from ..records import Saveable, xarray_attrs
 
 __all__ = ["GibbsFreeEnergy", "MeanFieldResult", "MeanFieldPath"]
 
@@ -66,6 +66,21 @@ class MeanFieldResult(Saveable):
     seed: object = None
     elapsed: object = None
 
+    def to_xarray(self):
+        """An ``xarray.Dataset``: ``magnetization`` (site) or (start, site), ``free_energy``,
+        ``log_z``, ``converged`` (scalars or (start,)), ``residuals`` (iteration); the scalar
+        fields are attributes."""
+        import xarray as xr
+
+        starts = ("start",) if np.ndim(self.free_energy) else ()
+        return xr.Dataset(
+            {"magnetization": (starts + ("site",), self.magnetization),
+             "free_energy": (starts, np.asarray(self.free_energy, dtype=np.float64)),
+             "log_z": (starts, np.asarray(self.log_z, dtype=np.float64)),
+             "converged": (starts, np.asarray(self.converged, dtype=bool)),
+             "residuals": (("iteration",), self.residuals)},
+            attrs=xarray_attrs(self, ["n_iter", "method", "beta", "hamiltonian", "seed", "elapsed"]))
+
 
 @dataclass(frozen=True)
 class MeanFieldPath(Saveable):
@@ -94,3 +109,15 @@ class MeanFieldPath(Saveable):
     hamiltonian: str
     seed: object = None
     elapsed: object = None
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` on dim ``beta``: ``magnetization`` (beta, site),
+        ``free_energy``, ``log_z``, ``converged``, ``n_iter``; the scalar fields are attributes."""
+        import xarray as xr
+
+        return xr.Dataset(
+            {"magnetization": (("beta", "site"), self.magnetization), "free_energy": (("beta",), self.free_energy),
+             "log_z": (("beta",), self.log_z), "converged": (("beta",), self.converged),
+             "n_iter": (("beta",), self.n_iter)},
+            coords={"beta": self.betas},
+            attrs=xarray_attrs(self, ["method", "hamiltonian", "seed", "elapsed"]))
