@@ -9,6 +9,7 @@ sum the other out in closed form. Any other Hamiltonian is evaluated through its
 ``energy`` on batches of states.
 """
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,8 +66,10 @@ def exact(hamiltonian, beta):
     >>> round(statmech.exact(chain, 0.0).log_z, 12) == round(2 * np.log(2), 12)
     True
     """
-    validate_hamiltonian(hamiltonian)
+    validate_hamiltonian(hamiltonian, unit_types=True)
     betas, scalar = as_beta(beta)
+    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+        return _unit_types_exact(hamiltonian, betas, scalar)
     low = float(LOW_VALUE[hamiltonian.domain])
     if isinstance(hamiltonian, BipartiteHamiltonian):
         rows = _bipartite_moments(hamiltonian, betas, low)
@@ -180,6 +183,77 @@ def _bipartite_moments(hamiltonian, betas, low):
     return _in_calls(_kernels._exact_bipartite, (np.ascontiguousarray(weights), enumerated, other,
                                                  hamiltonian.offset, low, betas), enumerated.size,
                      betas.size * (32 * other.size + 1))     # a summed-out unit costs ~30 Gray steps
+
+
+def _unit_types_exact(hamiltonian, betas, scalar):
+    """Bipartite models with other unit types: enumerate a two-state layer (the smaller
+    when both are) and integrate the other out with its unit's closed forms; two Gaussian
+    layers by the Gaussian integral. <|M|> is not given (None)."""
+    visible, hidden = hamiltonian.unit_types
+    if not visible.discrete and not hidden.discrete:
+        if visible.name == hidden.name == "gaussian":
+            return _gaussian_gaussian(hamiltonian, betas, scalar)
+        raise ValueError(f"exact has no closed form for {visible.name} visible and {hidden.name} hidden units "
+                         f"(a truncated multivariate normal integral); it takes a two-state layer with any "
+                         f"other, or two gaussian layers")
+    enumerate_visible = visible.discrete and (not hidden.discrete or hamiltonian.n_visible <= hamiltonian.n_hidden)
+    if enumerate_visible:
+        units, other, weights = visible, hidden, hamiltonian.weights
+        bias, other_bias = hamiltonian.visible_bias, hamiltonian.hidden_bias
+    else:
+        units, other, weights = hidden, visible, hamiltonian.weights.T
+        bias, other_bias = hamiltonian.hidden_bias, hamiltonian.visible_bias
+    if not other.discrete and np.any(betas == 0):
+        raise ValueError(f"beta must be > 0 for a model with {other.name} units: their integral over the real "
+                         f"line diverges at beta = 0")
+    k = bias.size
+    _check_size(k, MAX_GENERIC_N, "the enumerated (two-state) layer")
+    blocks = []
+    for start in range(0, 2 ** k, _BATCH):
+        states = _all_states(k, start, min(start + _BATCH, 2 ** k), units.name).astype(np.float64)
+        fields = states @ weights + other_bias
+        e_fixed = hamiltonian.offset - states @ bias
+        m_fixed = states.sum(axis=1)
+        block = np.empty((betas.size, _kernels.N_MOMENTS))
+        for b, beta in enumerate(betas):
+            e_mean, e_var = other.energy_moments(fields, beta)
+            m_mean = m_fixed + other.mean(fields, beta).sum(axis=1)
+            _kernels._accumulate(-beta * e_fixed + other.log_partition(fields, beta).sum(axis=1),
+                                 e_fixed + e_mean.sum(axis=1), e_var.sum(axis=1), m_mean,
+                                 other.variance(fields, beta).sum(axis=1), np.abs(m_mean), block[b])
+        blocks.append(block)
+    result = _thermodynamics_from_rows(_kernels._merge_blocks(np.array(blocks)), betas, hamiltonian.n, scalar)
+    return replace(result, abs_magnetization=None)
+
+
+def _gaussian_gaussian(hamiltonian, betas, scalar):
+    """E = x^T P x / 2 - c^T x + offset with P = [[I, -W], [-W^T, I]], c = (a, b):
+    ln Z = (n/2) ln(2 pi / beta) - ln det P / 2 + beta (c^T P^-1 c / 2 - offset),
+    U = n / (2 beta) - c^T P^-1 c / 2 + offset, Var E = n / (2 beta^2),
+    <M> = 1^T P^-1 c, Var M = 1^T P^-1 1 / beta."""
+    n_v, n_h, n = hamiltonian.n_visible, hamiltonian.n_hidden, hamiltonian.n
+    precision = np.eye(n)
+    precision[:n_v, n_v:] = -hamiltonian.weights
+    precision[n_v:, :n_v] = -hamiltonian.weights.T
+    try:
+        factor = np.linalg.cholesky(precision)
+    except np.linalg.LinAlgError:
+        top = float(np.linalg.svd(hamiltonian.weights, compute_uv=False)[0])
+        raise ValueError(f"a Gaussian-Gaussian model is normalisable only when its precision [[I, -W], [-W^T, I]] "
+                         f"is positive definite, i.e. every singular value of W is < 1; the largest is {top:.4g}") from None
+    if np.any(betas == 0):
+        raise ValueError("beta must be > 0 for a model with gaussian units: their integral diverges at beta = 0")
+    c = np.concatenate([hamiltonian.visible_bias, hamiltonian.hidden_bias])
+    solve = np.linalg.solve
+    inverse_c = solve(precision, c)
+    inverse_one = solve(precision, np.ones(n))
+    quadratic = float(c @ inverse_c)
+    log_det = 2.0 * np.log(np.diag(factor)).sum()
+    log_z = 0.5 * n * np.log(2 * np.pi / betas) - 0.5 * log_det + betas * (0.5 * quadratic - hamiltonian.offset)
+    energy = 0.5 * n / betas - 0.5 * quadratic + hamiltonian.offset
+    return thermodynamics_from_moments(betas, log_z, energy, 0.5 * n / betas ** 2,
+                                       np.full(betas.shape, inverse_one @ c), inverse_one.sum() / betas,
+                                       n=n, scalar=scalar)
 
 
 def _all_states(n, start, stop, domain):

@@ -12,8 +12,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import units
+from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
-from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_states,
+from .unit_types import unit_type
+from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, as_states,
                           as_generator, check_domain)
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "validate_hamiltonian",
@@ -178,9 +180,11 @@ class _DomainView(Hamiltonian):
         return self.base if domain == self.base.domain else self
 
 
-def validate_hamiltonian(hamiltonian, name="hamiltonian"):
+def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
     """Refuse what is not a usable Hamiltonian before any work: not a Hamiltonian, no
-    ``n``, ``n`` not a positive integer, or an unknown ``domain``. Returns it."""
+    ``n``, ``n`` not a positive integer, or an unknown ``domain``; and, unless the
+    algorithm takes them (``unit_types=True``), a bipartite model whose layers are not
+    two-state units of one kind. Returns it."""
     if not isinstance(hamiltonian, Hamiltonian):
         raise TypeError(f"{name} must be a statmech.Hamiltonian; got {type(hamiltonian).__name__}")
     cls = type(hamiltonian).__name__
@@ -191,6 +195,12 @@ def validate_hamiltonian(hamiltonian, name="hamiltonian"):
         raise TypeError(f"{cls}.n must be an integer; got {type(n).__name__} {n!r}")
     if n < 1:
         raise ValueError(f"{cls}.n must be >= 1; got {n}")
+    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+        if unit_types:
+            return hamiltonian
+        raise ValueError(f"{name} has {hamiltonian.visible_units.name} visible and {hamiltonian.hidden_units.name} "
+                         f"hidden units; this algorithm needs two-state units of one kind (both binary or both "
+                         f"spin). statmech.exact, mc.BlockGibbs and the RBM's own conditionals take every unit type")
     check_domain(getattr(hamiltonian, "domain", None), f"{cls}.domain")
     return hamiltonian
 
@@ -408,12 +418,16 @@ class PairwiseHamiltonian(Hamiltonian):
 
 
 class BipartiteHamiltonian(PairwiseHamiltonian):
-    """E(v, h) = -a^T v - b^T h - v^T W h + offset: two layers, couplings only between them.
+    """E(v, h) = sum_i e(v_i) + sum_j e(h_j) - a^T v - b^T h - v^T W h + offset: two layers,
+    couplings only between them, each layer of one unit type (:mod:`statmech.unit_types`).
 
-    States are the concatenation (v, h) of shape (..., n_visible + n_hidden). The
+    States are the concatenation (v, h) of shape (..., n_visible + n_hidden). With
+    two-state units of one kind (the default: binary, or spin, both layers), e = 0 and the
     couplings of the pairwise form are the block matrix [[0, W], [W^T, 0]], so every
-    pairwise algorithm applies; the conditionals and marginal free energies here are
-    the closed forms that make bipartite models tractable.
+    pairwise algorithm applies. Gaussian and rectified Gaussian layers (e(h) = h^2 / 2,
+    states float) and binary-spin pairs are taken by exact enumeration and block Gibbs
+    sampling; the conditionals and marginal free energies here are the closed forms that
+    make bipartite models tractable, for every unit type.
 
     Parameters
     ----------
@@ -422,10 +436,19 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         a and b (default 0).
     offset : float, default 0
     domain : {"binary", "spin"}, default "binary"
+        The unit type of both layers, unless ``visible`` or ``hidden`` says otherwise.
+    visible, hidden : {"binary", "spin", "gaussian", "relu"} or None
+        Unit type of each layer (default: ``domain``). ``domain`` is then the layers'
+        shared two-state type, or None when they have none.
     """
 
-    def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary"):
-        self.domain = check_domain(domain)
+    def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary", *,
+                 visible=None, hidden=None):
+        domain = check_domain(domain)
+        self.visible_units = unit_type(domain if visible is None else visible, "visible")
+        self.hidden_units = unit_type(domain if hidden is None else hidden, "hidden")
+        same_two_state = self.visible_units == self.hidden_units and self.visible_units.discrete
+        self.domain = self.visible_units.name if same_two_state else None
         self.weights = as_real_array(weights, "weights", ndim=2)
         self.n_visible, self.n_hidden = self.weights.shape
         if self.n_visible == 0 or self.n_hidden == 0:
@@ -459,13 +482,44 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """(visible, hidden) parts of states of shape (..., n)."""
         return states[..., :self.n_visible], states[..., self.n_visible:]
 
-    def _check_layer(self, values, size, name):
-        return as_states(values, size, self.domain, name).astype(np.float64)
+    @property
+    def unit_types(self):
+        """(visible, hidden) unit types."""
+        return self.visible_units, self.hidden_units
+
+    def _check_layer(self, values, size, name, units=None):
+        """A layer's states (or, for continuous units, values) as float64 of shape (..., size)."""
+        units = units or (self.visible_units if size == self.n_visible and name in ("v", "visible") else
+                          self.hidden_units)
+        if units.discrete:
+            return as_states(values, size, units.name, name).astype(np.float64)
+        array = as_real_array(values, name)
+        if array.ndim == 0 or array.shape[-1] != size:
+            raise ValueError(f"{name} must have shape (..., {size}); got {array.shape}")
+        if units.name == "relu" and np.any(array < 0):
+            raise ValueError(f"{name} holds rectified units, which are >= 0; got {array[array < 0].flat[0]}")
+        return array
+
+    def check_states(self, states, name="states"):
+        """States (v, h) validated layer by layer: int8 for two-state units of one kind,
+        float64 otherwise."""
+        if self.domain is not None:
+            return super().check_states(states, name)
+        array = np.asarray(states)
+        if array.ndim == 0 or array.shape[-1] != self.n:
+            raise ValueError(f"{name} must have shape (..., {self.n}); got {array.shape}")
+        v, h = self.split(array)
+        return np.concatenate([self._check_layer(v, self.n_visible, f"{name} (visible part)", self.visible_units),
+                               self._check_layer(h, self.n_hidden, f"{name} (hidden part)", self.hidden_units)],
+                              axis=-1)
 
     def energy(self, states):
         v, h = self.split(self.check_states(states).astype(np.float64))
-        return (-v @ self.visible_bias - h @ self.hidden_bias
-                - np.einsum("...j,...j->...", v @ self.weights, h) + self.offset)
+        energy = (-v @ self.visible_bias - h @ self.hidden_bias
+                  - np.einsum("...j,...j->...", v @ self.weights, h) + self.offset)
+        if self.domain is None:
+            energy = energy + self.visible_units.self_energy(v).sum(-1) + self.hidden_units.self_energy(h).sum(-1)
+        return energy
 
     def local_fields(self, states):
         v, h = self.split(self.check_states(states).astype(np.float64))
@@ -474,11 +528,52 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
 
     def hidden_fields(self, v):
         """Fields on the hidden units, b + W^T v: ndarray of shape (..., n_hidden)."""
-        return self._check_layer(v, self.n_visible, "v") @ self.weights + self.hidden_bias
+        return self._check_layer(v, self.n_visible, "v", self.visible_units) @ self.weights + self.hidden_bias
 
     def visible_fields(self, h):
         """Fields on the visible units, a + W h: ndarray of shape (..., n_visible)."""
-        return self._check_layer(h, self.n_hidden, "h") @ self.weights.T + self.visible_bias
+        return self._check_layer(h, self.n_hidden, "h", self.hidden_units) @ self.weights.T + self.visible_bias
+
+    def mean_hidden(self, v, beta=1.0):
+        """<h_j | v>: the hidden units' activation at their fields (sigmoid, tanh, linear or
+        smooth ReLU): ndarray of shape (..., n_hidden)."""
+        return self.hidden_units.mean(self.hidden_fields(v), as_scalar_beta(beta))
+
+    def mean_visible(self, h, beta=1.0):
+        """<v_i | h>: ndarray of shape (..., n_visible)."""
+        return self.visible_units.mean(self.visible_fields(h), as_scalar_beta(beta))
+
+    def sample_hidden(self, v, beta=1.0, seed=None):
+        """h drawn from p(h | v), row by row from streams spawned from ``seed``.
+
+        Parameters
+        ----------
+        v : array_like of shape (n_rows, n_visible)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_hidden): int8 for two-state units, float64 otherwise.
+        """
+        return self._sample(self.hidden_units, self.hidden_fields(v), beta, seed)
+
+    def sample_visible(self, h, beta=1.0, seed=None):
+        """v drawn from p(v | h): ndarray of shape (n_rows, n_visible)."""
+        return self._sample(self.visible_units, self.visible_fields(h), beta, seed)
+
+    @staticmethod
+    def _sample(units, fields, beta, seed):
+        beta = as_scalar_beta(beta)
+        fields = np.atleast_2d(fields)
+        if fields.ndim != 2:
+            raise ValueError(f"sampling takes rows of states, shape (n_rows, n); got {fields.shape[:-1]} rows")
+        draws = units.sample(fields, beta, random_streams(as_seed_sequence(seed), (len(fields),)))
+        return draws.astype(np.int8) if units.discrete else draws
+
+    def _two_state(self, units, method):
+        if not units.discrete:
+            raise ValueError(f"{method} is p(unit = 1 | other layer), for two-state units; this layer has "
+                             f"{units.name} units: use mean_hidden / mean_visible")
+        return units.low
 
     def conditional_hidden(self, v, beta=1.0):
         """p(h_j = 1 | v) = sigmoid(beta (b_j + sum_i W_ij v_i)) (binary; tanh form for spins).
@@ -493,17 +588,20 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         ndarray of shape (..., n_hidden)
         """
         beta = as_scalar_beta(beta)
-        return units.unit_up_probability_array(self.hidden_fields(v), beta, float(LOW_VALUE[self.domain]))
+        return units.unit_up_probability_array(self.hidden_fields(v), beta,
+                                               self._two_state(self.hidden_units, "conditional_hidden"))
 
     def conditional_visible(self, h, beta=1.0):
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
         beta = as_scalar_beta(beta)
-        return units.unit_up_probability_array(self.visible_fields(h), beta, float(LOW_VALUE[self.domain]))
+        return units.unit_up_probability_array(self.visible_fields(h), beta,
+                                               self._two_state(self.visible_units, "conditional_visible"))
 
     def free_energy_visible(self, v, beta=1.0):
         """F(v) = -ln sum_h exp(-beta E(v, h)) / beta, hidden units summed out in closed form.
 
-        F(v) = -a^T v + offset - (1/beta) sum_j ln(sum_{h_j} exp(beta h_j (b_j + W_j^T v))).
+        F(v) = sum_i e(v_i) - a^T v + offset - (1/beta) sum_j A_j(b_j + W_j^T v), with A the
+        hidden unit's log-partition (a sum over h_j, or an integral for continuous units).
         At beta = 0 it is -inf (the sum over h is 2**n_hidden).
 
         Returns
@@ -511,18 +609,18 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         ndarray of shape (...)
         """
         beta = as_scalar_beta(beta)
-        v_float = self._check_layer(v, self.n_visible, "v")
-        log_partition = units.unit_log_partition(
-            v_float @ self.weights + self.hidden_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
-        return -v_float @ self.visible_bias + self.offset + free_energy_from_log_z(log_partition, beta)
+        v_float = self._check_layer(v, self.n_visible, "v", self.visible_units)
+        log_partition = self.hidden_units.log_partition(v_float @ self.weights + self.hidden_bias, beta).sum(-1)
+        return (self.visible_units.self_energy(v_float).sum(-1) - v_float @ self.visible_bias + self.offset
+                + free_energy_from_log_z(log_partition, beta))
 
     def free_energy_hidden(self, h, beta=1.0):
         """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
         beta = as_scalar_beta(beta)
-        h_float = self._check_layer(h, self.n_hidden, "h")
-        log_partition = units.unit_log_partition(
-            h_float @ self.weights.T + self.visible_bias, beta, float(LOW_VALUE[self.domain])).sum(-1)
-        return -h_float @ self.hidden_bias + self.offset + free_energy_from_log_z(log_partition, beta)
+        h_float = self._check_layer(h, self.n_hidden, "h", self.hidden_units)
+        log_partition = self.visible_units.log_partition(h_float @ self.weights.T + self.visible_bias, beta).sum(-1)
+        return (self.hidden_units.self_energy(h_float).sum(-1) - h_float @ self.hidden_bias + self.offset
+                + free_energy_from_log_z(log_partition, beta))
 
     def parameters(self):
         """{"weights": W, "visible_bias": a, "hidden_bias": b} (copies)."""
@@ -530,7 +628,8 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
                 "hidden_bias": self.hidden_bias.copy()}
 
     def with_parameters(self, weights, visible_bias, hidden_bias):
-        return BipartiteHamiltonian(weights, visible_bias, hidden_bias, self.offset, self.domain)
+        return BipartiteHamiltonian(weights, visible_bias, hidden_bias, self.offset, visible=self.visible_units,
+                                    hidden=self.hidden_units)
 
     def energy_gradient(self, states, weights=None):
         """Mean over fully observed states (v, h) of dE/dW = -v h^T, dE/da = -v, dE/db = -h."""
@@ -542,13 +641,24 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         check_domain(domain)
         if domain == self.domain:
             return self
+        if self.domain is None:
+            raise ValueError(f"to_domain converts models whose layers are both binary or both spin; this one has "
+                             f"{self.visible_units.name} visible and {self.hidden_units.name} hidden units")
         row_sums = np.concatenate([self.weights.sum(axis=1), self.weights.sum(axis=0)])
         scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
                                                self.offset, self.domain, domain)
         return BipartiteHamiltonian(self.weights * scale, fields[:self.n_visible],
                                     fields[self.n_visible:], offset, domain)
 
+    def content_hash(self):
+        """A digest of the class, unit types, weights, biases and offset."""
+        return content_digest(type(self).__qualname__, self.visible_units.name, self.hidden_units.name,
+                              self.weights, self.visible_bias, self.hidden_bias, float(self.offset))
+
     def __repr__(self):
+        if self.domain is None:
+            return (f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
+                    f"visible={self.visible_units.name!r}, hidden={self.hidden_units.name!r})")
         return (f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
                 f"domain={self.domain!r})")
 

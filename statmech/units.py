@@ -68,8 +68,11 @@ def unit_mean_array(field, beta, low, out=None):
 
 @njit
 def unit_log_partition(field, beta, low):
-    """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit."""
-    return beta * field + softplus(-beta * (1.0 - low) * field)
+    """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit:
+    the larger exponent plus log1p of the smaller's ratio, to full relative precision also
+    where the result is tiny (ln(1 + e^-50) = 1.9e-22 for a binary unit)."""
+    x = beta * field
+    return np.maximum(low * x, x) + np.log1p(np.exp(-np.abs((1.0 - low) * x)))
 
 
 @njit

@@ -6,7 +6,19 @@ import numpy as np
 
 DOMAINS = ("spin", "binary")
 # The value a variable takes when it is "down" in each domain; "up" is always 1.
-LOW_VALUE = {"spin": -1, "binary": 0}
+class _LowValues(dict):
+    """{"spin": -1, "binary": 0}; looking up a model whose layers are not two-state units
+    of one kind (domain None) is a ValueError that says which algorithms take it."""
+
+    def __missing__(self, domain):
+        if domain is None:
+            raise ValueError("this algorithm needs two-state units of one kind (both binary or both spin); the "
+                             "model's layers have other unit types (statmech.exact, mc.BlockGibbs and the "
+                             "model's conditionals take every unit type)")
+        raise KeyError(domain)
+
+
+LOW_VALUE = _LowValues({"spin": -1, "binary": 0})
 
 
 def check_domain(domain, name="domain"):
