@@ -487,10 +487,8 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """(visible, hidden) unit types."""
         return self.visible_units, self.hidden_units
 
-    def _check_layer(self, values, size, name, units=None):
+    def _check_layer(self, values, size, name, units):
         """A layer's states (or, for continuous units, values) as float64 of shape (..., size)."""
-        units = units or (self.visible_units if size == self.n_visible and name in ("v", "visible") else
-                          self.hidden_units)
         if units.discrete:
             return as_states(values, size, units.name, name).astype(np.float64)
         array = as_real_array(values, name)
