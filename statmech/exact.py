@@ -232,15 +232,7 @@ def _gaussian_gaussian(hamiltonian, betas, scalar):
     U = n / (2 beta) - c^T P^-1 c / 2 + offset, Var E = n / (2 beta^2),
     <M> = 1^T P^-1 c, Var M = 1^T P^-1 1 / beta."""
     n_v, n_h, n = hamiltonian.n_visible, hamiltonian.n_hidden, hamiltonian.n
-    precision = np.eye(n)
-    precision[:n_v, n_v:] = -hamiltonian.weights
-    precision[n_v:, :n_v] = -hamiltonian.weights.T
-    try:
-        factor = np.linalg.cholesky(precision)
-    except np.linalg.LinAlgError:
-        top = float(np.linalg.svd(hamiltonian.weights, compute_uv=False)[0])
-        raise ValueError(f"a Gaussian-Gaussian model is normalisable only when its precision [[I, -W], [-W^T, I]] "
-                         f"is positive definite, i.e. every singular value of W is < 1; the largest is {top:.4g}") from None
+    precision, factor = hamiltonian.gaussian_precision()
     if np.any(betas == 0):
         raise ValueError("beta must be > 0 for a model with gaussian units: their integral diverges at beta = 0")
     c = np.concatenate([hamiltonian.visible_bias, hamiltonian.hidden_bias])

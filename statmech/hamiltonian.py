@@ -498,6 +498,21 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
             raise ValueError(f"{name} holds rectified units, which are >= 0; got {array[array < 0].flat[0]}")
         return array
 
+    def random_states(self, k=None, seed=None):
+        """Random states (v, h): uniform for two-state layers; for continuous layers the
+        unit's distribution at zero field and beta = 1 (float64 states then).
+
+        Returns
+        -------
+        ndarray of shape (k, n) or (n,): int8 for two-state units of one kind, float64 otherwise
+        """
+        if self.domain is not None:
+            return super().random_states(k, seed)
+        rng = as_generator(seed)
+        rows = () if k is None else (as_int(k, "k", minimum=0),)
+        return np.concatenate([self.visible_units.random_states(rng, rows + (self.n_visible,)),
+                               self.hidden_units.random_states(rng, rows + (self.n_hidden,))], axis=-1)
+
     def check_states(self, states, name="states"):
         """States (v, h) validated layer by layer: int8 for two-state units of one kind,
         float64 otherwise."""
@@ -619,6 +634,22 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         log_partition = self.visible_units.log_partition(h_float @ self.weights.T + self.visible_bias, beta).sum(-1)
         return (self.hidden_units.self_energy(h_float).sum(-1) - h_float @ self.hidden_bias + self.offset
                 + free_energy_from_log_z(log_partition, beta))
+
+    def gaussian_precision(self):
+        """(P, its Cholesky factor) of a Gaussian-Gaussian model, P = [[I, -W], [-W^T, I]]
+        (E = x^T P x / 2 - c^T x + offset); a ValueError when P is not positive definite,
+        i.e. when the model has no Boltzmann distribution (a singular value of W >= 1)."""
+        n_v = self.n_visible
+        precision = np.eye(self.n)
+        precision[:n_v, n_v:] = -self.weights
+        precision[n_v:, :n_v] = -self.weights.T
+        try:
+            return precision, np.linalg.cholesky(precision)
+        except np.linalg.LinAlgError:
+            top = float(np.linalg.svd(self.weights, compute_uv=False)[0])
+            raise ValueError(f"a Gaussian-Gaussian model is normalisable only when its precision [[I, -W], [-W^T, I]] "
+                             f"is positive definite, i.e. every singular value of W is < 1; the largest is "
+                             f"{top:.4g}") from None
 
     def parameters(self):
         """{"weights": W, "visible_bias": a, "hidden_bias": b} (copies)."""

@@ -109,6 +109,11 @@ class UnitType:
         layer summed out analytically adds to <E> and Var(E) (exact enumeration)."""
         raise NotImplementedError
 
+    def random_states(self, rng, shape):
+        """Starting states: uniform on the two states of a discrete unit, the unit's
+        distribution at zero field and beta = 1 for a continuous one."""
+        raise NotImplementedError
+
 
 class _TwoState(UnitType):
     discrete = True
@@ -137,6 +142,10 @@ class _TwoState(UnitType):
         out = np.empty_like(probabilities)
         sample_units_serial(probabilities, self.low, streams[:len(probabilities)], out)
         return out
+
+
+    def random_states(self, rng, shape):
+        return np.where(rng.integers(0, 2, size=shape) == 1, 1.0, self.low)
 
 
 class Binary(_TwoState):
@@ -175,6 +184,9 @@ class Gaussian(UnitType):
         # e - x h = ((h - x)^2 - x^2) / 2 with h - x ~ N(0, 1/beta)
         field = np.asarray(field, dtype=np.float64)
         return 0.5 / beta - 0.5 * field * field, np.full(field.shape, 0.5 / beta ** 2)
+
+    def random_states(self, rng, shape):
+        return rng.standard_normal(shape)
 
     def sample(self, field, beta, streams):
         field = np.asarray(field, dtype=np.float64)
@@ -244,6 +256,9 @@ class ReLU(UnitType):
         delta = np.sqrt(beta) * self.mean(field, beta)
         r = a + delta
         return (1.0 + a * delta) / (2.0 * beta), (2.0 + a * r - a * a * r * delta) / (4.0 * beta * beta)
+
+    def random_states(self, rng, shape):
+        return np.abs(rng.standard_normal(shape))
 
     def sample(self, field, beta, streams):
         # standardised t = sqrt(beta) (h - x) >= a = -z; upper-tail inverse CDF in log space:

@@ -111,8 +111,10 @@ def test_bad_combinations_get_clear_errors():
     assert H.domain is None and H.unit_types[1].name == "gaussian"
     with pytest.raises(ValueError, match="beta must be > 0"):
         statmech.exact(H, 0.0)
+    with pytest.raises(ValueError, match="sampler must be BlockGibbs"):
+        statmech.sample(H, 1.0, n_sweeps=10, sampler=statmech.mc.Metropolis())
     with pytest.raises(ValueError, match="needs two-state units of one kind"):
-        statmech.sample(H, 1.0, n_sweeps=10)
+        statmech.mc.wang_landau(H)
     with pytest.raises(ValueError, match="needs two-state units of one kind"):
         statmech.mean_field(H, 1.0)
     with pytest.raises(ValueError, match="use mean_hidden"):

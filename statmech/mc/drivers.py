@@ -8,7 +8,7 @@ import numpy as np
 
 from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
-from ..hamiltonian import content_digest, convert_states, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, content_digest, convert_states, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule, from_array, geometric
@@ -27,20 +27,34 @@ def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
     Sampling drivers default to heat bath, which mixes at every beta, beta = 0 included
     (Metropolis accepts nearly every move near beta = 0 and its sweep is then close to
     deterministic); annealing defaults to Metropolis, which reaches lower energies.
+    A bipartite model with continuous or mixed unit types is sampled by BlockGibbs, its
+    default, and only by it (single-variable moves need two-state variables of one kind).
     """
-    validate_hamiltonian(hamiltonian)
+    validate_hamiltonian(hamiltonian, unit_types=True)
+    unit_types = isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None
     if sampler is None:
-        return default
+        return BlockGibbs() if unit_types else default
     if not isinstance(sampler, _SAMPLERS):
         raise TypeError(f"sampler must be one of {', '.join(s.__name__ for s in _SAMPLERS)} "
                         f"(an instance, e.g. Metropolis()); got {sampler!r}")
+    if unit_types and not isinstance(sampler, BlockGibbs):
+        raise ValueError(f"sampler must be BlockGibbs() for {hamiltonian!r}: single-variable moves need "
+                         f"two-state units of one kind; got {sampler!r}")
     return sampler
+
+
+def model_states(hamiltonian, states, name="initial_states"):
+    """States of the model validated: int8 in its domain, or float64 layer by layer for a
+    bipartite model with continuous or mixed unit types."""
+    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+        return hamiltonian.check_states(states, name)
+    return as_states(states, hamiltonian.n, hamiltonian.domain, name)
 
 
 def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
     if initial_states is None:
         return hamiltonian.random_states(n_chains, seed=np.random.default_rng(seed_sequence))
-    states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, name)
+    states = model_states(hamiltonian, initial_states, name)
     if states.shape != (n_chains, hamiltonian.n):
         raise ValueError(f"{name} must have shape ({n_chains}, {hamiltonian.n}); got {states.shape}")
     return states.copy()
@@ -65,6 +79,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     beta : float
         Finite and >= 0.
     sampler : Metropolis, HeatBath, Wolff, SwendsenWang or BlockGibbs, default HeatBath()
+        (BlockGibbs, the only one, for bipartite models with continuous or mixed units)
     n_sweeps : int
         Recorded sweeps per chain (after burn-in); a trace entry every ``thin`` sweeps.
     n_chains : int
@@ -103,7 +118,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         raise ValueError(f"thin must be <= n_sweeps = {n_sweeps}; got {thin}")
     n_steps = n_sweeps // thin
     if initial_states is not None:
-        initial_states = as_states(initial_states, hamiltonian.n, hamiltonian.domain, "initial_states")
+        initial_states = model_states(hamiltonian, initial_states)
     run = Run("sample", seed, progress, burn_in + n_steps * thin, "sampling", checkpoint, checkpoint_every,
               {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
                "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
@@ -174,7 +189,7 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     n_chains : int, default 16
         Independent reads (annealing runs), in parallel.
     sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
-        Metropolis reaches lower energies than heat bath at the same schedule.
+        (BlockGibbs for continuous or mixed unit types). Metropolis reaches lower energies than heat bath at the same schedule.
     seed : int, SeedSequence, Generator or None
     progress : bool or None
     initial_states : array_like of shape (n_chains, n), optional
@@ -205,7 +220,7 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
             engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states, trace, offset)
             done = offset + size
             run.bar.update(size)
-    return AnnealResult(best_states=best_states.astype(np.int8), best_energy=best_energy,
+    return AnnealResult(best_states=best_states.astype(engine.get_states().dtype), best_energy=best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
                         energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
@@ -276,7 +291,7 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
         "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
         "swap_attempted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
         "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
-    n_pairs = n_sets // 2
+    n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
     traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
               "magnetization": np.empty((n_sets, n_beta, n_rounds)),
               "overlap": np.empty((n_pairs, n_beta, n_rounds))}

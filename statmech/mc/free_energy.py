@@ -49,6 +49,8 @@ def _independent_base(base, target):
         raise ValueError(f"base must have the target's n = {target.n} and domain {target.domain!r}; "
                          f"got n = {base.n}, domain {base.domain!r}")
     if isinstance(target, BipartiteHamiltonian):
+        if base.unit_types != target.unit_types:
+            raise ValueError(f"base must have the target's unit types {target.unit_types}; got {base.unit_types}")
         if base.weights.shape != target.weights.shape or np.any(base.weights != 0):
             raise ValueError("base must have zero weights (independent units) and the target's layer sizes")
     elif isinstance(target, PairwiseHamiltonian):
@@ -66,7 +68,8 @@ def _interpolate(base, target, t):
     if isinstance(target, BipartiteHamiltonian):
         return BipartiteHamiltonian(t * target.weights, (1 - t) * base.visible_bias + t * target.visible_bias,
                                     (1 - t) * base.hidden_bias + t * target.hidden_bias,
-                                    (1 - t) * base.offset + t * target.offset, target.domain)
+                                    (1 - t) * base.offset + t * target.offset, visible=target.visible_units,
+                                    hidden=target.hidden_units)
     return PairwiseHamiltonian(target.couplings * t, (1 - t) * base.fields + t * target.fields,
                                (1 - t) * base.offset + t * target.offset, target.domain)
 
@@ -99,19 +102,19 @@ class _EnginePath:
 
 class _MarginalPath:
     """The path p_t(v) = sum_h exp(-E_t(v, h)) / Z_t of a bipartite model with its hidden
-    layer summed out, E_t = (1 - t) E_base + t E_target (the base has no weights):
-    ln p*_t(v) = a_t.v + sum_j ln sum_{h_j} exp(h_j (b_t + t v W)_j) - offset_t, with
-    a_t, b_t, offset_t interpolated. The chains carry v; the transition at t is one
-    block-Gibbs sweep h | v, v | h of p_t, and v W is computed once per step for the
-    weight and the sweep. Same interface as ``_EnginePath``."""
+    layer summed (or integrated) out, E_t = (1 - t) E_base + t E_target (the base has no
+    weights): ln p*_t(v) = a_t.v - sum_i e(v_i) + sum_j A(b_t + t v W)_j - offset_t, with
+    A the hidden unit's log-partition and a_t, b_t, offset_t interpolated. The chains carry
+    v; the transition at t is one block-Gibbs sweep h | v, v | h of p_t, and v W is
+    computed once per step for the weight and the sweep. Same interface as ``_EnginePath``."""
 
     def __init__(self, base, target, v, n_sweeps, streams):
         self.base, self.target, self.n_sweeps, self.streams = base, target, n_sweeps, streams
-        self.low = float(LOW_VALUE[target.domain])
+        self.visible_units, self.hidden_units = target.unit_types
         self.weights = np.ascontiguousarray(target.weights)
         self.v, self.v_weights = v, v @ self.weights
-        h = self.sample(base.hidden_bias + np.zeros((len(v), target.n_hidden)))
-        self.energy = base.energy(np.hstack([v, h]).astype(np.int8))
+        h = self.sample(self.hidden_units, base.hidden_bias + np.zeros((len(v), target.n_hidden)))
+        self.energy = base.energy(np.hstack([v, h]))
 
     def _biases(self, t):
         return ((1 - t) * self.base.visible_bias + t * self.target.visible_bias,
@@ -121,24 +124,43 @@ class _MarginalPath:
     def _log_unnormalised(self, t):
         """ln p*_t(v) of the chains' v."""
         a, b, offset = self._biases(t)
-        return self.v @ a + unit_log_partition(b + t * self.v_weights, 1.0, self.low).sum(axis=1) - offset
+        return (self.v @ a - self.visible_units.self_energy(self.v).sum(axis=1)
+                + self.hidden_units.log_partition(b + t * self.v_weights).sum(axis=1) - offset)
 
     def log_weight_step(self, t_before, t):
         return self._log_unnormalised(t) - self._log_unnormalised(t_before)
 
-    def sample(self, field):
-        """Units drawn with P(unit = 1 | field) from the chains' streams (rows = chains)."""
-        return sample_layer(unit_up_probability_array(field, 1.0, self.low), self.low, self.streams)
+    def sample(self, units, field):
+        """A layer drawn from p(layer | field) at beta = 1 from the chains' streams (rows = chains)."""
+        if units.discrete:
+            return sample_layer(unit_up_probability_array(field, 1.0, units.low), units.low, self.streams)
+        return units.sample(field, 1.0, self.streams)
 
     def move(self, t):
         """n_sweeps h | v, v' | h of p_t; the joint energies E_t(v', h) afterwards."""
         a, b, offset = self._biases(t)
         for _ in range(self.n_sweeps):
-            h = self.sample(b + t * self.v_weights)
+            h = self.sample(self.hidden_units, b + t * self.v_weights)
             h_weights = h @ self.weights.T
-            self.v = self.sample(a + t * h_weights)
+            self.v = self.sample(self.visible_units, a + t * h_weights)
             self.v_weights = self.v @ self.weights
-        return -(self.v @ a) - h @ b - t * np.einsum("ij,ij->i", self.v, h_weights) + offset
+        return (-(self.v @ a) - h @ b - t * np.einsum("ij,ij->i", self.v, h_weights) + offset
+                + self.visible_units.self_energy(self.v).sum(axis=1) + self.hidden_units.self_energy(h).sum(axis=1))
+
+
+def _independent_draws(base, n_chains, seed_sequence):
+    """(ln Z, n_chains exact draws) of a model with independent units (no couplings)."""
+    if isinstance(base, BipartiteHamiltonian) and base.domain is None:
+        layers = list(zip(base.unit_types, (base.visible_bias, base.hidden_bias)))
+        log_z = sum(float(units.log_partition(bias).sum()) for units, bias in layers) - base.offset
+        streams = random_streams(seed_sequence, (n_chains,))
+        draws = [units.sample(np.tile(bias, (n_chains, 1)), 1.0, streams) for units, bias in layers]
+        return log_z, base.check_states(np.hstack(draws))
+    low = float(LOW_VALUE[base.domain])
+    fields = base.fields
+    log_z = float(unit_log_partition(fields, 1.0, low).sum()) - base.offset
+    up = np.random.default_rng(seed_sequence).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
+    return log_z, np.where(up, 1, int(low)).astype(np.int8)
 
 
 def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
@@ -154,6 +176,8 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     For a bipartite target with a base and the default sampler, the hidden layer is summed
     out as Salakhutdinov & Murray do: the chains carry v, the weights use the marginal
     p*_t(v), and a step costs two matrix products (one block-Gibbs sweep h | v, v | h).
+    Bipartite models with Gaussian or rectified units need a base of the same unit types
+    (their beta = 0 end is not normalisable); its ln Z is the units' log-partitions.
 
     Z-hat = Z_0 mean(w) is unbiased, so ln Z-hat is biased *low* (Jensen): by about
     Var(w) / (2 N mean(w)^2) when the weights are well behaved. Watch the effective
@@ -168,6 +192,7 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     n_sweeps : int
         Sweeps of ``sampler`` per step.
     base : Hamiltonian, optional
+        Of the target's kind, size and unit types, with no couplings.
     sampler : sampler configuration, default HeatBath() (BlockGibbs for bipartite with base)
     seed : int, SeedSequence, Generator or None
     progress : bool or None
@@ -189,7 +214,10 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     if marginal:
         sampler = BlockGibbs()
     sampler = resolve_sampler(hamiltonian, sampler)
-    low = float(LOW_VALUE[hamiltonian.domain])
+    if base is None and hamiltonian.domain is None:
+        raise ValueError(f"base is required for {hamiltonian!r}: the path from beta = 0 needs two-state units "
+                         f"(continuous units have no normalisable beta = 0 end); pass a model with zero weights "
+                         f"and the same unit types")
     path = _beta_path(schedule) if base is None else as_schedule(schedule).require_increasing().betas
     run = Run("ais", seed, progress, path.size - 1, "AIS")
     state_seed, chain_seed = run.seed_sequence.spawn(2)
@@ -202,10 +230,7 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
         _independent_base(base, hamiltonian)
         if path[0] != 0 or path[-1] != 1:
             raise ValueError(f"with base, schedule must run from t = 0 to t = 1; got {path[0]} .. {path[-1]}")
-        fields = base.fields
-        log_z0 = float(unit_log_partition(fields, 1.0, low).sum()) - base.offset
-        up = np.random.default_rng(state_seed).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
-        states = np.where(up, 1, int(low)).astype(np.int8)
+        log_z0, states = _independent_draws(base, n_chains, state_seed)
         if marginal:
             walk = _MarginalPath(base, hamiltonian, states[:, :hamiltonian.n_visible].astype(np.float64), n_sweeps,
                                  random_streams(chain_seed, (n_chains,)))

@@ -16,7 +16,7 @@ class Samples(Saveable):
     ----------
     energy, magnetization : ndarray of shape (n_chains, n_steps)
         E and M = sum_i s_i after every ``thin`` sweeps, after ``burn_in``.
-    states : ndarray of shape (n_chains, n), int8
+    states : ndarray of shape (n_chains, n), int8 (float64 for Gaussian, rectified or mixed units)
         Final states.
     acceptance : ndarray of shape (n_chains,)
         Accepted single-variable moves per attempt (for cluster samplers: spins flipped
@@ -76,9 +76,9 @@ class AnnealResult(Saveable):
 
     Attributes
     ----------
-    best_states : ndarray of shape (n_chains, n), int8
+    best_states : ndarray of shape (n_chains, n), int8 (float64 for continuous or mixed units)
     best_energy : ndarray of shape (n_chains,)
-    final_states : ndarray of shape (n_chains, n), int8
+    final_states : ndarray of shape (n_chains, n), as best_states
     final_energy : ndarray of shape (n_chains,)
     energy_trace : ndarray of shape (n_chains, len(schedule))
         Energy after the sweeps at each beta.
@@ -135,12 +135,13 @@ class TemperingResult(Saveable):
         Traces at each beta (whichever configuration sits there), after every swap round.
     overlap : ndarray of shape (n_chains // 2, n_beta, n_steps) or None
         q = (1/n) sum_i s_i^a s_i^b between replica sets 2k and 2k+1 (spins +-1;
-        binary states are mapped to spins first): the input of P(q).
+        binary states are mapped to spins first): the input of P(q). None with one
+        set, or for continuous or mixed unit types.
     swap_acceptance : ndarray of shape (n_chains, n_beta - 1)
         Accepted fraction of swaps between betas k and k+1.
     round_trips : ndarray of shape (n_chains,)
         Completed hottest -> coldest -> hottest journeys of configurations.
-    states : ndarray of shape (n_chains, n_beta, n), int8
+    states : ndarray of shape (n_chains, n_beta, n), int8 (float64 for continuous or mixed units)
         Final configuration at each beta.
     n_sweeps, swap_every : int
     sampler, hamiltonian : str

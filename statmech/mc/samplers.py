@@ -188,9 +188,10 @@ class _Engine:
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self.hamiltonian = hamiltonian
         self.sampler = sampler
-        self.low = float(LOW_VALUE[hamiltonian.domain])
+        self.low = None if hamiltonian.domain is None else float(LOW_VALUE[hamiltonian.domain])
         self.states = np.ascontiguousarray(states, dtype=np.float64)
-        self.betas = np.ascontiguousarray(betas, dtype=np.float64)
+        self.betas = np.zeros(self.states.shape[0])
+        self.set_betas(betas)
         self.energy = checked_energy(hamiltonian, states).copy()
         self.rng = random_streams(seed_sequence, (self.states.shape[0],))
         self.accepted = np.zeros(self.states.shape[0], np.int64)
@@ -200,7 +201,8 @@ class _Engine:
         return self.states.shape[1]
 
     def get_states(self):
-        return self.states.astype(np.int8)
+        """int8 states, or float64 for continuous or mixed unit types (``low`` None)."""
+        return self.states.copy() if self.low is None else self.states.astype(np.int8)
 
     def set_betas(self, betas):
         self.betas[:] = betas
@@ -405,19 +407,49 @@ class _ClusterEngine(_Engine):
 
 
 class _BlockGibbsEngine(_Engine):
+    """Layer by layer from the unit types' conditionals; two-state units of one kind
+    through the fused probability-and-draw kernels."""
+
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
+        self._check_normalisable(hamiltonian)
+        super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
+
+    @staticmethod
+    def _check_normalisable(hamiltonian):
+        if all(u.name == "gaussian" for u in hamiltonian.unit_types):
+            hamiltonian.gaussian_precision()        # chains would diverge: refuse
+
+    def set_hamiltonian(self, hamiltonian):
+        self._check_normalisable(hamiltonian)
+        super().set_hamiltonian(hamiltonian)
+
+    def set_betas(self, betas):
+        continuous = [u.name for u in self.hamiltonian.unit_types if not u.discrete]
+        if continuous and np.any(np.asarray(betas) <= 0):
+            raise ValueError(f"beta must be > 0 for {continuous[0]} units (their Boltzmann weight has no "
+                             f"normalisation at beta = 0); got {np.min(betas)}")
+        super().set_betas(betas)
+
+    def _half_step(self, source, weights, bias, units, out, beta):
+        if self.low is None:
+            out[:] = units.sample(source @ weights + bias, beta, self.rng)
+        else:
+            sample_layer(layer_probability(source, weights, bias, beta, self.low), self.low, self.rng, out=out,
+                         parallel=True)
+
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         hamiltonian = self.hamiltonian
         n_visible = hamiltonian.n_visible
+        visible_units, hidden_units = hamiltonian.unit_types
         beta = self.betas[:, None]
         for r in range(n_records):
             for _ in range(thin):
                 before = self.states.copy()
                 visible, hidden = self.states[:, :n_visible], self.states[:, n_visible:]
                 # The one block-Gibbs half-step, with one beta per chain.
-                sample_layer(layer_probability(visible, hamiltonian.weights, hamiltonian.hidden_bias, beta, self.low),
-                             self.low, self.rng, out=hidden, parallel=True)
-                sample_layer(layer_probability(hidden, hamiltonian.weights.T, hamiltonian.visible_bias, beta,
-                                               self.low), self.low, self.rng, out=visible, parallel=True)
+                self._half_step(visible, hamiltonian.weights, hamiltonian.hidden_bias, hidden_units, hidden, beta)
+                self._half_step(hidden, hamiltonian.weights.T, hamiltonian.visible_bias, visible_units, visible,
+                                beta)
                 self.accepted += (self.states != before).sum(axis=1)
             self.energy[:] = hamiltonian.energy(self.states)
             energy_trace[:, offset + r] = self.energy
