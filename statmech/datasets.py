@@ -19,11 +19,11 @@ __all__ = ["Dataset", "bars_and_stripes", "digits", "mnist_5k"]
 
 @dataclass(frozen=True)
 class Dataset:
-    """A binarized dataset with its fixed split.
+    """A dataset (binarized, or grey levels in [0, 1]) with its fixed split.
 
     Attributes
     ----------
-    X_train, X_test : ndarray of shape (n, n_features), float64 in {0, 1}
+    X_train, X_test : ndarray of shape (n, n_features), float64 in {0, 1} (or [0, 1] for grey levels)
     y_train, y_test : ndarray of shape (n,), int
     shape : tuple
         Image shape (rows, columns).
@@ -70,17 +70,25 @@ def _split(X, y, n_test, seed):
 def digits(threshold=0.5):
     """scikit-learn's 8 x 8 digits (1797 images), binarized; fixed split of 1437 / 360.
 
+    Parameters
+    ----------
+    threshold : float or None
+        Grey level in [0, 1] above which a pixel is 1; None keeps the grey levels
+        (values in [0, 1], 17 levels: real-valued data, e.g. for a Gaussian-Bernoulli RBM
+        after standardising).
+
     Needs scikit-learn (``pip install 'statmech[data]'``).
     """
-    threshold = as_float(threshold, "threshold")
+    threshold = None if threshold is None else as_float(threshold, "threshold")
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
         raise ImportError("digits() needs scikit-learn: pip install 'statmech[data]'") from exc
     data = load_digits()
-    X = (data.data / 16.0 > threshold).astype(np.float64)
-    return Dataset(*_split(X, data.target.astype(int), 360, 0), (8, 8),
-                   f"sklearn digits 8x8, binarized at {threshold}")
+    grey = data.data / 16.0
+    X = grey if threshold is None else (grey > threshold).astype(np.float64)
+    what = "grey levels in [0, 1]" if threshold is None else f"binarized at {threshold}"
+    return Dataset(*_split(X, data.target.astype(int), 360, 0), (8, 8), f"sklearn digits 8x8, {what}")
 
 
 def mnist_5k(threshold=0.5):

@@ -11,7 +11,7 @@ import numpy as np
 from .rng import sample_units, sample_units_serial
 from .units import unit_up_probability_array
 
-__all__ = ["layer_probability", "sample_layer"]
+__all__ = ["layer_probability", "sample_layer", "sample_from_fields", "layer_mean"]
 
 
 def layer_probability(rows, weights, bias, beta=1.0, low=0.0):
@@ -62,3 +62,45 @@ def sample_layer(probabilities, low, streams, out=None, parallel=False):
     out = np.empty_like(probabilities) if out is None else out
     (sample_units if parallel else sample_units_serial)(probabilities, low, streams[:len(probabilities)], out)
     return out
+
+
+def sample_from_fields(fields, units, streams, beta=1.0, out=None, parallel=False):
+    """A layer of ``units`` (a :class:`statmech.unit_types.UnitType`) drawn from
+    p(unit | field), row c from stream c: the half-step for every unit type.
+
+    Parameters
+    ----------
+    fields : ndarray of shape (n_rows, n_units)
+        The layer's fields (bias plus the other layer's input).
+    units : UnitType
+    streams : uint64 ndarray of shape (>= n_rows, 4)
+    beta : float or ndarray of shape (n_rows, 1)
+    out : ndarray of shape (n_rows, n_units), optional
+    parallel : bool
+        As in :func:`sample_layer` (two-state units).
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_units)
+    """
+    if units.discrete:
+        return sample_layer(unit_up_probability_array(fields, beta, units.low), units.low, streams, out, parallel)
+    draws = units.sample(fields, beta, streams)
+    if out is None:
+        return draws
+    out[...] = draws
+    return out
+
+
+def layer_mean(rows, weights, bias, units, beta=1.0):
+    """<unit | other layer> for each row: the units' activation at rows @ weights + bias
+    (p(unit = 1) for binary units, through :func:`layer_probability`; float32 rows stay
+    float32). Shapes as in :func:`layer_probability`."""
+    if units.discrete:
+        p = layer_probability(rows, weights, bias, beta, units.low)
+        if units.low != 0.0:
+            p *= 1.0 - units.low
+            p += units.low
+        return p
+    fields = rows @ weights + bias
+    return units.mean(fields, beta).astype(fields.dtype, copy=False)

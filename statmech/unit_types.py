@@ -38,7 +38,8 @@ from scipy import special
 
 from .jit import njit, prange
 from .rng import sample_units_serial, xoshiro_step
-from .units import unit_log_partition, unit_mean_array, unit_up_probability_array
+from .units import (unit_entropy, unit_field, unit_log_partition, unit_mean_array, unit_up_probability_array,
+                    unit_variance, unit_variance_slope)
 
 __all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_TYPES", "uniforms"]
 
@@ -109,6 +110,41 @@ class UnitType:
         layer summed out analytically adds to <E> and Var(E) (exact enumeration)."""
         raise NotImplementedError
 
+    def third_cumulant(self, field, beta=1.0):
+        """<(h - <h>)^3 | x>."""
+        raise NotImplementedError
+
+    # -- the unit at a given mean m (mean field / TAP): Legendre duals of the above ----------
+
+    def field_from_mean(self, m, beta=1.0):
+        """The field x with mean(x, beta) = m (the inverse activation)."""
+        raise NotImplementedError
+
+    def variance_at(self, m, beta=1.0):
+        """v(m) = Var(h | x(m)): m (1 - m), 1 - m^2, 1 / beta, the truncated-normal variance."""
+        return self.variance(self.field_from_mean(m, beta), beta)
+
+    def variance_slope_at(self, m, beta=1.0):
+        """dv / dm = k / v at x(m), k the third cumulant (1 - 2m, -2m, 0, ...)."""
+        x = self.field_from_mean(m, beta)
+        return self.third_cumulant(x, beta) / self.variance(x, beta)
+
+    def variance_curvature_at(self, m, beta=1.0):
+        """d^2 v / dm^2 = k4 / v^2 - k3^2 / v^3 at x(m) (k3, k4 the third and fourth cumulants)."""
+        raise NotImplementedError
+
+    def legendre(self, m, beta=1.0):
+        """beta G0(m) = sup_x (beta x m - A(x)) = beta <e(h)> - S(h) at mean m, A the
+        log-partition: the single unit's Gibbs free energy times beta (-S(m) for two-state
+        units), whose m-derivative is beta x(m)."""
+        x = self.field_from_mean(m, beta)
+        return beta * x * np.asarray(m, dtype=np.float64) - self.log_partition(x, beta)
+
+    def check_mean(self, m, name="m", strict=True):
+        """Refuse magnetizations outside the range of the unit's means (open, or closed
+        with ``strict=False``)."""
+        raise NotImplementedError
+
     def random_states(self, rng, shape):
         """Starting states: uniform on the two states of a discrete unit, the unit's
         distribution at zero field and beta = 1 for a continuous one."""
@@ -143,6 +179,32 @@ class _TwoState(UnitType):
         sample_units_serial(probabilities, self.low, streams[:len(probabilities)], out)
         return out
 
+
+    def third_cumulant(self, field, beta=1.0):
+        mean = self.mean(field, beta)
+        return self.variance(field, beta) * unit_variance_slope(mean, self.low)
+
+    def field_from_mean(self, m, beta=1.0):
+        return unit_field(np.asarray(m, dtype=np.float64), beta, self.low)
+
+    def variance_at(self, m, beta=1.0):
+        return unit_variance(np.asarray(m, dtype=np.float64), self.low)
+
+    def variance_slope_at(self, m, beta=1.0):
+        return unit_variance_slope(np.asarray(m, dtype=np.float64), self.low)
+
+    def variance_curvature_at(self, m, beta=1.0):
+        return np.full(np.shape(m), -2.0)
+
+    def legendre(self, m, beta=1.0):
+        return -unit_entropy(np.asarray(m, dtype=np.float64), self.low)
+
+    def check_mean(self, m, name="m", strict=True):
+        outside = (m <= self.low) | (m >= 1.0) if strict else (m < self.low) | (m > 1.0)
+        if np.any(outside):
+            where = f"strictly inside ({self.low:g}, 1)" if strict else f"in [{self.low:g}, 1]"
+            raise ValueError(f"{name} must lie {where} for {self.name} units; got values in "
+                             f"[{np.min(m):.3g}, {np.max(m):.3g}]")
 
     def random_states(self, rng, shape):
         return np.where(rng.integers(0, 2, size=shape) == 1, 1.0, self.low)
@@ -185,6 +247,28 @@ class Gaussian(UnitType):
         field = np.asarray(field, dtype=np.float64)
         return 0.5 / beta - 0.5 * field * field, np.full(field.shape, 0.5 / beta ** 2)
 
+    def third_cumulant(self, field, beta=1.0):
+        return np.zeros(np.broadcast(np.asarray(field), np.asarray(beta)).shape)
+
+    def field_from_mean(self, m, beta=1.0):
+        return np.asarray(m, dtype=np.float64) * np.ones(np.shape(beta))
+
+    def variance_at(self, m, beta=1.0):
+        return np.ones(np.shape(m)) / beta
+
+    def variance_slope_at(self, m, beta=1.0):
+        return np.zeros(np.shape(m))
+
+    def variance_curvature_at(self, m, beta=1.0):
+        return np.zeros(np.shape(m))
+
+    def legendre(self, m, beta=1.0):
+        m = np.asarray(m, dtype=np.float64)
+        return 0.5 * beta * m * m - 0.5 * np.log(2.0 * np.pi / beta)
+
+    def check_mean(self, m, name="m", strict=True):
+        pass
+
     def random_states(self, rng, shape):
         return rng.standard_normal(shape)
 
@@ -201,12 +285,28 @@ _TERMS = 80
 
 
 def _continued_fraction(a):
-    """(D1, D2, D3) of D_k = a + (k + 1) / D_{k+1}, truncated at D_TERMS = a."""
+    """(D1, D2, D3, D4) of D_k = a + (k + 1) / D_{k+1}, truncated at D_TERMS = a."""
     d = np.array(a, dtype=np.float64)
-    d3 = d2 = d
+    d4 = d3 = d2 = d
     for k in range(_TERMS - 1, 0, -1):
-        d, d2, d3 = a + (k + 1) / d, d, d2
-    return d, d2, d3
+        d, d2, d3, d4 = a + (k + 1) / d, d, d2, d3
+    return d, d2, d3, d4
+
+
+def _piecewise(a, direct, tail):
+    """direct(a, r) where a < _TAIL (r the inverse Mills ratio phi(a) / Phi(-a)), and
+    tail(a, D1, D2, D3, D4) where a >= _TAIL: elementwise, each only where it applies."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty(a.shape)
+    far = a >= _TAIL
+    if np.any(far):
+        a_far = a[far]
+        out[far] = tail(a_far, *_continued_fraction(a_far))
+    near = ~far
+    if np.any(near):
+        a_near = a[near]
+        out[near] = direct(a_near, np.sqrt(2.0 / np.pi) / special.erfcx(a_near / np.sqrt(2.0)))
+    return out
 
 
 class ReLU(UnitType):
@@ -230,21 +330,20 @@ class ReLU(UnitType):
             body = np.where(z < 0, np.log(0.5 * special.erfcx(-z / np.sqrt(2.0))), 0.5 * z * z + special.log_ndtr(z))
         return 0.5 * np.log(2.0 * np.pi / beta) + body
 
+    # Moments of the standardised T = sqrt(beta) (h - x), a normal truncated to T >= a = -z,
+    # with r = phi(a) / Phi(-a) the inverse Mills ratio and delta = r - a = sqrt(beta) <h>
+    # (Johnson, Kotz & Balakrishnan ch. 13; the cumulants are derivatives of ln Phi(-a)).
+    # Near the body they are evaluated directly; in the tail a >= _TAIL, where those
+    # formulas cancel, through the continued fraction D_k, rearranged without differences.
+
     def mean(self, field, beta=1.0):
         z = self._z(field, beta)
-        a = np.maximum(-z, _TAIL)
-        d1, _, _ = _continued_fraction(a)
-        direct = z + np.sqrt(2.0 / np.pi) / special.erfcx(np.minimum(-z, _TAIL) / np.sqrt(2.0))
-        return np.where(-z >= _TAIL, 1.0 / d1, direct) / np.sqrt(beta)
+        return _piecewise(-z, lambda a, r: r - a, lambda a, d1, d2, d3, d4: 1.0 / d1) / np.sqrt(beta)
 
     def variance(self, field, beta=1.0):
         z = self._z(field, beta)
-        a = np.maximum(-z, _TAIL)
-        d1, d2, d3 = _continued_fraction(a)
-        tail = (a + 4.0 / d2 - 3.0 / d3) / (d1 * d1 * d2)
-        lam = np.sqrt(2.0 / np.pi) / special.erfcx(np.minimum(-z, _TAIL) / np.sqrt(2.0))
-        direct = 1.0 - z * lam - lam * lam
-        return np.where(-z >= _TAIL, tail, direct) / beta
+        return _piecewise(-z, lambda a, r: 1.0 + a * r - r * r,
+                          lambda a, d1, d2, d3, d4: (a + 4.0 / d2 - 3.0 / d3) / (d1 * d1 * d2)) / beta
 
     def energy_moments(self, field, beta=1.0):
         # e - x h = (T^2 / beta - x^2) / 2 with T = sqrt(beta) (h - x) a standard normal
@@ -256,6 +355,62 @@ class ReLU(UnitType):
         delta = np.sqrt(beta) * self.mean(field, beta)
         r = a + delta
         return (1.0 + a * delta) / (2.0 * beta), (2.0 + a * r - a * a * r * delta) / (4.0 * beta * beta)
+
+    def third_cumulant(self, field, beta=1.0):
+        # k3(T) = r (a delta + 2 delta^2 - 1); in the tail 2 r (3 D2 - 2 D3) / (D1^2 D2^2 D3)
+        def direct(a, r):
+            delta = r - a
+            return r * (a * delta + 2.0 * delta * delta - 1.0)
+
+        def tail(a, d1, d2, d3, d4):
+            return 2.0 * (a + 1.0 / d1) * (3.0 * d2 - 2.0 * d3) / (d1 * d1 * d2 * d2 * d3)
+
+        return _piecewise(-self._z(field, beta), direct, tail) / np.sqrt(beta) ** 3
+
+    def fourth_cumulant(self, field, beta=1.0):
+        # k4(T) = -r (6 delta^3 + 6 a delta^2 + a^2 delta - 4 delta - a); in the tail, with
+        # e1 = D2 - D1 = (3 D2 - 2 D3) / (D2 D3) and e2 = D2 - D3 = (3 D4 - 4 D3) / (D3 D4),
+        # k4(T) = -6 r (e2 (D2 - 2 e1) + e1^2) / (D1^3 D2 D3)
+        def direct(a, r):
+            delta = r - a
+            return -r * (6.0 * delta ** 3 + 6.0 * a * delta ** 2 + a * a * delta - 4.0 * delta - a)
+
+        def tail(a, d1, d2, d3, d4):
+            e1 = (3.0 * d2 - 2.0 * d3) / (d2 * d3)
+            e2 = (3.0 * d4 - 4.0 * d3) / (d3 * d4)
+            return -6.0 * (a + 1.0 / d1) * (e2 * (d2 - 2.0 * e1) + e1 * e1) / (d1 ** 3 * d2 * d3)
+
+        return _piecewise(-self._z(field, beta), direct, tail) / beta ** 2
+
+    def variance_curvature_at(self, m, beta=1.0):
+        x = self.field_from_mean(m, beta)
+        v, k3 = self.variance(x, beta), self.third_cumulant(x, beta)
+        return self.fourth_cumulant(x, beta) / (v * v) - k3 * k3 / v ** 3
+
+    def field_from_mean(self, m, beta=1.0):
+        # mean(x) is increasing (slope beta Var > 0) with mean(x) > max(x, 0) and, for
+        # m small, mean(-1 / (beta m)) < m: Newton's method kept inside that bracket
+        m = np.asarray(m, dtype=np.float64)
+        beta = np.asarray(beta, dtype=np.float64)
+        high = m + 0.0 * beta
+        low = np.minimum(m - 10.0 / np.sqrt(beta), -1.0 / (beta * m))
+        x = np.clip(m - 1.0 / (beta * m), low, high)       # right in both limits: x -> m, x -> -1 / (beta m)
+        for _ in range(100):
+            error = self.mean(x, beta) - m
+            high = np.where(error > 0, x, high)
+            low = np.where(error <= 0, x, low)
+            step = x - error / (beta * self.variance(x, beta))
+            inside = (step >= low) & (step <= high)
+            x_new = np.where(inside, step, 0.5 * (low + high))
+            if np.all(np.abs(x_new - x) <= 1e-15 * (1.0 + np.abs(x))):
+                return x_new
+            x = x_new
+        return x
+
+    def check_mean(self, m, name="m", strict=True):
+        if np.any(m <= 0):
+            raise ValueError(f"{name} must be > 0 for relu units (the mean of a rectified Gaussian); got "
+                             f"{np.min(m):.3g}")
 
     def random_states(self, rng, shape):
         return np.abs(rng.standard_normal(shape))

@@ -9,15 +9,12 @@ import pytest
 from scipy import stats
 
 import statmech
+from unit_pairs import pairs, solvable
 from statmech import BipartiteHamiltonian
 from statmech.mc import BlockGibbs, HeatBath
 from statmech.mc.free_energy import ais
 from statmech.schedules import linear
 
-UNITS = ["binary", "spin", "gaussian", "relu"]
-SOLVABLE = [(v, h) for v in UNITS for h in UNITS
-            if not ({v, h} <= {"gaussian", "relu"}) or v == h == "gaussian"]
-MIXED = [pair for pair in SOLVABLE if pair[0] != pair[1] or pair[0] == "gaussian"]
 
 
 def model(visible, hidden, n_visible=2, n_hidden=3, seed=0, scale=0.4):
@@ -36,7 +33,7 @@ def _layer_probabilities(H, beta, layer):
     return states, np.exp(log_p)
 
 
-@pytest.mark.parametrize("visible, hidden", SOLVABLE)
+@pytest.mark.parametrize("visible, hidden", pairs(solvable))
 def test_block_gibbs_is_stationary_on_the_exact_distribution(visible, hidden):
     H = model(visible, hidden)
     beta = 1.3
@@ -62,7 +59,7 @@ def test_block_gibbs_is_stationary_on_the_exact_distribution(visible, hidden):
     assert stats.chisquare(counts, p * len(part)).pvalue > 1e-3
 
 
-@pytest.mark.parametrize("visible, hidden", SOLVABLE)
+@pytest.mark.parametrize("visible, hidden", pairs(solvable))
 def test_ais_from_a_base_of_the_same_unit_types(visible, hidden):
     H = model(visible, hidden, n_visible=3, n_hidden=3)
     base = BipartiteHamiltonian(np.zeros((3, 3)), H.visible_bias, np.zeros(3), visible=visible, hidden=hidden)

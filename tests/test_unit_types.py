@@ -124,3 +124,67 @@ def test_far_tail_relu_samples_are_finite_and_nonnegative():
     assert np.all(np.isfinite(draws)) and np.all(draws >= 0)
     # truncated far in the tail, h is close to exponential with rate beta |x| = 5000
     assert abs(draws.mean() - relu.mean(-50.0, 100.0)) < 4.5 * np.sqrt(relu.variance(-50.0, 100.0) / 2000)
+
+
+def _relu_cumulants(x, beta):
+    """(k3, k4) of the rectified Gaussian in 60 digits: the cumulant generating function of
+    T = sqrt(beta)(h - x) is t^2/2 + ln Phi(t - a) + const, a = -sqrt(beta) x; its
+    derivatives give k3 = r (a delta + 2 delta^2 - 1) and
+    k4 = -r (6 delta^3 + 6 a delta^2 + a^2 delta - 4 delta - a), r = phi(a)/Phi(-a), delta = r - a."""
+    beta = mpmath.mpf(beta)
+    a = -mpmath.sqrt(beta) * mpmath.mpf(x)
+    r = mpmath.npdf(a) / mpmath.ncdf(-a)
+    d = r - a
+    k3 = r * (a * d + 2 * d * d - 1)
+    k4 = -r * (6 * d ** 3 + 6 * a * d * d + a * a * d - 4 * d - a)
+    return k3 / beta ** mpmath.mpf(1.5), k4 / beta ** 2
+
+
+def test_relu_cumulants_against_sixty_digit_references():
+    """Third and fourth cumulants (their 60-digit values computed from the same derivatives
+    of ln Phi, where double precision cancels in the tail), checked also against numerical
+    derivatives of the variance in 60 digits (dVar/dx = beta k3, dk3/dx = beta k4)."""
+    unit = unit_types.unit_type("relu")
+    for beta in BETAS:
+        for x in FIELDS:
+            k3, k4 = _relu_cumulants(x, beta)
+            assert _close(float(unit.third_cumulant(x, beta)), k3, 1e-10), (x, beta)
+            assert _close(float(unit.fourth_cumulant(x, beta)), k4, 1e-10), (x, beta)
+    for x, beta in [(0.3, 1.0), (-2.0, 2.0)]:
+        variance = lambda f: (lambda z, r: (1 + z * r - r * r) / beta)(
+            -mpmath.sqrt(beta) * f, mpmath.npdf(mpmath.sqrt(beta) * f) / mpmath.ncdf(mpmath.sqrt(beta) * f))
+        for derived, derivative in ((beta * _relu_cumulants(x, beta)[0], mpmath.diff(variance, x)),
+                                    (beta * _relu_cumulants(x, beta)[1],
+                                     mpmath.diff(lambda f: _relu_cumulants(f, beta)[0], x))):
+            assert abs(derived - derivative) < 1e-30 * abs(derivative)
+
+
+@pytest.mark.parametrize("name", ["binary", "spin", "gaussian", "relu"])
+def test_the_unit_at_a_given_mean(name):
+    """field_from_mean inverts the mean; variance_at, its slope and curvature in m, and the
+    Legendre transform agree with the field-side formulas and with derivatives in m."""
+    unit = unit_types.unit_type(name)
+    for beta in (0.1, 1.0, 10.0):
+        x = np.array([-8.0, -2.0, -0.3, 0.0, 0.4, 2.0, 8.0]) / np.sqrt(beta)
+        m = unit.mean(x, beta)
+        if unit.discrete:       # a saturated two-state mean does not determine its field
+            x, m = x[np.abs(x) * np.sqrt(beta) <= 2.0], m[np.abs(x) * np.sqrt(beta) <= 2.0]
+        np.testing.assert_allclose(unit.field_from_mean(m, beta), x, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(unit.variance_at(m, beta), unit.variance(x, beta), rtol=1e-9)
+        # derivatives in m through the field (dm/dx = beta v), where m is not saturated
+        x, m = x[np.abs(x) * np.sqrt(beta) <= 2.0], m[np.abs(x) * np.sqrt(beta) <= 2.0]
+        step = 1e-5 / np.sqrt(beta)
+        m_up, m_down = unit.mean(x + step, beta), unit.mean(x - step, beta)
+        np.testing.assert_allclose(unit.variance_slope_at(m, beta),
+                                   (unit.variance(x + step, beta) - unit.variance(x - step, beta)) / (m_up - m_down),
+                                   rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(unit.variance_curvature_at(m, beta),
+                                   (unit.variance_slope_at(m_up, beta) - unit.variance_slope_at(m_down, beta))
+                                   / (m_up - m_down), rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose((unit.legendre(m_up, beta) - unit.legendre(m_down, beta)) / (m_up - m_down),
+                                   beta * x, rtol=1e-6, atol=1e-8)
+    if not unit.discrete:       # the Legendre transform is beta <e(h)> - S(h): at x = 0.7, beta = 2
+        beta, x = 2.0, 0.7
+        entropy = (unit.log_partition(x, beta) + beta * unit.energy_moments(x, beta)[0])  # S = ln Z + beta <e - x h>
+        expected = beta * (unit.energy_moments(x, beta)[0] + x * unit.mean(x, beta)) - entropy
+        np.testing.assert_allclose(unit.legendre(unit.mean(x, beta), beta), expected, rtol=1e-12)

@@ -1,6 +1,7 @@
 """Boltzmann learning: the log-likelihood gradient <dE/dtheta>_model - <dE/dtheta>_data.
 
-For E(v, h) = -a.v - b.h - v W h (binary RBM at beta = 1) the gradient of the mean
+For E(v, h) = sum e(v_i) + sum e(h_j) - a.v - b.h - v W h (an RBM at beta = 1 with any
+unit types, :mod:`statmech.unit_types`; e = 0 for binary units) the gradient of the mean
 log-likelihood is <v h^T>_data - <v h^T>_model for W (and <v> / <h> for a / b), with
 the hidden units of the data term at their conditional means. The model term is what
 the methods differ in:
@@ -24,10 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.optim import add_scaled_product
-from ..units import logistic, unit_variance
-from ..gibbs import layer_probability, sample_layer
+from ..units import logistic
+from ..unit_types import UNIT_TYPES, unit_type
+from ..gibbs import layer_mean, layer_probability, sample_from_fields, sample_layer
 from ..rng import random_streams
-from ..meanfield.plefka import ORDERS
+from ..meanfield.plefka import ORDERS, ModelUnits, interior
 from ..meanfield.solvers import solve_fixed_point
 
 METHODS = ("exact", "cd", "pcd", "naive", "tap2", "tap3")
@@ -36,21 +38,37 @@ MEAN_FIELD_METHODS = ("naive", "tap2", "tap3")
 #: learning's method names -> statmech.meanfield's
 
 
+_BINARY = UNIT_TYPES["binary"]
+
+
 def _parameters(rbm):
     return rbm.weights, rbm.visible_bias, rbm.hidden_bias
 
 
-class Parameters:
-    """Weights and biases of a binary RBM as plain arrays (any float dtype), with the
-    attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
+def _units(rbm):
+    """(visible, hidden) unit types of an RBM or of Parameters."""
+    return getattr(rbm, "unit_types", (_BINARY, _BINARY))
 
-    def __init__(self, weights, visible_bias, hidden_bias):
+
+class Parameters:
+    """Weights and biases of an RBM as plain arrays (any float dtype) with its unit types,
+    under the attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
+
+    def __init__(self, weights, visible_bias, hidden_bias, visible="binary", hidden="binary"):
         self.weights, self.visible_bias, self.hidden_bias = weights, visible_bias, hidden_bias
         self.n_visible, self.n_hidden = weights.shape
+        self.visible_units, self.hidden_units = unit_type(visible, "visible"), unit_type(hidden, "hidden")
+
+    @property
+    def unit_types(self):
+        return self.visible_units, self.hidden_units
 
 
-def check_data(X, n_features=None, name="X", dtype=np.float64):
-    """A 2-D finite array with values in [0, 1] (probabilities or binary data)."""
+def check_data(X, n_features=None, name="X", dtype=np.float64, units="binary"):
+    """A 2-D finite array of values the visible units can take or average to: in [0, 1]
+    for binary units (probabilities or binary data), [-1, 1] for spins, >= 0 for rectified
+    units, any real for Gaussian units."""
+    units = unit_type(units, "units")
     try:
         X = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -59,9 +77,12 @@ def check_data(X, n_features=None, name="X", dtype=np.float64):
         raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or inf")
-    if X.size and (X.min() < 0 or X.max() > 1):
-        raise ValueError(f"{name} must lie in [0, 1] (binary or probabilities); got values in "
-                         f"[{X.min():.3g}, {X.max():.3g}]")
+    low = units.low if units.discrete else 0.0 if units.name == "relu" else -np.inf
+    high = 1.0 if units.discrete else np.inf
+    if X.size and (X.min() < low or X.max() > high):
+        what = {"binary": "[0, 1] (binary or probabilities)", "spin": "[-1, 1] (spins or their means)",
+                "relu": ">= 0 (rectified units)"}[units.name]
+        raise ValueError(f"{name} must lie in {what}; got values in [{X.min():.3g}, {X.max():.3g}]")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}")
     return X
@@ -73,52 +94,66 @@ def conditional(fields):
     return logistic(fields)
 
 
+def hidden_mean(rbm, v):
+    """<h | v> at beta = 1 for rows v (n_samples, n_visible): p(h = 1 | v) for binary units."""
+    return layer_mean(v, rbm.weights, rbm.hidden_bias, _units(rbm)[1])
+
+
 def data_statistics(rbm, v, h=None):
-    """<v h^T>, <v>, <h> over the rows of v (n_samples, n_visible), h at p(h = 1 | v)
+    """<v h^T>, <v>, <h> over the rows of v (n_samples, n_visible), h at <h | v>
     (pass ``h`` if already computed)."""
-    W, a, b = _parameters(rbm)
-    h = layer_probability(v, W, b) if h is None else h
+    h = hidden_mean(rbm, v) if h is None else h
     return {"W": v.T @ h / len(v), "a": v.mean(0), "b": h.mean(0)}
 
 
-def _layer_states(k, dtype=np.float64):
-    """All 2**k binary states (2**k, k)."""
+def _layer_states(k, dtype=np.float64, low=0.0):
+    """All 2**k states (2**k, k) of k two-state units with values low and 1."""
     codes = np.arange(2 ** k)[:, None]
-    return ((codes >> np.arange(k)) & 1).astype(dtype)
+    bits = ((codes >> np.arange(k)) & 1).astype(dtype)
+    return bits if low == 0.0 else low + (1.0 - low) * bits
 
 
 def exact_statistics(rbm):
-    """Exact model statistics of a binary RBM by enumerating its smaller layer."""
+    """Exact model statistics of an RBM by enumerating a two-state layer (the smaller one
+    if both are) with the other summed or integrated out: p(layer) from the other layer's
+    log-partition, <other | layer> from its activation."""
     W, a, b = _parameters(rbm)
-    if rbm.n_hidden <= rbm.n_visible:
-        h = _layer_states(rbm.n_hidden)
+    visible, hidden = _units(rbm)
+    if hidden.discrete and (rbm.n_hidden <= rbm.n_visible or not visible.discrete):
+        h = _layer_states(rbm.n_hidden, low=hidden.low)
         fields = h @ W.T + a                                           # (2**nh, nv)
-        log_w = h @ b + np.logaddexp(0.0, fields).sum(1)
+        log_w = h @ b + visible.log_partition(fields).sum(1)
         p = np.exp(log_w - log_w.max())
         p /= p.sum()
-        v_mean = conditional(fields)                                   # E[v | h]
+        v_mean = visible.mean(fields)                                  # E[v | h]
         return {"W": (v_mean * p[:, None]).T @ h, "a": p @ v_mean, "b": p @ h}
-    v = _layer_states(rbm.n_visible)
+    if not visible.discrete:
+        raise ValueError(f"exact statistics enumerate a two-state layer; this RBM has {visible.name} visible and "
+                         f"{hidden.name} hidden units")
+    v = _layer_states(rbm.n_visible, low=visible.low)
     fields = v @ W + b
-    log_w = v @ a + np.logaddexp(0.0, fields).sum(1)
+    log_w = v @ a + hidden.log_partition(fields).sum(1)
     p = np.exp(log_w - log_w.max())
     p /= p.sum()
-    h_mean = conditional(fields)
+    h_mean = hidden.mean(fields)
     return {"W": (v * p[:, None]).T @ h_mean, "a": p @ v, "b": p @ h_mean}
 
 
-def tap_corrections(weights, m_visible, m_hidden, order):
+def tap_corrections(weights, m_visible, m_hidden, order, units=(_BINARY, _BINARY)):
     """The terms of d ln Z_TAP / dW beyond the naive <m_v m_h^T>, each
     (coefficient, matrix, left, right) standing for coefficient * matrix * (left^T right) / k
     (elementwise product; k = rows of the magnetizations): the Onsager term W v_i v_j
-    (order >= 2, v = unit_variance(m)) and the third-order term W^2 k_i k_j / 2 (order 3,
-    k = v (1 - 2 m)); Gabrie, Tramel & Krzakala (2015), eq. 9."""
+    (order >= 2, v the units' variance at their means) and the third-order term
+    W^2 k_i k_j / 2 (order 3, two-state units, k = v v'); Gabrie, Tramel & Krzakala (2015),
+    eq. 9."""
     terms = []
+    visible, hidden = units
     if order >= 2:
-        var_v, var_h = unit_variance(m_visible, 0.0), unit_variance(m_hidden, 0.0)
+        var_v, var_h = visible.variance_at(m_visible), hidden.variance_at(m_hidden)
         terms.append((1.0, weights, var_v, var_h))
     if order >= 3:
-        terms.append((0.5, weights * weights, var_v * (1.0 - 2.0 * m_visible), var_h * (1.0 - 2.0 * m_hidden)))
+        terms.append((0.5, weights * weights, var_v * visible.variance_slope_at(m_visible),
+                      var_h * hidden.variance_slope_at(m_hidden)))
     return terms
 
 
@@ -127,7 +162,7 @@ def tap_statistics(rbm, m_visible, m_hidden, method):
     order = ORDERS[method]
     k = len(m_visible)
     stats_W = m_visible.T @ m_hidden / k
-    for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order):
+    for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order, _units(rbm)):
         add_scaled_product(stats_W, coefficient / k, matrix, left.T @ right)
     return {"W": stats_W, "a": m_visible.mean(0), "b": m_hidden.mean(0)}
 
@@ -162,20 +197,32 @@ class Gibbs:
         self.seed_sequence = seed_sequence
         self.streams = random_streams(seed_sequence, (n_chains,))
 
-    def sample(self, probabilities, out=None):
-        if len(probabilities) > len(self.streams):      # a larger batch (partial_fit): more streams
-            extra = random_streams(self.seed_sequence.spawn(1)[0], (len(probabilities) - len(self.streams),))
+    def _grow(self, n_rows):
+        if n_rows > len(self.streams):      # a larger batch (partial_fit): more streams
+            extra = random_streams(self.seed_sequence.spawn(1)[0], (n_rows - len(self.streams),))
             self.streams = np.concatenate([self.streams, extra])
+
+    def sample(self, probabilities, out=None):
+        """Binary units drawn with the given p(unit = 1)."""
+        self._grow(len(probabilities))
         return sample_layer(probabilities, 0.0, self.streams, out)
 
+    def draw(self, units, fields, out=None):
+        """A layer of ``units`` drawn at its fields (any unit type)."""
+        self._grow(len(fields))
+        return sample_from_fields(fields, units, self.streams, out=out)
+
     def run(self, rbm, h, k, clamped=None):
-        """k block-Gibbs steps h -> v -> h from hidden states h: (v_k, p(h | v_k), h_k sampled).
+        """k block-Gibbs steps h -> v -> h from hidden states h: (v_k, <h | v_k>, h_k sampled).
 
         Chains carry their hidden samples (as scikit-learn's PCD does), so a step costs
         two products with W. With ``clamped`` rows (the data, n_data x n_visible) the last
-        v -> h product runs on [clamped; v_k] at once, so the data's p(h | v) comes out of
-        the same product: then v and p(h | v) are those stacked rows (n_data + n_chains)."""
+        v -> h product runs on [clamped; v_k] at once, so the data's <h | v> comes out of
+        the same product: then v and <h | v> are those stacked rows (n_data + n_chains)."""
         W, a, b = _parameters(rbm)
+        visible, hidden = _units(rbm)
+        if visible != _BINARY or hidden != _BINARY:
+            return self._run_units(rbm, visible, hidden, h, k, clamped)
         for step in range(k):
             p_v = layer_probability(h, W.T, a)
             if step == k - 1 and clamped is not None:
@@ -187,6 +234,19 @@ class Gibbs:
             v = self.sample(p_v)
             h_mean = layer_probability(v, W, b)
             h = self.sample(h_mean)
+        return v, h_mean, h
+
+    def _run_units(self, rbm, visible, hidden, h, k, clamped):
+        """``run`` for any unit types (float64 draws cast to the chains' dtype)."""
+        W, a, b = _parameters(rbm)
+        for step in range(k):
+            v = self.draw(visible, h @ W.T + a).astype(h.dtype, copy=False)
+            if step == k - 1 and clamped is not None:
+                v = np.concatenate([clamped, v])
+            fields = v @ W + b
+            h_mean = hidden.mean(fields).astype(fields.dtype, copy=False)
+            n_clamped = 0 if (step < k - 1 or clamped is None) else len(clamped)
+            h = self.draw(hidden, fields[n_clamped:]).astype(fields.dtype, copy=False)
         return v, h_mean, h
 
 
@@ -245,28 +305,33 @@ class ModelTerm:
         if method in ("cd", "pcd"):
             if self.gibbs is None:
                 self.gibbs = Gibbs(max(self.n_chains, len(v_data)), self.seed_sequence)
+            hidden = _units(rbm)[1]
             if method == "cd":          # the chains start from the data's hidden samples
-                h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
-                v, h_mean, _ = self.gibbs.run(rbm, self.gibbs.sample(h_data), self.k)
+                h_data = hidden_mean(rbm, v_data)
+                start = (self.gibbs.sample(h_data) if hidden == _BINARY
+                         else self.gibbs.draw(hidden, v_data @ rbm.weights + rbm.hidden_bias).astype(v_data.dtype))
+                v, h_mean, _ = self.gibbs.run(rbm, start, self.k)
                 return StackedRows(np.concatenate([v_data, v]), np.concatenate([h_data, h_mean]), len(v_data))
-            if self.state is None:      # persistent chains start with every hidden unit off, as
-                self.state = np.zeros((self.n_chains, rbm.n_hidden), v_data.dtype)    # scikit-learn's do
+            if self.state is None:      # persistent chains start with every hidden unit off (at its low
+                off = hidden.low if hidden.discrete else 0.0        # state, or 0), as scikit-learn's do
+                self.state = np.full((self.n_chains, rbm.n_hidden), off, v_data.dtype)
             v, h_mean, self.state = self.gibbs.run(rbm, self.state, self.k, clamped=v_data)
             return StackedRows(v, h_mean, len(v_data))
         # EMF: iterate the TAP map from the previous fixed points (or from the batch)
+        units = ModelUnits(rbm)
         if self.persistent and self.state is not None:
             start = self.state
         else:
-            start = np.clip(v_data[:self.n_chains] if self.persistent else v_data, 1e-6, 1 - 1e-6)
+            start = interior(_units(rbm)[0], v_data[:self.n_chains] if self.persistent else v_data, 1e-6)
         m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
                                     self.mf_iter)
-        m = np.clip(m, 1e-12, 1 - 1e-12)
+        m = units.interior(m, 1e-12)
         if self.persistent:
             self.state = m
         m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]
-        h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
+        h_data = hidden_mean(rbm, v_data)
         return StackedRows(np.concatenate([v_data, m_visible]), np.concatenate([h_data, m_hidden]), len(v_data),
-                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method]))
+                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method], _units(rbm)))
 
 
 def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
@@ -297,7 +362,7 @@ def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
         return {name: scale * (data[name] - model_statistics[name]) for name in ("W", "a", "b")}
     if not isinstance(model_statistics, StackedRows):
         v_model, h_model = model_statistics
-        h_data = layer_probability(v_data, rbm.weights, rbm.hidden_bias)
+        h_data = hidden_mean(rbm, v_data)
         model_statistics = StackedRows(np.concatenate([v_data, v_model]), np.concatenate([h_data, h_model]),
                                      len(v_data))
     rows_v, rows_h, n_data = model_statistics.v, model_statistics.h, model_statistics.n_data

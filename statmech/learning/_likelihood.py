@@ -1,18 +1,19 @@
-"""Log-likelihoods of binary RBMs: exact, by AIS from a base-rate model, or by mean field / TAP."""
+"""Log-likelihoods of RBMs of any unit types: exact, by AIS from a base-rate model, or by
+mean field / TAP."""
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..units import unit_log_partition
+from ..unit_types import unit_type
 from ..validation import as_generator, as_int
 from ..hamiltonian import BipartiteHamiltonian
 from ..meanfield.solvers import mean_field
+from ..meanfield.plefka import interior
 from ..schedules import linear
 from ..exact import exact
 from ..mc.free_energy import ais
 from ..records import Estimate
-from ._gradients import MEAN_FIELD_METHODS
-from ._gradients import Parameters, check_data
+from ._gradients import MEAN_FIELD_METHODS, Parameters, _units, check_data
 
 
 @dataclass(frozen=True)
@@ -41,40 +42,49 @@ class LogLikelihood(Estimate):
 
 
 def free_energy(rbm, v):
-    """F(v) = -a.v - sum_j ln(1 + exp(b_j + v.W_j)) + offset at beta = 1, for v in [0, 1]
-    (probabilities allowed, unlike ``BipartiteHamiltonian.free_energy_visible``), with the
-    model's constant offset so that -F(v) - ln Z is ln p(v) for any binary RBM."""
-    return (-v @ rbm.visible_bias - unit_log_partition(v @ rbm.weights + rbm.hidden_bias, 1.0, 0.0).sum(-1)
-            + getattr(rbm, "offset", 0.0))
+    """F(v) = sum_i e(v_i) - a.v - sum_j A(b_j + v.W_j) + offset at beta = 1, A the hidden
+    unit's log-partition (ln(1 + e^x) for binary units): ln p(v) = -F(v) - ln Z for any RBM.
+    Binary visible units take v in [0, 1] (probabilities allowed, unlike
+    ``BipartiteHamiltonian.free_energy_visible``)."""
+    visible, hidden = _units(rbm)
+    return (visible.self_energy(v).sum(-1) - v @ rbm.visible_bias
+            - hidden.log_partition(v @ rbm.weights + rbm.hidden_bias).sum(-1) + getattr(rbm, "offset", 0.0))
 
 
 def _as_rbm(rbm):
     if hasattr(rbm, "model_") and hasattr(rbm, "components_"):       # a fitted estimator (BernoulliRBM)
         return rbm.model_
     if isinstance(rbm, BipartiteHamiltonian):
-        if rbm.domain != "binary":
-            raise ValueError(f"rbm must have binary units; got domain {rbm.domain!r}")
         return rbm
     raise TypeError(f"rbm must be an RBM (BipartiteHamiltonian) or a fitted BernoulliRBM; got {type(rbm).__name__}")
 
 
-def base_rate_rbm(X, n_hidden, smoothing=0.05):
+def base_rate_rbm(X, n_hidden, smoothing=0.05, visible="binary", hidden="binary"):
     """The AIS base model of Salakhutdinov & Murray (2008): W = 0, b = 0 and visible biases
-    a_i = logit of the (smoothed) data mean of pixel i."""
-    p = (X.mean(0) * len(X) + smoothing) / (len(X) + 2 * smoothing)
-    return BipartiteHamiltonian(np.zeros((X.shape[1], n_hidden)), np.log(p) - np.log1p(-p), np.zeros(n_hidden))
+    that give each visible unit its (smoothed) data mean: a_i = the field whose activation
+    is that mean (logit for binary units; the mean itself for Gaussian units)."""
+    visible = unit_type(visible, "visible")
+    if visible.discrete:            # smoothed frequency of the up state
+        p = ((X.mean(0) - visible.low) / (1.0 - visible.low) * len(X) + smoothing) / (len(X) + 2 * smoothing)
+        mean = visible.low + (1.0 - visible.low) * p
+    else:
+        mean = interior(visible, X.mean(0), 1e-3)
+    return BipartiteHamiltonian(np.zeros((X.shape[1], n_hidden)), visible.field_from_mean(mean), np.zeros(n_hidden),
+                                visible=visible, hidden=hidden)
 
 
 def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base_data=None, seed=None):
-    """Average log-likelihood per sample, mean_x ln p(x), of a binary RBM.
+    """Average log-likelihood per sample, mean_x ln p(x), of an RBM (any unit types; a
+    density for continuous visible units).
 
     Parameters
     ----------
-    rbm : BipartiteHamiltonian (binary RBM) or fitted BernoulliRBM
-    X : array_like of shape (n_samples, n_visible), values in [0, 1]
+    rbm : BipartiteHamiltonian (an RBM) or fitted BernoulliRBM / GaussianBernoulliRBM
+    X : array_like of shape (n_samples, n_visible)
+        Values of the visible units (in [0, 1] for binary ones).
     method : {"exact", "ais", "naive", "tap2", "tap3"}
-        How ln Z is obtained: enumerating the smaller layer; annealed importance
-        sampling from the base-rate model (``n_steps`` intermediate distributions,
+        How ln Z is obtained: enumerating a two-state layer (the Gaussian integral for
+        two Gaussian layers); annealed importance sampling from the base-rate model (``n_steps`` intermediate distributions,
         ``n_chains`` chains, block Gibbs; its ln Z is biased low, so ln p is biased
         *high*); or the mean-field / TAP free energy at the fixed point reached from the
         data mean (an approximation without an error bar).
@@ -94,7 +104,8 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
     NeurIPS (2015).
     """
     rbm = _as_rbm(rbm)
-    X = check_data(X, rbm.n_visible)
+    visible, hidden = rbm.unit_types
+    X = check_data(X, rbm.n_visible, units=visible)
     if len(X) == 0:
         raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
     converged = True
@@ -103,13 +114,14 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
         log_z, log_z_err, error = exact(rbm, 1.0).log_z, 0.0, 0.0
     elif method == "ais":
         n_steps = as_int(n_steps, "n_steps", minimum=2)
-        base = base_rate_rbm(check_data(X if base_data is None else base_data, rbm.n_visible), rbm.n_hidden)
+        base = base_rate_rbm(check_data(X if base_data is None else base_data, rbm.n_visible, "base_data",
+                                        units=visible), rbm.n_hidden, visible=visible, hidden=hidden)
         result = ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
                                  progress=False)
         log_z, log_z_err = result.log_z, result.log_z_err
         error = log_z_err
     elif method in MEAN_FIELD_METHODS:
-        start = np.clip(X.mean(0), 1e-3, 1 - 1e-3)
+        start = interior(visible, X.mean(0), 1e-3)
         result = mean_field(rbm, 1.0, method=method, damping=0.7, max_iter=10_000, init=start, on_failure="warn")
         log_z, log_z_err, error = float(result.log_z), float("nan"), float("nan")
         converged = bool(result.converged)
@@ -131,6 +143,9 @@ def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):
     ndarray of shape (n_samples,)
     """
     rbm = _as_rbm(rbm) if not isinstance(rbm, Parameters) else rbm
+    if rbm.visible_units.name != "binary":
+        raise ValueError(f"the pseudo-log-likelihood flips binary visible units; this RBM has "
+                         f"{rbm.visible_units.name} visible units: use log_likelihood")
     X = check_data(X, rbm.n_visible)
     energy = free_energy(rbm, X)
     if all_units:

@@ -1,4 +1,5 @@
-"""BernoulliRBM: a binary RBM trained by Boltzmann learning, with scikit-learn conventions."""
+"""BernoulliRBM and GaussianBernoulliRBM: RBMs trained by Boltzmann learning, with
+scikit-learn conventions."""
 import json
 
 import numpy as np
@@ -9,8 +10,8 @@ from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
 from ..nn.optim import make_optimizer
-from ..gibbs import layer_probability, sample_layer
-from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient
+from ..gibbs import sample_from_fields
+from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, hidden_mean
 from ._likelihood import free_energy, pseudo_log_likelihood
 
 
@@ -68,6 +69,10 @@ class BernoulliRBM:
         The fitted Hamiltonian (``statmech.models.RBM``-compatible BipartiteHamiltonian).
     """
 
+    #: Unit types of the visible and hidden layers (:mod:`statmech.unit_types`).
+    visible_units = "binary"
+    hidden_units = "binary"
+
     def __init__(self, n_components=256, method="pcd", learning_rate=0.1, batch_size=10, n_iter=10, k=1,
                  n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,
                  l1=0.0, dtype=np.float64, shuffle=False, seed=None, verbose=False):
@@ -86,12 +91,15 @@ class BernoulliRBM:
     def set_params(self, **params):
         for name, value in params.items():
             if name not in self.get_params():
-                raise ValueError(f"invalid parameter {name!r} for BernoulliRBM")
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}")
             setattr(self, name, value)
         return self
 
     def __repr__(self):
-        return f"BernoulliRBM(n_components={self.n_components}, method={self.method!r})"
+        return f"{type(self).__name__}(n_components={self.n_components}, method={self.method!r})"
+
+    def _check_data(self, X, n_features=None, name="X"):
+        return check_data(X, n_features, name, dtype=self.dtype, units=self.visible_units)
 
     # -- fitting ----------------------------------------------------------------------------
 
@@ -128,7 +136,8 @@ class BernoulliRBM:
         self._gradient_buffer = np.empty_like(self._params["W"])     # W's gradient of the sample form
 
     def _parameters(self):
-        return Parameters(self._params["W"], self._params["a"], self._params["b"])
+        return Parameters(self._params["W"], self._params["a"], self._params["b"], self.visible_units,
+                          self.hidden_units)
 
     def _update(self, batch):
         params = self._parameters()
@@ -143,9 +152,9 @@ class BernoulliRBM:
         """One update on the minibatch X (n_samples, n_features) in [0, 1]."""
         if not hasattr(self, "_params"):
             self._validate()
-            X = check_data(X, dtype=self.dtype)
+            X = self._check_data(X)
             self._initialise(X.shape[1])
-        X = check_data(X, self.n_features_in_, dtype=self.dtype)
+        X = self._check_data(X, self.n_features_in_)
         self._update(X)
         return self
 
@@ -176,12 +185,13 @@ class BernoulliRBM:
         self._validate()
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable (epoch, estimator) or None; got {type(callback).__name__}")
-        X = check_data(X, dtype=self.dtype)
+        X = self._check_data(X)
         if len(X) == 0:
             raise ValueError("X must hold at least one sample; got shape (0, n_features)")
         settings = {k: (str(np.dtype(v)) if k == "dtype" else v) for k, v in self.get_params().items()
                     if k not in ("seed", "verbose")}
-        run = Run("BernoulliRBM.fit", self.seed, self.verbose or None, self.n_iter, f"BernoulliRBM ({self.method})",
+        name = type(self).__name__
+        run = Run(f"{name}.fit", self.seed, self.verbose or None, self.n_iter, f"{name} ({self.method})",
                   checkpoint, checkpoint_every, {"estimator": settings,
                                                  "data": None if checkpoint is None else content_digest(X)})
         self._initialise(X.shape[1], run.seed_sequence)
@@ -237,7 +247,7 @@ class BernoulliRBM:
 
     def _check_fitted(self):
         if not hasattr(self, "_params"):
-            raise ValueError("this BernoulliRBM is not fitted yet: call fit or partial_fit first")
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first")
 
     @property
     def components_(self):
@@ -256,35 +266,68 @@ class BernoulliRBM:
 
     @property
     def model_(self):
-        """The fitted RBM as a BipartiteHamiltonian (float64, binary domain)."""
+        """The fitted RBM as a BipartiteHamiltonian (float64, the estimator's unit types)."""
         self._check_fitted()
-        return BipartiteHamiltonian(self._params["W"], self._params["a"], self._params["b"])
+        return BipartiteHamiltonian(self._params["W"], self._params["a"], self._params["b"],
+                                    visible=self.visible_units, hidden=self.hidden_units)
 
     def transform(self, X):
-        """p(h = 1 | v) for each row: ndarray of shape (n_samples, n_components)."""
+        """<h | v> for each row (p(h = 1 | v) for binary hidden units): ndarray of shape
+        (n_samples, n_components)."""
         self._check_fitted()
-        X = check_data(X, self.n_features_in_, dtype=self.dtype)
-        return layer_probability(X, self._params["W"], self._params["b"])
+        return hidden_mean(self._parameters(), self._check_data(X, self.n_features_in_))
 
     def gibbs(self, v):
         """One block-Gibbs step v -> h -> v' (sampled): ndarray of v's shape."""
         self._check_fitted()
-        v = check_data(v, self.n_features_in_, "v", dtype=self.dtype)
+        v = self._check_data(v, self.n_features_in_, "v")
         if self._streams is None or len(self._streams) < len(v):
             self._streams = random_streams(np.random.SeedSequence(self._rng.integers(2 ** 63)), (len(v),))
-        h = sample_layer(self.transform(v), 0.0, self._streams)
-        return sample_layer(layer_probability(h, self._params["W"].T, self._params["a"]), 0.0, self._streams)
+        params = self._parameters()
+        h = sample_from_fields(v @ params.weights + params.hidden_bias, params.hidden_units, self._streams)
+        fields = h @ params.weights.T + params.visible_bias
+        return sample_from_fields(fields, params.visible_units, self._streams).astype(v.dtype, copy=False)
 
     def score_samples(self, X, seed=None):
         """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times
-        ln sigmoid(F(v~) - F(v)) with v~ = v with one uniformly chosen unit flipped."""
+        ln sigmoid(F(v~) - F(v)) with v~ = v with one uniformly chosen unit flipped (binary
+        visible units; ``statmech.learning.log_likelihood`` for the likelihood itself)."""
         self._check_fitted()
         return pseudo_log_likelihood(self.model_, X, seed=self._rng if seed is None else seed)
 
     def free_energy(self, X):
-        """F(v) = -a.v - sum_j softplus(b_j + v.W_j): ndarray of shape (n_samples,)."""
+        """F(v) = sum_i e(v_i) - a.v - sum_j A(b_j + v.W_j), A the hidden units' log-partition
+        (softplus for binary units): ndarray of shape (n_samples,)."""
         self._check_fitted()
-        return free_energy(self._parameters(), check_data(X, self.n_features_in_, dtype=self.dtype))
+        return free_energy(self._parameters(), self._check_data(X, self.n_features_in_))
 
 
-__all__ = ["BernoulliRBM"]
+class GaussianBernoulliRBM(BernoulliRBM):
+    """RBM with Gaussian visible units of unit variance and binary hidden units, for
+    real-valued data: E(v, h) = |v|^2 / 2 - a.v - b.h - v W h, so v | h ~ N(a + W h, 1) and
+    p(h_j = 1 | v) = sigmoid(b_j + v.W_j).
+
+    Standardise the data first (zero mean, unit variance per feature: the model's visible
+    variance is fixed at 1, as in Hinton 2010, sec. 13.2); learning rates need to be smaller
+    than for binary data (about 0.001-0.01 with SGD). The parameters, methods and attributes
+    are those of :class:`BernoulliRBM`; ``method="exact"`` enumerates the hidden layer,
+    mf/tap methods use the Gaussian units' variance 1 in the reaction term, and
+    ``score_samples`` (a pseudo-likelihood of binary units) is replaced by
+    ``statmech.learning.log_likelihood``.
+
+    References
+    ----------
+    G. E. Hinton, "A practical guide to training restricted Boltzmann machines" (2010),
+    sec. 13.2; K. Cho, A. Ilin and T. Raiko, ICANN (2011) (Gaussian-Bernoulli RBMs).
+    """
+
+    visible_units = "gaussian"
+
+    def __init__(self, n_components=256, method="pcd", learning_rate=0.01, batch_size=10, n_iter=10, k=1,
+                 n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,
+                 l1=0.0, dtype=np.float64, shuffle=False, seed=None, verbose=False):
+        super().__init__(n_components, method, learning_rate, batch_size, n_iter, k, n_chains, mf_iter, damping,
+                         persistent, optimizer, momentum, l2, l1, dtype, shuffle, seed, verbose)
+
+
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]

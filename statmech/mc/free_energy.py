@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ..gibbs import sample_layer
-from ..units import unit_log_partition, unit_up_probability, unit_up_probability_array
+from ..gibbs import sample_from_fields
+from ..units import unit_log_partition, unit_up_probability
 from ..rng import random_streams
 from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
 from ..estimators import kish_effective_sample_size, log_mean_exp
@@ -132,9 +132,7 @@ class _MarginalPath:
 
     def sample(self, units, field):
         """A layer drawn from p(layer | field) at beta = 1 from the chains' streams (rows = chains)."""
-        if units.discrete:
-            return sample_layer(unit_up_probability_array(field, 1.0, units.low), units.low, self.streams)
-        return units.sample(field, 1.0, self.streams)
+        return sample_from_fields(field, units, self.streams)
 
     def move(self, t):
         """n_sweeps h | v, v' | h of p_t; the joint energies E_t(v', h) afterwards."""

@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
-from ..gibbs import layer_probability, sample_layer
+from ..gibbs import layer_probability, sample_from_fields, sample_layer
 from ..rng import random_streams
 from ..validation import LOW_VALUE
 from ..errors import SlowPathWarning
@@ -432,7 +432,7 @@ class _BlockGibbsEngine(_Engine):
 
     def _half_step(self, source, weights, bias, units, out, beta):
         if self.low is None:
-            out[:] = units.sample(source @ weights + bias, beta, self.rng)
+            sample_from_fields(source @ weights + bias, units, self.rng, beta, out=out, parallel=True)
         else:
             sample_layer(layer_probability(source, weights, bias, beta, self.low), self.low, self.rng, out=out,
                          parallel=True)

@@ -22,18 +22,46 @@ with k' = v'^2 - 2v: the same conditional that gives p(h | v) of an RBM, fed an
 effective field. ``mean_field_step`` is that map; the solvers iterate it and the
 unrolled networks (``statmech.unroll``) are made of it.
 """
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 
-from ..units import (add_reaction_fields, unit_entropy, unit_field, unit_mean_array, unit_variance,
-                       unit_variance_slope)
+from ..units import add_reaction_fields, unit_mean_array
+from ..unit_types import UNIT_TYPES, UnitType, unit_type
 from ..validation import LOW_VALUE
-from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, validate_hamiltonian
 
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}
 
 
-def effective_field(x, s, weights, bias, beta, low, order=1):
+def as_unit_type(units, name="units"):
+    """A UnitType from a UnitType, a unit name, or the ``low`` value of two-state units
+    (0: binary, -1: spin)."""
+    if isinstance(units, numbers.Real) and not isinstance(units, bool):
+        for candidate in ("binary", "spin"):
+            if float(units) == LOW_VALUE[candidate]:
+                return UNIT_TYPES[candidate]
+        raise ValueError(f"{name} as a number is the low state of two-state units, 0 or -1; got {units!r}")
+    return unit_type(units, name)
+
+
+def _unit_pair(units):
+    """(units of the input x, units of the updated s) from one type or a pair."""
+    if isinstance(units, tuple):
+        return as_unit_type(units[0]), as_unit_type(units[1])
+    units = as_unit_type(units)
+    return units, units
+
+
+def activation(field, beta, units, out=None):
+    """The units' conditional mean at ``field`` (``out`` may be ``field`` for two-state units)."""
+    if units.discrete:
+        return unit_mean_array(field, beta, units.low, out=out)
+    return units.mean(field, beta)
+
+
+def effective_field(x, s, weights, bias, beta, units, order=1):
     """The field in the fixed-point map (module docstring) of a group of units.
 
     x W + bias + (beta/2) v'(s) (v(x) W2) + (beta^2/6) k'(s) (k(x) W3).
@@ -49,14 +77,16 @@ def effective_field(x, s, weights, bias, beta, low, order=1):
         (W, W**2, W**3)[:order], elementwise powers, dense or scipy.sparse.
     bias : ndarray of shape (n_out,)
     beta : float
-    low : float
-        -1 for spins, 0 for binary units.
+    units : UnitType, unit name, low value, or a pair (units of x, units of s)
+        ``"binary"`` / 0 and ``"spin"`` / -1 for two-state units; ``"gaussian"`` and
+        ``"relu"`` (order <= 2): v and v' are those of :mod:`statmech.unit_types`.
     order : {1, 2, 3}
 
     Returns
     -------
     ndarray of shape (..., n_out)
     """
+    units_x, units_s = _unit_pair(units)
     # the products are fresh arrays: the terms are added to x W in place, in one pass
     field = np.asarray(x @ weights[0])
     field = field if field.dtype.kind == "f" else field.astype(np.float64)
@@ -65,19 +95,25 @@ def effective_field(x, s, weights, bias, beta, low, order=1):
     if order == 1:
         rows += bias
         return field
-    variance_x = unit_variance(x, low)
+    variance_x = units_x.variance_at(x, beta)
     onsager = np.asarray(variance_x @ weights[1]).reshape(-1, n_out)
     third = onsager
     if order >= 3:
-        third = np.asarray((variance_x * unit_variance_slope(x, low)) @ weights[2]).reshape(-1, n_out)
+        if not (units_x.discrete and units_s.discrete):
+            raise ValueError(f"order 3 (TAP3) needs two-state units; got {units_x.name} and {units_s.name}")
+        third = np.asarray((variance_x * units_x.variance_slope_at(x, beta)) @ weights[2]).reshape(-1, n_out)
     s_rows = np.broadcast_to(s, field.shape).reshape(-1, n_out)
-    add_reaction_fields(rows, np.broadcast_to(bias, (n_out,)), s_rows, onsager, 0.5 * beta, third, beta * beta / 6.0,
-                        float(low), order)
+    if units_s.discrete:
+        add_reaction_fields(rows, np.broadcast_to(bias, (n_out,)), s_rows, onsager, 0.5 * beta, third,
+                            beta * beta / 6.0, float(units_s.low), order)
+    else:
+        rows += bias + 0.5 * beta * units_s.variance_slope_at(s_rows, beta) * onsager
     return field
 
 
-def mean_field_step(x, s, weights, bias, beta, low, order=1, damping=0.0, anchor=None):
-    """One mean-field/TAP update: (1 - damping) unit_mean(effective_field(...), beta) + damping * anchor.
+def mean_field_step(x, s, weights, bias, beta, units, order=1, damping=0.0, anchor=None):
+    """One mean-field/TAP update: (1 - damping) <unit>(effective_field(...), beta) + damping * anchor,
+    <unit> the updated units' activation (sigmoid, tanh, linear, smooth ReLU).
 
     Parameters are those of :func:`effective_field`, and
     damping : float in [0, 1)
@@ -88,12 +124,72 @@ def mean_field_step(x, s, weights, bias, beta, low, order=1, damping=0.0, anchor
     -------
     ndarray of shape (..., n_out)
     """
-    field = effective_field(x, s, weights, bias, beta, low, order)
-    m = unit_mean_array(field, beta, low, out=field)
+    field = effective_field(x, s, weights, bias, beta, units, order)
+    m = activation(field, beta, _unit_pair(units)[1], out=field)
     if damping:
         m *= 1.0 - damping
         m += damping * (s if anchor is None else anchor)
     return m
+
+
+def interior(units, m, margin):
+    """Means clipped ``margin`` inside the open range of ``units``' means: (low, 1) for
+    two-state units, (0, inf) for rectified ones; Gaussian means are left as they are."""
+    if units.discrete:
+        return np.clip(m, units.low + margin, 1.0 - margin)
+    return np.maximum(m, margin) if units.name == "relu" else np.asarray(m, dtype=np.float64)
+
+
+class ModelUnits:
+    """The unit types of a model's variables, by segment: one two-state type for a pairwise
+    model; (visible, hidden) for a bipartite one. Applies a unit-type formula at
+    magnetizations m of shape (..., n) segment by segment."""
+
+    def __init__(self, hamiltonian):
+        if isinstance(hamiltonian, BipartiteHamiltonian):
+            n_v = hamiltonian.n_visible
+            self.types = hamiltonian.unit_types
+            self.segments = ((slice(0, n_v), self.types[0]), (slice(n_v, None), self.types[1]))
+        else:
+            self.types = (UNIT_TYPES[hamiltonian.domain],)
+            self.segments = ((slice(None), self.types[0]),)
+        self.discrete = all(units.discrete for units in self.types)
+        self.uniform = len(set(self.types)) == 1
+
+    def apply(self, method, m, beta):
+        if self.uniform:
+            return getattr(self.types[0], method)(m, beta)
+        return np.concatenate([getattr(units, method)(m[..., part], beta) for part, units in self.segments], axis=-1)
+
+    def check(self, m, name, strict=True):
+        for part, units in self.segments:
+            units.check_mean(m[..., part], name, strict)
+
+    def clip(self, m):
+        """Two-state segments clipped into [low, 1] (rounding at the edges)."""
+        m = np.array(m, dtype=np.float64)
+        for part, units in self.segments:
+            if units.discrete:
+                m[..., part] = np.clip(m[..., part], units.low, 1.0)
+        return m
+
+    def interior(self, m, margin):
+        """m moved ``margin`` inside the range of each segment's means (:func:`interior`)."""
+        m = np.array(m, dtype=np.float64)
+        for part, units in self.segments:
+            m[..., part] = interior(units, m[..., part], margin)
+        return m
+
+    def initial(self, rng, shape):
+        """Starting magnetizations: uniform in the middle 90% of a two-state unit's range;
+        in (0.05, 0.95) for rectified and (-0.45, 0.45) for Gaussian units."""
+        u = rng.uniform(0.05, 0.95, shape)
+        for part, units in self.segments:
+            if units.discrete:
+                u[..., part] = units.low + (1.0 - units.low) * u[..., part]
+            elif units.name == "gaussian":
+                u[..., part] -= 0.5
+        return u
 
 
 class Couplings:
@@ -140,18 +236,26 @@ def check_pairwise(hamiltonian, method):
         raise ValueError("method 'tap3' needs a bipartite model (an RBM): on a general graph the "
                          "third-order Plefka term also sums over triangles, which is not implemented; "
                          f"got {hamiltonian!r}")
+    if method == "bethe":
+        validate_hamiltonian(hamiltonian)       # two-state units of one kind
+    if method == "tap3" and not ModelUnits(hamiltonian).discrete:
+        raise ValueError(f"method 'tap3' needs two-state units (its reaction term is written for them); "
+                         f"{hamiltonian!r} has continuous units: use 'naive' or 'tap2'")
 
 
-def gibbs_value_and_gradient(couplings, beta, m, low, order):
-    """(G(m), dG/dm) of the expansion to ``order`` (module docstring); m of shape (..., n)."""
-    variance = unit_variance(m, low)
-    slope = unit_variance_slope(m, low)
+def gibbs_value_and_gradient(couplings, beta, m, units, order):
+    """(G(m), dG/dm) of the expansion to ``order`` (module docstring); m of shape (..., n),
+    ``units`` a ModelUnits (or the low value of two-state units)."""
+    if not isinstance(units, ModelUnits):
+        units = _SingleUnits(as_unit_type(units))
+    variance = units.apply("variance_at", m, beta)
     linear = couplings.apply(1, m) + couplings.fields
-    beta_g = (-unit_entropy(m, low).sum(-1)
+    beta_g = (units.apply("legendre", m, beta).sum(-1)
               - beta * (couplings.pair_sum(1, m) + m @ couplings.fields - couplings.offset))
-    # beta dG/dm_i = unit_field(m_i) beta - beta * (effective field without the entropy)
+    # beta dG/dm_i = beta x(m_i) - beta * (effective field without the entropy)
     effective = linear
     if order >= 2:
+        slope = units.apply("variance_slope_at", m, beta)
         beta_g = beta_g - 0.5 * beta ** 2 * couplings.pair_sum(2, variance)
         effective = effective + 0.5 * beta * slope * couplings.apply(2, variance)
     if order >= 3:
@@ -160,8 +264,17 @@ def gibbs_value_and_gradient(couplings, beta, m, low, order):
         effective = effective + beta ** 2 / 6.0 * (slope * slope - 2.0 * variance) * couplings.apply(3, third)
     if beta == 0:
         return np.full(np.shape(beta_g), -np.inf), np.zeros_like(m)
-    gradient = unit_field(m, beta, low) - effective
+    gradient = units.apply("field_from_mean", m, beta) - effective
     return beta_g / beta, gradient
+
+
+class _SingleUnits(ModelUnits):
+    """ModelUnits of one unit type over every variable (callers that pass a type or ``low``)."""
+
+    def __init__(self, units):
+        self.types = (units,)
+        self.segments = ((slice(None), units),)
+        self.discrete, self.uniform = units.discrete, True
 
 
 def low_of(hamiltonian):

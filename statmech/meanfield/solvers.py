@@ -7,12 +7,12 @@ import numpy as np
 from ..validation import (as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, check_on_failure,
                            fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
-from ..hamiltonian import BipartiteHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, validate_hamiltonian
 from .records import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
 from ..runloop import Stopwatch
 from ..schedules import as_schedule
 from . import bethe
-from .plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient, low_of, mean_field_step
+from .plefka import ORDERS, Couplings, ModelUnits, check_pairwise, gibbs_value_and_gradient, mean_field_step
 
 METHODS = ("naive", "tap2", "tap3", "bethe")
 
@@ -60,40 +60,37 @@ def gibbs_free_energy(hamiltonian, beta, m, *, method="tap2"):
     beta = as_scalar_beta(beta)
     if beta == 0:
         raise ValueError("beta must be > 0 for a Gibbs free energy (G = -ln Z / beta); got 0")
-    low = low_of(hamiltonian)
+    units = ModelUnits(hamiltonian)
     m = as_real_array(m, "m")
     if m.shape[-1:] != (hamiltonian.n,):
         raise ValueError(f"m must have shape (..., {hamiltonian.n}); got {m.shape}")
-    if np.any(m <= low) or np.any(m >= 1.0):
-        raise ValueError(f"m must lie strictly inside ({low:g}, 1); got values in "
-                         f"[{m.min():.3g}, {m.max():.3g}]")
-    value, gradient = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, low,
+    units.check(m, "m")
+    value, gradient = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, units,
                                                ORDERS[method])
     return GibbsFreeEnergy(value=value if value.ndim else float(value), gradient=gradient, method=method,
                            beta=beta)
 
 
-def _initial(hamiltonian, init, seed, low):
+def _initial(hamiltonian, init, seed, units):
     """Starting magnetizations (k, n_init) and whether the input was one vector."""
     if init is None:
-        rng = np.random.default_rng(seed)
-        return low + (1.0 - low) * rng.uniform(0.05, 0.95, (1, hamiltonian.n)), True
+        return units.initial(np.random.default_rng(seed), (1, hamiltonian.n)), True
     m = as_real_array(init, "init")
     single = m.ndim == 1
     m = np.atleast_2d(m)
-    sizes = (hamiltonian.n, hamiltonian.n_visible) if isinstance(hamiltonian, BipartiteHamiltonian) \
-        else (hamiltonian.n,)
+    bipartite = isinstance(hamiltonian, BipartiteHamiltonian)
+    sizes = (hamiltonian.n, hamiltonian.n_visible) if bipartite else (hamiltonian.n,)
     if m.ndim != 2 or m.shape[1] not in sizes:
         raise ValueError(f"init must have shape (n,) or (n_starts, n) with n in {sizes}; got {np.shape(init)}")
-    if np.any(m < low) or np.any(m > 1.0):
-        raise ValueError(f"init must lie in [{low:g}, 1] (domain {hamiltonian.domain!r}); got values in "
-                         f"[{m.min():.3g}, {m.max():.3g}]")
+    if bipartite and m.shape[1] == hamiltonian.n_visible:
+        hamiltonian.visible_units.check_mean(m, "init", strict=False)
+    else:
+        units.check(m, "init", strict=False)
     return m.copy(), single
 
 
 def solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter):
     """Iterate the fixed-point map from m0 (k, n or n_visible): (m, residuals, converged per start)."""
-    low = low_of(hamiltonian)
     order = ORDERS[method]
     couplings = Couplings(hamiltonian, order)
     residuals = []
@@ -101,13 +98,14 @@ def solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter):
         nv = hamiltonian.n_visible
         a, b = hamiltonian.visible_bias, hamiltonian.hidden_bias
         forward, backward = couplings.powers, couplings.transposed
+        up, down = hamiltonian.unit_types, hamiltonian.unit_types[::-1]    # (input, updated) units
         if m0.shape[1] == nv:       # visible start: the hidden units' naive conditional means
-            v, h = m0, mean_field_step(m0, None, forward, b, beta, low)
+            v, h = m0, mean_field_step(m0, None, forward, b, beta, up)
         else:
             v, h = m0[:, :nv], m0[:, nv:]
         for _ in range(max_iter):
-            v_new = mean_field_step(h, v, backward, a, beta, low, order, damping)
-            h_new = mean_field_step(v_new, h, forward, b, beta, low, order, damping)
+            v_new = mean_field_step(h, v, backward, a, beta, down, order, damping)
+            h_new = mean_field_step(v_new, h, forward, b, beta, up, order, damping)
             change = np.maximum(np.abs(v_new - v).max(1), np.abs(h_new - h).max(1))
             v, h = v_new, h_new
             residuals.append(change.max())
@@ -117,9 +115,10 @@ def solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter):
     # Synchronous updates; the reaction term takes the previous iterate (as in Bolthausen's
     # iteration for SK), damping mixes in the current one.
     fields, powers = couplings.fields, couplings.powers
+    units = ModelUnits(hamiltonian).types[0]
     previous = m = m0
     for _ in range(max_iter):
-        m_new = mean_field_step(m, previous, powers, fields, beta, low, order, damping, anchor=m)
+        m_new = mean_field_step(m, previous, powers, fields, beta, units, order, damping, anchor=m)
         change = np.abs(m_new - m).max(1)
         previous, m = m, m_new
         residuals.append(change.max())
@@ -188,11 +187,14 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
         result = bethe.belief_propagation(hamiltonian, beta, damping, tol, max_iter)
     else:
         check_pairwise(hamiltonian, method)
-        low = low_of(hamiltonian)
-        m0, single = _initial(hamiltonian, init, seed_sequence, low)
+        units = ModelUnits(hamiltonian)
+        if beta == 0 and not units.discrete:
+            raise ValueError(f"beta must be > 0 for {hamiltonian!r}: continuous units have no mean-field "
+                             f"solution at beta = 0")
+        m0, single = _initial(hamiltonian, init, seed_sequence, units)
         m, residuals, converged = solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter)
         if beta > 0:
-            free_energy, _ = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, low,
+            free_energy, _ = gibbs_value_and_gradient(Couplings(hamiltonian, ORDERS[method]), beta, m, units,
                                                       ORDERS[method])
             log_z = -beta * free_energy
         else:
@@ -241,6 +243,7 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
         raise ValueError("deterministic_annealing follows magnetizations; method 'bethe' restarts its "
                          "messages, use mean_field(..., method='bethe') per beta")
     m = init
+    units = ModelUnits(validate_hamiltonian(hamiltonian, unit_types=True))
     rows = []
     with warnings.catch_warnings():
         if on_failure == "warn":
@@ -249,7 +252,7 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
             result = mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter,
                                 init=m, seed=seed, on_failure=on_failure)
             rows.append(result)
-            m = np.clip(result.magnetization, low_of(hamiltonian), 1.0)
+            m = units.clip(result.magnetization)
     converged = np.array([r.converged for r in rows], dtype=bool)
     if on_failure == "warn" and not converged.all():
         warnings.warn(f"{(~converged).sum()} of {len(rows)} betas did not converge", ConvergenceWarning,

@@ -2,11 +2,13 @@
 
 A layer maps the previous activation x to
 
-    out = (1 - d) unit_mean(x W + b + (beta/2) v'(s) (v(x) W**2), beta) + d * anchor
+    out = (1 - d) <unit>(x W + b + (beta/2) v'(s) (v(x) W**2), beta) + d * anchor
 
-(``statmech.meanfield.mean_field_step``: the same function the solvers iterate). With
-the reaction term off (order 1) and d = 0 this is an ordinary dense layer with a
-sigmoid (binary units) or tanh (spins) activation at gain beta. The TAP2 reaction
+(``statmech.meanfield.mean_field_step``: the same function the solvers iterate), <unit>
+the conditional mean of the layer's unit type. With the reaction term off (order 1) and
+d = 0 this is an ordinary dense layer whose activation at gain beta is named by the unit
+type: sigmoid (binary), tanh (spin), linear (Gaussian) or smooth ReLU (rectified
+Gaussian; :mod:`statmech.unit_types`). The TAP2 reaction
 term and damping read an *earlier* activation s (the same units one iteration
 before): a skip connection. Weights are named arrays in ``params``; layers that name
 the same array share it (tied weights), and backprop sums their gradients.
@@ -16,10 +18,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..units import unit_mean_array, unit_variance, unit_variance_slope
 from ..runloop import Progress, interruptible
 from ..validation import as_float, as_generator, as_int, as_real_array
-from ..meanfield.plefka import effective_field, mean_field_step
+from ..meanfield.plefka import activation, as_unit_type, effective_field, mean_field_step
 from .optim import make_optimizer
 
 __all__ = ["Layer", "MLP"]
@@ -37,8 +38,9 @@ class Layer:
         Use weight.T, i.e. map from the weight's columns to its rows.
     beta : float
         Gain (inverse temperature) of the activation.
-    low : float
-        -1 (tanh units, spins) or 0 (sigmoid units, binary).
+    units : {"binary", "spin", "gaussian", "relu"} or UnitType
+        The layer's unit type, which names its activation: sigmoid, tanh, linear, smooth
+        ReLU (the numbers 0 and -1 are taken for "binary" and "spin").
     order : int
         1: affine + activation; 2: adds the TAP2 reaction term.
     skip : int or None
@@ -47,17 +49,39 @@ class Layer:
     anchor : int or None
         Index of the activation that damping mixes in.
     damping : float
+    input_units : unit type or None
+        The unit type of the layer's input, whose variance enters the reaction term
+        (default: ``units``).
     """
 
     weight: str
     bias: str
     transpose: bool
     beta: float
-    low: float
+    units: object
     order: int = 1
     skip: Optional[int] = None
     anchor: Optional[int] = None
     damping: float = 0.0
+    input_units: object = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "units", as_unit_type(self.units, "units"))
+        object.__setattr__(self, "input_units", self.units if self.input_units is None
+                           else as_unit_type(self.input_units, "input_units"))
+
+    @property
+    def activation(self):
+        """The activation's name: "sigmoid", "tanh", "linear" or "smooth_relu"."""
+        return ACTIVATIONS[self.units.name]
+
+    @property
+    def _pair(self):
+        return self.input_units, self.units
+
+
+#: The activation each unit type's conditional mean is.
+ACTIVATIONS = {"binary": "sigmoid", "spin": "tanh", "gaussian": "linear", "relu": "smooth_relu"}
 
 
 class MLP:
@@ -135,7 +159,7 @@ class MLP:
             s = None if layer.skip is None else acts[layer.skip]
             anchor = None if layer.anchor is None else acts[layer.anchor]
             acts.append(mean_field_step(acts[-1], s, self._weights(layer), self.params[layer.bias], layer.beta,
-                                        layer.low, layer.order, layer.damping, anchor))
+                                        layer._pair, layer.order, layer.damping, anchor))
         return acts if return_all else acts[-1]
 
     def untie(self):
@@ -185,7 +209,11 @@ class MLP:
         if self.readout == "softmax":       # target: one-hot
             p = np.clip(output, 1e-300, 1.0)
             return -np.sum(target * np.log(p)) / batch, None     # gradient taken at the logits
-        low = self.layers[-1].low
+        units = self.layers[-1].units
+        if not units.discrete:
+            raise ValueError(f"loss 'cross_entropy' without a readout needs sigmoid or tanh outputs; the last "
+                             f"layer has {units.name} units: use loss='squared' or fit a readout")
+        low = units.low
         p = np.clip((output - low) / (1.0 - low), 1e-12, 1 - 1e-12)
         t = (target - low) / (1.0 - low)
         value = -np.sum(t * np.log(p) + (1 - t) * np.log1p(-p)) / batch
@@ -239,25 +267,27 @@ class MLP:
     def _layer_backward(self, k, acts, g_acts, grads):
         layer = self.layers[k]
         x, g_out = acts[k], g_acts[k + 1]
-        low, beta = layer.low, layer.beta
+        beta, units_x, units = layer.beta, layer.input_units, layer.units
         s = None if layer.skip is None else acts[layer.skip]
         weights = self._weights(layer)
-        m = unit_mean_array(effective_field(x, s, weights, self.params[layer.bias], beta, low, layer.order), beta,
-                            low)
+        field = effective_field(x, s, weights, self.params[layer.bias], beta, layer._pair, layer.order)
         if layer.damping:
             g_acts[layer.skip if layer.anchor is None else layer.anchor] += layer.damping * g_out
-        g_field = (1.0 - layer.damping) * g_out * beta * unit_variance(m, low)
+        # d<unit>/d field = beta Var(unit | field): v(m) of a two-state unit, from the field otherwise
+        variance = (units.variance_at(activation(field, beta, units), beta) if units.discrete
+                    else units.variance(field, beta))
+        g_field = (1.0 - layer.damping) * g_out * beta * variance
         grads[layer.bias] += g_field.sum(0)
         W = weights[0]
         g_W = x.T @ g_field
         g_acts[k] += g_field @ W.T
         if layer.order >= 2:
-            var_x = unit_variance(x, low)
+            var_x = units_x.variance_at(x, beta)
             q = var_x @ weights[1]
-            g_q = 0.5 * beta * unit_variance_slope(s, low) * g_field
+            g_q = 0.5 * beta * units.variance_slope_at(s, beta) * g_field
             g_W += 2.0 * W * (var_x.T @ g_q)
-            g_acts[k] += (g_q @ weights[1].T) * unit_variance_slope(x, low)
-            g_acts[layer.skip] += -beta * q * g_field          # d v'(s)/ds = -2, times beta/2
+            g_acts[k] += (g_q @ weights[1].T) * units_x.variance_slope_at(x, beta)
+            g_acts[layer.skip] += 0.5 * beta * units.variance_curvature_at(s, beta) * q * g_field
         grads[layer.weight] += g_W.T if layer.transpose else g_W
 
     # -- training -------------------------------------------------------------------------

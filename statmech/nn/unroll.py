@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from ..validation import as_float, as_int, as_scalar_beta
 from ..hamiltonian import BipartiteHamiltonian
-from ..meanfield.plefka import ORDERS, check_pairwise, low_of
+from ..meanfield.plefka import ORDERS, ModelUnits, check_pairwise
 from .network import MLP, Layer
 
 __all__ = ["unroll"]
@@ -14,7 +14,9 @@ def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
     """``steps`` iterations of ``statmech.mean_field`` as a feed-forward network.
 
     RBMs (bipartite models): the input is the visible magnetization v0 (e.g. data);
-    layer 0 gives h0 = unit_mean(b + v0 W) (the RBM's p(h = 1 | v), a sigmoid layer), then
+    layer 0 gives h0 = <h | v0> at field b + v0 W (for binary hidden units the RBM's
+    p(h = 1 | v), a sigmoid layer; tanh, linear or smooth-ReLU layers for spin, Gaussian or
+    rectified units: each layer's activation is its units' conditional mean), then
     each step adds a visible layer v(t) from h(t-1) through W.T and a hidden layer h(t)
     from v(t) through W: 1 + 2 * steps layers, all sharing W, a and b (tied weights).
     Other pairwise models: the input is m0, and layer t maps m(t) to m(t+1) through J.
@@ -55,17 +57,21 @@ def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
     damping = as_float(damping, "damping")
     if not 0.0 <= damping < 1.0:
         raise ValueError(f"damping must be in [0, 1); got {damping}")
-    order, low = ORDERS[method], low_of(hamiltonian)
+    order = ORDERS[method]
     source = f"unroll({hamiltonian!r}, beta={beta:g}, steps={steps}, method={method!r})"
     if isinstance(hamiltonian, BipartiteHamiltonian):
+        if beta == 0 and not ModelUnits(hamiltonian).discrete:
+            raise ValueError(f"beta must be > 0 for {hamiltonian!r}: continuous units have no activation at beta = 0")
+        visible, hidden = hamiltonian.unit_types
         params = {"W": hamiltonian.weights, "a": hamiltonian.visible_bias, "b": hamiltonian.hidden_bias}
-        layers = [Layer("W", "b", False, beta, low)]
+        layers = [Layer("W", "b", False, beta, hidden, input_units=visible)]
         # activations: 0 = v0, 1 = h0, then v(t) at 2t and h(t) at 2t + 1
         for t in range(1, steps + 1):
-            layers.append(Layer("W", "a", True, beta, low, order, 2 * t - 2, 2 * t - 2, damping))
-            layers.append(Layer("W", "b", False, beta, low, order, 2 * t - 1, 2 * t - 1, damping))
+            layers.append(Layer("W", "a", True, beta, visible, order, 2 * t - 2, 2 * t - 2, damping, hidden))
+            layers.append(Layer("W", "b", False, beta, hidden, order, 2 * t - 1, 2 * t - 1, damping, visible))
     else:
         J = hamiltonian.couplings
         params = {"J": J.toarray() if sp.issparse(J) else np.asarray(J), "h": hamiltonian.fields}
-        layers = [Layer("J", "h", False, beta, low, order, max(t - 1, 0), t, damping) for t in range(steps)]
+        units = ModelUnits(hamiltonian).types[0]
+        layers = [Layer("J", "h", False, beta, units, order, max(t - 1, 0), t, damping) for t in range(steps)]
     return MLP(params, layers, source=source)

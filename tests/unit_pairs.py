@@ -1,0 +1,24 @@
+"""Pairs of unit types for the parametrised tests: every pair runs in the slow tier; the
+fast tier runs a covering subset (each type on each side, each continuous type against
+each two-state type, and the closed-form Gaussian pair)."""
+import pytest
+
+UNITS = ["binary", "spin", "gaussian", "relu"]
+FAST = {("binary", "binary"), ("binary", "gaussian"), ("gaussian", "binary"), ("spin", "relu"), ("relu", "spin"),
+        ("gaussian", "gaussian")}
+
+
+def pairs(keep=lambda visible, hidden: True):
+    """pytest params of every (visible, hidden) pair that ``keep`` accepts, marked slow
+    outside the fast subset."""
+    return [pytest.param(v, h, marks=() if (v, h) in FAST else pytest.mark.slow, id=f"{v}-{h}")
+            for v in UNITS for h in UNITS if keep(v, h)]
+
+
+def solvable(visible, hidden):
+    """Exact thermodynamics exists: a two-state layer, or two Gaussian layers."""
+    return not ({visible, hidden} <= {"gaussian", "relu"}) or visible == hidden == "gaussian"
+
+
+def two_state_layer(visible, hidden):
+    return visible in ("binary", "spin") or hidden in ("binary", "spin")
