@@ -58,6 +58,13 @@ def uniforms(rng, out):
         rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
 
 
+def _flat(kernel, values, *args):
+    """A jitted elementwise ``kernel`` applied to values of any shape through one
+    contiguous 1-D float64 signature (one compilation instead of one per shape)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    return kernel(values.reshape(-1), *args).reshape(values.shape)
+
+
 def _uniform_rows(streams, shape):
     rows = int(np.prod(shape[:-1], dtype=np.int64)) if len(shape) > 1 else 1
     if rows > len(streams):
@@ -166,7 +173,7 @@ class _TwoState(UnitType):
         return (1.0 - self.low) ** 2 * special.expit(x) * special.expit(-x)
 
     def log_partition(self, field, beta=1.0):
-        return unit_log_partition(np.asarray(field, dtype=np.float64), float(beta), self.low)
+        return _flat(unit_log_partition, field, float(beta), self.low)
 
     def energy_moments(self, field, beta=1.0):
         field = np.asarray(field, dtype=np.float64)
@@ -182,16 +189,16 @@ class _TwoState(UnitType):
 
     def third_cumulant(self, field, beta=1.0):
         mean = self.mean(field, beta)
-        return self.variance(field, beta) * unit_variance_slope(mean, self.low)
+        return self.variance(field, beta) * _flat(unit_variance_slope, mean, self.low)
 
     def field_from_mean(self, m, beta=1.0):
         return unit_field(np.asarray(m, dtype=np.float64), beta, self.low)
 
     def variance_at(self, m, beta=1.0):
-        return unit_variance(np.asarray(m, dtype=np.float64), self.low)
+        return _flat(unit_variance, m, self.low)
 
     def variance_slope_at(self, m, beta=1.0):
-        return unit_variance_slope(np.asarray(m, dtype=np.float64), self.low)
+        return _flat(unit_variance_slope, m, self.low)
 
     def variance_curvature_at(self, m, beta=1.0):
         return np.full(np.shape(m), -2.0)
@@ -388,24 +395,34 @@ class ReLU(UnitType):
         return self.fourth_cumulant(x, beta) / (v * v) - k3 * k3 / v ** 3
 
     def field_from_mean(self, m, beta=1.0):
-        # mean(x) is increasing (slope beta Var > 0) with mean(x) > max(x, 0) and, for
-        # m small, mean(-1 / (beta m)) < m: Newton's method kept inside that bracket
-        m = np.asarray(m, dtype=np.float64)
-        beta = np.asarray(beta, dtype=np.float64)
-        high = m + 0.0 * beta
+        # mean(x) is increasing and convex (slope beta Var, Var increasing), mean(x) > max(x, 0),
+        # and for small m mean(-1 / (beta m)) < m: Newton's method, kept inside that bracket,
+        # on the elements not yet converged. A step below 1e-9 of the field's scale means
+        # the next one is exact to rounding (quadratic convergence), so one more is taken.
+        m, beta = np.broadcast_arrays(np.asarray(m, dtype=np.float64), np.asarray(beta, dtype=np.float64))
+        shape = m.shape
+        m, beta = m.ravel(), beta.ravel()
+        high = m.copy()
         low = np.minimum(m - 10.0 / np.sqrt(beta), -1.0 / (beta * m))
         x = np.clip(m - 1.0 / (beta * m), low, high)       # right in both limits: x -> m, x -> -1 / (beta m)
-        for _ in range(100):
-            error = self.mean(x, beta) - m
-            high = np.where(error > 0, x, high)
-            low = np.where(error <= 0, x, low)
-            step = x - error / (beta * self.variance(x, beta))
-            inside = (step >= low) & (step <= high)
-            x_new = np.where(inside, step, 0.5 * (low + high))
-            if np.all(np.abs(x_new - x) <= 1e-15 * (1.0 + np.abs(x))):
-                return x_new
-            x = x_new
-        return x
+        active = np.arange(m.size)
+        last = np.zeros(m.size, dtype=bool)
+        for _ in range(200):
+            xa, ma, ba = x[active], m[active], beta[active]
+            error = self.mean(xa, ba) - ma
+            high[active] = np.where(error > 0, xa, high[active])
+            low[active] = np.where(error <= 0, xa, low[active])
+            step = xa - error / (ba * self.variance(xa, ba))
+            inside = (step >= low[active]) & (step <= high[active])
+            x_new = np.where(inside, step, 0.5 * (low[active] + high[active]))
+            x[active] = x_new
+            small = inside & (np.abs(x_new - xa) <= 1e-9 * (1.0 / np.sqrt(ba) + np.abs(xa)))
+            finished = last[active] | (x_new == xa)
+            last[active] = small
+            active = active[~finished]
+            if active.size == 0:
+                break
+        return x.reshape(shape)
 
     def check_mean(self, m, name="m", strict=True):
         if np.any(m <= 0):

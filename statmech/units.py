@@ -111,19 +111,18 @@ def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, thi
             field[r, j] = f
 
 
-@njit
 def unit_entropy(mean, low):
     """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
-    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends."""
+    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends. (numpy: only array callers.)"""
     p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
     q = 1.0 - p
     return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
 
 
-@njit
 def unit_field(mean, beta, low):
     """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
-    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits."""
+    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits.
+    (numpy: only array callers.)"""
     p = (mean - low) / (1.0 - low)
     return (np.log(p) - np.log1p(-p)) / ((1.0 - low) * beta)
 

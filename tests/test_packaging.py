@@ -55,6 +55,13 @@ def test_readme_quick_start_runs():
     exec(compile(code, "README quick start", "exec"), {})
 
 
+def test_readme_unit_types_example_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme.split("## Unit types", 1)[1], re.DOTALL).group(1)
+    exec(compile(code, "README unit types", "exec"), {})
+    assert "['smooth_relu', 'linear', 'smooth_relu']" in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_readme_study_example_runs(tmp_path):
     """The 2D Ising Binder crossing of the README: U4 at beta_c within its error of 0.611."""

@@ -1,7 +1,7 @@
 """ClassificationRBM (Larochelle & Bengio 2008): an RBM over (x, y) used as a classifier."""
 import numpy as np
 
-from ..units import unit_log_partition
+from ..unit_types import UNIT_TYPES
 from ..runloop import Progress, interruptible
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
@@ -9,6 +9,7 @@ from ..nn.optim import make_optimizer
 from ..gibbs import sample_layer
 from ._gradients import check_data, conditional
 
+_BINARY = UNIT_TYPES["binary"]
 
 
 def _softmax(z):
@@ -69,7 +70,7 @@ class ClassificationRBM:
 
     def _class_scores(self, X):
         """-F(x, y): (n_samples, n_classes)."""
-        return self.params_["d"] + unit_log_partition(self._hidden_inputs(X), 1.0, 0.0).sum(-1)
+        return self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1)
 
     def predict_proba(self, X):
         """p(y | x): ndarray of shape (n_samples, n_classes)."""
@@ -92,7 +93,7 @@ class ClassificationRBM:
     def discriminative_gradient(self, X, Y):
         """d mean ln p(y | x) / d params for one-hot targets Y (n_samples, n_classes)."""
         sig = conditional(self._hidden_inputs(X))                      # (s, y, j)
-        posterior = _softmax(self.params_["d"] + unit_log_partition(self._hidden_inputs(X), 1.0, 0.0).sum(-1))
+        posterior = _softmax(self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1))
         weight = Y - posterior                                          # d ln p / d(-F(x, y))
         n = len(X)
         hidden = np.einsum("sy,syj->sj", weight, sig)

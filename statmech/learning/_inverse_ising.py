@@ -4,10 +4,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..units import unit_log_partition, unit_mean_array
+from ..units import unit_mean_array
+from ..unit_types import UNIT_TYPES
 from ..validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states
 from ..nn.optim import Adam
+
+_SPIN = UNIT_TYPES["spin"]
 
 METHODS = ("naive", "tap2", "plm", "exact")
 
@@ -85,7 +88,7 @@ def _pseudo_likelihood(spins, l2):
         def objective(theta):
             field = theta[0] + X @ theta[1:]
             # -ln p(s_i | s_-i) = ln 2cosh(field) - s_i field, the one unit log-partition
-            value = np.mean(unit_log_partition(field, 1.0, -1.0) - y * field) + l2 * theta[1:] @ theta[1:]
+            value = np.mean(_SPIN.log_partition(field) - y * field) + l2 * theta[1:] @ theta[1:]
             residual = unit_mean_array(field, 1.0, -1.0) - y
             grad = np.concatenate([[residual.mean()], X.T @ residual / n_samples + 2 * l2 * theta[1:]])
             return value, grad

@@ -233,9 +233,7 @@ def lanes_take(array, indices):
     """array[chain t] = old array[chain indices[t]] for lane-layout arrays (n_blocks, n, LANES)
     (population resampling); chains past indices.size (padding) are left alone."""
     n_blocks, n, lanes = array.shape
-    source = np.empty_like(array)
-    for b in prange(n_blocks):
-        source[b] = array[b]
+    source = array.copy()           # a slice copy inside prange costs seconds of compilation
     for b in prange(n_blocks):
         width = min(lanes, indices.size - b * lanes)
         for i in range(n):

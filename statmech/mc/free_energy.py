@@ -7,7 +7,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..gibbs import sample_from_fields
-from ..units import unit_log_partition, unit_up_probability
+from ..units import unit_up_probability
+from ..unit_types import UNIT_TYPES
 from ..rng import random_streams
 from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
 from ..estimators import kish_effective_sample_size, log_mean_exp
@@ -156,7 +157,7 @@ def _independent_draws(base, n_chains, seed_sequence):
         return log_z, base.check_states(np.hstack(draws))
     low = float(LOW_VALUE[base.domain])
     fields = base.fields
-    log_z = float(unit_log_partition(fields, 1.0, low).sum()) - base.offset
+    log_z = float(UNIT_TYPES[base.domain].log_partition(fields).sum()) - base.offset
     up = np.random.default_rng(seed_sequence).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
     return log_z, np.where(up, 1, int(low)).astype(np.int8)
 
