@@ -231,7 +231,7 @@ def _gaussian_gaussian(hamiltonian, betas, scalar):
     ln Z = (n/2) ln(2 pi / beta) - ln det P / 2 + beta (c^T P^-1 c / 2 - offset),
     U = n / (2 beta) - c^T P^-1 c / 2 + offset, Var E = n / (2 beta^2),
     <M> = 1^T P^-1 c, Var M = 1^T P^-1 1 / beta."""
-    n_v, n_h, n = hamiltonian.n_visible, hamiltonian.n_hidden, hamiltonian.n
+    n = hamiltonian.n
     precision, factor = hamiltonian.gaussian_precision()
     if np.any(betas == 0):
         raise ValueError("beta must be > 0 for a model with gaussian units: their integral diverges at beta = 0")

@@ -200,7 +200,8 @@ def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
             return hamiltonian
         raise ValueError(f"{name} has {hamiltonian.visible_units.name} visible and {hamiltonian.hidden_units.name} "
                          f"hidden units; this algorithm needs two-state units of one kind (both binary or both "
-                         f"spin). statmech.exact, mc.BlockGibbs and the RBM's own conditionals take every unit type")
+                         f"spin). exact, BlockGibbs sampling, AIS from a base, mean_field 'naive'/'tap2', unroll "
+                         f"and learning take every unit type")
     check_domain(getattr(hamiltonian, "domain", None), f"{cls}.domain")
     return hamiltonian
 
@@ -425,9 +426,11 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
     two-state units of one kind (the default: binary, or spin, both layers), e = 0 and the
     couplings of the pairwise form are the block matrix [[0, W], [W^T, 0]], so every
     pairwise algorithm applies. Gaussian and rectified Gaussian layers (e(h) = h^2 / 2,
-    states float) and binary-spin pairs are taken by exact enumeration and block Gibbs
-    sampling; the conditionals and marginal free energies here are the closed forms that
-    make bipartite models tractable, for every unit type.
+    states float) and binary-spin pairs are taken by exact thermodynamics, block Gibbs
+    sampling (``sample``, ``anneal``, ``parallel_tempering``), AIS from a base of the same
+    unit types, naive mean field and TAP2, ``unroll`` and learning; the conditionals and
+    marginal free energies here are the closed forms that make bipartite models
+    tractable, for every unit type.
 
     Parameters
     ----------

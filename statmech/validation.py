@@ -13,8 +13,8 @@ class _LowValues(dict):
     def __missing__(self, domain):
         if domain is None:
             raise ValueError("this algorithm needs two-state units of one kind (both binary or both spin); the "
-                             "model's layers have other unit types (statmech.exact, mc.BlockGibbs and the "
-                             "model's conditionals take every unit type)")
+                             "model's layers have other unit types (exact, BlockGibbs sampling, AIS from a "
+                             "base, mean_field 'naive'/'tap2', unroll and learning take every unit type)")
         raise KeyError(domain)
 
 

@@ -94,6 +94,7 @@ def test_multistate_reweighting_on_2d_ising_matches_kaufman():
     assert result.log_z_at(0.0)[0] == pytest.approx(L * L * np.log(2), abs=1e-6)   # solver tolerance
 
 
+@pytest.mark.slow      # ~2 s of sampling
 def test_thermodynamic_integration_propagates_errors_and_matches_kaufman():
     L = 8
     betas = np.linspace(0.0, 0.5, 41)

@@ -64,6 +64,7 @@ def test_ais_log_z_along_the_schedule_and_on_other_models():
     assert_log_z(result.log_z, result.log_z_err, statmech.exact(rem, 1.0).log_z, 0.2)
 
 
+@pytest.mark.slow      # ~2 s; AIS against exact ln Z is in the fast tier above
 def test_ais_partition_function_is_unbiased_over_sk_instances():
     """E_J[Z] = 2^n exp(beta^2 (n - 1) / 4): average Z-hat (unbiased), not ln Z-hat (biased low)."""
     n, beta, n_instances = 8, 0.8, 120

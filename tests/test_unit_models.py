@@ -6,11 +6,13 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import statmech
 from unit_pairs import pairs, solvable
 from statmech import BipartiteHamiltonian
 from statmech.testing import check_thermodynamic_identities
+from statmech.testing.strategies import bipartite_hamiltonians
 
 
 
@@ -57,11 +59,12 @@ def test_exact_equals_brute_force(visible, hidden):
             assert getattr(th, name) == pytest.approx(value, rel=1e-8, abs=1e-9), (name, beta)
 
 
-@pytest.mark.parametrize("visible, hidden", pairs(solvable))
-def test_thermodynamic_identities_for_every_unit_pair(visible, hidden):
-    for seed in range(3):
-        H = model(visible, hidden, 3, 2, seed=seed, scale=0.3)
-        check_thermodynamic_identities(H, [0.4, 1.0, 2.5])
+@given(H=bipartite_hamiltonians(max_visible=4, max_hidden=3, scale=0.5, unit_types=True),
+       beta=st.floats(0.2, 3.0))
+def test_thermodynamic_identities_for_random_models_of_every_unit_pair(H, beta):
+    """The canonical identities (ln Z, U, C, S, chi by derivatives; the property tests of
+    two-state models) on random models whose unit types hypothesis draws too."""
+    check_thermodynamic_identities(H, [beta, 1.5 * beta])
 
 
 @pytest.mark.parametrize("visible, hidden", pairs(solvable))

@@ -1,25 +1,30 @@
 """Naive mean field and TAP: the Plefka expansion of the Gibbs free energy and its
-fixed-point iteration, for pairwise and bipartite Hamiltonians in either domain.
+fixed-point iteration, for pairwise models in either domain and bipartite models of
+every unit type (:mod:`statmech.unit_types`).
 
-For E(s) = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i + c, the Gibbs free energy at
-magnetizations m (the Legendre transform of -ln Z / beta, Plefka 1982) expanded in
-powers of beta J is, with v_i = unit_variance(m_i) and k_i = v_i v_i' the third
-cumulant of unit i (v' = dv/dm = 1 + low - 2m),
+For E(s) = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i + sum_i e(s_i) + c, the Gibbs free
+energy at magnetizations m (the Legendre transform of -ln Z / beta, Plefka 1982)
+expanded in powers of beta J is, with v_i the variance of unit i at mean m_i (m (1 - m)
+for binary units, 1 - m^2 for spins, 1 / beta for Gaussian ones, the truncated normal's
+for rectified ones) and k_i = v_i v_i' its third cumulant (v' = dv/dm; 1 + low - 2m for
+two-state units),
 
-    beta G(m) = -sum_i S(m_i) - beta (sum_{i<j} J_ij m_i m_j + sum_i h_i m_i - c)
+    beta G(m) = sum_i G0(m_i) - beta (sum_{i<j} J_ij m_i m_j + sum_i h_i m_i - c)
                 - (beta^2 / 2) sum_{i<j} J_ij^2 v_i v_j                         (TAP2, Onsager)
                 - (beta^3 / 6) sum_{i<j} J_ij^3 k_i k_j                         (TAP3, one edge)
 
-(Georges & Yedidia 1991, eqs. 20-22; for binary units Gabrie, Tramel & Krzakala 2015,
-eq. 6). The third-order term of a general graph also has a triangle term
+with beta G0(m) = beta <e(s)> - S(s) the single unit's Gibbs free energy at mean m (-S(m)
+for two-state units; ``UnitType.legendre``). (Georges & Yedidia 1991, eqs. 20-22; for
+binary units Gabrie, Tramel & Krzakala 2015, eq. 6.) The third-order term of a general graph also has a triangle term
 beta^3 sum J_ij J_jk J_ki v_i v_j v_k; a bipartite graph has no triangles, so "tap3"
 is offered for bipartite models only. Stationarity dG/dm_i = 0 reads
 
-    m_i = unit_mean(h_i + sum_j J_ij m_j + (beta/2) v'(m_i) sum_j J_ij^2 v_j
-                    + (beta^2/6) k'(m_i) sum_j J_ij^3 k_j,  beta)
+    m_i = <s_i>(h_i + sum_j J_ij m_j + (beta/2) v'(m_i) sum_j J_ij^2 v_j
+                + (beta^2/6) k'(m_i) sum_j J_ij^3 k_j,  beta)
 
-with k' = v'^2 - 2v: the same conditional that gives p(h | v) of an RBM, fed an
-effective field. ``mean_field_step`` is that map; the solvers iterate it and the
+with <s_i>(x, beta) the unit's conditional mean (its activation) and k' = v'^2 - 2v (TAP3,
+two-state units): the same conditional that gives p(h | v) of an RBM, fed an effective
+field. A Gaussian unit has k = 0, so TAP2 is then exact to third order. ``mean_field_step`` is that map; the solvers iterate it and the
 unrolled networks (``statmech.unroll``) are made of it.
 """
 import numbers
@@ -28,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..units import add_reaction_fields, unit_mean_array
-from ..unit_types import UNIT_TYPES, UnitType, unit_type
+from ..unit_types import UNIT_TYPES, unit_type
 from ..validation import LOW_VALUE
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, validate_hamiltonian
 

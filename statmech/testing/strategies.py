@@ -31,11 +31,27 @@ def pairwise_hamiltonians(draw, min_n=1, max_n=8, domain=None, sparse=None, scal
 
 
 @st.composite
-def bipartite_hamiltonians(draw, max_visible=7, max_hidden=6, domain=None, scale=1.0):
-    """BipartiteHamiltonian with Gaussian weights and biases of std ``scale``."""
+def bipartite_hamiltonians(draw, max_visible=7, max_hidden=6, domain=None, scale=1.0, unit_types=False):
+    """BipartiteHamiltonian with Gaussian weights and biases of std ``scale``.
+
+    With ``unit_types=True`` each layer's unit type is drawn too, among the pairs with
+    exact thermodynamics (a binary or spin layer, or two Gaussian layers, whose weights
+    are then scaled to a largest singular value <= 0.9 so that the model is normalisable).
+    """
     n_visible = draw(st.integers(1, max_visible))
     n_hidden = draw(st.integers(1, max_hidden))
     rng = np.random.default_rng(draw(seeds))
-    return BipartiteHamiltonian(rng.normal(0, scale, (n_visible, n_hidden)),
-                                rng.normal(0, scale, n_visible), rng.normal(0, scale, n_hidden),
-                                float(rng.normal()), domain or draw(domains))
+    weights = rng.normal(0, scale, (n_visible, n_hidden))
+    biases = rng.normal(0, scale, n_visible), rng.normal(0, scale, n_hidden)
+    if not unit_types:
+        return BipartiteHamiltonian(weights, *biases, float(rng.normal()), domain or draw(domains))
+    visible, hidden = draw(st.sampled_from(_SOLVABLE_PAIRS))
+    if visible == hidden == "gaussian":
+        weights *= min(1.0, 0.9 / np.linalg.norm(weights, 2))
+    return BipartiteHamiltonian(weights, *biases, float(rng.normal()), visible=visible, hidden=hidden)
+
+
+_UNITS = ("binary", "spin", "gaussian", "relu")
+#: (visible, hidden) unit types with exact thermodynamics.
+_SOLVABLE_PAIRS = [(v, h) for v in _UNITS for h in _UNITS
+                   if v in ("binary", "spin") or h in ("binary", "spin") or v == h == "gaussian"]
