@@ -138,3 +138,5 @@ def test_base_rate_models_give_each_unit_its_data_mean():
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         BernoulliRBM().fit(-np.ones((3, 2)))
     assert GaussianBernoulliRBM(n_components=2, n_iter=1, seed=0).fit(-np.ones((3, 2))).n_iter_ == 1
+    with pytest.raises(ValueError, match="'tap3' needs two-state units"):
+        GaussianBernoulliRBM(method="tap3").fit(np.ones((3, 2)))

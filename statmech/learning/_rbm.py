@@ -117,6 +117,9 @@ class BernoulliRBM:
         damping = as_float(self.damping, "damping", minimum=0.0)
         if damping >= 1.0:
             raise ValueError(f"damping must be in [0, 1); got {damping}")
+        if self.method == "tap3" and self.visible_units != "binary":
+            raise ValueError(f"method 'tap3' needs two-state units (its third-order term is written for them); "
+                             f"{type(self).__name__} has {self.visible_units} visible units: use 'tap2'")
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64; got {self.dtype!r}")
 
