@@ -1,0 +1,36 @@
+"""The tour: its report page, one study end to end (fast), every study in quick mode (slow)."""
+import subprocess
+import sys
+
+import pytest
+
+from statmech.tour import STUDIES, StudyReport, Table, write_page
+from statmech.tour.__main__ import main
+
+
+def test_report_page_has_every_study_its_tables_and_failures(tmp_path):
+    table = Table("caption", ("a", "⟨h | v⟩"), [[1, "x | y"]])
+    assert table.markdown().splitlines()[2] == "| a | ⟨h \\| v⟩ |"          # a | inside a cell is escaped
+    report = StudyReport("one", "Study one", "A claim.", ["Ref 2000"], [table], ["one.png"], "It holds.", 2.0)
+    path = write_page([report], {"two": "Traceback: boom"}, tmp_path, quick=True, elapsed=3.0)
+    page = path.read_text()
+    for text in ("# The statmech tour", "## Study one", "**Claim.** A claim.", "![Study one](one.png)",
+                 "**Reading.** It holds.", "Ref 2000", "| two | **failed** (below) | |", "## two: failed",
+                 "Traceback: boom", "Mode: quick"):
+        assert text in page, text
+
+
+def test_tour_runs_a_study_and_writes_its_section_and_figure(tmp_path):
+    assert main(["--quick", "--out", str(tmp_path), "--only", "activations"]) == 0
+    page = (tmp_path / "report.md").read_text()
+    assert "## Activations are conditional means" in page and "smooth_relu → linear" in page
+    assert (tmp_path / "activations_from_units.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_the_quick_tour_runs_every_study(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "statmech.tour", "--quick", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "report.md").read_text()
+    assert page.count("**Reading.**") == len(STUDIES) and "failed" not in page
