@@ -29,8 +29,9 @@ def test_tour_runs_a_study_and_writes_its_section_and_figure(tmp_path):
 
 @pytest.mark.slow
 def test_the_quick_tour_runs_every_study(tmp_path):
+    # run outside the source tree: there "statmech" would be the source folder, without statmech.models
     result = subprocess.run([sys.executable, "-m", "statmech.tour", "--quick", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "report.md").read_text()
     assert page.count("**Reading.**") == len(STUDIES) and "failed" not in page

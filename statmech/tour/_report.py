@@ -1,5 +1,4 @@
 """What a study of the tour returns, and the page the tour writes."""
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +75,7 @@ def write_page(reports, failures, out, quick, elapsed):
     for report in reports:
         lines.append(report.markdown())
     for name, trace in failures.items():
-        lines += [f"## {name}: failed", "", "```", html.escape(trace), "```", ""]
+        lines += [f"## {name}: failed", "", "```", trace.rstrip(), "```", ""]
     path = Path(out) / "report.md"
     path.write_text("\n".join(lines))
     return path
