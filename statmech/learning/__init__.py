@@ -10,6 +10,7 @@ from ._classification import ClassificationRBM
 from ._inverse_ising import InverseIsingResult, coupling_error, inverse_ising
 from ._rbm import BernoulliRBM, GaussianBernoulliRBM
 
-__all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "ClassificationRBM", "boltzmann_learning", "BoltzmannFit", "log_likelihood", "pseudo_log_likelihood", "LogLikelihood", "free_energy",
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "ClassificationRBM", "boltzmann_learning", "BoltzmannFit",
+           "log_likelihood", "pseudo_log_likelihood", "LogLikelihood", "free_energy",
            "base_rate_rbm", "gradient", "data_statistics", "exact_statistics", "tap_statistics", "ModelTerm",
            "METHODS", "inverse_ising", "InverseIsingResult", "coupling_error"]

@@ -84,9 +84,9 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
         Values of the visible units (in [0, 1] for binary ones).
     method : {"exact", "ais", "naive", "tap2", "tap3"}
         How ln Z is obtained: enumerating a two-state layer (the Gaussian integral for
-        two Gaussian layers); annealed importance sampling from the base-rate model (``n_steps`` intermediate distributions,
-        ``n_chains`` chains, block Gibbs; its ln Z is biased low, so ln p is biased
-        *high*); or the mean-field / TAP free energy at the fixed point reached from the
+        two Gaussian layers); annealed importance sampling from the base-rate model
+        (``n_steps`` intermediate distributions, ``n_chains`` chains, block Gibbs; its
+        ln Z is biased low, so ln p is biased *high*); or the mean-field / TAP free energy at the fixed point reached from the
         data mean (an approximation without an error bar).
     n_steps, n_chains : int
         AIS effort.

@@ -189,7 +189,8 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     n_chains : int, default 16
         Independent reads (annealing runs), in parallel.
     sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
-        (BlockGibbs for continuous or mixed unit types). Metropolis reaches lower energies than heat bath at the same schedule.
+        (BlockGibbs for continuous or mixed unit types). Metropolis reaches lower energies
+        than heat bath at the same schedule.
     seed : int, SeedSequence, Generator or None
     progress : bool or None
     initial_states : array_like of shape (n_chains, n), optional

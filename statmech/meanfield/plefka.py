@@ -24,8 +24,9 @@ is offered for bipartite models only. Stationarity dG/dm_i = 0 reads
 
 with <s_i>(x, beta) the unit's conditional mean (its activation) and k' = v'^2 - 2v (TAP3,
 two-state units): the same conditional that gives p(h | v) of an RBM, fed an effective
-field. A Gaussian unit has k = 0, so TAP2 is then exact to third order. ``mean_field_step`` is that map; the solvers iterate it and the
-unrolled networks (``statmech.unroll``) are made of it.
+field. A Gaussian unit has k = 0, so TAP2 is then exact to third order.
+``mean_field_step`` is that map; the solvers iterate it and the unrolled networks
+(``statmech.unroll``) are made of it.
 """
 import numbers
 
