@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Table", "StudyReport", "write_page", "run_as_script"]
+__all__ = ["Table", "StudyReport", "write_page", "run_as_script", "pyplot", "save_figure"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,25 @@ def run_as_script(run, description, argv=None):
     for figure in report.figures:
         print(f"figure: {Path(args.out) / figure}")
     return report
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed (the
+    study then reports without its figure)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def save_figure(figure, out, name):
+    """Lay out, save as ``out/name`` and close ``figure``; returns ``name``."""
+    figure.tight_layout()
+    figure.savefig(Path(out) / name, dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    return name

@@ -17,7 +17,7 @@ from scipy import integrate, special
 from .. import unroll
 from ..models import RBM
 from ..unit_types import UNIT_TYPES
-from ._report import StudyReport, Table, run_as_script
+from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main", "brute_force_mean"]
 
@@ -87,11 +87,8 @@ def run(quick=True, out="."):
 
 
 def _plot(out, curves):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     dense = np.linspace(-3, 3, 301)
     fields = np.linspace(-3, 3, 25)
@@ -105,11 +102,7 @@ def _plot(out, curves):
         ax.set(title=f"{name} unit", xlabel="field x")
         ax.legend(fontsize=7, loc="lower right" if unit.discrete else "upper left")
     axes[0].set_ylabel("conditional mean (circles: brute force)")
-    figure.tight_layout()
-    name = "activations_from_units.png"
-    figure.savefig(f"{out}/{name}", dpi=120)
-    plt.close(figure)
-    return name
+    return save_figure(figure, out, "activations_from_units.png")
 
 
 def main(argv=None):

@@ -16,7 +16,7 @@ from scipy import optimize, special
 
 from ..analysis.exact_results import REM_BETA_C, rem_infinite
 from ..models import PSpin, RandomEnergyModel, SherringtonKirkpatrick
-from ._report import StudyReport, Table, run_as_script
+from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -151,11 +151,8 @@ def run(quick=True, out="."):
 
 
 def _plot(out, curves, p_curves, n_p, temperatures, entropies, deltas, folding, n_f):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 4))
     grid = np.linspace(E_STAR, -E_STAR, 200)
@@ -179,11 +176,7 @@ def _plot(out, curves, p_curves, n_p, temperatures, entropies, deltas, folding, 
     right.axhline(T_C, color="grey", ls=":", label="T_g")
     right.set(xlabel="stability gap δ", ylabel="temperature", title="folding funnel")
     right.legend(fontsize=7)
-    figure.tight_layout()
-    name = "rem_entropy_crisis.png"
-    figure.savefig(f"{out}/{name}", dpi=120)
-    plt.close(figure)
-    return name
+    return save_figure(figure, out, "rem_entropy_crisis.png")
 
 
 def main(argv=None):

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import parallel_tempering, study
 from ..models import SherringtonKirkpatrick
-from ._report import StudyReport, Table
+from ._report import StudyReport, Table, pyplot, save_figure
 
 __all__ = ["run", "overlaps", "binder"]
 
@@ -109,11 +109,8 @@ def run(quick=True, out=".", instances=None, executor=None):
 
 
 def _plot(out, g, ds, sizes, instances):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     from .. import plot
 
@@ -126,8 +123,4 @@ def _plot(out, g, ds, sizes, instances):
         right.stairs(pq.sel(T=t).values, Q_EDGES, label=f"T = {t:g}")
     right.set(xlabel="q", ylabel="[P(q)]", title=f"overlap distribution, n = {sizes[-1]}")
     right.legend()
-    figure.tight_layout()
-    name = "sk_binder.png"
-    figure.savefig(os.path.join(out, name), dpi=120)
-    plt.close(figure)
-    return name
+    return save_figure(figure, out, "sk_binder.png")

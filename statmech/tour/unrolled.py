@@ -17,7 +17,7 @@ from .. import mean_field, unroll
 from ..errors import ConvergenceWarning
 from ..learning import BernoulliRBM
 from ..nn import MLP, Layer
-from ._report import StudyReport, Table, run_as_script
+from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -98,11 +98,8 @@ def run(quick=True, out="."):
 
 
 def _plot(out, rows, steps_list):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     figure, ax = plt.subplots(figsize=(5.5, 4))
     for name in dict.fromkeys(r[2] for r in rows):
@@ -113,11 +110,7 @@ def _plot(out, rows, steps_list):
     ax.set(xlabel="layers (1 + 2 x TAP2 steps)", ylabel="test accuracy", xticks=[1 + 2 * s for s in steps_list],
            title="digits: tied, untied and plain networks")
     ax.legend(fontsize=8)
-    figure.tight_layout()
-    name = "unrolled_classifiers.png"
-    figure.savefig(f"{out}/{name}", dpi=120)
-    plt.close(figure)
-    return name
+    return save_figure(figure, out, "unrolled_classifiers.png")
 
 
 def main(argv=None):
