@@ -20,6 +20,7 @@ def test_report_page_has_every_study_its_tables_and_failures(tmp_path):
         assert text in page, text
 
 
+@pytest.mark.slow      # ~2 s with matplotlib; the page itself is tested above
 def test_tour_runs_a_study_and_writes_its_section_and_figure(tmp_path):
     assert main(["--quick", "--out", str(tmp_path), "--only", "activations"]) == 0
     page = (tmp_path / "report.md").read_text()

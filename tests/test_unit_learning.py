@@ -107,6 +107,7 @@ def standardised_digits():
     return (d.X_train - mean) / scale, (d.X_test - mean) / scale
 
 
+@pytest.mark.slow      # ~2 s; the Gaussian-Bernoulli estimator's fast checks are below
 def test_gaussian_bernoulli_rbm_learns_standardised_digits(standardised_digits):
     """Held-out exact log-likelihood (12 hidden units, enumerated) rises over PCD training,
     and AIS from the Gaussian base-rate model agrees with it within its error bar."""
