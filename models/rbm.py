@@ -29,11 +29,12 @@ class RBM(BipartiteHamiltonian):
     "A practical guide to training RBMs" (2010), sec. 13 (other unit types).
     """
 
-    def __init__(self, weights, visible_bias=None, hidden_bias=None, visible="binary", hidden="binary"):
+    def __init__(self, weights, visible_bias=None, hidden_bias=None, *, visible="binary", hidden="binary"):
         super().__init__(weights, visible_bias, hidden_bias, offset=0.0, visible=visible, hidden=hidden)
 
     @classmethod
-    def random(cls, n_visible, n_hidden, scale=0.01, seed=None, bias_scale=0.0, visible="binary", hidden="binary"):
+    def random(cls, n_visible, n_hidden, scale=0.01, seed=None, bias_scale=0.0, *, visible="binary",
+               hidden="binary"):
         """Weights i.i.d. N(0, scale^2); biases N(0, bias_scale^2) (zero by default); unit
         types as in the constructor."""
         n_visible = as_int(n_visible, "n_visible", minimum=1)

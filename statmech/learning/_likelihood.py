@@ -59,7 +59,7 @@ def _as_rbm(rbm):
     raise TypeError(f"rbm must be an RBM (BipartiteHamiltonian) or a fitted BernoulliRBM; got {type(rbm).__name__}")
 
 
-def base_rate_rbm(X, n_hidden, smoothing=0.05, visible="binary", hidden="binary"):
+def base_rate_rbm(X, n_hidden, smoothing=0.05, *, visible="binary", hidden="binary"):
     """The AIS base model of Salakhutdinov & Murray (2008): W = 0, b = 0 and visible biases
     that give each visible unit its (smoothed) data mean: a_i = the field whose activation
     is that mean (logit for binary units; the mean itself for Gaussian units)."""
