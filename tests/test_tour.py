@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from statmech.tour import STUDIES, StudyReport, Table, write_page
@@ -36,3 +37,14 @@ def test_the_quick_tour_runs_every_study(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "report.md").read_text()
     assert page.count("**Reading.**") == len(STUDIES) and "failed" not in page
+
+
+def test_brute_force_class_posterior_is_the_free_energy_softmax():
+    from statmech.learning import ClassificationRBM
+    from statmech.tour.classification import brute_force_posterior
+    rng = np.random.default_rng(0)
+    clf = ClassificationRBM(n_components=5)
+    clf.params_ = {"W": rng.normal(0, 1, (6, 5)), "U": rng.normal(0, 1, (3, 5)), "a": rng.normal(0, 1, 6),
+                   "b": rng.normal(0, 1, 5), "d": rng.normal(0, 1, 3)}
+    x = (rng.random((20, 6)) < 0.5).astype(float)
+    np.testing.assert_allclose(brute_force_posterior(clf.params_, x), clf.predict_proba(x), atol=1e-12)

@@ -1,8 +1,18 @@
 """What a study of the tour returns, and the page the tour writes."""
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Table", "StudyReport", "write_page", "run_as_script", "pyplot", "save_figure"]
+__all__ = ["Table", "StudyReport", "write_page", "run_as_script", "pyplot", "save_figure", "pm"]
+
+
+def pm(value, error, digits=2):
+    """"value ± error" with the error to ``digits`` significant figures and the value to the
+    same decimal place (at least one decimal, at most eight)."""
+    if not (math.isfinite(error) and error > 0):
+        return f"{value:.4g} ± {error}"
+    places = min(8, max(1, digits - 1 - math.floor(math.log10(error))))
+    return f"{value:.{places}f} ± {error:.{places}f}"
 
 
 @dataclass(frozen=True)
