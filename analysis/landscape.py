@@ -15,10 +15,11 @@ from scipy import optimize
 import statmech
 from statmech.validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
+from statmech.exact import all_states
 from statmech.hamiltonian import PairwiseHamiltonian
 from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
-__all__ = ["Minima", "Landscape", "energy_minima", "tap_fixed_points", "landscape"]
+__all__ = ["Minima", "Landscape", "energy_minima", "all_energy_minima", "tap_fixed_points", "landscape"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,11 @@ class Minima:
         States (energy minima) or magnetizations (fixed points), best first.
     values : ndarray of shape (k,)
         Their energies or free energies.
-    basin_fraction : ndarray of shape (k,)
-        Fraction of the starts that ended at each.
+    basin_fraction : ndarray of shape (k,) or None
+        Fraction of the starts that ended at each; None from :func:`all_energy_minima`
+        (every state checked, no descent).
     n_starts : int
+        Starts (or, for :func:`all_energy_minima`, states checked: 2**n).
     n_unconverged : int
         Starts that did not reach a fixed point (excluded from the counts).
     kind : str
@@ -85,6 +88,15 @@ def _check_model(hamiltonian):
                         f"{type(hamiltonian).__name__}")
 
 
+def _flips(states, local, low):
+    """Single-flip moves of states (k, n) with local fields (k, n): the change of each
+    variable, the energy change of each flip, and whether it lowers the energy (beyond
+    rounding)."""
+    delta = (1.0 + low) - 2.0 * states
+    change = -delta * local
+    return delta, change, change < -1e-12 * (1.0 + np.abs(local))
+
+
 def quench(hamiltonian, states):
     """Steepest-descent single-flip quenches (zero temperature) of states (k, n) until no
     flip lowers the energy: the local minima reached, as int8 (k, n)."""
@@ -96,10 +108,9 @@ def quench(hamiltonian, states):
     local = hamiltonian.local_fields(states)
     rows = np.arange(len(s))
     while True:
-        delta = (1.0 + low) - 2.0 * s
-        change = -delta * local                       # energy change of each single flip
+        delta, change, lowers = _flips(s, local, low)
         best = change.argmin(axis=1)
-        active = change[rows, best] < -1e-12 * (1.0 + np.abs(local[rows, best]))
+        active = lowers[rows, best]
         if not active.any():
             return s.astype(np.int8)
         r, i = rows[active], best[active]
@@ -130,6 +141,41 @@ def energy_minima(hamiltonian, *, n_starts=1000, seed=None):
     energies = hamiltonian.energy(points)
     order = np.argsort(energies, kind="stable")
     return Minima(points[order], energies[order], counts[order] / n_starts, n_starts, 0, "energy")
+
+
+def all_energy_minima(hamiltonian, *, chunk=1 << 16):
+    """Every single-flip local minimum of the energy, by checking all 2**n states.
+
+    A state is a local minimum when no single flip lowers its energy (the test of
+    :func:`quench`). Exact where :func:`energy_minima` samples: for counting minima
+    (e.g. the complexity of SK's metastable states) at n up to about 26.
+
+    Parameters
+    ----------
+    hamiltonian : PairwiseHamiltonian
+        With n <= 30 two-state variables.
+    chunk : int
+        States checked per step (memory ~ 40 * n * chunk bytes).
+
+    Returns
+    -------
+    Minima
+        All minima, lowest energy first; ``basin_fraction`` None, ``n_starts`` = 2**n.
+    """
+    _check_model(hamiltonian)
+    n, chunk = hamiltonian.n, as_int(chunk, "chunk", minimum=1)
+    if n > 30:
+        raise ValueError(f"all_energy_minima checks all 2**n states; n = {n} exceeds 30: use energy_minima")
+    low = float(LOW_VALUE[hamiltonian.domain])
+    found = []
+    for start in range(0, 1 << n, chunk):
+        states = all_states(n, hamiltonian.domain, start, min(start + chunk, 1 << n))
+        _, _, lowers = _flips(states.astype(np.float64), hamiltonian.local_fields(states), low)
+        found.append(states[~lowers.any(axis=1)])
+    points = np.concatenate(found)
+    energies = hamiltonian.energy(points)
+    order = np.argsort(energies, kind="stable")
+    return Minima(points[order], energies[order], None, 1 << n, 0, "energy (all states)")
 
 
 def _distinct(points, values, tol):

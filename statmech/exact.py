@@ -19,7 +19,7 @@ from .errors import EnumerationTooLarge, SlowPathWarning
 from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, validate_hamiltonian
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments
 
-__all__ = ["exact", "density_of_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
+__all__ = ["exact", "density_of_states", "all_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
 
 #: Largest n (largest enumerated layer for bipartite models) the numba kernels accept:
 #: 2**36 = 6.9e10 states take about an hour on two cores at ~100 million states/s.
@@ -210,7 +210,7 @@ def _unit_types_exact(hamiltonian, betas, scalar):
     _check_size(k, MAX_GENERIC_N, "the enumerated (two-state) layer")
     blocks = []
     for start in range(0, 2 ** k, _BATCH):
-        states = _all_states(k, start, min(start + _BATCH, 2 ** k), units.name).astype(np.float64)
+        states = all_states(k, units.name, start, min(start + _BATCH, 2 ** k)).astype(np.float64)
         fields = states @ weights + other_bias
         e_fixed = hamiltonian.offset - states @ bias
         m_fixed = states.sum(axis=1)
@@ -248,8 +248,11 @@ def _gaussian_gaussian(hamiltonian, betas, scalar):
                                        n=n, scalar=scalar)
 
 
-def _all_states(n, start, stop, domain):
-    codes = np.arange(start, stop, dtype=np.int64)
+def all_states(n, domain="spin", start=0, stop=None):
+    """States number ``start`` to ``stop`` (default all 2**n) of n two-state variables, in
+    binary counting order (bit i of the number is variable i): int8 array (stop - start, n)
+    with values {-1, 1} ("spin") or {0, 1} ("binary")."""
+    codes = np.arange(start, 1 << n if stop is None else stop, dtype=np.int64)
     bits = ((codes[:, None] >> np.arange(n)) & 1).astype(np.int8)
     return bits if domain == "binary" else (2 * bits - 1).astype(np.int8)
 
@@ -265,7 +268,7 @@ def _generic_batches(hamiltonian):
             f"has that form to use statmech's numba kernels.", SlowPathWarning, stacklevel=4)
     n = hamiltonian.n
     for start in range(0, 1 << n, _BATCH):
-        states = _all_states(n, start, min(start + _BATCH, 1 << n), hamiltonian.domain)
+        states = all_states(n, hamiltonian.domain, start, min(start + _BATCH, 1 << n))
         energies = checked_energy(hamiltonian, states)
         yield energies, states.sum(axis=1, dtype=np.float64)
 

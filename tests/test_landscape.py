@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import statmech
-from statmech.analysis.landscape import energy_minima, landscape, quench, tap_fixed_points
+from statmech.analysis.landscape import all_energy_minima, energy_minima, landscape, quench, tap_fixed_points
 from statmech.models import RBM, SherringtonKirkpatrick
 
 from reference import all_states
@@ -29,6 +29,16 @@ def test_quenches_end_at_true_local_minima_and_find_them_all(model):
     # one quench from every state: each is a local minimum
     ends = quench(model, all_states(model.n, model.domain))
     assert {tuple(s) for s in ends} <= minima
+
+
+@pytest.mark.parametrize("model", [SherringtonKirkpatrick(10, seed=3), RBM.random(6, 4, scale=1.5, seed=2)], ids=repr)
+def test_all_energy_minima_are_exactly_the_single_flip_stable_states(model):
+    minima, _ = _all_local_minima(model)
+    found = all_energy_minima(model, chunk=100)          # several chunks
+    assert {tuple(p) for p in found.points} == minima and found.count == len(minima)
+    assert found.basin_fraction is None and found.n_starts == 2 ** model.n
+    np.testing.assert_allclose(found.values, model.energy(found.points))
+    assert np.all(np.diff(found.values) >= 0)
 
 
 def test_fixed_points_are_distinct_stationary_points():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exact import all_states
 from ..hamiltonian import content_digest
 from ..mc.drivers import resolve_sampler
 from ..runloop import Run, prefixed, unprefixed
@@ -46,12 +47,6 @@ class BoltzmannFit:
     interrupted: bool = False
     seed: object = None
     elapsed: object = None
-
-
-def _all_states(n, domain):
-    low = -1 if domain == "spin" else 0
-    bits = (np.arange(2 ** n)[:, None] >> np.arange(n)) & 1
-    return np.where(bits == 1, 1, low).astype(np.int8)
 
 
 def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
@@ -115,7 +110,7 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     if method == "exact":
         if hamiltonian.n > 20:
             raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
-        states = _all_states(hamiltonian.n, hamiltonian.domain)
+        states = all_states(hamiltonian.n, hamiltonian.domain)
     else:
         sampler = resolve_sampler(hamiltonian, sampler)
         state_seed, chain_seed = run.seed_sequence.spawn(2)

@@ -31,6 +31,7 @@ from ..gibbs import layer_mean, layer_probability, sample_from_fields, sample_la
 from ..rng import random_streams
 from ..meanfield.plefka import ORDERS, ModelUnits, interior
 from ..meanfield.solvers import solve_fixed_point
+from ..exact import all_states
 
 METHODS = ("exact", "cd", "pcd", "naive", "tap2", "tap3")
 #: The methods whose model term is a mean-field (Plefka) fixed point.
@@ -108,8 +109,7 @@ def data_statistics(rbm, v, h=None):
 
 def _layer_states(k, dtype=np.float64, low=0.0):
     """All 2**k states (2**k, k) of k two-state units with values low and 1."""
-    codes = np.arange(2 ** k)[:, None]
-    bits = ((codes >> np.arange(k)) & 1).astype(dtype)
+    bits = all_states(k, "binary").astype(dtype)
     return bits if low == 0.0 else low + (1.0 - low) * bits
 
 

@@ -270,7 +270,8 @@ def gibbs_value_and_gradient(couplings, beta, m, units, order):
         effective = effective + beta ** 2 / 6.0 * (slope * slope - 2.0 * variance) * couplings.apply(3, third)
     if beta == 0:
         return np.full(np.shape(beta_g), -np.inf), np.zeros_like(m)
-    gradient = units.apply("field_from_mean", m, beta) - effective
+    with np.errstate(divide="ignore"):      # a saturated two-state unit (m at 0 or +-1): dG/dm is +-inf
+        gradient = units.apply("field_from_mean", m, beta) - effective
     return beta_g / beta, gradient
 
 

@@ -9,7 +9,7 @@ live in :mod:`statmech.testing.strategies` (core structures) and
 import numpy as np
 
 from ..validation import LOW_VALUE, as_beta
-from ..exact import exact
+from ..exact import all_states, exact
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
 
 __all__ = ["check_hamiltonian", "check_thermodynamic_identities"]
@@ -102,12 +102,6 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
         _check_bipartite(hamiltonian, states, tol)
 
 
-def _layer_states(size, domain):
-    codes = np.arange(2 ** size)[:, None]
-    bits = ((codes >> np.arange(size)) & 1).astype(np.int8)
-    return bits if domain == "binary" else (2 * bits - 1).astype(np.int8)
-
-
 def _check_bipartite(hamiltonian, states, tol, beta=0.7):
     v, h = hamiltonian.split(states)
     domain = hamiltonian.domain
@@ -118,7 +112,7 @@ def _check_bipartite(hamiltonian, states, tol, beta=0.7):
              hamiltonian.conditional_visible, "free_energy_hidden")):
         if size > 10:
             continue
-        summed = _layer_states(size, domain)
+        summed = all_states(size, domain)
         # Energies of every (fixed state, summed-layer state) pair: shape (k, 2**size).
         pairs = (fixed.shape[0], summed.shape[0])
         fixed_b = np.broadcast_to(fixed[:, None, :], pairs + fixed.shape[-1:])
