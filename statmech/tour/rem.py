@@ -15,6 +15,7 @@ import numpy as np
 from scipy import optimize, special
 
 from ..analysis.exact_results import REM_BETA_C, rem_infinite
+from ..exact import all_states
 from ..models import PSpin, RandomEnergyModel, SherringtonKirkpatrick
 from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
 
@@ -32,9 +33,8 @@ def all_energies(model, chunk=2 ** 18):
     n = model.n
     out = np.empty(2 ** n)
     for start in range(0, 2 ** n, chunk):
-        codes = np.arange(start, min(start + chunk, 2 ** n))[:, None]
-        states = np.where((codes >> np.arange(n)) & 1, 1, -1).astype(np.int8)
-        out[start:start + len(codes)] = model.energy(states)
+        states = all_states(n, "spin", start, min(start + chunk, 2 ** n))
+        out[start:start + len(states)] = model.energy(states)
     return out
 
 
