@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 import statmech
 from statmech.models.strategies import ea_models, models, sk_models
 from statmech.testing import check_thermodynamic_identities
-from statmech.testing.strategies import pairwise_hamiltonians, seeds
+from statmech.testing.strategies import bipartite_hamiltonians, pairwise_hamiltonians, seeds
 
 betas = st.lists(st.floats(0.05, 3.0), min_size=1, max_size=3).map(np.array)
 
@@ -62,3 +62,17 @@ def test_identity_check_catches_a_wrong_specific_heat(monkeypatch):
     hamiltonian = statmech.PairwiseHamiltonian(np.array([[0, 1.0], [1.0, 0]]), [0.3, 0.0])
     with pytest.raises(AssertionError, match="C = beta"):
         check_thermodynamic_identities(hamiltonian, 1.0)
+
+
+@given(st.one_of(pairwise_hamiltonians(max_n=8), bipartite_hamiltonians()), st.floats(0.2, 3.0), st.floats(0.05, 2.0))
+def test_scaling_every_parameter_is_a_change_of_temperature(hamiltonian, factor, beta):
+    # E is linear in (J, h) or (W, a, b): Z(lambda theta, beta) = Z(theta, lambda beta), up to the
+    # constant offset, which is not a parameter (with_parameters keeps it)
+    from statmech.tour.temperature import scaled
+    offset = hamiltonian.offset
+    hot, cold = statmech.exact(scaled(hamiltonian, factor), beta), statmech.exact(hamiltonian, factor * beta)
+    np.testing.assert_allclose(hot.log_z + beta * offset, cold.log_z + factor * beta * offset, rtol=1e-10,
+                               atol=1e-10)
+    np.testing.assert_allclose(hot.energy - offset, factor * (cold.energy - offset), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose([hot.entropy, hot.specific_heat], [cold.entropy, cold.specific_heat], rtol=1e-8,
+                               atol=1e-9)
