@@ -7,7 +7,9 @@ of the disorder averages, whose curves for different n cross near T_c = 1. It ru
 running again resumes, and a larger --instances extends it.
 
     python examples/spin_glass_binder.py --quick          # n = 16, 32, 64, 64 instances: < 1 minute
-    python examples/spin_glass_binder.py                  # n = 32, 64, 128, 400 instances, longer runs
+    python examples/spin_glass_binder.py                  # n = 32, 64, 128, 400 instances, longer runs,
+                                                          # and the 3D +-J EA model, L = 4, 6, 8 (hours)
+    python examples/spin_glass_binder.py --quick --ea-sizes 4 6 8 --ea-instances 100 --ea-sweeps 16384
     python examples/spin_glass_binder.py --scheduler tcp://host:8786     # ... on a Dask cluster
 """
 import argparse
@@ -22,13 +24,18 @@ def main():
     parser.add_argument("--instances", type=int, default=None, help="disorder instances per size")
     parser.add_argument("--scheduler", default=None, help="address of a Dask scheduler (default: local processes)")
     parser.add_argument("--out", default="spin_glass_binder", help="folder for the store and the figure")
+    parser.add_argument("--ea-sizes", type=int, nargs="+", default=None,
+                        help="3D +-J EA lattice sizes L (full mode: 4 6 8; given with --quick, adds the EA part)")
+    parser.add_argument("--ea-instances", type=int, default=None, help="EA disorder instances per L (400)")
+    parser.add_argument("--ea-sweeps", type=int, default=None, help="EA parallel-tempering sweeps (2^15)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     executor = None
     if args.scheduler:
         from distributed import Client
         executor = Client(args.scheduler)
-    report = spin_glass.run(quick=args.quick, out=args.out, instances=args.instances, executor=executor)
+    report = spin_glass.run(quick=args.quick, out=args.out, instances=args.instances, executor=executor,
+                            ea_sizes=args.ea_sizes, ea_instances=args.ea_instances, ea_sweeps=args.ea_sweeps)
     print(report.text())
     print(f"figure: {os.path.join(args.out, report.figures[0])}" if report.figures else "")
 

@@ -48,3 +48,16 @@ def test_brute_force_class_posterior_is_the_free_energy_softmax():
                    "b": rng.normal(0, 1, 5), "d": rng.normal(0, 1, 3)}
     x = (rng.random((20, 6)) < 0.5).astype(float)
     np.testing.assert_allclose(brute_force_posterior(clf.params_, x), clf.predict_proba(x), atol=1e-12)
+
+
+@pytest.mark.slow
+def test_spin_glass_study_adds_the_3d_ea_crossing_when_asked(tmp_path):
+    from statmech.tour import spin_glass
+    report = spin_glass.run(quick=True, out=tmp_path, instances=4, ea_sizes=[3, 4], ea_instances=4, ea_sweeps=400)
+    captions = [table.caption for table in report.tables]
+    assert any(c.startswith("3D ±J Edwards–Anderson") for c in captions) and len(report.tables) == 4
+    assert "3D ±J EA model" in report.reading
+    ea = report.tables[2]
+    assert [row[0] for row in ea.rows] == [f"{t:.3f}" for t in spin_glass.EA_TEMPERATURES]
+    g_small_at_high_t = float(ea.rows[-1][1].split(" ± ")[0])
+    assert g_small_at_high_t < 0.5                 # paramagnet at T = 2: g near 0

@@ -6,7 +6,7 @@ Each study is a module with ``run(quick, out) -> StudyReport``; the example scri
 """
 from ._report import StudyReport, Table, write_page
 
-#: The studies, in the order of the tour: (name, module).
+#: The studies, in the order of the tour: module names in statmech.tour.
 STUDIES = ("activations", "unrolled", "emf", "classification", "landscape", "temperature", "rem",
            "spin_glass")
 
