@@ -12,10 +12,12 @@ from statmech.tour.__main__ import main
 def test_report_page_has_every_study_its_tables_and_failures(tmp_path):
     table = Table("caption", ("a", "⟨h | v⟩"), [[1, "x | y"]])
     assert table.markdown().splitlines()[2] == "| a | ⟨h \\| v⟩ |"          # a | inside a cell is escaped
-    report = StudyReport("one", "Study one", "A claim.", ["Ref 2000"], [table], ["one.png"], "It holds.", 2.0)
+    report = StudyReport("one", "Study one", "A claim on p(y | x).", ["Ref 2000"], [table], ["one.png"], "It holds.",
+                         2.0)
     path = write_page([report], {"two": "Traceback: boom"}, tmp_path, quick=True, elapsed=3.0)
     page = path.read_text()
-    for text in ("# The statmech tour", "## Study one", "**Claim.** A claim.", "![Study one](one.png)",
+    for text in ("# The statmech tour", "## Study one", "| [Study one](#study-one) | A claim on p(y \\| x). | 2 |",
+                 "**Claim.** A claim on p(y | x).", "![Study one](one.png)",
                  "**Reading.** It holds.", "Ref 2000", "| two | **failed** (below) | |", "## two: failed",
                  "Traceback: boom", "Mode: quick"):
         assert text in page, text

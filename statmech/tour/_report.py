@@ -24,11 +24,13 @@ class Table:
     rows: list
 
     def markdown(self):
-        def cells(values):      # a "|" inside a cell (as in <h | v>) would end it
-            return "| " + " | ".join(str(value).replace("|", "\\|") for value in values) + " |"
+        lines = [f"*{self.caption}*", "", _cells(self.header), "|" + "---|" * len(self.header)]
+        return "\n".join(lines + [_cells(row) for row in self.rows])
 
-        lines = [f"*{self.caption}*", "", cells(self.header), "|" + "---|" * len(self.header)]
-        return "\n".join(lines + [cells(row) for row in self.rows])
+
+def _cells(values):
+    """One Markdown table row; a "|" inside a cell (as in <h | v>) would end it, so it is escaped."""
+    return "| " + " | ".join(str(value).replace("|", "\\|") for value in values) + " |"
 
 
 @dataclass
@@ -79,7 +81,7 @@ def write_page(reports, failures, out, quick, elapsed):
              "Each claim behind statmech as a study that computes, tabulates (with error bars) and plots, held to "
              f"a reference. Mode: {'quick' if quick else 'full'}; {elapsed:.0f} s in all.", "",
              "| study | claim | seconds |", "|---|---|---|"]
-    lines += [f"| [{r.title}](#{_anchor(r.title)}) | {r.claim} | {r.elapsed:.0f} |" for r in reports]
+    lines += [_cells([f"[{r.title}](#{_anchor(r.title)})", r.claim, f"{r.elapsed:.0f}"]) for r in reports]
     lines += [f"| {name} | **failed** (below) | |" for name in failures]
     lines.append("")
     for report in reports:
