@@ -49,17 +49,12 @@ def complexity_fit(sizes, counts):
 
 
 def _counts(model, temperatures, n_starts, seed):
-    """Naive and TAP2 fixed points at each T: (count, unconverged starts, Plefka's x at
-    the solutions: beta^2 mean (1 - m^2)^2 for spins, which must be <= 1 for TAP2)."""
-    rows = []
-    for k, t in enumerate(temperatures):
-        row = []
-        for method in ("naive", "tap2"):
-            found = tap_fixed_points(model, 1.0 / t, method=method, n_starts=n_starts, max_iter=3000,
-                                     seed=seed + k)
-            row.append(found)
-        rows.append(row)
-    return rows
+    """[(naive Minima, TAP2 Minima)] at each T, the fixed points reached from ``n_starts``
+    random starts (those that do not converge are counted in ``n_unconverged``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return [[tap_fixed_points(model, 1.0 / t, method=method, n_starts=n_starts, max_iter=3000, seed=seed + k)
+                 for method in ("naive", "tap2")] for k, t in enumerate(temperatures)]
 
 
 def run(quick=True, out="."):
@@ -90,9 +85,7 @@ def run(quick=True, out="."):
     lambda_max = float(np.linalg.eigvalsh(sk.couplings)[-1])
     temperatures = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.6, 2.0, 2.5])
     sk_minima = all_energy_minima(sk).count
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sk_rows = _counts(sk, temperatures, n_starts, seed=0)
+    sk_rows = _counts(sk, temperatures, n_starts, seed=0)
     sk_table = Table(
         f"SK, n = {n_sk} (one instance, {sk_minima} energy minima, λ_max(J) = {lambda_max:.3f}): distinct "
         f"fixed points of the naive and TAP2 free energies from {n_starts} random starts (starts that did not "
@@ -108,9 +101,7 @@ def run(quick=True, out="."):
                        seed=0).fit(data.X_train).model_
     rbm_minima = energy_minima(rbm, n_starts=4 * n_starts, seed=0)
     rbm_t = np.array([0.2, 0.3, 0.4, 0.6, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 3.0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        rbm_rows = _counts(rbm, rbm_t, n_starts, seed=100)
+    rbm_rows = _counts(rbm, rbm_t, n_starts, seed=100)
     rbm_table = Table(
         f"RBM trained on the digits (64 visible, 16 hidden, PCD, 20 epochs): {rbm_minima.count} energy minima of "
         f"E(v, h) found by {rbm_minima.n_starts} quenches (a lower bound); fixed points of its naive and TAP2 "
