@@ -43,7 +43,7 @@ def _track(method, X, X_test, settings, ais, exact, seed):
 
 def run(quick=True, out="."):
     """quick: digits, 16 hidden units, 15 epochs, exact ln Z alongside; full: MNIST-5k,
-    500 hidden units, 10 epochs (about half an hour on 2 cores)."""
+    500 hidden units, 10 epochs (about 40 minutes on 2 cores)."""
     from .. import datasets
 
     clock = time.perf_counter()
@@ -54,7 +54,7 @@ def run(quick=True, out="."):
     else:
         data, epochs, exact = datasets.mnist_5k(), 10, False
         settings = dict(n_components=500, learning_rate=0.05, batch_size=100, n_iter=epochs, n_chains=100)
-        ais = dict(n_steps=3000, n_chains=100)
+        ais = dict(n_steps=1000, n_chains=100)
     X, X_test = data.X_train, data.X_test
     curves, seconds = {}, {}
     for method in METHODS:
