@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _kernels
-from .validation import LOW_VALUE, as_beta, as_float
+from .validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
 from .errors import EnumerationTooLarge, SlowPathWarning
 from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, validate_hamiltonian
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments
@@ -252,6 +252,9 @@ def all_states(n, domain="spin", start=0, stop=None):
     """States number ``start`` to ``stop`` (default all 2**n) of n two-state variables, in
     binary counting order (bit i of the number is variable i): int8 array (stop - start, n)
     with values {-1, 1} ("spin") or {0, 1} ("binary")."""
+    n, domain = as_int(n, "n", minimum=0), check_domain(domain)
+    if n > 62:
+        raise ValueError(f"n must be <= 62 (states are numbered by int64); got {n}")
     codes = np.arange(start, 1 << n if stop is None else stop, dtype=np.int64)
     bits = ((codes[:, None] >> np.arange(n)) & 1).astype(np.int8)
     return bits if domain == "binary" else (2 * bits - 1).astype(np.int8)

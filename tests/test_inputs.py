@@ -9,7 +9,9 @@ import pytest
 
 import statmech
 from statmech import mc
+from statmech.analysis.landscape import all_energy_minima
 from statmech.errors import ConvergenceError
+from statmech.exact import all_states
 from statmech.learning import BernoulliRBM, log_likelihood
 from statmech.models import RBM, Ising, SherringtonKirkpatrick
 
@@ -35,6 +37,10 @@ X = (np.random.default_rng(0).random((20, 6)) < 0.5).astype(float)
     (lambda: mc.HeatBath(lanes=1), TypeError, "lanes must be True, False or None"),
     (lambda: statmech.exact(Ising.square(4), 1e308), ValueError, "too large for floating point"),
     (lambda: log_likelihood(RBM.random(6, 3, seed=0), X[:0]), ValueError, "at least one sample"),
+    (lambda: all_states(-1), ValueError, "n must be >= 0"),
+    (lambda: all_states(3, "ising"), ValueError, "domain must be 'spin' or 'binary'"),
+    (lambda: all_energy_minima(SherringtonKirkpatrick(31)), ValueError, "n = 31 exceeds 30"),
+    (lambda: all_energy_minima(RBM.random(3, 2, visible="gaussian")), ValueError, "two-state units"),
 ], ids=lambda x: None)
 def test_bad_input_is_refused_with_the_parameter_named(call, error, message):
     with pytest.raises(error, match=message):
