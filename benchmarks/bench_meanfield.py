@@ -53,7 +53,6 @@ def run(threads):
     W = rbm.weights
     for batch in (1, 100):
         v = np.random.default_rng(0).uniform(0.1, 0.9, (batch, 784))
-        h = np.random.default_rng(1).uniform(0.1, 0.9, (batch, 500))
         bare = median_time(lambda: [v @ W for _ in range(20)]) / 20
         init = v[0] if batch == 1 else v
         rows.append((f"RBM 784 x 500, batch {batch}", per_iteration(rbm, 1.0, init, 100), bare, 4))
