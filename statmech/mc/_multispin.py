@@ -3,14 +3,15 @@
 A lane is one system (one replica, one disorder instance); bit l of every word belongs to
 lane l. The first primitive is the per-lane Bernoulli draw that a packed Metropolis or
 heat-bath update needs: a word whose bit l is 1 with probability p_l, each lane with its
-own p_l, exactly (for float64 p) and independently across lanes and calls.
+own p_l, independently across lanes and calls, with p_l truncated to 53 binary digits
+(an error below 2^-53, as for ``uniform() < p`` with 53-bit uniforms).
 
-Exactness: write p_l = k_l / 2^53 (exact for a float64 in [0, 1)) and draw a uniform 53-bit
+Method: write p_l ~ k_l / 2^53, k_l = floor(p_l 2^53), and draw a uniform 53-bit
 integer U_l one bit at a time, most significant first, from successive random words (bit l
 of word j is bit j of U_l). U_l < k_l is decided at the first bit where they differ; the
 loop stops once every lane is decided, so 64 lanes cost about log2(64) + 2 = 8 random words
-rather than 64 uniforms (bit-string Bernoulli sampling in the spirit of Watanabe, Morita,
-Todo & Kawashima, J. Phys. Soc. Jpn. 88, 024004 (2019)). No lane's outcome depends on
+rather than 64 uniforms (bit-string Bernoulli sampling, as in Watanabe, Morita, Todo &
+Kawashima 2019). No lane's outcome depends on
 another lane's p: a lane reads only its own bit of each word, and the number of words read
 changes which words later draws see, not their distribution (each random bit is used once).
 """
@@ -46,7 +47,7 @@ def probability_planes(p):
         raise ValueError(f"p must be a 1-D array of at most 64 lane probabilities; got shape {p.shape}")
     if not np.all((p >= 0) & (p <= 1)):
         raise ValueError(f"p must lie in [0, 1]; got {p[~((p >= 0) & (p <= 1))][:3]}")
-    k = np.floor(np.where(p < 1, p, 0.0) * 2.0 ** N_PLANES).astype(np.uint64)     # exact: p * 2^53 < 2^53
+    k = np.floor(np.where(p < 1, p, 0.0) * 2.0 ** N_PLANES).astype(np.uint64)     # p * 2^53 < 2^53
     planes = np.zeros(N_PLANES, dtype=np.uint64)
     for j in range(N_PLANES):
         bits = (k >> np.uint64(N_PLANES - 1 - j)) & np.uint64(1)
