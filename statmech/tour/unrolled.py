@@ -87,8 +87,8 @@ def run(quick=True, out="."):
         "accuracy (table, with binomial errors). Untying frees the layers from the free energy they minimise "
         f"together and multiplies the parameters; in this run the untied network is ahead at {helps} of "
         f"{len(steps_list)} depths. The randomly initialised sigmoid MLP is behind the RBM-initialised untied one "
-        f"at {behind} of {len(steps_list)} depths (the RBM's weights acting as a pretraining); with more epochs "
-        "the gaps may close, which the full mode is for.")
+        f"at {behind} of {len(steps_list)} depths (the RBM's weights acting as a pretraining)"
+        + ("; with more epochs the gaps may close, which the full mode is for." if quick else "."))
     return StudyReport("unrolled", "An MLP is unrolled mean field",
                        "An MLP with tied weights is a number of unrolled mean-field (TAP) iterations of an RBM; "
                        "untying the weights relaxes it into an ordinary MLP.",
