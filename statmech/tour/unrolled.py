@@ -75,7 +75,7 @@ def run(quick=True, out="."):
                         f"units, {epochs} epochs of Adam (rate 0.01, batch 32); accuracy ± its binomial error",
                         ("TAP2 steps", "layers", "network", "parameters", "final training loss", "test accuracy"),
                         rows)
-    figure = _plot(out, rows, steps_list)
+    figure = _plot(out, rows, steps_list, data.description)
     by = {(r[0], r[2]): float(r[5].split(" ")[0]) for r in rows}
     deepest = steps_list[-1]
     helps = sum(by[s, "untied (from the RBM)"] > by[s, "tied (TAP2 of the RBM)"] for s in steps_list)
@@ -97,7 +97,7 @@ def run(quick=True, out="."):
                        [identity, classifiers], [figure] if figure else [], reading, time.perf_counter() - clock)
 
 
-def _plot(out, rows, steps_list):
+def _plot(out, rows, steps_list, description):
     plt = pyplot()
     if plt is None:
         return None
@@ -108,7 +108,7 @@ def _plot(out, rows, steps_list):
         error = [float(r[5].split(" ")[-1]) for r in mine]
         ax.errorbar([r[1] for r in mine], accuracy, yerr=error, marker="o", capsize=3, label=name)
     ax.set(xlabel="layers (1 + 2 x TAP2 steps)", ylabel="test accuracy", xticks=[1 + 2 * s for s in steps_list],
-           title="digits: tied, untied and plain networks")
+           title=f"{description}: tied, untied, plain")
     ax.legend(fontsize=8)
     return save_figure(figure, out, "unrolled_classifiers.png")
 
