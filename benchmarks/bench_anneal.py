@@ -8,6 +8,8 @@ energy per spin. Run: python benchmarks/bench_anneal.py
 """
 import time
 
+from _timing import timed
+
 import numpy as np
 
 import statmech
@@ -18,12 +20,8 @@ N, READS, SWEEPS = 1000, 16, 1000
 
 
 def median(func, repeats):
-    times, results = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        results.append(func())
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), results[-1]
+    seconds, result = timed(func, repeats)
+    return float(np.median(seconds)), result
 
 
 def main():

@@ -11,7 +11,8 @@ import os
 import resource
 import subprocess
 import sys
-import time
+
+from _timing import timed
 
 import numpy as np
 from scipy.special import logsumexp
@@ -23,12 +24,8 @@ BETAS = np.array([0.5, 1.0, 2.0])
 
 
 def median_time(func, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), min(times)
+    seconds, _ = timed(func, repeats)
+    return float(np.median(seconds)), float(seconds.min())
 
 
 FIRST_CALL = """

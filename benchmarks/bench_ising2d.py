@@ -6,6 +6,8 @@ Run: python benchmarks/bench_ising2d.py
 """
 import time
 
+from _timing import median_seconds
+
 import numpy as np
 
 import statmech
@@ -28,15 +30,6 @@ def numpy_checkerboard(spins, beta, sweeps, rng):
             flip = (colour == c) & (rng.random(spins.shape) < np.exp(-beta * delta))
             spins[flip] *= -1
     return spins
-
-
-def median_seconds(func, repeats=9):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main():

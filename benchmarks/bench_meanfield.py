@@ -12,17 +12,8 @@ python benchmarks/bench_meanfield.py
 import os
 import subprocess
 import sys
-import time
 
-
-def median_time(function, repeats=7):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2]
+from _timing import median_seconds
 
 
 def run(threads):
@@ -40,20 +31,20 @@ def run(threads):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             solve(2)()
-            long, short = median_time(solve(iterations)), median_time(solve(iterations // 5))
+            long, short = median_seconds(solve(iterations)), median_seconds(solve(iterations // 5))
         return (long - short) / (iterations - iterations // 5)
 
     rows = []
     sk = SherringtonKirkpatrick(2000, seed=0)
     J = sk.couplings
     m = np.random.default_rng(0).uniform(-0.5, 0.5, (1, 2000))
-    bare = median_time(lambda: [m @ J for _ in range(50)]) / 50
+    bare = median_seconds(lambda: [m @ J for _ in range(50)]) / 50
     rows.append(("SK n = 2000, one start", per_iteration(sk, 0.5, m[0], 100), bare, 2))
     rbm = RBM.random(784, 500, scale=0.01, seed=0)
     W = rbm.weights
     for batch in (1, 100):
         v = np.random.default_rng(0).uniform(0.1, 0.9, (batch, 784))
-        bare = median_time(lambda: [v @ W for _ in range(20)]) / 20
+        bare = median_seconds(lambda: [v @ W for _ in range(20)]) / 20
         init = v[0] if batch == 1 else v
         rows.append((f"RBM 784 x 500, batch {batch}", per_iteration(rbm, 1.0, init, 100), bare, 4))
     print(f"\n{threads} BLAS thread(s)")

@@ -14,6 +14,8 @@ Run: python benchmarks/bench_multispin.py [L]
 import sys
 import time
 
+from _timing import median_seconds
+
 import numpy as np
 
 import statmech
@@ -44,15 +46,6 @@ def unpacked(p, rng, n_words):
         for lane in range(64):
             total += uniform(rng) < p[lane]
     return total
-
-
-def median_seconds(func, repeats=7):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main():

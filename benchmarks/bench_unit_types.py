@@ -14,7 +14,8 @@ first-call time are excluded (one warm-up call each). Needs scikit-learn for par
 Run: python benchmarks/bench_unit_types.py [repeats] [epochs]
 """
 import sys
-import time
+
+from _timing import median_seconds
 
 import numpy as np
 
@@ -27,14 +28,9 @@ REPEATS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 EPOCHS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 
 
-def median_seconds(call, repeats=REPEATS):
+def warm_median_seconds(call, repeats=REPEATS):
     call()                                          # warm-up: compilation, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return median_seconds(call, repeats)
 
 
 def unit_formulas():
@@ -46,7 +42,7 @@ def unit_formulas():
         means = unit.mean(fields)
         if unit.discrete:
             means = np.clip(means, unit.low + 1e-9, 1 - 1e-9)
-        row = [median_seconds(lambda f=f: f()) * 1e3 for f in (
+        row = [warm_median_seconds(lambda f=f: f()) * 1e3 for f in (
             lambda: unit.mean(fields), lambda: unit.variance(fields), lambda: unit.log_partition(fields),
             lambda: unit.sample(fields, 1.0, streams), lambda: unit.field_from_mean(means))]
         print(f"{name:<10}" + "".join(f"{t:{w}.1f}" for t, w in zip(row, (8, 10, 8, 8, 8))))
@@ -58,7 +54,7 @@ def block_gibbs():
     for visible, hidden in (("binary", "binary"), ("gaussian", "binary"), ("gaussian", "relu")):
         rbm = RBM.random(784, 500, scale=0.01, seed=0, visible=visible, hidden=hidden)
         sweeps = 20
-        seconds = median_seconds(lambda: statmech.sample(rbm, 1.0, sampler=statmech.mc.BlockGibbs(), n_sweeps=sweeps,
+        seconds = warm_median_seconds(lambda: statmech.sample(rbm, 1.0, sampler=statmech.mc.BlockGibbs(), n_sweeps=sweeps,
                                                          n_chains=64, seed=0, progress=False)) / sweeps
         reference = reference or seconds
         print(f"{visible + '-' + hidden:<18}{seconds * 1e3:8.2f} ms  ({seconds / reference:.2f}x)")
@@ -84,7 +80,7 @@ def learning():
             def fit():
                 return cls(n_components=12, method=method, learning_rate=rate, batch_size=20, n_iter=EPOCHS,
                            seed=0).fit(train)
-            seconds = median_seconds(fit) / EPOCHS
+            seconds = warm_median_seconds(fit) / EPOCHS
             print(f"{cls.__name__:<22}{method:<6}{seconds * 1e3:8.1f} ms/epoch   "
                   f"ln p = {log_likelihood(fit(), test).value:8.2f}")
 
