@@ -23,7 +23,7 @@ from statmech import mc
 from statmech.analysis.exact_results import ISING_2D_BETA_C
 from statmech.jit import njit
 from statmech.mc._kernels import METROPOLIS
-from statmech.mc._multispin import class_planes, multispin_sweeps, pack, packed_lattice
+from statmech.mc._multispin import COUNTER_PLANES, class_planes, multispin_sweeps, pack, packed_lattice
 from statmech.models import Ising
 from statmech.mc._multispin import bernoulli_word, probability_planes
 from statmech.rng import random_streams, uniform
@@ -71,14 +71,18 @@ def sweeps(L, n_sweeps=10):
     statmech.set_num_threads(1)
     model = Ising.square(L)
     lattice = packed_lattice(model)
-    planes, certain, fixed = class_planes(lattice, np.full((1, 64), ISING_2D_BETA_C), METROPOLIS)
+    planes = class_planes(lattice, np.full((1, 64), ISING_2D_BETA_C), METROPOLIS)
     spins = pack(model.random_states(64, seed=0))
     rng = random_streams(np.random.SeedSequence(1), (1,)).copy()
+    accepted = np.zeros((1, COUNTER_PLANES), np.uint64)
+
+    def packed_sweeps(count):
+        multispin_sweeps(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.field, *planes, rng,
+                         accepted, count)
     start = time.perf_counter()
-    multispin_sweeps(spins[:, :], lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 1)
+    packed_sweeps(1)
     print(f"\nfirst packed sweep (compile or cache load included): {time.perf_counter() - start:.2f} s")
-    packed_ns = median_seconds(lambda: multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain,
-                                                        fixed, rng, n_sweeps), 5) / (64 * L * L * n_sweeps) * 1e9
+    packed_ns = median_seconds(lambda: packed_sweeps(n_sweeps), 5) / (64 * L * L * n_sweeps) * 1e9
     state = model.random_states(1, seed=0)
     statmech.sample(model, ISING_2D_BETA_C, sampler=mc.Metropolis(), n_sweeps=1, n_chains=1, seed=0, progress=False)
     checker_ns = median_seconds(lambda: statmech.sample(model, ISING_2D_BETA_C, sampler=mc.Metropolis(),

@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 
 from statmech import mc
-from statmech.models import RBM, Ising, PSpin, SherringtonKirkpatrick
+from statmech.models import RBM, EdwardsAnderson, Ising, PSpin, SherringtonKirkpatrick
 
 ENGINES = {
     "pairwise dense": (SherringtonKirkpatrick(9, seed=0), mc.HeatBath(lanes=False)),
     "pairwise sparse": (Ising.chain(9, h=0.2), mc.Metropolis(lanes=False)),
     "lanes": (Ising.square(4), mc.HeatBath(lanes=True)),
     "checkerboard": (Ising.square(4), mc.Metropolis(checkerboard=True)),
+    "multi-spin": (Ising.square(4, h=0.3), mc.MultiSpin("metropolis")),
+    "multi-spin +-J": (EdwardsAnderson.cubic(3, "pm1", seed=3), mc.MultiSpin()),
     "Wolff": (Ising.square(4), mc.Wolff()),
     "Swendsen-Wang": (Ising.square(4), mc.SwendsenWang()),
     "block Gibbs": (RBM.random(5, 4, scale=1.0, seed=1), mc.BlockGibbs()),
@@ -76,3 +78,15 @@ def test_set_betas(name):
     assert np.all(engine.betas == 0.7)
     engine.set_betas(0.3)
     assert np.all(engine.betas == 0.3)
+
+
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_overlaps_of_chain_pairs(name):
+    model, engine = make(name)
+    advance(engine)
+    states = engine.get_states().astype(float)
+    spins = states if model.domain == "spin" else 2 * states - 1
+    first, second = np.array([[0, 1], [2, 2]]), np.array([[3, 4], [5, 2]])
+    q = engine.overlaps(first, second)
+    assert q.shape == (2, 2)
+    np.testing.assert_allclose(q, (spins[first] * spins[second]).mean(-1), atol=1e-12)

@@ -144,8 +144,8 @@ def test_lanes_are_picked_for_many_chains_on_sparse_models_only():
     seed = np.random.SeedSequence(0)
     torus, dense = Ising.square(6), statmech.models.SherringtonKirkpatrick(6, seed=0)
     for model, chains, sampler, expected in (
-            (torus, 64, mc.Metropolis(), samplers._LaneEngine),
-            (torus, 8, mc.Metropolis(), samplers._PairwiseEngine),
+            (torus, 64, mc.Metropolis(multispin=False), samplers._LaneEngine),
+            (torus, 8, mc.Metropolis(multispin=False), samplers._PairwiseEngine),
             (torus, 64, mc.Metropolis(lanes=False), samplers._PairwiseEngine),
             (dense, 64, mc.HeatBath(), samplers._PairwiseEngine),
             (dense, 4, mc.HeatBath(lanes=True), samplers._LaneEngine)):

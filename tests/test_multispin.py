@@ -82,7 +82,8 @@ def test_probability_planes_refuses_bad_probabilities(p, message):
 from statmech import PairwiseHamiltonian, exact                              # noqa: E402
 from statmech.exact import all_states                                        # noqa: E402
 from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
-from statmech.mc._multispin import class_planes, multispin_sweeps, pack, packed_lattice, unpack  # noqa: E402
+from statmech.mc._multispin import (COUNTER_PLANES, _lane_values, class_planes, multispin_sweeps, pack,  # noqa: E402
+                                    packed_lattice, unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
 
@@ -104,32 +105,49 @@ def _setup(model, betas, rule, seed, n_words=1):
     return lattice, planes, spins, rng
 
 
-def _reference_sweep(model, lattice, betas, rule, spins, rng):
+def _sweeps(lattice, planes, spins, rng, n_sweeps):
+    """n_sweeps packed sweeps; the flips of each lane of word 0."""
+    accepted = np.zeros((spins.shape[0], COUNTER_PLANES), np.uint64)
+    multispin_sweeps(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.field, *planes, rng,
+                     accepted, n_sweeps)
+    flips = np.empty(64, np.int64)
+    _lane_values(accepted[0], flips)
+    return flips
+
+
+def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
     """One sweep, site by site and lane by lane: count the lane's unsatisfied bonds u, accept
-    with acceptance_probability(2 J (z - 2u) beta_l), drawn by the lane-by-lane comparison."""
-    states = unpack(spins[None])[:, :].astype(int)        # (64, n)
+    with acceptance_probability(beta_l (2 J (z - 2u) + 2 h s_i)), drawn by the lane-by-lane
+    comparison; flips counted per lane."""
+    states = unpack(spins[None]).astype(int)        # (64, n)
     for i in range(model.n):
         u = np.array([sum(states[l, i] * states[l, j] * (-1 if a else 1) < 0
                           for j, a in zip(lattice.neighbours[i], lattice.anti[i])) for l in range(64)])
-        p = [acceptance_probability(rule, betas[l] * 2 * lattice.magnitude * (lattice.z - 2 * u[l])) for l in range(64)]
-        flips = _reference(p, rng)
+        delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * states[:, i]
+        word = _reference([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)], rng)
         for l in range(64):
-            if (flips >> l) & 1:
+            if (word >> l) & 1:
                 states[l, i] *= -1
+                flips[l] += 1
     return pack(states)[0]
 
 
 @pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
-def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule):
-    model = EdwardsAnderson.square(3, "pm1", seed=1)
+@pytest.mark.parametrize("field", [0.0, 0.3])
+def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field):
+    glass = EdwardsAnderson.square(3, "pm1", seed=1)
+    model = PairwiseHamiltonian(glass.couplings, np.full(glass.n, field))
     betas = np.linspace(0.1, 1.5, 64)
-    lattice, (planes, certain, fixed), spins, rng = _setup(model, betas, rule, seed=3)
+    lattice, planes, spins, rng = _setup(model, betas, rule, seed=3)
+    assert lattice.n_classes == (lattice.z + 1) * (2 if field else 1)
     slow_spins, slow_rng = spins[0].copy(), rng[0].copy()
     for _ in range(3):
-        multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 1)
-        slow_spins = _reference_sweep(model, lattice, betas, rule, slow_spins, slow_rng)
+        flips = _sweeps(lattice, planes, spins, rng, 1)
+        slow_flips = np.zeros(64, np.int64)
+        slow_spins = _reference_sweep(model, lattice, betas, rule, slow_spins, slow_rng, slow_flips)
         np.testing.assert_array_equal(spins[0], slow_spins)
         np.testing.assert_array_equal(rng[0], slow_rng)
+        np.testing.assert_array_equal(flips, slow_flips)
 
 
 @pytest.mark.slow
@@ -139,13 +157,13 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
     from scipy import stats
     model = EdwardsAnderson.square(3, "pm1", seed=2) if name == "square" else _circulant()
     beta = 0.6
-    lattice, (planes, certain, fixed), spins, rng = _setup(model, beta, rule, seed=4, n_words=2)
-    multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 100)
+    lattice, planes, spins, rng = _setup(model, beta, rule, seed=4, n_words=2)
+    _sweeps(lattice, planes, spins, rng, 100)
     states = all_states(model.n)
     index = {tuple(s): k for k, s in enumerate(states)}
     counts = np.zeros(len(states))
     for _ in range(200):                          # 200 snapshots x 128 lanes, 5 sweeps apart
-        multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 5)
+        _sweeps(lattice, planes, spins, rng, 5)
         for s in unpack(spins):
             counts[index[tuple(s)]] += 1
     weights = np.exp(-beta * model.energy(states))
@@ -156,11 +174,11 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
     assert stats.chisquare(observed, expected).pvalue > 1e-4
     # lanes at their own beta: mean energy of each half against exact
     betas = np.where(np.arange(64) < 32, 0.3, 1.0)
-    lattice, (planes, certain, fixed), spins, rng = _setup(model, betas, rule, seed=5, n_words=2)
-    multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 100)
+    lattice, planes, spins, rng = _setup(model, betas, rule, seed=5, n_words=2)
+    _sweeps(lattice, planes, spins, rng, 100)
     energies = []
     for _ in range(300):
-        multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 5)
+        _sweeps(lattice, planes, spins, rng, 5)
         energies.append(model.energy(unpack(spins)).reshape(2, 64))
     energies = np.array(energies)
     for half, b in ((slice(0, 32), 0.3), (slice(32, 64), 1.0)):
@@ -175,8 +193,8 @@ def test_packed_sweeps_do_not_depend_on_the_number_of_threads():
     try:
         for threads in (1, max(2, original)):
             statmech.set_num_threads(min(threads, original))
-            lattice, (planes, certain, fixed), spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=4)
-            multispin_sweeps(spins, lattice.neighbours, lattice.anti, planes, certain, fixed, rng, 20)
+            lattice, planes, spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=4)
+            _sweeps(lattice, planes, spins, rng, 20)
             results.append(spins)
     finally:
         statmech.set_num_threads(original)
@@ -190,7 +208,159 @@ def test_packing_round_trips_and_lattices_that_cannot_be_packed_are_refused():
     assert packed_lattice(Ising.cubic(3)).z == 6
     with pytest.raises(ValueError, match="one magnitude"):
         packed_lattice(SherringtonKirkpatrick(8, seed=0))
-    with pytest.raises(ValueError, match="zero fields"):
-        packed_lattice(Ising.square(3, h=0.5))
+    with pytest.raises(ValueError, match="one uniform field"):
+        packed_lattice(PairwiseHamiltonian(Ising.square(3).couplings, np.linspace(0, 1, 9)))
+    with pytest.raises(ValueError, match="at most 7 neighbours"):
+        packed_lattice(Ising.lattice((3, 3, 3, 3)))
     with pytest.raises(ValueError, match="spins"):
         packed_lattice(Ising.square(3).to_domain("binary"))
+
+
+# -- through the public API: statmech.sample and parallel_tempering with MultiSpin ------------
+
+import statmech                                                               # noqa: E402
+from statmech import mc                                                       # noqa: E402
+from statmech.analysis.exact_results import ising_square_torus              # noqa: E402
+from statmech.models import Ising                                            # noqa: E402
+
+
+def _state_counts(model, beta, sampler, n_chains=128, n_snapshots=300, gap=3, seed=0):
+    """Visits of each state over n_snapshots snapshots of n_chains chains, gap sweeps apart
+    (each call continues the chains from the last states, with its own seed)."""
+    counts = np.zeros(2 ** model.n)
+    weights = 1 << np.arange(model.n)
+    run = statmech.sample(model, beta, sampler=sampler, n_sweeps=50, n_chains=n_chains, seed=seed, progress=False)
+    for k in range(n_snapshots):
+        run = statmech.sample(model, beta, sampler=sampler, n_sweeps=gap, n_chains=n_chains, seed=seed + 1 + k,
+                              initial_states=run.states, progress=False)
+        counts += np.bincount((run.states < 0) @ weights, minlength=counts.size)
+    return counts
+
+
+def _chi_square_pvalue(model, beta, counts):
+    from scipy import stats
+    states = np.where((np.arange(2 ** model.n)[:, None] >> np.arange(model.n)) & 1, -1, 1)   # k: bit i = s_i down
+    weights = np.exp(-beta * (model.energy(states) - model.energy(states).min()))
+    expected = counts.sum() * weights / weights.sum()
+    big = expected >= 5
+    observed = np.append(counts[big], counts[~big].sum())
+    expected = np.append(expected[big], expected[~big].sum())
+    return stats.chisquare(observed, expected).pvalue
+
+
+MODELS = {
+    "ferromagnet 3x3": lambda: Ising.square(3),
+    "+-J 3x3": lambda: EdwardsAnderson.square(3, "pm1", seed=2),
+    "ferromagnet 4x4, h = 0.3": lambda: Ising.square(4, h=0.3),
+    "+-J 4x4": lambda: EdwardsAnderson.square(4, "pm1", seed=5),
+}
+
+
+def test_multispin_samples_the_boltzmann_distribution_of_a_3x3_glass():
+    model = MODELS["+-J 3x3"]()
+    counts = _state_counts(model, 0.7, mc.MultiSpin(), n_snapshots=150)
+    assert _chi_square_pvalue(model, 0.7, counts) > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("acceptance", ["metropolis", "heat_bath"])
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_multispin_chi_square_of_states_on_small_tori(name, acceptance):
+    model = MODELS[name]()
+    beta = 0.5
+    counts = _state_counts(model, beta, mc.MultiSpin(acceptance), n_snapshots=800 if model.n > 9 else 300)
+    assert _chi_square_pvalue(model, beta, counts) > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("L", [16, 32])
+@pytest.mark.parametrize("T", [2.0, 2.269, 3.0])
+def test_multispin_energy_and_specific_heat_match_kaufman(L, T):
+    """128 independent chains (two words): chain means give honest error bars even near T_c."""
+    model, beta = Ising.square(L), 1.0 / T
+    run = statmech.sample(model, beta, sampler=mc.MultiSpin(), n_sweeps=8000, burn_in=4000, n_chains=128,
+                          seed=int(10 * T) + L, progress=False)
+    exact = ising_square_torus(L, beta)
+    per_chain = run.energy.mean(axis=1)
+    z_energy = (per_chain.mean() - exact.energy) / (per_chain.std(ddof=1) / np.sqrt(per_chain.size))
+    heat = beta ** 2 * run.energy.var(axis=1)
+    z_heat = (heat.mean() - exact.specific_heat) / (heat.std(ddof=1) / np.sqrt(heat.size))
+    assert abs(z_energy) < 4 and abs(z_heat) < 4, (z_energy, z_heat)
+
+
+@pytest.mark.slow
+def test_multispin_overlaps_match_the_unpacked_kernel_and_exact():
+    """<q^2> of a 4x4 +-J glass from parallel tempering with MultiSpin (overlaps read from
+    the words), with the pairwise kernel, and exactly: <q^2> = sum_ij <s_i s_j>^2 / n^2."""
+    model = EdwardsAnderson.square(4, "pm1", seed=7)
+    ladder = np.linspace(0.3, 1.5, 6)
+    states = np.where((np.arange(2 ** model.n)[:, None] >> np.arange(model.n)) & 1, -1.0, 1.0)
+    estimates = {}
+    for name, sampler in (("multispin", mc.MultiSpin()), ("pairwise", mc.HeatBath(multispin=False))):
+        run = statmech.parallel_tempering(model, ladder, n_sweeps=3000, n_chains=64, sampler=sampler, seed=11,
+                                          progress=False)
+        q2 = (run.overlap[..., 500:] ** 2).mean(axis=-1)             # (pairs, betas)
+        estimates[name] = (q2.mean(0), q2.std(0, ddof=1) / np.sqrt(q2.shape[0]))
+    for k, beta in enumerate(ladder):
+        weights = np.exp(-beta * (model.energy(states) - model.energy(states).min()))
+        correlation = (states * (weights / weights.sum())[:, None]).T @ states
+        exact = (correlation ** 2).sum() / model.n ** 2
+        (a, da), (b, db) = estimates["multispin"], estimates["pairwise"]
+        assert abs(a[k] - exact) < 4 * da[k], (beta, a[k], exact, da[k])
+        assert abs(a[k] - b[k]) < 4 * np.hypot(da[k], db[k])
+
+
+def test_multispin_results_do_not_depend_on_the_number_of_threads():
+    model = EdwardsAnderson.cubic(4, "pm1", seed=0)
+    original, runs = statmech.get_num_threads(), []
+    try:
+        for threads in (1, 2):
+            statmech.set_num_threads(min(threads, original))
+            runs.append(statmech.sample(model, 0.8, sampler=mc.MultiSpin(), n_sweeps=20, n_chains=130, seed=4,
+                                        progress=False))
+    finally:
+        statmech.set_num_threads(original)
+    assert np.array_equal(runs[0].states, runs[1].states) and np.array_equal(runs[0].energy, runs[1].energy)
+    np.testing.assert_allclose(model.energy(runs[0].states), runs[0].energy[:, -1], atol=1e-9)
+    np.testing.assert_allclose(runs[0].magnetization[:, -1], runs[0].states.sum(axis=1))
+
+
+def test_metropolis_and_heat_bath_choose_multispin_where_it_applies_and_is_faster():
+    from statmech.mc import samplers
+    seed = np.random.SeedSequence(0)
+    glass, square = EdwardsAnderson.cubic(3, "pm1", seed=0), Ising.square(32)
+    gaussian = EdwardsAnderson.cubic(3, "gaussian", seed=0)
+    fields = PairwiseHamiltonian(Ising.square(4).couplings, np.linspace(0, 1, 16))
+    for model, chains, sampler, expected in (
+            (glass, mc.MULTISPIN_MIN_CHAINS, mc.HeatBath(), samplers._MultiSpinEngine),
+            (glass, mc.MULTISPIN_MIN_CHAINS - 1, mc.HeatBath(), samplers._PairwiseEngine),
+            (glass, 64, mc.HeatBath(multispin=False), samplers._LaneEngine),
+            (glass, 64, mc.Metropolis(lanes=False), samplers._PairwiseEngine),
+            (gaussian, 64, mc.Metropolis(), samplers._LaneEngine),
+            (fields, 64, mc.Metropolis(), samplers._LaneEngine),
+            (square, mc.MULTISPIN_MIN_CHAINS, mc.Metropolis(), samplers._CheckerboardEngine),
+            (square, samplers.MULTISPIN_MIN_CHAINS_CHECKERBOARD, mc.Metropolis(), samplers._MultiSpinEngine),
+            (square, 2, mc.Metropolis(multispin=True), samplers._MultiSpinEngine)):
+        engine = sampler.engine(model, model.random_states(chains, seed=0), np.ones(chains), seed)
+        assert type(engine) is expected, (model, chains, sampler)
+    # a path of models (AIS from a base, learning) never gets a layout tied to one model
+    engine = mc.HeatBath().engine(glass, glass.random_states(64, seed=0), np.ones(64), seed, path=True)
+    assert type(engine) is samplers._LaneEngine
+    assert mc.Metropolis(multispin=True).engine(glass, glass.random_states(3, seed=0), np.ones(3),
+                                                seed).sampler.rule == METROPOLIS
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: mc.MultiSpin("glauber"), ValueError, "acceptance must be one of"),
+    (lambda: mc.Metropolis(multispin="yes"), TypeError, "multispin must be True, False or None"),
+    (lambda: mc.Metropolis(multispin=True, lanes=True), ValueError, "exclude each other"),
+    (lambda: statmech.sample(EdwardsAnderson.square(3, seed=0), 1.0, sampler=mc.MultiSpin(), progress=False),
+     ValueError, "one magnitude"),
+    (lambda: statmech.sample(Ising.square(3).to_domain("binary"), 1.0, sampler=mc.MultiSpin(), progress=False),
+     ValueError, "needs spins"),
+    (lambda: mc.ais(Ising.square(3), np.linspace(0, 1, 3), base=Ising.square(3, J=0.0, h=0.1),
+                    sampler=mc.MultiSpin(), progress=False), ValueError, "cannot follow a path"),
+])
+def test_multispin_refuses_what_it_cannot_run(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

@@ -161,7 +161,7 @@ def test_ctrl_c_then_resume_is_bit_identical_for_the_free_energy_drivers(tmp_pat
     if driver == "population_annealing":
         run = lambda path: mc.population_annealing(model, np.linspace(0, 0.4, 9), n_chains=24, n_populations=4,
                                                    seed=5, checkpoint=path, checkpoint_every=3, progress=False)
-        target, name, fields = samplers._PairwiseEngine, "run", ("log_z_path", "log_z_err_path", "energy")
+        target, name, fields = samplers._MultiSpinEngine, "run", ("log_z_path", "log_z_err_path", "energy")
     else:
         run = lambda path: mc.wang_landau(model, log_f_final=1e-2, check_every=500, seed=5, checkpoint=path,
                                           checkpoint_every=3, progress=False)

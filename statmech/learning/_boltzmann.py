@@ -115,7 +115,7 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
         sampler = resolve_sampler(hamiltonian, sampler)
         state_seed, chain_seed = run.seed_sequence.spawn(2)
         start = data[np.random.default_rng(state_seed).integers(0, len(data), n_chains)]
-        engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed)
+        engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed, path=True)
         scratch = np.empty((n_chains, 1))
     norms = np.empty(max(n_iter, run.resumed_step))
     done = run.resumed_step

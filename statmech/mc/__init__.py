@@ -1,7 +1,8 @@
 """Monte Carlo: samplers (configurations) and drivers (sample, anneal, parallel_tempering)."""
 from .drivers import adaptive_ladder, anneal, parallel_tempering, sample
 from .free_energy import ais, population_annealing, wang_landau
-from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
+from .samplers import (MULTISPIN_MIN_CHAINS, BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang,
+                       Wolff)
 
-__all__ = ["Metropolis", "HeatBath", "Wolff", "SwendsenWang", "BlockGibbs", "sample", "anneal",
+__all__ = ["Metropolis", "HeatBath", "MultiSpin", "MULTISPIN_MIN_CHAINS", "Wolff", "SwendsenWang", "BlockGibbs", "sample", "anneal",
            "parallel_tempering", "adaptive_ladder", "ais", "population_annealing", "wang_landau"]

@@ -19,11 +19,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..jit import njit, prange
-from ..rng import next_uint64
+from ..rng import next_uint64, xoshiro_step
 from ._kernels import acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "bernoulli_select", "PackedLattice",
-           "packed_lattice", "class_planes", "multispin_sweeps", "pack", "unpack"]
+           "packed_lattice", "class_planes", "multispin_sweeps", "multispin_run", "lane_counts", "packed_overlaps",
+           "pack", "unpack"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
 N_PLANES = 53
@@ -101,98 +102,299 @@ def bernoulli_select(planes, certain, fixed, masks, rng):
 
 # -- packed single-spin-flip sweeps on lattices of +-J bonds -----------------------------------
 
+#: Most neighbours a packed site may have: the bond counter has three bit planes.
+MAX_DEGREE = 7
+#: Bit planes of the per-lane counters of accepted flips (a run may count up to 2^48 per lane).
+COUNTER_PLANES = 48
+
 
 class PackedLattice:
-    """A model multi-spin coding can run: every variable has z neighbours, every coupling
-    is +J or -J (one magnitude J > 0), no fields. ``neighbours`` (n, z) int64; ``anti``
-    (n, z) uint64, all ones where the bond is -J (every lane sees the same bonds)."""
+    """A spin model multi-spin coding can run: every variable has the same number z <= 7 of
+    neighbours, every coupling is +J or -J (one magnitude J > 0), every field the same h.
 
-    def __init__(self, neighbours, anti, magnitude):
-        self.neighbours, self.anti, self.magnitude = neighbours, anti, magnitude
+    Attributes
+    ----------
+    neighbours : ndarray of int32, shape (n, z)
+    anti : ndarray of uint64, shape (n, z)
+        All ones where the bond is -J (every lane sees the same bonds).
+    magnitude, field, offset : float
+        J, h and the model's constant, so that E = offset - J (n z / 2 - 2 U) - h (n - 2 D)
+        with U the unsatisfied bonds and D the spins at -1.
+    """
+
+    def __init__(self, neighbours, anti, magnitude, field, offset):
+        self.neighbours, self.anti = neighbours, anti
+        self.magnitude, self.field, self.offset = magnitude, field, offset
         self.n, self.z = neighbours.shape
+        self.frustrated = bool(anti.any())
+        self.n_classes = (self.z + 1) * (2 if field else 1)
 
 
 def packed_lattice(hamiltonian):
     """The PackedLattice of a spin PairwiseHamiltonian, or a ValueError saying why not."""
     if hamiltonian.domain != "spin":
         raise ValueError(f"multi-spin coding needs spins; got domain {hamiltonian.domain!r}")
-    if np.any(hamiltonian.fields != 0):
-        raise ValueError("multi-spin coding needs zero fields")
+    fields = np.asarray(hamiltonian.fields, dtype=np.float64)
+    if np.any(fields != fields[0]):
+        raise ValueError(f"multi-spin coding needs one uniform field; got fields from {fields.min():.3g} "
+                         f"to {fields.max():.3g}")
     J = sp.csr_matrix(hamiltonian.couplings)
     J.eliminate_zeros()
+    J.sort_indices()
     degree = np.diff(J.indptr)
     if J.nnz == 0 or np.any(degree != degree[0]):
         raise ValueError("multi-spin coding needs every variable to have the same number of neighbours")
+    if degree[0] > MAX_DEGREE:
+        raise ValueError(f"multi-spin coding needs at most {MAX_DEGREE} neighbours per variable; got {degree[0]}")
     magnitude = float(np.abs(J.data).max())
     if not np.all(np.abs(J.data) == magnitude):
         raise ValueError("multi-spin coding needs couplings of one magnitude (+J or -J)")
     z = int(degree[0])
-    neighbours = J.indices.reshape(-1, z).astype(np.int64)
+    neighbours = J.indices.reshape(-1, z).astype(np.int32)
     anti = np.where(J.data.reshape(-1, z) < 0, ~np.uint64(0), np.uint64(0)).astype(np.uint64)
-    return PackedLattice(neighbours, anti, magnitude)
+    return PackedLattice(neighbours, anti, magnitude, float(fields[0]), float(hamiltonian.offset))
 
 
-def class_planes(lattice, betas, rule):
-    """Acceptance bit planes of each class u = number of unsatisfied bonds (0..z) of a site:
-    flipping it changes E by 2 J (z - 2u); ``betas`` (n_words, 64) per lane. Returns planes
-    (n_words, z + 1, 53), certain and fixed (n_words, z + 1), from the samplers' own
-    acceptance rule (``_kernels.acceptance_probability``)."""
-    betas = np.asarray(betas, dtype=np.float64)
-    n_words, z = betas.shape[0], lattice.z
-    planes = np.zeros((n_words, z + 1, N_PLANES), np.uint64)
-    certain = np.zeros((n_words, z + 1), np.uint64)
-    fixed = np.zeros((n_words, z + 1), np.uint64)
-    for w in range(n_words):
-        for u in range(z + 1):
-            delta = 2.0 * lattice.magnitude * (z - 2 * u)
-            p = [acceptance_probability(rule, b * delta) for b in betas[w]]
-            planes[w, u], certain[w, u], fixed[w, u] = probability_planes(p)
+@njit
+def _fill_class_planes(rule, magnitude, field, z, betas, active, planes, certain, fixed):
+    n_bond = z + 1
+    for w in range(betas.shape[0]):
+        planes[w] = 0
+        for k in range(planes.shape[2]):
+            u, down = k % n_bond, k // n_bond
+            delta = 2.0 * magnitude * (z - 2 * u) + 2.0 * field * (1 - 2 * down)
+            sure = np.uint64(0)
+            done = ~active[w]
+            for lane in range(64):
+                bit = np.uint64(1) << np.uint64(lane)
+                if not active[w] & bit:
+                    continue
+                p = acceptance_probability(rule, betas[w, lane] * delta)
+                if p >= 1.0:
+                    sure |= bit
+                    done |= bit
+                elif p <= 0.0:
+                    done |= bit
+                else:
+                    q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
+                    for j in range(N_PLANES):
+                        planes[w, j, k] |= ((q >> np.uint64(N_PLANES - 1 - j)) & np.uint64(1)) << np.uint64(lane)
+            certain[w, k] = sure
+            fixed[w, k] = done
+
+
+def class_planes(lattice, betas, rule, active=None):
+    """Acceptance bit planes of each class k of a site: u = k mod (z + 1) unsatisfied bonds
+    and, with a field, spin down when k > z; flipping it changes E by 2 J (z - 2u) + 2 h s.
+    ``betas`` (n_words, 64) per lane; ``active`` (n_words,) uint64 marks the lanes in use
+    (the others never flip). Returns planes (n_words, 53, K) (a round of the selection reads
+    one row), certain and fixed (n_words, K), from the samplers' own acceptance rule
+    (``_kernels.acceptance_probability``)."""
+    betas = np.ascontiguousarray(betas, dtype=np.float64)
+    n_words = betas.shape[0]
+    if active is None:
+        active = np.full(n_words, ~np.uint64(0), np.uint64)
+    planes = np.empty((n_words, N_PLANES, lattice.n_classes), np.uint64)
+    certain = np.empty((n_words, lattice.n_classes), np.uint64)
+    fixed = np.empty((n_words, lattice.n_classes), np.uint64)
+    _fill_class_planes(rule, lattice.magnitude, lattice.field, lattice.z, betas, active, planes, certain, fixed)
     return planes, certain, fixed
 
 
 @njit
-def _packed_site(spins, i, neighbours, anti, planes, certain, fixed, masks, rng):
-    """Update site i of the 64 lanes of ``spins`` (bit 1 = spin -1): count each lane's
-    unsatisfied bonds in three bit-sliced counters, accept by class, flip."""
-    s = spins[i]
-    c0 = np.uint64(0)
-    c1 = np.uint64(0)
-    c2 = np.uint64(0)
-    for d in range(neighbours.shape[1]):
-        x = s ^ spins[neighbours[i, d]] ^ anti[i, d]          # 1 where J s_i s_j = -1
-        carry = c0 & x
-        c0 ^= x
-        carry2 = c1 & carry
-        c1 ^= carry
-        c2 |= carry2
-    for u in range(masks.size):
-        m = c0 if u & 1 else ~c0
-        m &= c1 if u & 2 else ~c1
-        m &= c2 if u & 4 else ~c2
-        masks[u] = m
-    spins[i] = s ^ bernoulli_select(planes, certain, fixed, masks, rng)
+def _add_nibble(counter, a0, a1, a2, a3):
+    """Add the 4-bit per-lane numbers (a3 a2 a1 a0) to the bit-sliced counter ``counter``."""
+    carry = np.uint64(0)
+    p = 0
+    while p < 4 or carry != np.uint64(0):
+        x = a0 if p == 0 else a1 if p == 1 else a2 if p == 2 else a3 if p == 3 else np.uint64(0)
+        c = counter[p]
+        counter[p] = c ^ x ^ carry
+        carry = (c & x) | (carry & (c ^ x))
+        p += 1
+
+
+@njit
+def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fixed, masks, rng, accepted,
+                n_sweeps):
+    """``n_sweeps`` sweeps of sites 0..n-1 of the 64 lanes of ``spins`` (n,) (bit 1 = spin
+    -1): count each lane's unsatisfied bonds in three bit-sliced counters, select the
+    acceptance bits of each lane's class as :func:`bernoulli_select` does (same random
+    words), flip, count the flips. The stream's state stays in registers along the sweep."""
+    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+    z = neighbours.shape[1]
+    n_bond = z + 1
+    n_classes = masks.size
+    zero = np.uint64(0)
+    a0 = a1 = a2 = a3 = zero                  # flips of the last < 16 sites, bit-sliced
+    pending = 0
+    for _ in range(n_sweeps):
+        for i in range(spins.size):
+            s = spins[i]
+            c0 = zero
+            c1 = zero
+            c2 = zero
+            for d in range(z):
+                x = s ^ spins[neighbours[i, d]]                  # 1 where the bond is unsatisfied
+                if frustrated:
+                    x ^= anti[i, d]
+                carry = c0 & x
+                c0 ^= x
+                c2 |= c1 & carry
+                c1 ^= carry
+            undecided = zero
+            result = zero
+            for u in range(n_bond):
+                m = c0 if u & 1 else ~c0
+                m &= c1 if u & 2 else ~c1
+                m &= c2 if u & 4 else ~c2
+                if field:
+                    masks[u] = m & ~s
+                    masks[u + n_bond] = m & s
+                else:
+                    masks[u] = m
+            for k in range(n_classes):
+                undecided |= masks[k] & ~fixed[k]
+                result |= masks[k] & certain[k]
+            j = 0
+            while undecided != zero and j < N_PLANES:
+                row = planes[j]
+                plane = zero
+                for k in range(n_classes):
+                    plane |= masks[k] & row[k]
+                r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+                differ = undecided & (r ^ plane)
+                undecided &= ~differ
+                result |= differ & plane
+                j += 1
+            spins[i] = s ^ result
+            a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
+    _add_nibble(accepted, a0, a1, a2, a3)
+    rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
 
 
 @njit(parallel=True)
-def multispin_sweeps(spins, neighbours, anti, planes, certain, fixed, rng, n_sweeps):
+def multispin_sweeps(spins, neighbours, anti, frustrated, field, planes, certain, fixed, rng, accepted, n_sweeps):
     """``n_sweeps`` sequential single-flip sweeps of every word (64 lanes each) of ``spins``
-    (n_words, n); each word owns its stream ``rng[w]``, so results do not depend on the
-    number of threads."""
+    (n_words, n); each word owns its stream ``rng[w]`` and flip counter ``accepted[w]``
+    (COUNTER_PLANES bit planes), so results do not depend on the number of threads."""
     for w in prange(spins.shape[0]):
-        masks = np.empty(planes.shape[1], np.uint64)
-        for _ in range(n_sweeps):
-            for i in range(spins.shape[1]):
-                _packed_site(spins[w], i, neighbours, anti, planes[w], certain[w], fixed[w], masks, rng[w])
+        masks = np.empty(planes.shape[2], np.uint64)
+        _sweep_word(spins[w], neighbours, anti, frustrated, field != 0.0, planes[w], certain[w], fixed[w], masks,
+                    rng[w], accepted[w], n_sweeps)
+
+
+@njit(parallel=True)
+def multispin_run(spins, neighbours, anti, frustrated, constants, planes, certain, fixed, rng, counters, accepted,
+                  n_records, thin, energy, energy_trace, mag_trace, offset):
+    """The engine's run: ``n_records`` times ``thin`` sweeps of every word, then each
+    chain's energy and magnetisation into ``energy`` (n_chains,) and columns offset.. of the
+    traces (n_chains, n_steps). ``constants`` = (J, h, model offset); chain c is lane c % 64
+    of word c // 64; flips are added to ``accepted`` (n_words, 64) and ``counters`` zeroed.
+    E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied bonds, D spins down."""
+    magnitude, field, constant = constants[0], constants[1], constants[2]
+    n, z = neighbours.shape
+    n_chains = energy.size
+    for w in prange(spins.shape[0]):
+        masks = np.empty(planes.shape[2], np.uint64)
+        down = np.empty(64, np.int64)
+        unsatisfied = np.empty(64, np.int64)
+        flips = np.empty(64, np.int64)
+        for r in range(n_records):
+            _sweep_word(spins[w], neighbours, anti, frustrated, field != 0.0, planes[w], certain[w], fixed[w], masks,
+                        rng[w], counters[w], thin)
+            lane_counts(spins[w], neighbours, anti, down, unsatisfied)
+            for lane in range(64):
+                c = 64 * w + lane
+                if c < n_chains:
+                    energy[c] = constant - magnitude * (0.5 * n * z - 2.0 * unsatisfied[lane]) \
+                        - field * (n - 2.0 * down[lane])
+                    energy_trace[c, offset + r] = energy[c]
+                    mag_trace[c, offset + r] = n - 2.0 * down[lane]
+        _lane_values(counters[w], flips)
+        counters[w] = 0
+        for lane in range(64):
+            accepted[w, lane] += flips[lane]
+
+
+@njit
+def _lane_values(counter, out):
+    """The 64 lanes' integers held in a bit-sliced counter."""
+    for lane in range(64):
+        value = 0
+        for p in range(counter.size):
+            value += int((counter[p] >> np.uint64(lane)) & np.uint64(1)) << p
+        out[lane] = value
+
+
+@njit
+def _add_word(counter, x, a0, a1, a2, a3, pending):
+    """Add the word x (1 per lane set) to the 4-bit register counter (a0..a3), flushing it
+    into the bit-sliced ``counter`` every 15 words: (a0, a1, a2, a3, pending)."""
+    carry = a0 & x
+    a0 ^= x
+    carry2 = a1 & carry
+    a1 ^= carry
+    a3 ^= a2 & carry2
+    a2 ^= carry2
+    pending += 1
+    if pending == 15:
+        _add_nibble(counter, a0, a1, a2, a3)
+        zero = np.uint64(0)
+        return zero, zero, zero, zero, 0
+    return a0, a1, a2, a3, pending
+
+
+@njit
+def lane_counts(spins, neighbours, anti, down, unsatisfied):
+    """Per lane of the word ``spins`` (n,): spins at -1 (``down``, (64,)) and unsatisfied
+    bonds (``unsatisfied``, (64,), each bond once)."""
+    counter_down = np.zeros(COUNTER_PLANES, np.uint64)
+    counter_bonds = np.zeros(COUNTER_PLANES, np.uint64)
+    zero = np.uint64(0)
+    d0 = d1 = d2 = d3 = b0 = b1 = b2 = b3 = zero
+    down_pending = bonds_pending = 0
+    for i in range(spins.size):
+        d0, d1, d2, d3, down_pending = _add_word(counter_down, spins[i], d0, d1, d2, d3, down_pending)
+        for d in range(neighbours.shape[1]):
+            j = neighbours[i, d]
+            if j > i:                                     # every bond once
+                b0, b1, b2, b3, bonds_pending = _add_word(counter_bonds, spins[i] ^ spins[j] ^ anti[i, d],
+                                                          b0, b1, b2, b3, bonds_pending)
+    _add_nibble(counter_down, d0, d1, d2, d3)
+    _add_nibble(counter_bonds, b0, b1, b2, b3)
+    _lane_values(counter_down, down)
+    _lane_values(counter_bonds, unsatisfied)
+
+
+@njit(parallel=True)
+def packed_overlaps(spins, first, second, out):
+    """out[k] = (1/n) sum_i s_i s'_i between chains first[k] and second[k] (chain c is lane
+    c % 64 of word c // 64), from the words without unpacking."""
+    n = spins.shape[1]
+    for k in prange(first.size):
+        wa, la = first[k] // 64, np.uint64(first[k] % 64)
+        wb, lb = second[k] // 64, np.uint64(second[k] % 64)
+        differ = 0
+        for i in range(n):
+            differ += int(((spins[wa, i] >> la) ^ (spins[wb, i] >> lb)) & np.uint64(1))
+        out[k] = 1.0 - 2.0 * differ / n
 
 
 def pack(states):
-    """Spin states (n_words * 64, n) in {-1, 1} -> words (n_words, n), lane l = row 64 w + l."""
+    """Spin states (n_chains, n) in {-1, 1} -> words (ceil(n_chains / 64), n), chain c in lane
+    c % 64 of word c // 64 (lanes beyond n_chains hold spins +1)."""
     states = np.asarray(states)
-    bits = (states.reshape(-1, 64, states.shape[-1]) < 0).astype(np.uint64)
-    return (bits << np.arange(64, dtype=np.uint64)[None, :, None]).sum(axis=1, dtype=np.uint64)
+    n_chains, n = states.shape
+    n_words = -(-n_chains // 64)
+    bits = np.zeros((n_words * 64, n), np.uint64)
+    bits[:n_chains] = states < 0
+    return (bits.reshape(n_words, 64, n) << np.arange(64, dtype=np.uint64)[None, :, None]).sum(axis=1,
+                                                                                             dtype=np.uint64)
 
 
-def unpack(words):
-    """The inverse of :func:`pack`: int8 states (n_words * 64, n)."""
+def unpack(words, n_chains=None):
+    """The inverse of :func:`pack`: int8 states (n_chains, n), every lane by default."""
     bits = (words[:, None, :] >> np.arange(64, dtype=np.uint64)[None, :, None]) & np.uint64(1)
-    return (1 - 2 * bits.astype(np.int8)).reshape(-1, words.shape[-1])
+    states = (1 - 2 * bits.astype(np.int8)).reshape(-1, words.shape[-1])
+    return states if n_chains is None else states[:n_chains]

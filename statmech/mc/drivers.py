@@ -8,16 +8,16 @@ import numpy as np
 
 from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
-from ..hamiltonian import BipartiteHamiltonian, content_digest, convert_states, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, content_digest, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
-from .samplers import BlockGibbs, HeatBath, Metropolis, SwendsenWang, Wolff
+from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
 __all__ = ["sample", "anneal", "parallel_tempering", "adaptive_ladder"]
 
-_SAMPLERS = (Metropolis, HeatBath, Wolff, SwendsenWang, BlockGibbs)
+_SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
 
 
@@ -326,10 +326,8 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
             traces["energy"][..., done] = engine.energy[chain_at_beta]
             traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
             if n_pairs:
-                configurations = engine.get_states()[chain_at_beta]
-                spins = (configurations if hamiltonian.domain == "spin"
-                         else convert_states(configurations, "spin")).astype(np.float64)
-                traces["overlap"][..., done] = (spins[0:2 * n_pairs:2] * spins[1:2 * n_pairs:2]).mean(-1)
+                traces["overlap"][..., done] = engine.overlaps(chain_at_beta[0:2 * n_pairs:2],
+                                                               chain_at_beta[1:2 * n_pairs:2])
             done += 1
             run.bar.update(1)
             if run.due(done):

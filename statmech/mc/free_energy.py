@@ -234,8 +234,8 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
             walk = _MarginalPath(base, hamiltonian, states[:, :hamiltonian.n_visible].astype(np.float64), n_sweeps,
                                  random_streams(chain_seed, (n_chains,)))
         else:
-            walk = _EnginePath(sampler.engine(base, states, np.ones(n_chains), chain_seed), hamiltonian, base,
-                               n_sweeps)
+            engine = sampler.engine(base, states, np.ones(n_chains), chain_seed, path=True)
+            walk = _EnginePath(engine, hamiltonian, base, n_sweeps)
     log_w = np.zeros(n_chains)
     log_z = np.full(path.size, log_z0)
     log_z_err = np.zeros(path.size)
@@ -492,7 +492,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
                "model": None if checkpoint is None else hamiltonian.content_hash()})
     state_seed, walk_seed = run.seed_sequence.spawn(2)
     # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
-    walkers = Metropolis(checkerboard=False, lanes=False).engine(
+    walkers = Metropolis(checkerboard=False, lanes=False, multispin=False).engine(
         hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
     energy = walkers.energy
     off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
