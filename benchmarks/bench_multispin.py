@@ -1,20 +1,24 @@
-"""Multi-spin coding: per-lane Bernoulli bits, and packed sweeps of the 2D Ising model at T_c.
+"""Multi-spin coding (``mc.MultiSpin``, 64 chains per 64-bit word) against statmech's other
+kernels and a numpy checkerboard: ns per attempted flip, medians of repeats, compile time
+reported apart, ratios from one run.
 
-1. Per-lane Bernoulli bits: ns per bit, against one float uniform per lane.
+1. Per-lane Bernoulli bits (``bernoulli_word``) against ``uniform() < p`` per lane.
+2. 2D Ising L x L torus at beta_c, Metropolis, one thread: numpy checkerboard (one system),
+   statmech's checkerboard kernel (one chain), MultiSpin (64 chains).
+3. 3D +-J Edwards-Anderson L^3 at beta = 0.9, heat bath, one thread: the pairwise kernel
+   (one chain), the SIMD lanes kernel (64 chains), MultiSpin (64 chains).
+4. Threads: MultiSpin with 128 chains (two words) on 1 and 2 threads, with the load average
+   before the run (a quiet machine has a load near 0).
+5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel.
 
-64 lanes, each with its own probability (here the Metropolis acceptance exp(-4 beta) at
-lane-dependent beta near the 2D Ising T_c): ``bernoulli_word`` (bit planes, stops when every
-lane is decided) against the unpacked way, one ``uniform()`` and a comparison per lane.
-2. ``multispin_sweeps`` (64 replicas in the bits of each word, sequential Metropolis sweeps)
-on an L x L torus at beta_c, against statmech's checkerboard Metropolis kernel on one
-system, both on one thread: ns per attempted flip.
-Medians of repeats, compile time reported apart.
-Run: python benchmarks/bench_multispin.py [L]
+Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
 """
-import sys
+import argparse
+import os
 import time
 
 from _timing import median_seconds
+from bench_ising2d import numpy_checkerboard
 
 import numpy as np
 
@@ -22,13 +26,12 @@ import statmech
 from statmech import mc
 from statmech.analysis.exact_results import ISING_2D_BETA_C
 from statmech.jit import njit
-from statmech.mc._kernels import METROPOLIS
-from statmech.mc._multispin import COUNTER_PLANES, class_planes, multispin_sweeps, pack, packed_lattice
-from statmech.models import Ising
 from statmech.mc._multispin import bernoulli_word, probability_planes
+from statmech.models import EdwardsAnderson, Ising
 from statmech.rng import random_streams, uniform
 
 N_WORDS = 1_000_000
+BETA_EA = 0.9
 
 
 @njit
@@ -48,52 +51,113 @@ def unpacked(p, rng, n_words):
     return total
 
 
-def main():
+def bernoulli_bits():
     p = np.exp(-4 * np.linspace(0.40, 0.48, 64))
     planes, certain, fixed = probability_planes(p)
     rng = random_streams(np.random.SeedSequence(0), (1,))[0].copy()
-    start = time.perf_counter()
     packed(planes, certain, fixed, rng, 1)
     unpacked(p, rng, 1)
-    print(f"first calls (compile or cache load): {time.perf_counter() - start:.2f} s")
     bits = 64 * N_WORDS
     t_packed = median_seconds(lambda: packed(planes, certain, fixed, rng, N_WORDS)) / bits * 1e9
     t_unpacked = median_seconds(lambda: unpacked(p, rng, N_WORDS)) / bits * 1e9
-    print(f"{'method':<36}{'ns per lane bit':>16}")
-    print(f"{'bernoulli_word (bit planes)':<36}{t_packed:16.3f}")
-    print(f"{'uniform() < p per lane':<36}{t_unpacked:16.3f}")
-    print(f"ratio: {t_unpacked / t_packed:.1f}x")
-    sweeps(int(sys.argv[1]) if len(sys.argv) > 1 else 256)
+    print(f"1. Bernoulli bits, ns per lane bit: bit planes {t_packed:.3f}, uniform() < p {t_unpacked:.3f} "
+          f"({t_unpacked / t_packed:.1f}x)")
 
 
-def sweeps(L, n_sweeps=10):
+def per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
+    """ns per attempted flip of statmech.sample: the time of n_sweeps + 1 sweeps less that of
+    one sweep (set-up, validation and the final states are paid once per call, not per sweep;
+    one record at the end)."""
+    states = model.random_states(n_chains, seed=0)
+
+    def call(sweeps):
+        return lambda: statmech.sample(model, beta, sampler=sampler, n_sweeps=sweeps, thin=sweeps,
+                                       n_chains=n_chains, initial_states=states, seed=1, progress=False)
+    call(1)()
+    one = median_seconds(call(1), repeats)
+    more = median_seconds(call(n_sweeps + 1), repeats)
+    return (more - one) / (n_sweeps * n_chains * model.n) * 1e9, one
+
+
+def sweeps_for(n_sites, n_chains, budget=3e8):
+    return max(4, int(budget / (n_sites * n_chains)))
+
+
+def square(L, kernels=("numpy", "checkerboard", "multispin")):
+    model, beta, out = Ising.square(L), ISING_2D_BETA_C, {}
+    if "numpy" in kernels:
+        spins = model.random_states(1, seed=0).reshape(L, L)
+        rng = np.random.default_rng(0)
+        out["numpy"] = median_seconds(lambda: numpy_checkerboard(spins, beta, 2, rng), 3) / (2 * L * L) * 1e9
+    if "checkerboard" in kernels:
+        out["checkerboard"] = per_attempt(model, beta, mc.Metropolis(checkerboard=True), 1,
+                                          sweeps_for(L * L, 1))[0]
+    if "multispin" in kernels:
+        out["multispin"] = per_attempt(model, beta, mc.MultiSpin("metropolis"), 64, sweeps_for(L * L, 64))[0]
+    return out
+
+
+def cubic(L, kernels=("pairwise", "lanes", "multispin")):
+    model, out = EdwardsAnderson.cubic(L, "pm1", seed=0), {}
+    samplers = {"pairwise": (mc.HeatBath(lanes=False, multispin=False), 1),
+                "lanes": (mc.HeatBath(lanes=True), 64), "multispin": (mc.MultiSpin(), 64)}
+    for name in kernels:
+        sampler, n_chains = samplers[name]
+        out[name] = per_attempt(model, BETA_EA, sampler, n_chains, sweeps_for(L ** 3, n_chains))[0]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--L", type=int, default=1024)
+    parser.add_argument("--L3", type=int, default=32)
+    parser.add_argument("--scaling", action="store_true")
+    args = parser.parse_args()
     threads = statmech.get_num_threads()
     statmech.set_num_threads(1)
-    model = Ising.square(L)
-    lattice = packed_lattice(model)
-    planes = class_planes(lattice, np.full((1, 64), ISING_2D_BETA_C), METROPOLIS)
-    spins = pack(model.random_states(64, seed=0))
-    rng = random_streams(np.random.SeedSequence(1), (1,)).copy()
-    accepted = np.zeros((1, COUNTER_PLANES), np.uint64)
-
-    def packed_sweeps(count):
-        multispin_sweeps(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.field, *planes, rng,
-                         accepted, count)
     start = time.perf_counter()
-    packed_sweeps(1)
-    print(f"\nfirst packed sweep (compile or cache load included): {time.perf_counter() - start:.2f} s")
-    packed_ns = median_seconds(lambda: packed_sweeps(n_sweeps), 5) / (64 * L * L * n_sweeps) * 1e9
-    state = model.random_states(1, seed=0)
-    statmech.sample(model, ISING_2D_BETA_C, sampler=mc.Metropolis(), n_sweeps=1, n_chains=1, seed=0, progress=False)
-    checker_ns = median_seconds(lambda: statmech.sample(model, ISING_2D_BETA_C, sampler=mc.Metropolis(),
-                                                        n_sweeps=n_sweeps, thin=n_sweeps, n_chains=1,
-                                                        initial_states=state, seed=1, progress=False),
-                                5) / (L * L * n_sweeps) * 1e9
+    for sampler in (mc.MultiSpin(), mc.MultiSpin("metropolis")):
+        statmech.sample(Ising.square(4), 0.4, sampler=sampler, n_sweeps=1, n_chains=64, seed=0, progress=False)
+    print(f"first MultiSpin calls (compile or cache load): {time.perf_counter() - start:.2f} s\n")
+    bernoulli_bits()
+
+    result = square(args.L)
+    print(f"\n2. 2D Ising {args.L} x {args.L} at beta_c, Metropolis, one thread, ns per attempted flip:")
+    print(f"   {'kernel':<38}{'ns':>8}{'vs numpy':>10}{'vs checkerboard':>17}")
+    for name, label in (("numpy", "numpy checkerboard (1 system)"), ("checkerboard", "statmech checkerboard (1 chain)"),
+                        ("multispin", "MultiSpin (64 chains)")):
+        print(f"   {label:<38}{result[name]:8.3f}{result['numpy'] / result[name]:10.1f}"
+              f"{result['checkerboard'] / result[name]:17.1f}")
+
+    result = cubic(args.L3)
+    print(f"\n3. 3D +-J EA {args.L3}^3 at beta = {BETA_EA}, heat bath, one thread, ns per attempted flip:")
+    for name, label in (("pairwise", "pairwise kernel (1 chain)"), ("lanes", "SIMD lanes (64 chains)"),
+                        ("multispin", "MultiSpin (64 chains)")):
+        print(f"   {label:<38}{result[name]:8.3f}{result[name] / result['multispin']:8.1f}x MultiSpin")
+
+    load = os.getloadavg()[0]
+    model = Ising.square(min(args.L, 512))
+    times = {}
+    for t in sorted({1, min(2, threads)}):
+        statmech.set_num_threads(t)
+        times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 128,
+                               sweeps_for(model.n, 128, 6e8), repeats=5)[0]
+    print(f"\n4. MultiSpin, 128 chains on a {int(np.sqrt(model.n))}^2 torus (load average before: {load:.2f}): "
+          + ", ".join(f"{t} thread(s) {ns:.3f} ns" for t, ns in times.items())
+          + (f"; speed-up {times[1] / times[2]:.2f}x" if 2 in times else ""))
+    statmech.set_num_threads(1)
+
+    if args.scaling:
+        print("\n5. ns per attempted flip against L, one thread")
+        print(f"   {'2D L':>6}{'checkerboard':>14}{'MultiSpin':>11}")
+        for L in (64, 128, 256, 512, 1024, 2048, 4096):
+            r = square(L, ("checkerboard", "multispin"))
+            print(f"   {L:>6}{r['checkerboard']:14.3f}{r['multispin']:11.3f}", flush=True)
+        print(f"   {'3D L':>6}{'pairwise':>14}{'lanes':>11}{'MultiSpin':>11}")
+        for L in (8, 16, 32, 64):
+            r = cubic(L)
+            print(f"   {L:>6}{r['pairwise']:14.3f}{r['lanes']:11.3f}{r['multispin']:11.3f}", flush=True)
     statmech.set_num_threads(threads)
-    print(f"2D Ising {L} x {L} at beta_c, one thread, ns per attempted flip:")
-    print(f"  multispin_sweeps (64 replicas per word)   {packed_ns:8.3f}")
-    print(f"  checkerboard Metropolis (statmech.sample)  {checker_ns:8.3f}")
-    print(f"  ratio: {checker_ns / packed_ns:.1f}x")
 
 
 if __name__ == "__main__":

@@ -364,3 +364,23 @@ def test_metropolis_and_heat_bath_choose_multispin_where_it_applies_and_is_faste
 def test_multispin_refuses_what_it_cannot_run(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("common", [True, False])
+def test_class_planes_are_the_bit_planes_of_each_lanes_acceptance(common):
+    """Both ways of filling the planes (one beta for every active lane, or one per lane)
+    against probability_planes of the acceptance probabilities, inactive lanes fixed at 0."""
+    model = PairwiseHamiltonian(EdwardsAnderson.square(3, "pm1", seed=1).couplings, np.full(9, 0.2))
+    lattice = packed_lattice(model)
+    betas = np.full((2, 64), 0.7) if common else np.random.default_rng(0).uniform(0, 2, (2, 64))
+    betas[1, 40:] = 5.0                                    # inactive lanes: their beta is ignored
+    active = np.array([~np.uint64(0), (np.uint64(1) << np.uint64(40)) - np.uint64(1)], np.uint64)
+    planes, certain, fixed = class_planes(lattice, betas, HEAT_BATH, active)
+    for w, n_lanes in ((0, 64), (1, 40)):
+        for k in range(lattice.n_classes):
+            u, down = k % (lattice.z + 1), k // (lattice.z + 1)
+            delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * (1 - 2 * down)
+            p = [acceptance_probability(HEAT_BATH, b * delta) for b in betas[w, :n_lanes]]
+            expected_planes, expected_certain, expected_fixed = probability_planes(p)
+            np.testing.assert_array_equal(planes[w, :, k], expected_planes)
+            assert certain[w, k] == expected_certain and fixed[w, k] == expected_fixed

@@ -115,8 +115,8 @@ class PackedLattice:
     Attributes
     ----------
     neighbours : ndarray of int32, shape (n, z)
-    anti : ndarray of uint64, shape (n, z)
-        All ones where the bond is -J (every lane sees the same bonds).
+    anti : ndarray of uint8, shape (n, z)
+        1 where the bond is -J (every lane sees the same bonds).
     magnitude, field, offset : float
         J, h and the model's constant, so that E = offset - J (n z / 2 - 2 U) - h (n - 2 D)
         with U the unsatisfied bonds and D the spins at -1.
@@ -128,6 +128,10 @@ class PackedLattice:
         self.n, self.z = neighbours.shape
         self.frustrated = bool(anti.any())
         self.n_classes = (self.z + 1) * (2 if field else 1)
+        k = np.arange(self.n_classes)
+        u, down = k % (self.z + 1), k // (self.z + 1)
+        #: Energy change of flipping a site of class k.
+        self.deltas = 2.0 * magnitude * (self.z - 2 * u) + 2.0 * field * (1 - 2 * down)
 
 
 def packed_lattice(hamiltonian):
@@ -151,54 +155,91 @@ def packed_lattice(hamiltonian):
         raise ValueError("multi-spin coding needs couplings of one magnitude (+J or -J)")
     z = int(degree[0])
     neighbours = J.indices.reshape(-1, z).astype(np.int32)
-    anti = np.where(J.data.reshape(-1, z) < 0, ~np.uint64(0), np.uint64(0)).astype(np.uint64)
+    anti = (J.data.reshape(-1, z) < 0).astype(np.uint8)
     return PackedLattice(neighbours, anti, magnitude, float(fields[0]), float(hamiltonian.offset))
 
 
 @njit
-def _fill_class_planes(rule, magnitude, field, z, betas, active, planes, certain, fixed):
-    n_bond = z + 1
+def _transpose64(a):
+    """In place: bit r of a[c] becomes bit 63 - c of a[63 - r] (a 64 x 64 bit matrix
+    transposed by block swaps, H. S. Warren, Hacker's Delight, sec. 7-3)."""
+    j = 32
+    m = np.uint64(0x00000000FFFFFFFF)
+    while j != 0:
+        k = 0
+        while k < 64:
+            t = (a[k] ^ (a[k + j] >> np.uint64(j))) & m
+            a[k] ^= t
+            a[k + j] ^= t << np.uint64(j)
+            k = (k + j + 1) & ~j
+        j >>= 1
+        m ^= m << np.uint64(j)
+
+
+@njit
+def _fill_class_planes(rule, deltas, betas, active, planes, certain, fixed):
+    """planes (n_words, 53, K), certain and fixed (n_words, K): lane l of word w in class k
+    accepts with acceptance_probability(rule, betas[w, l] * deltas[k]). Probabilities are
+    computed once per distinct beta (a tempering ladder has few)."""
+    n_classes = deltas.size
+    seen = np.empty(64 * betas.shape[0])
+    memo = np.empty((seen.size, n_classes))
+    n_seen = 0
+    probability = np.empty((64, n_classes))
+    thresholds = np.empty(64, np.uint64)
     for w in range(betas.shape[0]):
-        planes[w] = 0
-        for k in range(planes.shape[2]):
-            u, down = k % n_bond, k // n_bond
-            delta = 2.0 * magnitude * (z - 2 * u) + 2.0 * field * (1 - 2 * down)
+        for lane in range(64):
+            if not active[w] & (np.uint64(1) << np.uint64(lane)):
+                continue
+            beta = betas[w, lane]
+            m = 0
+            while m < n_seen and seen[m] != beta:
+                m += 1
+            if m == n_seen:
+                seen[m] = beta
+                for k in range(n_classes):
+                    memo[m, k] = acceptance_probability(rule, beta * deltas[k])
+                n_seen += 1
+            probability[lane] = memo[m]
+        for k in range(n_classes):
             sure = np.uint64(0)
             done = ~active[w]
             for lane in range(64):
                 bit = np.uint64(1) << np.uint64(lane)
-                if not active[w] & bit:
-                    continue
-                p = acceptance_probability(rule, betas[w, lane] * delta)
-                if p >= 1.0:
-                    sure |= bit
-                    done |= bit
-                elif p <= 0.0:
-                    done |= bit
-                else:
-                    q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
-                    for j in range(N_PLANES):
-                        planes[w, j, k] |= ((q >> np.uint64(N_PLANES - 1 - j)) & np.uint64(1)) << np.uint64(lane)
+                q = np.uint64(0)
+                if active[w] & bit:
+                    p = probability[lane, k]
+                    if p >= 1.0:
+                        sure |= bit
+                        done |= bit
+                    elif p <= 0.0:
+                        done |= bit
+                    else:
+                        q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
+                thresholds[63 - lane] = q
+            _transpose64(thresholds)          # bit l of thresholds[c] = bit 63 - c of lane l's q
+            for j in range(N_PLANES):
+                planes[w, j, k] = thresholds[11 + j]        # binary digit j + 1 of p: bit 52 - j of q
             certain[w, k] = sure
             fixed[w, k] = done
 
 
-def class_planes(lattice, betas, rule, active=None):
+def class_planes(lattice, betas, rule, active=None, out=None):
     """Acceptance bit planes of each class k of a site: u = k mod (z + 1) unsatisfied bonds
     and, with a field, spin down when k > z; flipping it changes E by 2 J (z - 2u) + 2 h s.
     ``betas`` (n_words, 64) per lane; ``active`` (n_words,) uint64 marks the lanes in use
     (the others never flip). Returns planes (n_words, 53, K) (a round of the selection reads
     one row), certain and fixed (n_words, K), from the samplers' own acceptance rule
-    (``_kernels.acceptance_probability``)."""
+    (``_kernels.acceptance_probability``), written into ``out`` when given."""
     betas = np.ascontiguousarray(betas, dtype=np.float64)
-    n_words = betas.shape[0]
+    n_words, n_classes = betas.shape[0], lattice.n_classes
     if active is None:
         active = np.full(n_words, ~np.uint64(0), np.uint64)
-    planes = np.empty((n_words, N_PLANES, lattice.n_classes), np.uint64)
-    certain = np.empty((n_words, lattice.n_classes), np.uint64)
-    fixed = np.empty((n_words, lattice.n_classes), np.uint64)
-    _fill_class_planes(rule, lattice.magnitude, lattice.field, lattice.z, betas, active, planes, certain, fixed)
-    return planes, certain, fixed
+    if out is None:
+        out = (np.empty((n_words, N_PLANES, n_classes), np.uint64), np.empty((n_words, n_classes), np.uint64),
+               np.empty((n_words, n_classes), np.uint64))
+    _fill_class_planes(rule, lattice.deltas, betas, active, *out)
+    return out
 
 
 @njit
@@ -237,7 +278,7 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
             for d in range(z):
                 x = s ^ spins[neighbours[i, d]]                  # 1 where the bond is unsatisfied
                 if frustrated:
-                    x ^= anti[i, d]
+                    x ^= zero - np.uint64(anti[i, d])           # all ones on a -J bond
                 carry = c0 & x
                 c0 ^= x
                 c2 |= c1 & carry
@@ -359,8 +400,8 @@ def lane_counts(spins, neighbours, anti, down, unsatisfied):
         for d in range(neighbours.shape[1]):
             j = neighbours[i, d]
             if j > i:                                     # every bond once
-                b0, b1, b2, b3, bonds_pending = _add_word(counter_bonds, spins[i] ^ spins[j] ^ anti[i, d],
-                                                          b0, b1, b2, b3, bonds_pending)
+                x = spins[i] ^ spins[j] ^ (zero - np.uint64(anti[i, d]))
+                b0, b1, b2, b3, bonds_pending = _add_word(counter_bonds, x, b0, b1, b2, b3, bonds_pending)
     _add_nibble(counter_down, d0, d1, d2, d3)
     _add_nibble(counter_bonds, b0, b1, b2, b3)
     _lane_values(counter_down, down)
@@ -381,20 +422,36 @@ def packed_overlaps(spins, first, second, out):
         out[k] = 1.0 - 2.0 * differ / n
 
 
+@njit
+def _pack(states, words):
+    for c in range(states.shape[0]):
+        lane = np.uint64(c % 64)
+        row = words[c // 64]
+        for i in range(states.shape[1]):
+            if states[c, i] < 0:
+                row[i] |= np.uint64(1) << lane
+
+
+@njit
+def _unpack(words, states):
+    for c in range(states.shape[0]):
+        lane = np.uint64(c % 64)
+        row = words[c // 64]
+        for i in range(states.shape[1]):
+            states[c, i] = 1 - 2 * np.int8((row[i] >> lane) & np.uint64(1))
+
+
 def pack(states):
     """Spin states (n_chains, n) in {-1, 1} -> words (ceil(n_chains / 64), n), chain c in lane
     c % 64 of word c // 64 (lanes beyond n_chains hold spins +1)."""
-    states = np.asarray(states)
-    n_chains, n = states.shape
-    n_words = -(-n_chains // 64)
-    bits = np.zeros((n_words * 64, n), np.uint64)
-    bits[:n_chains] = states < 0
-    return (bits.reshape(n_words, 64, n) << np.arange(64, dtype=np.uint64)[None, :, None]).sum(axis=1,
-                                                                                             dtype=np.uint64)
+    states = np.ascontiguousarray(states, dtype=np.int8)
+    words = np.zeros((-(-states.shape[0] // 64), states.shape[1]), np.uint64)
+    _pack(states, words)
+    return words
 
 
 def unpack(words, n_chains=None):
     """The inverse of :func:`pack`: int8 states (n_chains, n), every lane by default."""
-    bits = (words[:, None, :] >> np.arange(64, dtype=np.uint64)[None, :, None]) & np.uint64(1)
-    states = (1 - 2 * bits.astype(np.int8)).reshape(-1, words.shape[-1])
-    return states if n_chains is None else states[:n_chains]
+    states = np.empty((words.shape[0] * 64 if n_chains is None else n_chains, words.shape[1]), np.int8)
+    _unpack(words, states)
+    return states

@@ -102,8 +102,9 @@ class Metropolis:
         auto = self.checkerboard is None and not self.lanes and not path and lattice is not None and lattice[1] >= 32
         unset = self.checkerboard is None and self.lanes is None and self.multispin is None and not path
         fewest = MULTISPIN_MIN_CHAINS_CHECKERBOARD if auto else MULTISPIN_MIN_CHAINS
-        if unset and len(states) >= fewest and _packed(hamiltonian) is not None:
-            return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence)
+        packed = _packed(hamiltonian) if unset and len(states) >= fewest else None
+        if packed is not None:
+            return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, packed)
         if self.checkerboard or auto:
             return _CheckerboardEngine(hamiltonian, self, states, betas, seed_sequence)
         if self.lanes and not isinstance(hamiltonian, PairwiseHamiltonian):
@@ -207,8 +208,8 @@ class MultiSpin:
                              "use HeatBath() or Metropolis()")
         if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
             raise TypeError(f"MultiSpin needs a PairwiseHamiltonian of spins; got {hamiltonian!r}")
-        _multispin.packed_lattice(hamiltonian)            # a ValueError that says why not
-        return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence)
+        lattice = _multispin.packed_lattice(hamiltonian)            # or a ValueError that says why not
+        return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, lattice)
 
 
 def _require_ferromagnet(hamiltonian, name):
@@ -516,10 +517,8 @@ class _MultiSpinEngine(_Engine):
 
     arrays = ("spins", "lane_energy", "lane_betas", "rng", "lane_accepted")
 
-    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
-        self.hamiltonian, self.sampler, self.low = hamiltonian, sampler, -1.0
-        self.lattice = _multispin.packed_lattice(hamiltonian)
-        lattice = self.lattice
+    def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, lattice):
+        self.hamiltonian, self.sampler, self.low, self.lattice = hamiltonian, sampler, -1.0, lattice
         states = np.asarray(states)
         self.n_chains = len(states)
         self.spins = _multispin.pack(states)
@@ -547,7 +546,8 @@ class _MultiSpinEngine(_Engine):
 
     def set_betas(self, betas):
         self.betas[:] = betas
-        self.planes = _multispin.class_planes(self.lattice, self.lane_betas, self.sampler.rule, self.active)
+        self.planes = _multispin.class_planes(self.lattice, self.lane_betas, self.sampler.rule, self.active,
+                                              getattr(self, "planes", None))
 
     def restore(self, arrays):
         super().restore(arrays)
