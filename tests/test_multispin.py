@@ -323,6 +323,11 @@ def test_multispin_results_do_not_depend_on_the_number_of_threads():
     assert np.array_equal(runs[0].states, runs[1].states) and np.array_equal(runs[0].energy, runs[1].energy)
     np.testing.assert_allclose(model.energy(runs[0].states), runs[0].energy[:, -1], atol=1e-9)
     np.testing.assert_allclose(runs[0].magnetization[:, -1], runs[0].states.sum(axis=1))
+    # flips counted in the words: the acceptance rate of the same chains run unpacked
+    reference = statmech.sample(model, 0.8, sampler=mc.HeatBath(multispin=False), n_sweeps=20, n_chains=130,
+                                seed=4, progress=False)
+    a, b = runs[0].acceptance, reference.acceptance
+    assert abs(a.mean() - b.mean()) < 4 * np.hypot(a.std(), b.std()) / np.sqrt(a.size)
 
 
 def test_metropolis_and_heat_bath_choose_multispin_where_it_applies_and_is_faster():
