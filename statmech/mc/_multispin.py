@@ -19,10 +19,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..jit import njit, prange
-from ..rng import next_uint64, xoshiro_step
+from ..rng import xoshiro_step
 from ._kernels import acceptance_probability
 
-__all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "bernoulli_select", "PackedLattice",
+__all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice",
            "packed_lattice", "class_planes", "multispin_sweeps", "multispin_run", "lane_counts", "packed_overlaps",
            "pack", "unpack"]
 
@@ -35,8 +35,9 @@ def probability_planes(p):
 
     Returns
     -------
-    planes : ndarray of uint64, shape (53,)
-        Bit l of ``planes[j]`` is binary digit j + 1 (after the point) of p_l.
+    planes : ndarray of uint64, shape (53, 1)
+        Bit l of ``planes[j, 0]`` is binary digit j + 1 (after the point) of p_l (one
+        class of lanes, the layout of :func:`class_planes`).
     certain : numpy.uint64
         Lanes with p_l = 1 (always 1).
     fixed : numpy.uint64
@@ -56,15 +57,32 @@ def probability_planes(p):
     lane = np.uint64(1) << np.arange(p.size, dtype=np.uint64)
     certain = np.bitwise_or.reduce(lane[p == 1], initial=np.uint64(0))
     free = np.bitwise_or.reduce(lane[(p > 0) & (p < 1)], initial=np.uint64(0))
-    return planes, np.uint64(certain), ~np.uint64(free)
+    return planes[:, None], np.uint64(certain), ~np.uint64(free)
 
 
 @njit
-def _decide(plane, undecided, result, rng):
-    """One random word against bit plane j of the lanes' probabilities: lanes whose random
-    bit differs from p's are decided (1 where p's bit is 1: U < k). (undecided, result)."""
-    differ = undecided & (next_uint64(rng) ^ plane)
-    return undecided & ~differ, result | (differ & plane)
+def _select(planes, masks, undecided, result, s0, s1, s2, s3):
+    """The rounds of the comparison U_l < k_l for the lanes in ``undecided``: round j draws one
+    random word (bit l = binary digit j + 1 of U_l) and compares it with the plane of the
+    lanes' thresholds, OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of
+    masks[k] is set); lanes whose bit differs are decided (1 where the threshold's bit is
+    1). Returns (result, the stream's new state words)."""
+    zero = np.uint64(0)
+    j = 0
+    while undecided != zero and j < N_PLANES:
+        row = planes[j]
+        plane = zero
+        for k in range(masks.size):
+            plane |= masks[k] & row[k]
+        r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+        differ = undecided & (r ^ plane)
+        undecided &= ~differ
+        result |= differ & plane
+        j += 1
+    return result, s0, s1, s2, s3
+
+
+_ONE_CLASS = np.full(1, ~np.uint64(0))       # every lane in class 0 (a constant of the compiled code)
 
 
 @njit
@@ -72,31 +90,8 @@ def bernoulli_word(planes, certain, fixed, rng):
     """A word whose bit l is 1 with probability p_l (``planes``, ``certain``, ``fixed``
     from :func:`probability_planes`), drawing random words from the xoshiro stream ``rng``
     until every lane is decided."""
-    undecided, result = ~fixed, certain
-    for j in range(N_PLANES):
-        if undecided == np.uint64(0):
-            break
-        undecided, result = _decide(planes[j], undecided, result, rng)
-    return result
-
-
-@njit
-def bernoulli_select(planes, certain, fixed, masks, rng):
-    """:func:`bernoulli_word` with K classes of probabilities: lane l, in class k when bit l
-    of ``masks[k]`` is set (classes disjoint), is 1 with probability p_kl. ``planes``
-    (K, 53), ``certain`` and ``fixed`` (K,) per class; lanes in no class give 0."""
-    undecided = np.uint64(0)
-    result = np.uint64(0)
-    for k in range(masks.size):
-        undecided |= masks[k] & ~fixed[k]
-        result |= masks[k] & certain[k]
-    for j in range(N_PLANES):
-        if undecided == np.uint64(0):
-            break
-        plane = np.uint64(0)
-        for k in range(masks.size):
-            plane |= masks[k] & planes[k, j]
-        undecided, result = _decide(plane, undecided, result, rng)
+    result, rng[0], rng[1], rng[2], rng[3] = _select(planes, _ONE_CLASS, ~fixed, certain,
+                                                     rng[0], rng[1], rng[2], rng[3])
     return result
 
 
@@ -260,8 +255,8 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
                 n_sweeps):
     """``n_sweeps`` sweeps of sites 0..n-1 of the 64 lanes of ``spins`` (n,) (bit 1 = spin
     -1): count each lane's unsatisfied bonds in three bit-sliced counters, select the
-    acceptance bits of each lane's class as :func:`bernoulli_select` does (same random
-    words), flip, count the flips. The stream's state stays in registers along the sweep."""
+    acceptance bits of each lane's class (:func:`_select`), flip, count the flips. The
+    stream's state stays in registers along the sweep."""
     s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
     z = neighbours.shape[1]
     n_bond = z + 1
@@ -297,17 +292,7 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
             for k in range(n_classes):
                 undecided |= masks[k] & ~fixed[k]
                 result |= masks[k] & certain[k]
-            j = 0
-            while undecided != zero and j < N_PLANES:
-                row = planes[j]
-                plane = zero
-                for k in range(n_classes):
-                    plane |= masks[k] & row[k]
-                r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-                differ = undecided & (r ^ plane)
-                undecided &= ~differ
-                result |= differ & plane
-                j += 1
+            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3)
             spins[i] = s ^ result
             a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
     _add_nibble(accepted, a0, a1, a2, a3)
