@@ -3,8 +3,9 @@
 Both get the same geometric beta schedule (0.1 -> 5, 1000 betas, one sweep each) and
 16 reads. dimod writes E = sum J s s + sum h s, so the couplings are passed with their
 sign flipped and the energies compared directly. Prints ns per spin-update attempt
-(median of repeats, statmech on one thread first, then all threads) and the mean and best
-energy per spin. Run: python benchmarks/bench_anneal.py
+(median of repeats, statmech on one thread first, then all threads; its coupling rows in
+float64, the default, and float32, ``Metropolis(precision="float32")``) and the mean and
+best energy per spin (statmech's recomputed in float64). Run: python benchmarks/bench_anneal.py
 """
 import time
 
@@ -13,7 +14,7 @@ from _timing import timed
 import numpy as np
 
 import statmech
-from statmech import schedules
+from statmech import mc, schedules
 from statmech.models import SherringtonKirkpatrick
 
 N, READS, SWEEPS = 1000, 16, 1000
@@ -35,8 +36,12 @@ def main():
     threads = statmech.get_num_threads()
     for t in sorted({1, threads}):
         statmech.set_num_threads(t)
-        seconds, result = median(lambda: statmech.anneal(sk, schedule, n_chains=READS, seed=1, progress=False), 3)
-        rows.append((f"statmech, {t} thread(s)", seconds, result.final_energy))
+        for precision in ("float64", "float32"):
+            sampler = mc.Metropolis(precision=precision)
+            statmech.anneal(sk, schedule.betas[:2], n_chains=2, sampler=sampler, seed=0, progress=False)
+            seconds, result = median(lambda: statmech.anneal(sk, schedule, n_chains=READS, sampler=sampler, seed=1,
+                                                             progress=False), 3)
+            rows.append((f"statmech {precision}, {t} thread(s)", seconds, result.final_energy))
     statmech.set_num_threads(threads)
     try:
         import dimod

@@ -10,6 +10,7 @@ numba's cache keys a function on its own file only: after editing this file, del
 ``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
 """
 import numpy as np
+from numba.extending import overload
 
 from .jit import njit
 
@@ -280,9 +281,22 @@ def _exp_nonpositive_scratch(x, out, shifted, power_bits):
         out[t] = p * power[t]
 
 
+def cast_like(value, array):
+    """``value`` as a scalar of ``array``'s dtype (in jitted code: a float32 array keeps its
+    arithmetic in float32 instead of promoting to float64)."""
+    return array.dtype.type(value)
+
+
+@overload(cast_like)
+def _cast_like_jit(value, array):
+    target = array.dtype
+    return lambda value, array: target(value)
+
+
 @njit
 def _add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense):
-    """local += amount * J[i, :] (dense row or CSR row)."""
+    """local += amount * J[i, :] (dense row or CSR row), in local's precision."""
+    amount = cast_like(amount, local)
     if dense:
         row = couplings[i]
         for j in range(local.size):

@@ -281,3 +281,36 @@ def test_metropolis_picks_checkerboard_sweeps_for_long_rows_only():
         model = Ising.square(L)
         engine = mc.Metropolis().engine(model, model.random_states(2, seed=0), np.ones(2), seed)
         assert type(engine) is expected
+
+
+def test_float32_coupling_rows_anneal_to_the_ground_state_with_exact_energies():
+    from statmech.models import SherringtonKirkpatrick
+    sk = SherringtonKirkpatrick(14, seed=3)
+    ground = sk.energy(all_states(14, "spin")).min()
+    result = statmech.anneal(sk, schedules.geometric(0.1, 5.0, 300), n_chains=16,
+                             sampler=mc.Metropolis(precision="float32"), seed=2, progress=False)
+    assert result.best_energy.min() == pytest.approx(ground, abs=1e-9)
+    np.testing.assert_array_equal(result.best_energy, sk.energy(result.best_states))     # recomputed in float64
+    np.testing.assert_array_equal(result.final_energy, sk.energy(result.final_states))
+
+
+def test_float32_coupling_rows_sample_the_boltzmann_distribution():
+    from statmech.models import SherringtonKirkpatrick
+    sk = SherringtonKirkpatrick(10, seed=1)
+    run = statmech.sample(sk, 0.8, sampler=mc.HeatBath(precision="float32"), n_sweeps=4000, n_chains=16,
+                          burn_in=200, seed=3, progress=False)
+    per_chain = run.energy.mean(axis=1)
+    z = (per_chain.mean() - statmech.exact(sk, 0.8).energy) / (per_chain.std(ddof=1) / np.sqrt(per_chain.size))
+    assert abs(z) < 4
+    np.testing.assert_allclose(run.energy[:, -1], sk.energy(run.states), atol=1e-12)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: mc.Metropolis(precision="float16"), "precision must be"),
+    (lambda: mc.HeatBath(precision="float32", lanes=True), "excludes"),
+    (lambda: statmech.sample(PSpin(6, 3, seed=0), 1.0, sampler=mc.Metropolis(precision="float32"), progress=False),
+     "needs a PairwiseHamiltonian"),
+])
+def test_float32_precision_is_refused_where_it_does_not_apply(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -221,6 +221,7 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
             engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states, trace, offset)
             done = offset + size
             run.bar.update(size)
+    engine.exact_energies(best_energy, best_states)
     return AnnealResult(best_states=best_states.astype(engine.get_states().dtype), best_energy=best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
                         energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),

@@ -58,6 +58,13 @@ class Metropolis:
         never. Either way a seed gives the same result for any thread count; the
         random numbers are drawn differently, so lanes on and off give different
         (equally valid) chains.
+    precision : {"float64", "float32"}
+        Precision of the coupling rows and local fields of the pairwise kernel (float32
+        halves the memory each accepted flip streams: dense models anneal faster). The
+        fields then carry float32 rounding (relative ~1e-6) into the energy changes along
+        the run; the energies each ``sample`` chunk ends with, and the final and best
+        energies of ``anneal``, are recomputed exactly in float64. Only for the pairwise
+        kernel.
     multispin : bool or None
         Run 64 chains in the bits of each word (:class:`MultiSpin`, with this acceptance
         rule). None: when the model qualifies (spins, z <= 7 neighbours each, couplings
@@ -74,6 +81,7 @@ class Metropolis:
     checkerboard: Optional[bool] = None
     lanes: Optional[bool] = None
     multispin: Optional[bool] = None
+    precision: str = "float64"
     rule = _kernels.METROPOLIS
 
     def __post_init__(self):
@@ -84,6 +92,11 @@ class Metropolis:
         if sum(bool(getattr(self, name)) for name in ("checkerboard", "lanes", "multispin")) > 1:
             raise ValueError(f"checkerboard, lanes and multispin exclude each other; choose one "
                              f"(got {self!r})")
+        if self.precision not in ("float64", "float32"):
+            raise ValueError(f"precision must be 'float64' or 'float32'; got {self.precision!r}")
+        if self.precision == "float32" and (self.checkerboard or self.lanes or self.multispin):
+            raise ValueError("precision='float32' is for the pairwise kernel's coupling rows; it excludes "
+                             "checkerboard, lanes and multispin")
 
     def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
         """The chain state of ``states`` (n_chains, n) at ``betas`` on ``hamiltonian``; with
@@ -91,6 +104,10 @@ class Metropolis:
         base, learning), so no layout tied to one model is chosen automatically."""
         if self.multispin:
             return MultiSpin(self._acceptance).engine(hamiltonian, states, betas, seed_sequence, path=path)
+        if self.precision == "float32":
+            if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+                raise ValueError(f"precision='float32' needs a PairwiseHamiltonian; got {hamiltonian!r}")
+            return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
         lattice = getattr(hamiltonian, "square_lattice", None)
         if self.checkerboard and lattice is None:
             raise ValueError(f"checkerboard=True needs a periodic square-lattice Ising model with even "
@@ -289,6 +306,8 @@ class _Engine:
     - ``snapshot()`` / ``restore(arrays)``: every array a checkpoint needs to continue
       bit-identically (named in ``arrays``);
     - ``overlaps(first, second)``: the spin overlap q of chain pairs;
+    - ``exact_energies(best_energy, best_states)``: after annealing, energies recomputed
+      where the engine's are approximate (float32 fields);
     - ``set_hamiltonian(h)``: continue under another model on the same variables (AIS
       paths; cluster and checkerboard engines refuse);
     - ``accepted`` and ``attempts_per_sweep`` for acceptance rates.
@@ -349,6 +368,9 @@ class _Engine:
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         raise NotImplementedError
 
+    def exact_energies(self, best_energy, best_states):
+        """Called once after annealing; engines whose energies are approximate recompute them."""
+
     def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
         """Generic annealing: one kernel call per beta (engines may do better)."""
         scratch_e = np.empty((self.energy.shape[0], 1))
@@ -376,19 +398,37 @@ class _PairwiseEngine(_Engine):
         self._set_couplings(hamiltonian)
 
     def _set_couplings(self, hamiltonian):
-        self.dense, *self.coupling_args = hamiltonian.kernel_couplings()
-        self.local = np.ascontiguousarray(hamiltonian.local_fields(self.get_states()), dtype=np.float64)
+        dtype = np.dtype(getattr(self.sampler, "precision", "float64"))
+        self.dense, matrix, indptr, indices, data = hamiltonian.kernel_couplings()
+        self.coupling_args = (matrix.astype(dtype, copy=False), indptr, indices, data.astype(dtype, copy=False))
+        self.states = self.states.astype(dtype, copy=False)
+        self.local = np.ascontiguousarray(hamiltonian.local_fields(self.get_states()), dtype=dtype)
+
+    @property
+    def _approximate(self):
+        """float32 fields: the energies the kernel accumulates carry their rounding."""
+        return self.local.dtype != np.float64
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         kernel = _kernels.pairwise_sample_dense if self.dense else _kernels.pairwise_sample_sparse
         kernel(self.states, self.local, self.energy, self.betas, n_records, thin, self.sampler.rule,
                *self.coupling_args, self.low, self.rng, self.accepted, energy_trace, mag_trace, offset)
+        if self._approximate:
+            self.energy[:] = checked_energy(self.hamiltonian, self.get_states())
+            energy_trace[:, offset + n_records - 1] = self.energy
 
     def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
         kernel = _kernels.pairwise_anneal_dense if self.dense else _kernels.pairwise_anneal_sparse
         kernel(self.states, self.local, self.energy, np.asarray(schedule, np.float64), n_sweeps,
                self.sampler.rule, *self.coupling_args, self.low, self.rng, best_energy, best_states,
                trace, offset)
+
+    def exact_energies(self, best_energy, best_states):
+        """After annealing: the chains' energies and ``best_energy`` recomputed in float64
+        from the states (float32 fields round the energy changes they accumulate)."""
+        if self._approximate:
+            self.energy[:] = checked_energy(self.hamiltonian, self.get_states())
+            best_energy[:] = checked_energy(self.hamiltonian, best_states.astype(np.int8))
 
 
 class _LaneEngine(_Engine):
