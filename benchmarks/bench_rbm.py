@@ -4,7 +4,7 @@
 PCD-1 against scikit-learn's BernoulliRBM (also PCD-1, run on float64 and on float32 input,
 which it keeps), then CD-1, TAP2 and TAP3 (EMF, persistent magnetizations, 3 fixed-point
 iterations per update; TAP2 also with 2, which costs 11 products of W's size per update
-instead of 15). Every trained model,
+instead of 15, and in float32). Every trained model,
 scikit-learn's included, is scored by the same AIS estimate of the test-set average
 log-likelihood (base-rate base model from the training data). Goals: PCD at least 1.5x
 scikit-learn's throughput at an equal or better log-likelihood; TAP2 within 3x of PCD
@@ -73,23 +73,26 @@ def main():
                          ("statmech PCD-1 float32", dict(method="pcd", dtype=np.float32)),
                          ("statmech CD-1", dict(method="cd")),
                          ("statmech TAP2", dict(method="tap2")),
+                         ("statmech TAP2 float32", dict(method="tap2", dtype=np.float32)),
                          ("statmech TAP2, 2 iterations", dict(method="tap2", mf_iter=2)),
                          ("statmech TAP3", dict(method="tap3"))):
         runs.append((name, *seconds_per_epoch(
             lambda seed: BernoulliRBM(**settings, **params, seed=seed).fit(X).model_)))
     sklearn_seconds = {n[-7:]: s for n, s, _ in runs if n.startswith("scikit")}
-    pcd_seconds = next(s for n, s, _ in runs if n == "statmech PCD-1 float64")
+    pcd_by_precision = {n[-7:]: s for n, s, _ in runs if n.startswith("statmech PCD-1")}
+    pcd_seconds = pcd_by_precision["float64"]
     spread = "AIS error" if SEEDS == 1 else "sd (seeds)"
-    # "vs sklearn": scikit-learn's seconds at the same precision (float32 rows against its
-    # float32 run; CD and TAP rows, float64, against its float64 run)
+    # "vs sklearn" and "vs PCD": scikit-learn's and statmech's PCD-1 seconds at the same
+    # precision (float32 rows against the float32 runs, the others against float64)
     print(f"{'method':<30}{'s/epoch':>9}{'vs sklearn':>11}{'vs PCD':>8}{'test ln p(x)':>14}{spread:>11}")
     for name, seconds, models in runs:
         scores = [log_likelihood(model, X_test, method="ais", n_steps=AIS_STEPS, n_chains=100, base_data=X, seed=0)
                   for model in models]
         values = np.array([score.value for score in scores])
         error = scores[0].error if SEEDS == 1 else values.std(ddof=1)
-        reference = sklearn_seconds.get("float32" if name.endswith("float32") else "float64", float("nan"))
-        print(f"{name:<30}{seconds:9.3f}{reference / seconds:10.2f}x{pcd_seconds / seconds:7.2f}x"
+        precision = "float32" if name.endswith("float32") else "float64"
+        reference = sklearn_seconds.get(precision, float("nan"))
+        print(f"{name:<30}{seconds:9.3f}{reference / seconds:10.2f}x{pcd_by_precision[precision] / seconds:7.2f}x"
               f"{values.mean():14.2f}{error:11.2f}", flush=True)
     pcd, tap2 = products_alone(n_updates=-(-len(X) // BATCH), n_visible=X.shape[1])
     print(f"\nThe products with W alone (float64, same shapes and order, one epoch, median of 7): PCD-1 "

@@ -448,3 +448,19 @@ def test_pcd_learning_runs_with_the_default_sampler_on_a_square_lattice(n_chains
     data = model.random_states(20, seed=0)
     fit = boltzmann_learning(model, data, method="pcd", n_iter=2, n_chains=n_chains, seed=0, progress=False)
     assert fit.gradient_norm.shape == (2,) and np.all(np.isfinite(fit.gradient_norm))
+
+
+@pytest.mark.parametrize("method", ["naive", "tap2", "tap3"])
+def test_emf_training_in_float32_stays_float32_and_follows_float64(method):
+    """EMF with float32 parameters runs its fixed points and products in float32 (no silent
+    upcast) and tracks the float64 run to float32 precision."""
+    X = (np.random.default_rng(0).random((200, 30)) < 0.3).astype(float)
+    fits = {}
+    for dtype in (np.float64, np.float32):
+        model = BernoulliRBM(n_components=8, n_iter=2, batch_size=50, seed=0, method=method, learning_rate=0.05,
+                             dtype=dtype)
+        model.fit(X)
+        fits[dtype] = model
+    low = fits[np.float32]
+    assert low.components_.dtype == np.float32 and low._model_term.state.dtype == np.float32
+    np.testing.assert_allclose(low.components_, fits[np.float64].components_, rtol=1e-3, atol=1e-5)

@@ -149,7 +149,8 @@ def tap_corrections(weights, m_visible, m_hidden, order, units=(_BINARY, _BINARY
     terms = []
     visible, hidden = units
     if order >= 2:
-        var_v, var_h = visible.variance_at(m_visible), hidden.variance_at(m_hidden)
+        var_v = visible.variance_at(m_visible).astype(m_visible.dtype, copy=False)
+        var_h = hidden.variance_at(m_hidden).astype(m_hidden.dtype, copy=False)
         terms.append((1.0, weights, var_v, var_h))
     if order >= 3:
         terms.append((0.5, weights * weights, var_v * visible.variance_slope_at(m_visible),
@@ -323,9 +324,10 @@ class ModelTerm:
             start = self.state
         else:
             start = interior(_units(rbm)[0], v_data[:self.n_chains] if self.persistent else v_data, 1e-6)
-        m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, np.float64), method, self.damping, 0.0,
-                                    self.mf_iter)
-        m = units.interior(m, 1e-12)
+        # in the parameters' precision: float32 weights keep every product in float32
+        dtype = np.result_type(rbm.weights.dtype, np.float32)
+        m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, dtype), method, self.damping, 0.0, self.mf_iter)
+        m = units.interior(m, max(1e-12, float(np.finfo(dtype).eps)))
         if self.persistent:
             self.state = m
         m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]

@@ -11,7 +11,7 @@ from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
 from ..nn.optim import make_optimizer
 from ..gibbs import sample_from_fields
-from ._gradients import MEAN_FIELD_METHODS, METHODS, ModelTerm, Parameters, check_data, gradient, hidden_mean
+from ._gradients import METHODS, ModelTerm, Parameters, check_data, gradient, hidden_mean
 from ._likelihood import free_energy, pseudo_log_likelihood
 
 
@@ -144,9 +144,8 @@ class BernoulliRBM:
 
     def _update(self, batch):
         params = self._parameters()
-        model = self.model_ if self.method in MEAN_FIELD_METHODS else params
         # ascend the log-likelihood: the optimisers descend, so hand them -gradient
-        descent = gradient(params, batch, self._model_term.statistics(model, batch), scale=-1.0,
+        descent = gradient(params, batch, self._model_term.statistics(params, batch), scale=-1.0,
                            out=self._gradient_buffer)
         self._optimizer.step(self._params, {name: g.astype(self._params[name].dtype, copy=False)
                                             for name, g in descent.items()})

@@ -101,13 +101,14 @@ def effective_field(x, s, weights, bias, beta, units, order=1):
     if order == 1:
         rows += bias
         return field
-    variance_x = units_x.variance_at(x, beta)
+    variance_x = units_x.variance_at(x, beta).astype(field.dtype, copy=False)     # float32 stays float32
     onsager = np.asarray(variance_x @ weights[1]).reshape(-1, n_out)
     third = onsager
     if order >= 3:
         if not (units_x.discrete and units_s.discrete):
             raise ValueError(f"order 3 (TAP3) needs two-state units; got {units_x.name} and {units_s.name}")
-        third = np.asarray((variance_x * units_x.variance_slope_at(x, beta)) @ weights[2]).reshape(-1, n_out)
+        slope = units_x.variance_slope_at(x, beta).astype(field.dtype, copy=False)
+        third = np.asarray((variance_x * slope) @ weights[2]).reshape(-1, n_out)
     s_rows = np.broadcast_to(s, field.shape).reshape(-1, n_out)
     if units_s.discrete:
         add_reaction_fields(rows, np.broadcast_to(bias, (n_out,)), s_rows, onsager, 0.5 * beta, third,
@@ -146,13 +147,20 @@ def interior(units, m, margin):
     return np.maximum(m, margin) if units.name == "relu" else np.asarray(m, dtype=np.float64)
 
 
+def is_bipartite(model):
+    """A BipartiteHamiltonian, or the bare parameters of one (learning's ``Parameters``:
+    weights, visible_bias, hidden_bias, n_visible, unit_types, in any float dtype)."""
+    return isinstance(model, BipartiteHamiltonian) or all(
+        hasattr(model, name) for name in ("weights", "visible_bias", "hidden_bias", "n_visible", "unit_types"))
+
+
 class ModelUnits:
     """The unit types of a model's variables, by segment: one two-state type for a pairwise
     model; (visible, hidden) for a bipartite one. Applies a unit-type formula at
     magnetizations m of shape (..., n) segment by segment."""
 
     def __init__(self, hamiltonian):
-        if isinstance(hamiltonian, BipartiteHamiltonian):
+        if is_bipartite(hamiltonian):
             n_v = hamiltonian.n_visible
             self.types = hamiltonian.unit_types
             self.segments = ((slice(0, n_v), self.types[0]), (slice(n_v, None), self.types[1]))
@@ -180,8 +188,9 @@ class ModelUnits:
         return m
 
     def interior(self, m, margin):
-        """m moved ``margin`` inside the range of each segment's means (:func:`interior`)."""
-        m = np.array(m, dtype=np.float64)
+        """m moved ``margin`` inside the range of each segment's means (:func:`interior`), in
+        m's float precision (float64 for anything else)."""
+        m = np.array(m, dtype=np.result_type(np.asarray(m).dtype, np.float32))
         for part, units in self.segments:
             m[..., part] = interior(units, m[..., part], margin)
         return m
@@ -206,7 +215,7 @@ class Couplings:
     """
 
     def __init__(self, hamiltonian, order):
-        self.bipartite = isinstance(hamiltonian, BipartiteHamiltonian)
+        self.bipartite = is_bipartite(hamiltonian)
         if self.bipartite:
             W = hamiltonian.weights
             self.n_visible = hamiltonian.n_visible
@@ -216,8 +225,8 @@ class Couplings:
             J = hamiltonian.couplings
             J = J.tocsr() if sp.issparse(J) else np.asarray(J)
             self.powers = [J.power(p) if sp.issparse(J) else J ** p for p in range(1, order + 1)]
-        self.fields = hamiltonian.fields
-        self.offset = hamiltonian.offset
+        self.fields = getattr(hamiltonian, "fields", None)       # (bare bipartite parameters have none)
+        self.offset = getattr(hamiltonian, "offset", 0.0)
 
     def apply(self, p, x):
         """x J**p for x of shape (..., n) (J symmetric), shape (..., n)."""
