@@ -183,8 +183,8 @@ class MultiSpin:
     XOR, their unsatisfied bonds counted in bit-sliced adders, and each chain's flip drawn
     with the acceptance probability of its own energy change and beta (``acceptance``, the
     same rule as Metropolis or HeatBath). The flips are drawn per chain, not shared: the
-    uniform of chain l is built bit by bit from bit l of successive random words (bit-string
-    sampling, Watanabe et al. 2019), stopping when every chain is decided, about log2(64) + 2
+    uniform of chain l is built bit by bit from bit l of successive random words and compared
+    with the chain's acceptance probability digit by digit, stopping when every chain is decided, about log2(64) + 2
     words per site for 64 chains; p is used to 53 binary digits, as with 53-bit uniforms.
     So every chain is an independent Markov chain with the Boltzmann distribution of its
     beta, and error bars over chains are those of independent chains. Each word has its own
@@ -203,10 +203,11 @@ class MultiSpin:
 
     References
     ----------
-    R. Zorn, H. J. Herrmann and C. Rebbi, Comput. Phys. Commun. 23, 337 (1981);
-    N. Ito and Y. Kanada, Supercomputer 5, 31 (1988) (replicas in the bits);
-    H. Watanabe, S. Morita, S. Todo and N. Kawashima, J. Phys. Soc. Jpn. 88, 024004 (2019)
-    (bit strings of Bernoulli variables).
+    L. Jacobs and C. Rebbi, J. Comput. Phys. 41, 203 (1981) (multi-spin coding);
+    G. Bhanot, D. Duke and R. Salvador, J. Stat. Phys. 44, 985 (1986) (independent systems
+    in the bits of a word); H. Watanabe, S. Morita, S. Todo and N. Kawashima (2019), fast
+    algorithms for random bit strings (the finite-digit method, here evaluated lazily, lane
+    by lane).
     """
 
     acceptance: str = "heat_bath"
