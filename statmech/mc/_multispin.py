@@ -1,19 +1,23 @@
-"""Multi-spin coding primitives: 64 independent lanes in the bits of one uint64 word.
+"""Multi-spin coding (``mc.MultiSpin``): 64 independent lanes in the bits of one uint64 word.
 
-A lane is one system (one replica, one disorder instance); bit l of every word belongs to
-lane l. The first primitive is the per-lane Bernoulli draw that a packed Metropolis or
-heat-bath update needs: a word whose bit l is 1 with probability p_l, each lane with its
-own p_l, independently across lanes and calls, with p_l truncated to 53 binary digits
-(an error below 2^-53, as for ``uniform() < p`` with 53-bit uniforms).
+A lane is one chain (one replica, one disorder instance); bit l of every word belongs to
+lane l. The heart is the per-lane Bernoulli draw a packed Metropolis or heat-bath update
+needs: a word whose bit l is 1 with probability p_l, each lane with its own p_l,
+independently across lanes and calls, with p_l truncated to 53 binary digits (an error
+below 2^-53, as for ``uniform() < p`` with 53-bit uniforms).
 
 Method: write p_l ~ k_l / 2^53, k_l = floor(p_l 2^53), and draw a uniform 53-bit
 integer U_l one bit at a time, most significant first, from successive random words (bit l
 of word j is bit j of U_l). U_l < k_l is decided at the first bit where they differ; the
 loop stops once every lane is decided, so 64 lanes cost about log2(64) + 2 = 8 random words
-rather than 64 uniforms (bit-string Bernoulli sampling, as in Watanabe, Morita, Todo &
-Kawashima 2019). No lane's outcome depends on
-another lane's p: a lane reads only its own bit of each word, and the number of words read
-changes which words later draws see, not their distribution (each random bit is used once).
+rather than 64 uniforms (the finite-digit method of Watanabe, Morita, Todo & Kawashima
+2019, evaluated lazily, lane by lane). No lane's outcome depends on another lane's p: a
+lane reads only its own bit of each word, and the number of words read changes which
+words later draws see, not their distribution (each random bit is used once).
+
+On that sit the packed sweeps of lattices of +-J bonds (bit-sliced bond counts per site,
+one acceptance class per count and spin), the per-lane counts of flips, down spins and
+unsatisfied bonds, overlaps between lanes, and packing to and from int8 states.
 """
 import numpy as np
 import scipy.sparse as sp
