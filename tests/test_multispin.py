@@ -82,8 +82,8 @@ def test_probability_planes_refuses_bad_probabilities(p, message):
 from statmech import PairwiseHamiltonian, exact                              # noqa: E402
 from statmech.exact import all_states                                        # noqa: E402
 from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
-from statmech.mc._multispin import (COUNTER_PLANES, _lane_values, class_planes, multispin_sweeps, pack,  # noqa: E402
-                                    packed_lattice, unpack)
+from statmech.mc._multispin import (COUNTER_PLANES, class_planes, multispin_run, pack, packed_lattice,  # noqa: E402
+                                    unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
 
@@ -106,13 +106,14 @@ def _setup(model, betas, rule, seed, n_words=1):
 
 
 def _sweeps(lattice, planes, spins, rng, n_sweeps):
-    """n_sweeps packed sweeps; the flips of each lane of word 0."""
-    accepted = np.zeros((spins.shape[0], COUNTER_PLANES), np.uint64)
-    multispin_sweeps(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.field, *planes, rng,
-                     accepted, n_sweeps)
-    flips = np.empty(64, np.int64)
-    _lane_values(accepted[0], flips)
-    return flips
+    """n_sweeps packed sweeps of every word (the engine's kernel); the flips of each lane of word 0."""
+    n_words, n_chains = spins.shape[0], 64 * spins.shape[0]
+    accepted = np.zeros((n_words, 64), np.int64)
+    constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
+    multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, constants, *planes, rng,
+                  np.zeros((n_words, COUNTER_PLANES), np.uint64), accepted, 1, n_sweeps, np.empty(n_chains),
+                  np.empty((n_chains, 1)), np.empty((n_chains, 1)), 0)
+    return accepted[0]
 
 
 def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):

@@ -1,8 +1,8 @@
 """Monte Carlo: samplers (configurations) and drivers (sample, anneal, parallel_tempering)."""
 from .drivers import adaptive_ladder, anneal, parallel_tempering, sample
 from .free_energy import ais, population_annealing, wang_landau
-from .samplers import (MULTISPIN_MIN_CHAINS, BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang,
-                       Wolff)
+from .samplers import (MULTISPIN_MIN_CHAINS, MULTISPIN_MIN_CHAINS_CHECKERBOARD, BlockGibbs, HeatBath, Metropolis,
+                       MultiSpin, SwendsenWang, Wolff)
 
-__all__ = ["Metropolis", "HeatBath", "MultiSpin", "MULTISPIN_MIN_CHAINS", "Wolff", "SwendsenWang", "BlockGibbs", "sample", "anneal",
-           "parallel_tempering", "adaptive_ladder", "ais", "population_annealing", "wang_landau"]
+__all__ = ["Metropolis", "HeatBath", "MultiSpin", "MULTISPIN_MIN_CHAINS", "MULTISPIN_MIN_CHAINS_CHECKERBOARD", "Wolff",
+           "SwendsenWang", "BlockGibbs", "sample", "anneal", "parallel_tempering", "adaptive_ladder", "ais", "population_annealing", "wang_landau"]

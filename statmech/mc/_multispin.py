@@ -27,7 +27,7 @@ from ..rng import xoshiro_step
 from ._kernels import acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice",
-           "packed_lattice", "class_planes", "multispin_sweeps", "multispin_run", "lane_counts", "packed_overlaps",
+           "packed_lattice", "class_planes", "multispin_run", "lane_counts", "packed_overlaps",
            "pack", "unpack"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
@@ -53,15 +53,12 @@ def probability_planes(p):
         raise ValueError(f"p must be a 1-D array of at most 64 lane probabilities; got shape {p.shape}")
     if not np.all((p >= 0) & (p <= 1)):
         raise ValueError(f"p must lie in [0, 1]; got {p[~((p >= 0) & (p <= 1))][:3]}")
-    k = np.floor(np.where(p < 1, p, 0.0) * 2.0 ** N_PLANES).astype(np.uint64)     # p * 2^53 < 2^53
-    planes = np.zeros(N_PLANES, dtype=np.uint64)
-    for j in range(N_PLANES):
-        bits = (k >> np.uint64(N_PLANES - 1 - j)) & np.uint64(1)
-        planes[j] = np.bitwise_or.reduce(bits << np.arange(p.size, dtype=np.uint64), initial=np.uint64(0))
-    lane = np.uint64(1) << np.arange(p.size, dtype=np.uint64)
-    certain = np.bitwise_or.reduce(lane[p == 1], initial=np.uint64(0))
-    free = np.bitwise_or.reduce(lane[(p > 0) & (p < 1)], initial=np.uint64(0))
-    return planes[:, None], np.uint64(certain), ~np.uint64(free)
+    probability = np.zeros(64)
+    probability[:p.size] = p
+    active = np.bitwise_or.reduce(np.uint64(1) << np.arange(p.size, dtype=np.uint64), initial=np.uint64(0))
+    planes = np.empty((N_PLANES, 1), np.uint64)
+    certain, fixed = _threshold_planes(probability, np.uint64(active), planes[:, 0], np.empty(64, np.uint64))
+    return planes, np.uint64(certain), np.uint64(fixed)
 
 
 @njit
@@ -176,6 +173,33 @@ def _transpose64(a):
 
 
 @njit
+def _threshold_planes(probability, active, planes, thresholds):
+    """The 53 bit planes (into ``planes``) of the active lanes' probabilities
+    (``probability`` (64,), p_l to 53 binary digits, k_l = floor(p_l 2^53)) by one 64 x 64
+    bit transpose; returns (certain: lanes with p = 1, fixed: lanes needing no random bits).
+    ``thresholds`` (64,) uint64 is scratch."""
+    sure = np.uint64(0)
+    done = ~active
+    for lane in range(64):
+        bit = np.uint64(1) << np.uint64(lane)
+        q = np.uint64(0)
+        if active & bit:
+            p = probability[lane]
+            if p >= 1.0:
+                sure |= bit
+                done |= bit
+            elif p <= 0.0:
+                done |= bit
+            else:
+                q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
+        thresholds[63 - lane] = q
+    _transpose64(thresholds)          # bit l of thresholds[c] = bit 63 - c of lane l's q
+    for j in range(N_PLANES):
+        planes[j] = thresholds[11 + j]                      # binary digit j + 1 of p: bit 52 - j of q
+    return sure, done
+
+
+@njit
 def _fill_class_planes(rule, deltas, betas, active, planes, certain, fixed):
     """planes (n_words, 53, K), certain and fixed (n_words, K): lane l of word w in class k
     accepts with acceptance_probability(rule, betas[w, l] * deltas[k]). Probabilities are
@@ -201,26 +225,7 @@ def _fill_class_planes(rule, deltas, betas, active, planes, certain, fixed):
                 n_seen += 1
             probability[lane] = memo[m]
         for k in range(n_classes):
-            sure = np.uint64(0)
-            done = ~active[w]
-            for lane in range(64):
-                bit = np.uint64(1) << np.uint64(lane)
-                q = np.uint64(0)
-                if active[w] & bit:
-                    p = probability[lane, k]
-                    if p >= 1.0:
-                        sure |= bit
-                        done |= bit
-                    elif p <= 0.0:
-                        done |= bit
-                    else:
-                        q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
-                thresholds[63 - lane] = q
-            _transpose64(thresholds)          # bit l of thresholds[c] = bit 63 - c of lane l's q
-            for j in range(N_PLANES):
-                planes[w, j, k] = thresholds[11 + j]        # binary digit j + 1 of p: bit 52 - j of q
-            certain[w, k] = sure
-            fixed[w, k] = done
+            certain[w, k], fixed[w, k] = _threshold_planes(probability[:, k], active[w], planes[w, :, k], thresholds)
 
 
 def class_planes(lattice, betas, rule, active=None, out=None):
@@ -301,17 +306,6 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
             a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
     _add_nibble(accepted, a0, a1, a2, a3)
     rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
-
-
-@njit(parallel=True)
-def multispin_sweeps(spins, neighbours, anti, frustrated, field, planes, certain, fixed, rng, accepted, n_sweeps):
-    """``n_sweeps`` sequential single-flip sweeps of every word (64 lanes each) of ``spins``
-    (n_words, n); each word owns its stream ``rng[w]`` and flip counter ``accepted[w]``
-    (COUNTER_PLANES bit planes), so results do not depend on the number of threads."""
-    for w in prange(spins.shape[0]):
-        masks = np.empty(planes.shape[2], np.uint64)
-        _sweep_word(spins[w], neighbours, anti, frustrated, field != 0.0, planes[w], certain[w], fixed[w], masks,
-                    rng[w], accepted[w], n_sweeps)
 
 
 @njit(parallel=True)
