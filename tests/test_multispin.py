@@ -110,7 +110,7 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
     n_words, n_chains = spins.shape[0], 64 * spins.shape[0]
     accepted = np.zeros((n_words, 64), np.int64)
     constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
-    multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, constants, *planes, rng,
+    multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.unroll, constants, *planes, rng,
                   np.zeros((n_words, COUNTER_PLANES), np.uint64), accepted, 1, n_sweeps, np.empty(n_chains),
                   np.empty((n_chains, 1)), np.empty((n_chains, 1)), 0)
     return accepted[0]

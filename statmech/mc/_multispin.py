@@ -62,18 +62,19 @@ def probability_planes(p):
 
 
 @njit
-def _select(planes, masks, undecided, result, s0, s1, s2, s3):
+def _select(planes, masks, undecided, result, s0, s1, s2, s3, classes):
     """The rounds of the comparison U_l < k_l for the lanes in ``undecided``: round j draws one
     random word (bit l = binary digit j + 1 of U_l) and compares it with the plane of the
     lanes' thresholds, OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of
     masks[k] is set); lanes whose bit differs are decided (1 where the threshold's bit is
-    1). Returns (result, the stream's new state words)."""
+    1). ``classes`` is a tuple of length K (the number of classes as part of the compiled
+    type, see :attr:`PackedLattice.unroll`). Returns (result, the stream's new state words)."""
     zero = np.uint64(0)
     j = 0
     while undecided != zero and j < N_PLANES:
         row = planes[j]
         plane = zero
-        for k in range(masks.size):
+        for k in range(len(classes)):
             plane |= masks[k] & row[k]
         r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
         differ = undecided & (r ^ plane)
@@ -92,7 +93,7 @@ def bernoulli_word(planes, certain, fixed, rng):
     from :func:`probability_planes`), drawing random words from the xoshiro stream ``rng``
     until every lane is decided."""
     result, rng[0], rng[1], rng[2], rng[3] = _select(planes, _ONE_CLASS, ~fixed, certain,
-                                                     rng[0], rng[1], rng[2], rng[3])
+                                                     rng[0], rng[1], rng[2], rng[3], (0,))
     return result
 
 
@@ -116,6 +117,11 @@ class PackedLattice:
     magnitude, field, offset : float
         J, h and the model's constant, so that E = offset - J (n z / 2 - 2 U) - h (n - 2 D)
         with U the unsatisfied bonds and D the spins at -1.
+    unroll : tuple
+        Two tuples of zeros, of lengths z and K (the acceptance classes). Passed to the
+        sweep kernel, their lengths are part of its compiled type: each degree and class
+        count compiles its own kernel, with the per-site loops over bonds and classes
+        unrolled.
     """
 
     def __init__(self, neighbours, anti, magnitude, field, offset):
@@ -124,6 +130,7 @@ class PackedLattice:
         self.n, self.z = neighbours.shape
         self.frustrated = bool(anti.any())
         self.n_classes = (self.z + 1) * (2 if field else 1)
+        self.unroll = ((0,) * self.z, (0,) * self.n_classes)
         k = np.arange(self.n_classes)
         u, down = k % (self.z + 1), k // (self.z + 1)
         #: Energy change of flipping a site of class k.
@@ -260,16 +267,19 @@ def _add_nibble(counter, a0, a1, a2, a3):
 
 
 @njit
-def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fixed, masks, rng, accepted,
+def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, planes, certain, fixed, masks, rng, accepted,
                 n_sweeps):
     """``n_sweeps`` sweeps of sites 0..n-1 of the 64 lanes of ``spins`` (n,) (bit 1 = spin
     -1): count each lane's unsatisfied bonds in three bit-sliced counters, select the
     acceptance bits of each lane's class (:func:`_select`), flip, count the flips. The
-    stream's state stays in registers along the sweep."""
+    stream's state stays in registers along the sweep. ``bonds``, ``classes`` =
+    PackedLattice.unroll (z and the class count K as compile-time lengths; K = 2 (z + 1)
+    with a field)."""
     s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
-    z = neighbours.shape[1]
+    z = len(bonds)
     n_bond = z + 1
-    n_classes = masks.size
+    n_classes = len(classes)
+    field = n_classes > n_bond
     zero = np.uint64(0)
     a0 = a1 = a2 = a3 = zero                  # flips of the last < 16 sites, bit-sliced
     pending = 0
@@ -301,7 +311,7 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
             for k in range(n_classes):
                 undecided |= masks[k] & ~fixed[k]
                 result |= masks[k] & certain[k]
-            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3)
+            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, classes)
             spins[i] = s ^ result
             a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
     _add_nibble(accepted, a0, a1, a2, a3)
@@ -309,14 +319,15 @@ def _sweep_word(spins, neighbours, anti, frustrated, field, planes, certain, fix
 
 
 @njit(parallel=True)
-def multispin_run(spins, neighbours, anti, frustrated, constants, planes, certain, fixed, rng, counters, accepted,
-                  n_records, thin, energy, energy_trace, mag_trace, offset):
+def multispin_run(spins, neighbours, anti, frustrated, unroll, constants, planes, certain, fixed, rng, counters,
+                  accepted, n_records, thin, energy, energy_trace, mag_trace, offset):
     """The engine's run: ``n_records`` times ``thin`` sweeps of every word, then each
     chain's energy and magnetisation into ``energy`` (n_chains,) and columns offset.. of the
     traces (n_chains, n_steps). ``constants`` = (J, h, model offset); chain c is lane c % 64
     of word c // 64; flips are added to ``accepted`` (n_words, 64) and ``counters`` zeroed.
     E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied bonds, D spins down."""
     magnitude, field, constant = constants[0], constants[1], constants[2]
+    bonds, classes = unroll                   # a parallel loop takes flat tuples
     n, z = neighbours.shape
     n_chains = energy.size
     for w in prange(spins.shape[0]):
@@ -325,7 +336,7 @@ def multispin_run(spins, neighbours, anti, frustrated, constants, planes, certai
         unsatisfied = np.empty(64, np.int64)
         flips = np.empty(64, np.int64)
         for r in range(n_records):
-            _sweep_word(spins[w], neighbours, anti, frustrated, field != 0.0, planes[w], certain[w], fixed[w], masks,
+            _sweep_word(spins[w], neighbours, anti, frustrated, bonds, classes, planes[w], certain[w], fixed[w], masks,
                         rng[w], counters[w], thin)
             lane_counts(spins[w], neighbours, anti, down, unsatisfied)
             for lane in range(64):

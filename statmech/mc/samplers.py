@@ -612,9 +612,9 @@ class _MultiSpinEngine(_Engine):
 
     def _advance(self, n_records, thin, energy_trace, mag_trace, offset):
         lattice = self.lattice
-        _multispin.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, self.constants,
-                                 *self.planes, self.rng, self.counters, self.lane_accepted, n_records, thin,
-                                 self.energy, energy_trace, mag_trace, offset)
+        _multispin.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.unroll,
+                                 self.constants, *self.planes, self.rng, self.counters, self.lane_accepted,
+                                 n_records, thin, self.energy, energy_trace, mag_trace, offset)
 
 
 class _ClusterEngine(_Engine):
