@@ -7,7 +7,7 @@ and thermodynamic integration. Every estimate comes with its standard error.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
@@ -204,7 +204,7 @@ def blocking_error(x):
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = sizes * ((sizes - 1) * variances / sizes ** 2 + gammas) ** 2 / variances ** 2
     m_statistic = np.cumsum(np.nan_to_num(terms)[::-1])[::-1]
-    quantiles = stats.chi2.ppf(0.99, np.arange(d, 0, -1))
+    quantiles = special.chdtri(np.arange(d, 0, -1), 0.01)        # chi2 quantiles at 0.99
     level = next((j for j in range(d) if m_statistic[j] < quantiles[j]), d - 1)
     return float(np.sqrt(variances[level] / sizes[level]))
 
