@@ -5,7 +5,8 @@ binary 784-pixel rows, one epoch: first fit minus second fit, for PCD-1 and TAP2
 same for a first MultiSpin sample (in that order in one process: TAP2 finds the kernels it
 shares with PCD loaded). The on-disk numba cache is warmed by a first process
 (so the figures are cache loads, not compilations, as every run after the first install
-sees); medians over fresh processes. Goal: at most 0.2 s.
+sees); medians over fresh processes. Goal: at most 0.2 s. Last, what ``import statmech``
+itself takes in those processes (numpy already imported), paid by every script.
 Run: python benchmarks/bench_first_call.py [processes]
 """
 import subprocess
@@ -16,7 +17,9 @@ import numpy as np
 PROBE = r"""
 import time
 import numpy as np
+start = time.perf_counter()
 import statmech
+imported = time.perf_counter() - start
 from statmech import mc
 from statmech.learning import BernoulliRBM
 from statmech.models import Ising
@@ -35,7 +38,7 @@ for _ in range(2):
     statmech.sample(Ising.square(16), 0.4, sampler=mc.MultiSpin(), n_sweeps=10, n_chains=64, seed=0, progress=False)
     seconds.append(time.perf_counter() - start)
 out.append(seconds[0] - seconds[1])
-print(*out)
+print(*out, imported)
 """
 
 
@@ -46,7 +49,7 @@ def main():
                                                        text=True).stdout.split()] for _ in range(processes)])
     print(f"first-call overhead, median of {processes} fresh processes (warm on-disk cache):")
     for name, column in zip(("BernoulliRBM PCD-1, 20 hidden", "BernoulliRBM TAP2, 20 hidden",
-                             "statmech.sample with MultiSpin"), rows.T):
+                             "statmech.sample with MultiSpin", "import statmech (after numpy)"), rows.T):
         print(f"  {name:<32}{np.median(column):7.3f} s")
 
 
