@@ -83,7 +83,7 @@ from statmech import PairwiseHamiltonian, exact                              # n
 from statmech.exact import all_states                                        # noqa: E402
 from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
 from statmech.mc._multispin import (COUNTER_PLANES, class_planes, multispin_run, pack, packed_lattice,  # noqa: E402
-                                    unpack)
+                                    sweep_plan, unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
 
@@ -98,11 +98,14 @@ def _circulant(n=12, seed=0):
 
 
 def _setup(model, betas, rule, seed, n_words=1):
+    """(lattice, (sweep plan, fold, planes, certain, fixed), packed random states, streams)."""
     lattice = packed_lattice(model)
-    planes = class_planes(lattice, np.broadcast_to(betas, (n_words, 64)), rule)
+    betas = np.broadcast_to(betas, (n_words, 64))
+    planes = class_planes(lattice, betas, rule)
     spins = pack(model.random_states(64 * n_words, seed=seed))
     rng = random_streams(np.random.SeedSequence(seed), (n_words,)).copy()
-    return lattice, planes, spins, rng
+    every_lane = np.full(n_words, ~np.uint64(0))
+    return lattice, (*sweep_plan(lattice, rule, betas, every_lane), *planes), spins, rng
 
 
 def _sweeps(lattice, planes, spins, rng, n_sweeps):
@@ -110,7 +113,8 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
     n_words, n_chains = spins.shape[0], 64 * spins.shape[0]
     accepted = np.zeros((n_words, 64), np.int64)
     constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
-    multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.unroll, constants, *planes, rng,
+    plan, fold, *planes = planes
+    multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, plan, fold, constants, *planes, rng,
                   np.zeros((n_words, COUNTER_PLANES), np.uint64), accepted, 1, n_sweeps, np.empty(n_chains),
                   np.empty((n_chains, 1)), np.empty((n_chains, 1)), 0)
     return accepted[0]
@@ -119,13 +123,19 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
 def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
     """One sweep, site by site and lane by lane: count the lane's unsatisfied bonds u, accept
     with acceptance_probability(beta_l (2 J (z - 2u) + 2 h s_i)), drawn by the lane-by-lane
-    comparison; flips counted per lane."""
+    comparison; flips counted per lane. Without a field, a heat-bath lane, or a Metropolis
+    lane at beta = 0, whose class is the mirror of a lower one (u > z / 2) is drawn with the
+    lower one's probability and flips on a no."""
     states = unpack(spins[None]).astype(int)        # (64, n)
     for i in range(model.n):
         u = np.array([sum(states[l, i] * states[l, j] * (-1 if a else 1) < 0
                           for j, a in zip(lattice.neighbours[i], lattice.anti[i])) for l in range(64)])
         delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * states[:, i]
+        folded = (rule == HEAT_BATH) | (np.asarray(betas) == 0)
+        mirrored = folded & (2 * u > lattice.z) & (lattice.field == 0)
+        delta = np.where(mirrored, -delta, delta)
         word = _reference([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)], rng)
+        word ^= sum(1 << lane for lane in range(64) if mirrored[lane])
         for l in range(64):
             if (word >> l) & 1:
                 states[l, i] *= -1
@@ -134,11 +144,11 @@ def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
 
 
 @pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
-@pytest.mark.parametrize("field", [0.0, 0.3])
+@pytest.mark.parametrize("field", [0.0, pytest.param(0.3, marks=pytest.mark.slow)])     # slow: two more kernels
 def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field):
     glass = EdwardsAnderson.square(3, "pm1", seed=1)
     model = PairwiseHamiltonian(glass.couplings, np.full(glass.n, field))
-    betas = np.linspace(0.1, 1.5, 64)
+    betas = np.linspace(0.0, 1.5, 64)                 # lane 0 at beta = 0: Metropolis folds it
     lattice, planes, spins, rng = _setup(model, betas, rule, seed=3)
     assert lattice.n_classes == (lattice.z + 1) * (2 if field else 1)
     slow_spins, slow_rng = spins[0].copy(), rng[0].copy()
@@ -149,6 +159,26 @@ def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field):
         np.testing.assert_array_equal(spins[0], slow_spins)
         np.testing.assert_array_equal(rng[0], slow_rng)
         np.testing.assert_array_equal(flips, slow_flips)
+
+
+def test_metropolis_reads_only_the_classes_that_need_random_bits():
+    """Without a field and at beta > 0 Metropolis accepts every downhill move (u > z / 2
+    unsatisfied bonds), so the plan draws only the uphill and level classes (that this
+    changes no chain is the bit-for-bit test's: its reference reads every class); a lane at
+    beta = 0 (every move a tie, p = 1/2) is folded as heat bath's are; with a field every
+    class is drawn."""
+    model = EdwardsAnderson.square(3, "pm1", seed=1)
+    betas = np.linspace(0.1, 1.5, 64)
+    lattice, planes, spins, rng = _setup(model, betas, METROPOLIS, seed=3)
+    (bonds, classes, drawn), fold = planes[:2]
+    assert len(classes) == lattice.n_classes == 5
+    assert len(drawn) == np.count_nonzero(lattice.deltas >= 0) == 3 and fold[0] == 0
+    betas[[0, 5]] = 0.0
+    assert _setup(model, betas, METROPOLIS, seed=3)[1][1][0] == 0b100001
+    assert _setup(model, betas, HEAT_BATH, seed=3)[1][1][0] == ~np.uint64(0)
+    with_field = PairwiseHamiltonian(model.couplings, np.full(model.n, 0.3))
+    (_, classes, drawn), fold = _setup(with_field, betas, HEAT_BATH, seed=3)[1][:2]
+    assert len(drawn) == len(classes) == 10 and fold[0] == 0
 
 
 @pytest.mark.slow

@@ -16,7 +16,8 @@ lane reads only its own bit of each word, and the number of words read changes w
 words later draws see, not their distribution (each random bit is used once).
 
 On that sit the packed sweeps of lattices of +-J bonds (bit-sliced bond counts per site,
-one acceptance class per count and spin), the per-lane counts of flips, down spins and
+one acceptance class per count and spin; heat bath draws mirror-image classes from one
+set of planes, :func:`sweep_plan`), the per-lane counts of flips, down spins and
 unsatisfied bonds, overlaps between lanes, and packing to and from int8 states.
 """
 import numpy as np
@@ -24,10 +25,10 @@ import scipy.sparse as sp
 
 from ..jit import njit, prange
 from ..rng import xoshiro_step
-from ._kernels import acceptance_probability
+from ._kernels import HEAT_BATH, acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice",
-           "packed_lattice", "class_planes", "multispin_run", "lane_counts", "packed_overlaps",
+           "packed_lattice", "class_planes", "sweep_plan", "multispin_run", "lane_counts", "packed_overlaps",
            "pack", "unpack"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
@@ -68,7 +69,7 @@ def _select(planes, masks, undecided, result, s0, s1, s2, s3, classes):
     lanes' thresholds, OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of
     masks[k] is set); lanes whose bit differs are decided (1 where the threshold's bit is
     1). ``classes`` is a tuple of length K (the number of classes as part of the compiled
-    type, see :attr:`PackedLattice.unroll`). Returns (result, the stream's new state words)."""
+    type, see :func:`sweep_plan`). Returns (result, the stream's new state words)."""
     zero = np.uint64(0)
     j = 0
     while undecided != zero and j < N_PLANES:
@@ -117,11 +118,6 @@ class PackedLattice:
     magnitude, field, offset : float
         J, h and the model's constant, so that E = offset - J (n z / 2 - 2 U) - h (n - 2 D)
         with U the unsatisfied bonds and D the spins at -1.
-    unroll : tuple
-        Two tuples of zeros, of lengths z and K (the acceptance classes). Passed to the
-        sweep kernel, their lengths are part of its compiled type: each degree and class
-        count compiles its own kernel, with the per-site loops over bonds and classes
-        unrolled.
     """
 
     def __init__(self, neighbours, anti, magnitude, field, offset):
@@ -130,7 +126,6 @@ class PackedLattice:
         self.n, self.z = neighbours.shape
         self.frustrated = bool(anti.any())
         self.n_classes = (self.z + 1) * (2 if field else 1)
-        self.unroll = ((0,) * self.z, (0,) * self.n_classes)
         k = np.arange(self.n_classes)
         u, down = k % (self.z + 1), k // (self.z + 1)
         #: Energy change of flipping a site of class k.
@@ -253,6 +248,40 @@ def class_planes(lattice, betas, rule, active=None, out=None):
     return out
 
 
+def sweep_plan(lattice, rule, betas, active):
+    """What the sweep kernel is compiled for, and which lanes it folds.
+
+    Returns
+    -------
+    plan : tuple
+        (bonds, classes, drawn): tuples of zeros whose lengths -- z, the class count K and
+        the classes whose planes the selection reads -- are part of the kernel's type, so
+        each lattice degree compiles its own kernel with its per-site loops unrolled.
+    fold : ndarray of uint64, shape (n_words,)
+        The lanes drawn folded (below).
+
+    Without a field only the classes u <= z / 2 are drawn. Flipping a site with u and one
+    with z - u unsatisfied bonds change E by opposite amounts, and heat bath's
+    1 / (1 + e^x) = 1 - 1 / (1 + e^-x): a folded lane of class u > z / 2 is drawn with the
+    probability of class z - u and flips when that draw says no. Heat bath folds every
+    lane, Metropolis the lanes at beta = 0 (every move a tie, p = 1/2, as heat bath's);
+    Metropolis at beta > 0 accepts the downhill classes u > z / 2 without a draw. With a
+    field all K classes are drawn and no lane is folded. ``betas`` (n_words, 64) per lane,
+    ``active`` (n_words,) the lanes in use (others are never folded: they never flip).
+    """
+    z, n_classes = lattice.z, lattice.n_classes
+    field = n_classes > z + 1
+    n_drawn = n_classes if field else z // 2 + 1
+    if field:
+        fold = np.zeros_like(active)
+    elif rule == HEAT_BATH:
+        fold = active.copy()
+    else:
+        lanes = np.uint64(1) << np.arange(64, dtype=np.uint64)
+        fold = active & np.bitwise_or.reduce(np.where(np.asarray(betas) == 0, lanes, np.uint64(0)), axis=1)
+    return ((0,) * z, (0,) * n_classes, (0,) * n_drawn), fold
+
+
 @njit
 def _add_nibble(counter, a0, a1, a2, a3):
     """Add the 4-bit per-lane numbers (a3 a2 a1 a0) to the bit-sliced counter ``counter``."""
@@ -267,18 +296,18 @@ def _add_nibble(counter, a0, a1, a2, a3):
 
 
 @njit
-def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, planes, certain, fixed, masks, rng, accepted,
-                n_sweeps):
+def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, drawn, fold, planes, certain, fixed, masks,
+                rng, accepted, n_sweeps):
     """``n_sweeps`` sweeps of sites 0..n-1 of the 64 lanes of ``spins`` (n,) (bit 1 = spin
     -1): count each lane's unsatisfied bonds in three bit-sliced counters, select the
     acceptance bits of each lane's class (:func:`_select`), flip, count the flips. The
-    stream's state stays in registers along the sweep. ``bonds``, ``classes`` =
-    PackedLattice.unroll (z and the class count K as compile-time lengths; K = 2 (z + 1)
-    with a field)."""
+    stream's state stays in registers along the sweep. ``bonds``, ``classes``, ``drawn``
+    and the word's ``fold``: :func:`sweep_plan` (K = 2 (z + 1) classes with a field)."""
     s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
     z = len(bonds)
     n_bond = z + 1
     n_classes = len(classes)
+    n_drawn = len(drawn)
     field = n_classes > n_bond
     zero = np.uint64(0)
     a0 = a1 = a2 = a3 = zero                  # flips of the last < 16 sites, bit-sliced
@@ -308,10 +337,21 @@ def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, planes, cer
                     masks[u + n_bond] = m & s
                 else:
                     masks[u] = m
-            for k in range(n_classes):
+            mirrored = zero                   # folded lanes of classes u > z / 2
+            if not field:
+                for u in range(n_bond):
+                    if u < z - u:
+                        m = masks[z - u] & fold
+                        mirrored |= m
+                        masks[u] |= m
+                        masks[z - u] ^= m
+                for k in range(n_drawn, n_classes):      # unfolded: downhill, certain
+                    result |= masks[k] & certain[k]
+            for k in range(n_drawn):
                 undecided |= masks[k] & ~fixed[k]
                 result |= masks[k] & certain[k]
-            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, classes)
+            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn)
+            result ^= mirrored
             spins[i] = s ^ result
             a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
     _add_nibble(accepted, a0, a1, a2, a3)
@@ -319,7 +359,7 @@ def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, planes, cer
 
 
 @njit(parallel=True)
-def multispin_run(spins, neighbours, anti, frustrated, unroll, constants, planes, certain, fixed, rng, counters,
+def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, planes, certain, fixed, rng, counters,
                   accepted, n_records, thin, energy, energy_trace, mag_trace, offset):
     """The engine's run: ``n_records`` times ``thin`` sweeps of every word, then each
     chain's energy and magnetisation into ``energy`` (n_chains,) and columns offset.. of the
@@ -327,7 +367,7 @@ def multispin_run(spins, neighbours, anti, frustrated, unroll, constants, planes
     of word c // 64; flips are added to ``accepted`` (n_words, 64) and ``counters`` zeroed.
     E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied bonds, D spins down."""
     magnitude, field, constant = constants[0], constants[1], constants[2]
-    bonds, classes = unroll                   # a parallel loop takes flat tuples
+    bonds, classes, drawn = plan              # a parallel loop takes flat tuples
     n, z = neighbours.shape
     n_chains = energy.size
     for w in prange(spins.shape[0]):
@@ -336,8 +376,8 @@ def multispin_run(spins, neighbours, anti, frustrated, unroll, constants, planes
         unsatisfied = np.empty(64, np.int64)
         flips = np.empty(64, np.int64)
         for r in range(n_records):
-            _sweep_word(spins[w], neighbours, anti, frustrated, bonds, classes, planes[w], certain[w], fixed[w], masks,
-                        rng[w], counters[w], thin)
+            _sweep_word(spins[w], neighbours, anti, frustrated, bonds, classes, drawn, fold[w], planes[w], certain[w],
+                        fixed[w], masks, rng[w], counters[w], thin)
             lane_counts(spins[w], neighbours, anti, down, unsatisfied)
             for lane in range(64):
                 c = 64 * w + lane

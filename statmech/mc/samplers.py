@@ -184,8 +184,12 @@ class MultiSpin:
     with the acceptance probability of its own energy change and beta (``acceptance``, the
     same rule as Metropolis or HeatBath). The flips are drawn per chain, not shared: the
     uniform of chain l is built bit by bit from bit l of successive random words and compared
-    with the chain's acceptance probability digit by digit, stopping when every chain is decided, about log2(64) + 2
-    words per site for 64 chains; p is used to 53 binary digits, as with 53-bit uniforms.
+    with the chain's acceptance probability digit by digit, stopping when every chain is
+    decided, about log2(64) + 2 words per site for 64 chains; p is used to 53 binary
+    digits, as with 53-bit uniforms. Without a field only moves with u <= z / 2 unsatisfied
+    bonds are drawn: Metropolis accepts the others (downhill) outright, and heat bath draws
+    a move with u > z / 2 with the probability of its mirror image z - u (energy change
+    -dE) and flips on a no, since its own probability is 1 minus the mirror's.
     So every chain is an independent Markov chain with the Boltzmann distribution of its
     beta, and error bars over chains are those of independent chains. Each word has its own
     random stream: a seed gives the same chains for any number of threads (words run in
@@ -589,6 +593,7 @@ class _MultiSpinEngine(_Engine):
         self.betas[:] = betas
         self.planes = _multispin.class_planes(self.lattice, self.lane_betas, self.sampler.rule, self.active,
                                               getattr(self, "planes", None))
+        self.plan, self.fold = _multispin.sweep_plan(self.lattice, self.sampler.rule, self.lane_betas, self.active)
 
     def restore(self, arrays):
         super().restore(arrays)
@@ -612,7 +617,7 @@ class _MultiSpinEngine(_Engine):
 
     def _advance(self, n_records, thin, energy_trace, mag_trace, offset):
         lattice = self.lattice
-        _multispin.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, lattice.unroll,
+        _multispin.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, self.plan, self.fold,
                                  self.constants, *self.planes, self.rng, self.counters, self.lane_accepted,
                                  n_records, thin, self.energy, energy_trace, mag_trace, offset)
 
