@@ -15,7 +15,7 @@ import pathlib
 import numpy as np
 
 import statmech
-from statmech import mc
+from statmech import estimators, mc
 from statmech.analysis.exact_results import ising_square_torus
 from statmech.models import Ising
 
@@ -27,9 +27,11 @@ def measure(model, temperatures, n_sweeps, seed):
         run = statmech.sample(model, 1.0 / T, sampler=mc.MultiSpin(), n_sweeps=n_sweeps, burn_in=n_sweeps // 2,
                               n_chains=128, seed=seed + k, progress=False)
         per_chain = run.energy.mean(axis=1) / model.n
-        heat = run.energy.var(axis=1) / T ** 2 / model.n
-        rows.append((per_chain.mean(), per_chain.std(ddof=1) / np.sqrt(per_chain.size),
-                     heat.mean(), heat.std(ddof=1) / np.sqrt(heat.size)))
+        # Var(E) pooled over chains and sweeps (each chain's own variance about its own mean
+        # is low by ~2 tau / n_sweeps, which near T_c is comparable to the error bar);
+        # jackknife over blocks of chains, which are independent
+        heat = estimators.jackknife(lambda energy: energy.var() / T ** 2 / model.n, run.energy)
+        rows.append((per_chain.mean(), per_chain.std(ddof=1) / np.sqrt(per_chain.size), heat.value, heat.error))
     return np.array(rows)
 
 
