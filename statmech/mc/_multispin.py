@@ -365,7 +365,9 @@ def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, pl
     chain's energy and magnetisation into ``energy`` (n_chains,) and columns offset.. of the
     traces (n_chains, n_steps). ``constants`` = (J, h, model offset); chain c is lane c % 64
     of word c // 64; flips are added to ``accepted`` (n_words, 64) and ``counters`` zeroed.
-    E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied bonds, D spins down."""
+    ``plan``, ``fold``: :func:`sweep_plan`; ``planes``, ``certain``, ``fixed``:
+    :func:`class_planes`. E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied
+    bonds, D spins down."""
     magnitude, field, constant = constants[0], constants[1], constants[2]
     bonds, classes, drawn = plan              # a parallel loop takes flat tuples
     n, z = neighbours.shape
