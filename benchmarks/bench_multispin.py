@@ -7,8 +7,8 @@ reported apart, ratios from one run.
    statmech's checkerboard kernel (one chain), MultiSpin (64 chains).
 3. 3D +-J Edwards-Anderson L^3 at beta = 0.9, heat bath, one thread: the pairwise kernel
    (one chain), the SIMD lanes kernel (64 chains), MultiSpin (64 chains).
-4. Threads: MultiSpin with 128 chains (two words) on 1 and 2 threads, with the load average
-   before the run (a quiet machine has a load near 0).
+4. Threads: MultiSpin with 128 chains (two words) on 1 and 2 threads, 256^2 to 1024^2, three
+   rounds each with the load average before it (a quiet machine has a load near 0).
 5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel.
 
 Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
@@ -140,16 +140,19 @@ def main():
                         ("multispin", "MultiSpin (64 chains)")):
         print(f"   {label:<38}{result[name]:8.3f}{result[name] / result['multispin']:8.1f}x MultiSpin")
 
-    load = os.getloadavg()[0]
-    model = Ising.square(min(args.L, 512))
-    times = {}
-    for t in sorted({1, min(2, threads)}):
-        statmech.set_num_threads(t)
-        times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 128,
-                               sweeps_for(model.n, 128, 6e8), repeats=5)[0]
-    print(f"\n4. MultiSpin, 128 chains on a {int(np.sqrt(model.n))}^2 torus (load average before: {load:.2f}): "
-          + ", ".join(f"{t} thread(s) {ns:.3f} ns" for t, ns in times.items())
-          + (f"; speed-up {times[1] / times[2]:.2f}x" if 2 in times else ""))
+    print("\n4. MultiSpin, 128 chains (one word per thread), 1 and 2 threads, three rounds per size "
+          "(the load average before each):")
+    for L in (256, 512, 1024):
+        model, rounds = Ising.square(L), []
+        for _ in range(3):
+            load, times = os.getloadavg()[0], {}
+            for t in sorted({1, min(2, threads)}):
+                statmech.set_num_threads(t)
+                times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 128,
+                                       sweeps_for(model.n, 128, 6e8), repeats=3)[0]
+            rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
+                          if 2 in times else f"{times[1]:.3f} ns (one thread only)")
+        print(f"   {L}^2: " + "; ".join(rounds), flush=True)
     statmech.set_num_threads(1)
 
     if args.scaling:
