@@ -105,7 +105,7 @@ def _setup(model, betas, rule, seed, n_words=1):
     spins = pack(model.random_states(64 * n_words, seed=seed))
     rng = random_streams(np.random.SeedSequence(seed), (n_words,)).copy()
     every_lane = np.full(n_words, ~np.uint64(0))
-    return lattice, (*sweep_plan(lattice, rule, betas, every_lane), *planes), spins, rng
+    return lattice, (*sweep_plan(lattice, rule, planes[1], every_lane), *planes), spins, rng
 
 
 def _sweeps(lattice, planes, spins, rng, n_sweeps):
@@ -123,16 +123,16 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
 def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
     """One sweep, site by site and lane by lane: count the lane's unsatisfied bonds u, accept
     with acceptance_probability(beta_l (2 J (z - 2u) + 2 h s_i)), drawn by the lane-by-lane
-    comparison; flips counted per lane. Without a field, a heat-bath lane, or a Metropolis
-    lane at beta = 0, whose class is the mirror of a lower one (u > z / 2) is drawn with the
-    lower one's probability and flips on a no."""
+    comparison; flips counted per lane. Without a field, a lane of class u > z / 2 (the
+    mirror of z - u) that is not sure to flip -- heat bath, or Metropolis where beta dE is 0
+    -- is drawn with the mirror's probability and flips on a no."""
     states = unpack(spins[None]).astype(int)        # (64, n)
     for i in range(model.n):
         u = np.array([sum(states[l, i] * states[l, j] * (-1 if a else 1) < 0
                           for j, a in zip(lattice.neighbours[i], lattice.anti[i])) for l in range(64)])
         delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * states[:, i]
-        folded = (rule == HEAT_BATH) | (np.asarray(betas) == 0)
-        mirrored = folded & (2 * u > lattice.z) & (lattice.field == 0)
+        p = np.array([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)])
+        mirrored = (2 * u > lattice.z) & (lattice.field == 0) & ((rule == HEAT_BATH) | (p < 1))
         delta = np.where(mirrored, -delta, delta)
         word = _reference([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)], rng)
         word ^= sum(1 << lane for lane in range(64) if mirrored[lane])
@@ -175,6 +175,8 @@ def test_metropolis_reads_only_the_classes_that_need_random_bits():
     assert len(drawn) == np.count_nonzero(lattice.deltas >= 0) == 3 and fold[0] == 0
     betas[[0, 5]] = 0.0
     assert _setup(model, betas, METROPOLIS, seed=3)[1][1][0] == 0b100001
+    tiny = PairwiseHamiltonian(model.couplings * 1e-300)     # beta dE underflows to 0: ties, folded
+    assert _setup(tiny, np.full(64, 1e-30), METROPOLIS, seed=3)[1][1][0] == ~np.uint64(0)
     assert _setup(model, betas, HEAT_BATH, seed=3)[1][1][0] == ~np.uint64(0)
     with_field = PairwiseHamiltonian(model.couplings, np.full(model.n, 0.3))
     (_, classes, drawn), fold = _setup(with_field, betas, HEAT_BATH, seed=3)[1][:2]

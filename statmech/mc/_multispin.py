@@ -248,7 +248,7 @@ def class_planes(lattice, betas, rule, active=None, out=None):
     return out
 
 
-def sweep_plan(lattice, rule, betas, active):
+def sweep_plan(lattice, rule, certain, active):
     """What the sweep kernel is compiled for, and which lanes it folds.
 
     Returns
@@ -264,10 +264,11 @@ def sweep_plan(lattice, rule, betas, active):
     with z - u unsatisfied bonds change E by opposite amounts, and heat bath's
     1 / (1 + e^x) = 1 - 1 / (1 + e^-x): a folded lane of class u > z / 2 is drawn with the
     probability of class z - u and flips when that draw says no. Heat bath folds every
-    lane, Metropolis the lanes at beta = 0 (every move a tie, p = 1/2, as heat bath's);
-    Metropolis at beta > 0 accepts the downhill classes u > z / 2 without a draw. With a
-    field all K classes are drawn and no lane is folded. ``betas`` (n_words, 64) per lane,
-    ``active`` (n_words,) the lanes in use (others are never folded: they never flip).
+    lane. Metropolis accepts the downhill classes u > z / 2 outright (their ``certain`` is
+    set) except where beta dE is 0 (beta = 0: every move a tie, p = 1/2 as heat bath's, and
+    so is its mirror's); it folds those lanes. With a field all K classes are drawn and no
+    lane is folded. ``certain`` (n_words, K) from :func:`class_planes`; ``active``
+    (n_words,) the lanes in use (others are never folded: they never flip).
     """
     z, n_classes = lattice.z, lattice.n_classes
     field = n_classes > z + 1
@@ -277,8 +278,7 @@ def sweep_plan(lattice, rule, betas, active):
     elif rule == HEAT_BATH:
         fold = active.copy()
     else:
-        lanes = np.uint64(1) << np.arange(64, dtype=np.uint64)
-        fold = active & np.bitwise_or.reduce(np.where(np.asarray(betas) == 0, lanes, np.uint64(0)), axis=1)
+        fold = active & np.bitwise_or.reduce(~certain[:, n_drawn:], axis=1)
     return ((0,) * z, (0,) * n_classes, (0,) * n_drawn), fold
 
 

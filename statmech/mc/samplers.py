@@ -225,9 +225,7 @@ class MultiSpin:
         return _RULES[self.acceptance]
 
     def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
-        if path:
-            raise ValueError("MultiSpin cannot follow a path of models (AIS from a base, learning); "
-                             "use HeatBath() or Metropolis()")
+        _refuse_path(self, path)
         if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
             raise TypeError(f"MultiSpin needs a PairwiseHamiltonian of spins; got {hamiltonian!r}")
         lattice = _multispin.packed_lattice(hamiltonian)            # or a ValueError that says why not
@@ -593,7 +591,7 @@ class _MultiSpinEngine(_Engine):
         self.betas[:] = betas
         self.planes = _multispin.class_planes(self.lattice, self.lane_betas, self.sampler.rule, self.active,
                                               getattr(self, "planes", None))
-        self.plan, self.fold = _multispin.sweep_plan(self.lattice, self.sampler.rule, self.lane_betas, self.active)
+        self.plan, self.fold = _multispin.sweep_plan(self.lattice, self.sampler.rule, self.planes[1], self.active)
 
     def restore(self, arrays):
         super().restore(arrays)
