@@ -144,7 +144,7 @@ def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
 
 
 @pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
-@pytest.mark.parametrize("field", [0.0, 0.3])
+@pytest.mark.parametrize("field", [0.0, pytest.param(0.3, marks=pytest.mark.slow)])     # slow: one more kernel
 def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field):
     glass = EdwardsAnderson.square(3, "pm1", seed=1)
     model = PairwiseHamiltonian(glass.couplings, np.full(glass.n, field))
