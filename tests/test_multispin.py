@@ -296,6 +296,17 @@ def test_multispin_samples_the_boltzmann_distribution_of_a_3x3_glass():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("model", [Ising.square(4, h=0.3), EdwardsAnderson.cubic(3, "pm1", seed=3)],
+                         ids=["square with a field", "cubic +-J"])
+def test_multispin_energies_and_magnetizations_are_those_of_the_states(model):
+    """The energies and magnetizations the packed kernel counts in the words (with a field;
+    z = 6, -J bonds) against the model's own energy of the unpacked states."""
+    run = statmech.sample(model, 0.4, sampler=mc.MultiSpin(), n_sweeps=7, n_chains=70, seed=0, progress=False)
+    np.testing.assert_allclose(run.energy[:, -1], model.energy(run.states), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(run.magnetization[:, -1], run.states.sum(axis=1))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("acceptance", ["metropolis", "heat_bath"])
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_multispin_chi_square_of_states_on_small_tori(name, acceptance):
