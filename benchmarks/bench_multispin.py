@@ -4,12 +4,16 @@ reported apart, ratios from one run.
 
 1. Per-lane Bernoulli bits (``bernoulli_word``) against ``uniform() < p`` per lane.
 2. 2D Ising L x L torus at beta_c, Metropolis, one thread: numpy checkerboard (one system),
-   statmech's checkerboard kernel (one chain), MultiSpin (64 chains).
+   statmech's checkerboard kernel (one chain), MultiSpin with 64 chains (one word) and with
+   256 (four words, swept together as one SIMD group).
 3. 3D +-J Edwards-Anderson L^3 at beta = 0.9, heat bath, one thread: the pairwise kernel
-   (one chain), the SIMD lanes kernel (64 chains), MultiSpin (64 chains).
-4. Threads: MultiSpin with 128 chains (two words) on 1 and 2 threads, 256^2 to 1024^2, three
-   rounds each with the load average before it (a quiet machine has a load near 0).
-5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel.
+   (one chain), the SIMD lanes kernel (64 chains), MultiSpin (64 and 256 chains).
+4. Threads: MultiSpin with 512 chains (two SIMD groups of four words) on 1 and 2 threads,
+   256^2 and 512^2 (larger lattices need minutes per round: packing 512 chains' states costs
+   as much as the sweeps), three rounds each with the load average before it (a quiet
+   machine has a load near 0).
+5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel
+   (MultiSpin with 256 chains up to 2D L = 1024: beyond, their int8 states alone fill GBs).
 
 Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
 """
@@ -88,7 +92,7 @@ def sweeps_for(n_sites, n_chains, budget=3e8):
     return max(8, int(budget / (n_sites * n_chains)))
 
 
-def square(L, kernels=("numpy", "checkerboard", "multispin")):
+def square(L, kernels=("numpy", "checkerboard", "multispin", "multispin group")):
     model, beta, out = Ising.square(L), ISING_2D_BETA_C, {}
     if "numpy" in kernels:
         spins = model.random_states(1, seed=0).reshape(L, L)
@@ -99,13 +103,17 @@ def square(L, kernels=("numpy", "checkerboard", "multispin")):
                                           sweeps_for(L * L, 1))[0]
     if "multispin" in kernels:
         out["multispin"] = per_attempt(model, beta, mc.MultiSpin("metropolis"), 64, sweeps_for(L * L, 64))[0]
+    if "multispin group" in kernels:
+        out["multispin group"] = per_attempt(model, beta, mc.MultiSpin("metropolis"), 256,
+                                             sweeps_for(L * L, 256, 1e10))[0]
     return out
 
 
-def cubic(L, kernels=("pairwise", "lanes", "multispin")):
+def cubic(L, kernels=("pairwise", "lanes", "multispin", "multispin group")):
     model, out = EdwardsAnderson.cubic(L, "pm1", seed=0), {}
     samplers = {"pairwise": (mc.HeatBath(lanes=False, multispin=False), 1),
-                "lanes": (mc.HeatBath(lanes=True), 64), "multispin": (mc.MultiSpin(), 64)}
+                "lanes": (mc.HeatBath(lanes=True), 64), "multispin": (mc.MultiSpin(), 64),
+                "multispin group": (mc.MultiSpin(), 256)}
     for name in kernels:
         sampler, n_chains = samplers[name]
         out[name] = per_attempt(model, BETA_EA, sampler, n_chains, sweeps_for(L ** 3, n_chains))[0]
@@ -130,26 +138,28 @@ def main():
     print(f"\n2. 2D Ising {args.L} x {args.L} at beta_c, Metropolis, one thread, ns per attempted flip:")
     print(f"   {'kernel':<38}{'ns':>8}{'vs numpy':>10}{'vs checkerboard':>17}")
     for name, label in (("numpy", "numpy checkerboard (1 system)"), ("checkerboard", "statmech checkerboard (1 chain)"),
-                        ("multispin", "MultiSpin (64 chains)")):
+                        ("multispin", "MultiSpin (64 chains, 1 word)"),
+                        ("multispin group", "MultiSpin (256 chains, 4 words SIMD)")):
         print(f"   {label:<38}{result[name]:8.3f}{result['numpy'] / result[name]:10.1f}"
               f"{result['checkerboard'] / result[name]:17.1f}")
 
     result = cubic(args.L3)
     print(f"\n3. 3D +-J EA {args.L3}^3 at beta = {BETA_EA}, heat bath, one thread, ns per attempted flip:")
     for name, label in (("pairwise", "pairwise kernel (1 chain)"), ("lanes", "SIMD lanes (64 chains)"),
-                        ("multispin", "MultiSpin (64 chains)")):
+                        ("multispin", "MultiSpin (64 chains, 1 word)"),
+                        ("multispin group", "MultiSpin (256 chains, 4 words SIMD)")):
         print(f"   {label:<38}{result[name]:8.3f}{result[name] / result['multispin']:8.1f}x MultiSpin")
 
-    print("\n4. MultiSpin, 128 chains (one word per thread), 1 and 2 threads, three rounds per size "
+    print("\n4. MultiSpin, 512 chains (one SIMD group of 4 words per thread), 1 and 2 threads, three rounds per size "
           "(the load average before each):")
-    for L in (256, 512, 1024):
+    for L in (256, 512):
         model, rounds = Ising.square(L), []
         for _ in range(3):
             load, times = os.getloadavg()[0], {}
             for t in sorted({1, min(2, threads)}):
                 statmech.set_num_threads(t)
-                times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 128,
-                                       sweeps_for(model.n, 128, 6e8), repeats=3)[0]
+                times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
+                                       sweeps_for(model.n, 512, 4e9), repeats=3)[0]
             rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
                           if 2 in times else f"{times[1]:.3f} ns (one thread only)")
         print(f"   {L}^2: " + "; ".join(rounds), flush=True)
@@ -157,14 +167,16 @@ def main():
 
     if args.scaling:
         print("\n5. ns per attempted flip against L, one thread")
-        print(f"   {'2D L':>6}{'checkerboard':>14}{'MultiSpin':>11}")
-        for L in (64, 128, 256, 512, 1024, 2048, 4096):
-            r = square(L, ("checkerboard", "multispin"))
-            print(f"   {L:>6}{r['checkerboard']:14.3f}{r['multispin']:11.3f}", flush=True)
-        print(f"   {'3D L':>6}{'pairwise':>14}{'lanes':>11}{'MultiSpin':>11}")
+        print(f"   {'2D L':>6}{'checkerboard':>14}{'MultiSpin':>11}{'MultiSpin x4':>14}")
+        for L in (64, 128, 256, 512, 1024, 2048, 4096):     # 256 chains of 2048^2 spins: 1 GB of states
+            r = square(L, ("checkerboard", "multispin") + (("multispin group",) if L <= 1024 else ()))
+            print(f"   {L:>6}{r['checkerboard']:14.3f}{r['multispin']:11.3f}{r.get('multispin group', np.nan):14.3f}",
+                  flush=True)
+        print(f"   {'3D L':>6}{'pairwise':>14}{'lanes':>11}{'MultiSpin':>11}{'MultiSpin x4':>14}")
         for L in (8, 16, 32, 64):
             r = cubic(L)
-            print(f"   {L:>6}{r['pairwise']:14.3f}{r['lanes']:11.3f}{r['multispin']:11.3f}", flush=True)
+            print(f"   {L:>6}{r['pairwise']:14.3f}{r['lanes']:11.3f}{r['multispin']:11.3f}{r['multispin group']:14.3f}",
+                  flush=True)
     statmech.set_num_threads(threads)
 
 

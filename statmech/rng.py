@@ -8,6 +8,7 @@ Internal infrastructure shared by the samplers, AIS and learning.
 """
 import numpy as np
 
+from ._simd import vand, vmul, vnot, vor, vshl, vshr, vsplat, vxor
 from .jit import njit, prange
 
 __all__ = ["random_streams", "xoshiro_step", "next_uint64", "uniform", "sample_units", "sample_units_serial"]
@@ -37,6 +38,30 @@ def xoshiro_step(s0, s1, s2, s3):
     s2 ^= t
     s3 = _rotl(s3, 45)
     return result, s0, s1, s2, s3
+
+
+@njit(inline="always")
+def _vector_rotl(x, k, complement):
+    return vor(vshl(x, k), vshr(x, complement))
+
+
+@njit
+def xoshiro_vector_step(s0, s1, s2, s3, active, group):
+    """:func:`xoshiro_step` of ``len(group)`` streams at once, one per element of the
+    ``U64Vec`` state words; the streams whose element of ``active`` is all ones advance,
+    the others (element 0) keep their state and their output is to be ignored.
+    Returns (output, new state words)."""
+    result = vmul(_vector_rotl(vmul(s1, vsplat(5, group)), 7, 57), vsplat(9, group))
+    t = vshl(s1, 17)
+    n2 = vxor(s2, s0)
+    n3 = vxor(s3, s1)
+    n1 = vxor(s1, n2)
+    n0 = vxor(s0, n3)
+    n2 = vxor(n2, t)
+    n3 = _vector_rotl(n3, 45, 19)
+    keep = vnot(active)
+    return (result, vor(vand(active, n0), vand(keep, s0)), vor(vand(active, n1), vand(keep, s1)),
+            vor(vand(active, n2), vand(keep, s2)), vor(vand(active, n3), vand(keep, s3)))
 
 
 @njit

@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
+from statmech._simd import vload, vstore
+from statmech.jit import njit
 from statmech.mc._multispin import N_PLANES, bernoulli_word, probability_planes
-from statmech.rng import next_uint64, random_streams
+from statmech.rng import next_uint64, random_streams, xoshiro_vector_step
 
 P = np.concatenate([[0.0, 1.0, 0.5, 1 / 3, 1e-6, 1 - 1e-6, np.exp(-8 * 0.44)],
                     np.random.default_rng(0).random(57)])
@@ -37,6 +39,38 @@ def test_bernoulli_word_is_bit_for_bit_the_lane_by_lane_comparison():
     for _ in range(200):
         assert int(bernoulli_word(planes, certain, fixed, fast)) == _reference(P, slow)
         np.testing.assert_array_equal(fast, slow)        # the same random words consumed
+
+
+@njit
+def _vector_steps(states, active, n_steps):
+    """n_steps of xoshiro_vector_step on the four streams states (4, 4) (column = stream),
+    advancing the streams whose ``active`` element is all ones; the outputs (n_steps, 4)."""
+    group = (0, 0, 0, 0)
+    s0, s1, s2, s3 = vload(states, 0, group), vload(states, 4, group), vload(states, 8, group), vload(states, 12, group)
+    mask = vload(active, 0, group)
+    out = np.empty((n_steps, 4), np.uint64)
+    for t in range(n_steps):
+        r, s0, s1, s2, s3 = xoshiro_vector_step(s0, s1, s2, s3, mask, group)
+        vstore(out, 4 * t, r)
+    vstore(states, 0, s0)
+    vstore(states, 4, s1)
+    vstore(states, 8, s2)
+    vstore(states, 12, s3)
+    return out
+
+
+def test_vector_xoshiro_is_the_scalar_stream_where_active_and_still_elsewhere():
+    streams = random_streams(np.random.SeedSequence(5), (4,))
+    active = np.array([~np.uint64(0), 0, ~np.uint64(0), 0], np.uint64)
+    states = np.ascontiguousarray(streams.T)
+    outputs = _vector_steps(states, active, 10)
+    for g in range(4):
+        if active[g]:
+            scalar = streams[g].copy()
+            np.testing.assert_array_equal(outputs[:, g], [next_uint64(scalar) for _ in range(10)])
+            np.testing.assert_array_equal(states[:, g], scalar)
+        else:
+            np.testing.assert_array_equal(states[:, g], streams[g])
 
 
 def test_bernoulli_word_frequencies_and_lane_independence():
@@ -82,7 +116,7 @@ def test_probability_planes_refuses_bad_probabilities(p, message):
 from statmech import PairwiseHamiltonian, exact                              # noqa: E402
 from statmech.exact import all_states                                        # noqa: E402
 from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
-from statmech.mc._multispin import (COUNTER_PLANES, class_planes, multispin_run, pack, packed_lattice,  # noqa: E402
+from statmech.mc._multispin import (GROUP, class_planes, multispin_run, pack, packed_lattice,  # noqa: E402
                                     sweep_plan, unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
@@ -109,15 +143,15 @@ def _setup(model, betas, rule, seed, n_words=1):
 
 
 def _sweeps(lattice, planes, spins, rng, n_sweeps):
-    """n_sweeps packed sweeps of every word (the engine's kernel); the flips of each lane of word 0."""
+    """n_sweeps packed sweeps of every word (the engine's kernel); the flips (n_words, 64)."""
     n_words, n_chains = spins.shape[0], 64 * spins.shape[0]
     accepted = np.zeros((n_words, 64), np.int64)
     constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
     plan, fold, *planes = planes
     multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, plan, fold, constants, *planes, rng,
-                  np.zeros((n_words, COUNTER_PLANES), np.uint64), accepted, 1, n_sweeps, np.empty(n_chains),
+                  accepted, 1, n_sweeps, np.empty(n_chains),
                   np.empty((n_chains, 1)), np.empty((n_chains, 1)), 0)
-    return accepted[0]
+    return accepted
 
 
 def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
@@ -145,20 +179,24 @@ def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
 
 @pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
 @pytest.mark.parametrize("field", [0.0, pytest.param(0.3, marks=pytest.mark.slow)])     # slow: one more kernel
-def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field):
+@pytest.mark.parametrize("n_words", [1, len(GROUP) + 1])
+def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field, n_words):
+    """One word swept alone, or five: two SIMD groups, the second with three idle columns.
+    Every word is the reference's lane-by-lane update of that word, stream included."""
     glass = EdwardsAnderson.square(3, "pm1", seed=1)
     model = PairwiseHamiltonian(glass.couplings, np.full(glass.n, field))
-    betas = np.linspace(0.0, 1.5, 64)                 # lane 0 at beta = 0: Metropolis folds it
-    lattice, planes, spins, rng = _setup(model, betas, rule, seed=3)
+    betas = np.linspace(0.0, 1.5, 64) + np.arange(n_words)[:, None] * np.array([0.0] + [0.1] * 63)
+    lattice, planes, spins, rng = _setup(model, betas, rule, seed=3, n_words=n_words)
     assert lattice.n_classes == (lattice.z + 1) * (2 if field else 1)
-    slow_spins, slow_rng = spins[0].copy(), rng[0].copy()
+    slow_spins, slow_rng = spins.copy(), rng.copy()     # lane 0 at beta = 0: Metropolis folds it
     for _ in range(3):
         flips = _sweeps(lattice, planes, spins, rng, 1)
-        slow_flips = np.zeros(64, np.int64)
-        slow_spins = _reference_sweep(model, lattice, betas, rule, slow_spins, slow_rng, slow_flips)
-        np.testing.assert_array_equal(spins[0], slow_spins)
-        np.testing.assert_array_equal(rng[0], slow_rng)
-        np.testing.assert_array_equal(flips, slow_flips)
+        for w in range(n_words):
+            slow_flips = np.zeros(64, np.int64)
+            slow_spins[w] = _reference_sweep(model, lattice, betas[w], rule, slow_spins[w], slow_rng[w], slow_flips)
+            np.testing.assert_array_equal(flips[w], slow_flips)
+        np.testing.assert_array_equal(spins, slow_spins)
+        np.testing.assert_array_equal(rng, slow_rng)
 
 
 def test_metropolis_reads_only_the_classes_that_need_random_bits():

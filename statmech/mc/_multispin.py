@@ -18,13 +18,17 @@ words later draws see, not their distribution (each random bit is used once).
 On that sit the packed sweeps of lattices of +-J bonds (bit-sliced bond counts per site,
 one acceptance class per count and spin; heat bath draws mirror-image classes from one
 set of planes, :func:`sweep_plan`), the per-lane counts of flips, down spins and
-unsatisfied bonds, overlaps between lanes, and packing to and from int8 states.
+unsatisfied bonds, overlaps between lanes, and packing to and from int8 states. The sweep
+runs G words at once in ``U64Vec(G)`` SIMD values (``statmech._simd``): every operation on
+a word is bitwise, so G words cost one instruction where one word did, and a word's stream
+advances only while that word has undecided lanes, so the grouping changes no chain.
 """
 import numpy as np
 import scipy.sparse as sp
 
 from ..jit import njit, prange
-from ..rng import xoshiro_step
+from .._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore, vxor
+from ..rng import xoshiro_vector_step
 from ._kernels import HEAT_BATH, acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice",
@@ -63,24 +67,29 @@ def probability_planes(p):
 
 
 @njit
-def _select(planes, masks, undecided, result, s0, s1, s2, s3, classes):
-    """The rounds of the comparison U_l < k_l for the lanes in ``undecided``: round j draws one
-    random word (bit l = binary digit j + 1 of U_l) and compares it with the plane of the
-    lanes' thresholds, OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of
-    masks[k] is set); lanes whose bit differs are decided (1 where the threshold's bit is
-    1). ``classes`` is a tuple of length K (the number of classes as part of the compiled
-    type, see :func:`sweep_plan`). Returns (result, the stream's new state words)."""
-    zero = np.uint64(0)
+def _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn, group):
+    """The rounds of the comparison U_l < k_l for the lanes in ``undecided``, for the G =
+    len(group) words of a group at once (``U64Vec(G)`` values; state words s0..s3 of their
+    G streams). Round j draws one random word per word still undecided (bit l = binary
+    digit j + 1 of U_l) and compares it with the plane of the lanes' thresholds,
+    OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of masks[k] is set);
+    lanes whose bit differs are decided (1 where the threshold's bit is 1). A word's stream
+    advances only while it has undecided lanes, so each word draws what it would draw
+    alone. ``planes`` (53, K, G), ``masks`` (K, G), C order; ``drawn`` a tuple of length
+    the classes read (a compiled constant, see :func:`sweep_plan`). Returns (result, the
+    streams' new state words)."""
+    n_classes = planes.shape[1]
+    width = len(group)
+    zero = vsplat(0, group)
     j = 0
-    while undecided != zero and j < N_PLANES:
-        row = planes[j]
+    while vany(undecided) and j < N_PLANES:
         plane = zero
-        for k in range(len(classes)):
-            plane |= masks[k] & row[k]
-        r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-        differ = undecided & (r ^ plane)
-        undecided &= ~differ
-        result |= differ & plane
+        for k in range(len(drawn)):
+            plane = vor(plane, vand(vload(masks, k * width, group), vload(planes, (j * n_classes + k) * width, group)))
+        r, s0, s1, s2, s3 = xoshiro_vector_step(s0, s1, s2, s3, vnonzero(undecided), group)
+        differ = vand(undecided, vxor(r, plane))
+        undecided = vand(undecided, vnot(differ))
+        result = vor(result, vand(differ, plane))
         j += 1
     return result, s0, s1, s2, s3
 
@@ -93,9 +102,12 @@ def bernoulli_word(planes, certain, fixed, rng):
     """A word whose bit l is 1 with probability p_l (``planes``, ``certain``, ``fixed``
     from :func:`probability_planes`), drawing random words from the xoshiro stream ``rng``
     until every lane is decided."""
-    result, rng[0], rng[1], rng[2], rng[3] = _select(planes, _ONE_CLASS, ~fixed, certain,
-                                                     rng[0], rng[1], rng[2], rng[3], (0,))
-    return result
+    one = (0,)
+    result, s0, s1, s2, s3 = _select(planes, _ONE_CLASS, vsplat(~fixed, one), vsplat(certain, one),
+                                     vload(rng, 0, one), vload(rng, 1, one), vload(rng, 2, one),
+                                     vload(rng, 3, one), one, one)
+    rng[0], rng[1], rng[2], rng[3] = vget(s0, 0), vget(s1, 0), vget(s2, 0), vget(s3, 0)
+    return vget(result, 0)
 
 
 # -- packed single-spin-flip sweeps on lattices of +-J bonds -----------------------------------
@@ -225,7 +237,8 @@ def _fill_class_planes(rule, deltas, betas, active, planes, certain, fixed):
                 for k in range(n_classes):
                     memo[m, k] = acceptance_probability(rule, beta * deltas[k])
                 n_seen += 1
-            probability[lane] = memo[m]
+            for k in range(n_classes):        # (a row copy would compile numba's shape-error messages)
+                probability[lane, k] = memo[m, k]
         for k in range(n_classes):
             certain[w, k], fixed[w, k] = _threshold_planes(probability[:, k], active[w], planes[w, :, k], thresholds)
 
@@ -296,102 +309,193 @@ def _add_nibble(counter, a0, a1, a2, a3):
 
 
 @njit
-def _sweep_word(spins, neighbours, anti, frustrated, bonds, classes, drawn, fold, planes, certain, fixed, masks,
-                rng, accepted, n_sweeps):
-    """``n_sweeps`` sweeps of sites 0..n-1 of the 64 lanes of ``spins`` (n,) (bit 1 = spin
-    -1): count each lane's unsatisfied bonds in three bit-sliced counters, select the
-    acceptance bits of each lane's class (:func:`_select`), flip, count the flips. The
-    stream's state stays in registers along the sweep. ``bonds``, ``classes``, ``drawn``
-    and the word's ``fold``: :func:`sweep_plan` (K = 2 (z + 1) classes with a field)."""
-    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+def _sweep_words(spins, neighbours, anti, frustrated, bonds, classes, drawn, group, fold, planes, certain, fixed,
+                 masks, rng, accepted, n_sweeps):
+    """``n_sweeps`` sweeps of sites 0..n-1 of the G = len(group) words ``spins`` (n, G)
+    (word g of site i at [i, g]; 64 G lanes, bit 1 = spin -1), G words per SIMD instruction: count each lane's unsatisfied bonds in three bit-sliced
+    counters, select the acceptance bits of each lane's class (:func:`_select`), flip,
+    count the flips into ``accepted`` (G, 48). Each word's chain is what it would be swept
+    alone (G = 1). ``bonds``, ``classes``, ``drawn`` and ``fold`` (G,): :func:`sweep_plan`
+    (K = 2 (z + 1) classes with a field); ``planes`` (53, K, G), ``certain``, ``fixed``
+    and the scratch ``masks`` (K, G), ``rng`` (4, G): the words' streams, whose state
+    stays in registers along the sweep."""
+    width = len(group)
+    s0, s1 = vload(rng, 0, group), vload(rng, width, group)
+    s2, s3 = vload(rng, 2 * width, group), vload(rng, 3 * width, group)
+    folded = vload(fold, 0, group)
     z = len(bonds)
     n_bond = z + 1
     n_classes = len(classes)
     n_drawn = len(drawn)
     field = n_classes > n_bond
-    zero = np.uint64(0)
+    zero = vsplat(0, group)
     a0 = a1 = a2 = a3 = zero                  # flips of the last < 16 sites, bit-sliced
     pending = 0
     for _ in range(n_sweeps):
-        for i in range(spins.size):
-            s = spins[i]
+        for i in range(neighbours.shape[0]):
+            s = vload(spins, i * width, group)
             c0 = zero
             c1 = zero
             c2 = zero
             for d in range(z):
-                x = s ^ spins[neighbours[i, d]]                  # 1 where the bond is unsatisfied
+                x = vxor(s, vload(spins, neighbours[i, d] * width, group))    # 1: unsatisfied
                 if frustrated:
-                    x ^= zero - np.uint64(anti[i, d])           # all ones on a -J bond
-                carry = c0 & x
-                c0 ^= x
-                c2 |= c1 & carry
-                c1 ^= carry
+                    x = vxor(x, vsplat(np.uint64(0) - np.uint64(anti[i, d]), group))    # all ones on -J
+                carry = vand(c0, x)
+                c0 = vxor(c0, x)
+                c2 = vor(c2, vand(c1, carry))
+                c1 = vxor(c1, carry)
+            for u in range(n_bond):
+                m = c0 if u & 1 else vnot(c0)
+                m = vand(m, c1 if u & 2 else vnot(c1))
+                m = vand(m, c2 if u & 4 else vnot(c2))
+                if field:
+                    vstore(masks, u * width, vand(m, vnot(s)))
+                    vstore(masks, (u + n_bond) * width, vand(m, s))
+                else:
+                    vstore(masks, u * width, m)
             undecided = zero
             result = zero
-            for u in range(n_bond):
-                m = c0 if u & 1 else ~c0
-                m &= c1 if u & 2 else ~c1
-                m &= c2 if u & 4 else ~c2
-                if field:
-                    masks[u] = m & ~s
-                    masks[u + n_bond] = m & s
-                else:
-                    masks[u] = m
             mirrored = zero                   # folded lanes of classes u > z / 2
             if not field:
                 for u in range(n_bond):
                     if u < z - u:
-                        m = masks[z - u] & fold
-                        mirrored |= m
-                        masks[u] |= m
-                        masks[z - u] ^= m
+                        m = vand(vload(masks, (z - u) * width, group), folded)
+                        mirrored = vor(mirrored, m)
+                        vstore(masks, u * width, vor(vload(masks, u * width, group), m))
+                        vstore(masks, (z - u) * width, vxor(vload(masks, (z - u) * width, group), m))
                 for k in range(n_drawn, n_classes):      # unfolded: downhill, certain
-                    result |= masks[k] & certain[k]
+                    result = vor(result, vand(vload(masks, k * width, group), vload(certain, k * width, group)))
             for k in range(n_drawn):
-                undecided |= masks[k] & ~fixed[k]
-                result |= masks[k] & certain[k]
-            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn)
-            result ^= mirrored
-            spins[i] = s ^ result
-            a0, a1, a2, a3, pending = _add_word(accepted, result, a0, a1, a2, a3, pending)
-    _add_nibble(accepted, a0, a1, a2, a3)
-    rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
+                m = vload(masks, k * width, group)
+                undecided = vor(undecided, vand(m, vnot(vload(fixed, k * width, group))))
+                result = vor(result, vand(m, vload(certain, k * width, group)))
+            result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn, group)
+            result = vxor(result, mirrored)
+            vstore(spins, i * width, vxor(s, result))
+            carry = vand(a0, result)          # add result to the 4-bit counter (a3 a2 a1 a0)
+            a0 = vxor(a0, result)
+            carry2 = vand(a1, carry)
+            a1 = vxor(a1, carry)
+            a3 = vxor(a3, vand(a2, carry2))
+            a2 = vxor(a2, carry2)
+            pending += 1
+            if pending == 15:
+                for g in range(width):
+                    _add_nibble(accepted[g], vget(a0, g), vget(a1, g), vget(a2, g), vget(a3, g))
+                a0 = a1 = a2 = a3 = zero
+                pending = 0
+    for g in range(width):
+        _add_nibble(accepted[g], vget(a0, g), vget(a1, g), vget(a2, g), vget(a3, g))
+    vstore(rng, 0, s0)
+    vstore(rng, width, s1)
+    vstore(rng, 2 * width, s2)
+    vstore(rng, 3 * width, s3)
 
 
-@njit(parallel=True)
-def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, planes, certain, fixed, rng, counters,
-                  accepted, n_records, thin, energy, energy_trace, mag_trace, offset):
+#: Words swept together by multispin_run when there are at least as many (one SIMD value
+#: each; 256 lanes). Grouping does not change any chain: each word draws from its own
+#: stream what it would draw alone.
+GROUP = (0, 0, 0, 0)
+_ONE = (0,)
+
+
+@njit
+def _record_word(spins, neighbours, anti, w, constants, down, unsatisfied, energy, energy_trace, mag_trace, column):
+    """Energy and magnetisation of the lanes of word w into ``energy`` and the traces."""
+    magnitude, field, constant = constants[0], constants[1], constants[2]
+    n, z = neighbours.shape
+    lane_counts(spins[w], neighbours, anti, down, unsatisfied)
+    for lane in range(64):
+        c = 64 * w + lane
+        if c < energy.size:
+            energy[c] = constant - magnitude * (0.5 * n * z - 2.0 * unsatisfied[lane]) - field * (n - 2.0 * down[lane])
+            energy_trace[c, column] = energy[c]
+            mag_trace[c, column] = n - 2.0 * down[lane]
+
+
+@njit
+def _run_words(spins, first, group, neighbours, anti, frustrated, bonds, classes, drawn, fold, constants, planes,
+               certain, fixed, rng, accepted, n_records, thin, energy, energy_trace, mag_trace, offset):
+    """multispin_run's work on words first .. first + G - 1 (G = len(group)): one word swept
+    in place, or up to G words copied into interleaved scratch (site-major spins, planes,
+    streams) and swept as one SIMD group. Columns past the last word are idle: every class
+    fixed at "no flip", so they never draw a random word nor add a round."""
+    n = neighbours.shape[0]
+    width = len(group)
+    n_classes = planes.shape[2]
+    n_real = min(width, spins.shape[0] - first)
+    masks = np.empty((n_classes, width), np.uint64)
+    counters = np.zeros((width, COUNTER_PLANES), np.uint64)
+    down = np.empty(64, np.int64)
+    unsatisfied = np.empty(64, np.int64)
+    if width == 1:
+        words, group_fold, group_planes = spins[first], fold[first:first + 1], planes[first]
+        group_certain, group_fixed, group_rng = certain[first], fixed[first], rng[first]
+    else:
+        words = np.zeros((n, width), np.uint64)
+        group_fold = np.zeros(width, np.uint64)
+        group_planes = np.zeros((N_PLANES, n_classes, width), np.uint64)
+        group_certain = np.zeros((n_classes, width), np.uint64)
+        group_fixed = np.full((n_classes, width), ~np.uint64(0))
+        group_rng = np.zeros((4, width), np.uint64)
+        for g in range(n_real):
+            group_fold[g] = fold[first + g]
+            for i in range(n):
+                words[i, g] = spins[first + g, i]
+            for j in range(N_PLANES):
+                for k in range(n_classes):
+                    group_planes[j, k, g] = planes[first + g, j, k]
+            for k in range(n_classes):
+                group_certain[k, g] = certain[first + g, k]
+                group_fixed[k, g] = fixed[first + g, k]
+            for q in range(4):
+                group_rng[q, g] = rng[first + g, q]
+    for r in range(n_records):
+        _sweep_words(words, neighbours, anti, frustrated, bonds, classes, drawn, group, group_fold, group_planes,
+                     group_certain, group_fixed, masks, group_rng, counters, thin)
+        for g in range(n_real):
+            if width > 1:
+                for i in range(n):
+                    spins[first + g, i] = words[i, g]
+            _record_word(spins, neighbours, anti, first + g, constants, down, unsatisfied, energy, energy_trace,
+                         mag_trace, offset + r)
+    flips = np.empty(64, np.int64)
+    for g in range(n_real):
+        if width > 1:
+            for q in range(4):
+                rng[first + g, q] = group_rng[q, g]
+        _lane_values(counters[g], flips)
+        for lane in range(64):
+            accepted[first + g, lane] += flips[lane]
+
+
+def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, planes, certain, fixed, rng, accepted,
+                  n_records, thin, energy, energy_trace, mag_trace, offset):
     """The engine's run: ``n_records`` times ``thin`` sweeps of every word, then each
     chain's energy and magnetisation into ``energy`` (n_chains,) and columns offset.. of the
     traces (n_chains, n_steps). ``constants`` = (J, h, model offset); chain c is lane c % 64
-    of word c // 64; flips are added to ``accepted`` (n_words, 64) and ``counters`` zeroed.
-    ``plan``, ``fold``: :func:`sweep_plan`; ``planes``, ``certain``, ``fixed``:
-    :func:`class_planes`. E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied
-    bonds, D spins down."""
-    magnitude, field, constant = constants[0], constants[1], constants[2]
-    bonds, classes, drawn = plan              # a parallel loop takes flat tuples
-    n, z = neighbours.shape
-    n_chains = energy.size
-    for w in prange(spins.shape[0]):
-        masks = np.empty(planes.shape[2], np.uint64)
-        down = np.empty(64, np.int64)
-        unsatisfied = np.empty(64, np.int64)
-        flips = np.empty(64, np.int64)
-        for r in range(n_records):
-            _sweep_word(spins[w], neighbours, anti, frustrated, bonds, classes, drawn, fold[w], planes[w], certain[w],
-                        fixed[w], masks, rng[w], counters[w], thin)
-            lane_counts(spins[w], neighbours, anti, down, unsatisfied)
-            for lane in range(64):
-                c = 64 * w + lane
-                if c < n_chains:
-                    energy[c] = constant - magnitude * (0.5 * n * z - 2.0 * unsatisfied[lane]) \
-                        - field * (n - 2.0 * down[lane])
-                    energy_trace[c, offset + r] = energy[c]
-                    mag_trace[c, offset + r] = n - 2.0 * down[lane]
-        _lane_values(counters[w], flips)
-        counters[w] = 0
-        for lane in range(64):
-            accepted[w, lane] += flips[lane]
+    of word c // 64; flips are added to ``accepted`` (n_words, 64). ``plan``, ``fold``:
+    :func:`sweep_plan`; ``planes``, ``certain``, ``fixed``: :func:`class_planes`.
+    E = offset - J (n z / 2 - 2 U) - h (n - 2 D) with U unsatisfied bonds, D spins down.
+    From len(GROUP) words on, words go by groups of len(GROUP) through one SIMD sweep (the
+    last group padded with idle columns), fewer one by one; either way in parallel. A
+    run compiles one of the two kernels."""
+    n_words = spins.shape[0]
+    group = GROUP if n_words >= len(GROUP) else _ONE
+    _run_parallel(-(-n_words // len(group)), group, spins, neighbours, anti, frustrated, *plan, fold, constants, planes,
+                  certain, fixed, rng, accepted, n_records, thin, energy, energy_trace, mag_trace, offset)
+
+
+@njit(parallel=True)
+def _run_parallel(n_units, group, spins, neighbours, anti, frustrated, bonds, classes, drawn, fold, constants, planes,
+                  certain, fixed, rng, accepted, n_records, thin, energy, energy_trace, mag_trace, offset):
+    """:func:`_run_words` on the ``n_units`` units of len(group) words, in parallel (the
+    plan's tuples flat: a parallel loop does not take nested tuples)."""
+    for unit in prange(n_units):
+        _run_words(spins, unit * len(group), group, neighbours, anti, frustrated, bonds, classes, drawn, fold,
+                   constants, planes, certain, fixed, rng, accepted, n_records, thin, energy, energy_trace, mag_trace,
+                   offset)
 
 
 @njit
