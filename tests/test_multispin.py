@@ -258,13 +258,14 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
 
 
 def test_packed_sweeps_do_not_depend_on_the_number_of_threads():
+    """Nine words: three SIMD groups (the last padded), shared out between the threads."""
     import statmech
     model = EdwardsAnderson.square(4, "pm1", seed=0)
     results, original = [], statmech.get_num_threads()
     try:
         for threads in (1, max(2, original)):
             statmech.set_num_threads(min(threads, original))
-            lattice, planes, spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=4)
+            lattice, planes, spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=2 * len(GROUP) + 1)
             _sweeps(lattice, planes, spins, rng, 20)
             results.append(spins)
     finally:

@@ -193,9 +193,10 @@ class MultiSpin:
     So every chain is an independent Markov chain with the Boltzmann distribution of its
     beta, and error bars over chains are those of independent chains. Each word has its own
     random stream: a seed gives the same chains for any number of threads (words run in
-    parallel). Words go four at a time (256 chains) through one SIMD sweep, each drawing
-    from its own stream what it would draw alone: the chains do not depend on the grouping,
-    and from 256 chains on a sweep costs about half as much per chain as with 64.
+    parallel). From four words (256 chains) on, words go four at a time through one SIMD
+    sweep (the last group padded with idle words), each drawing from its own stream what it
+    would draw alone: the chains do not depend on the grouping, and a sweep costs about
+    half as much per chain as a lone word's.
 
     ``statmech.sample``, ``anneal`` and ``parallel_tempering`` choose it for Metropolis and
     HeatBath (``multispin=None``) when the model qualifies and there are enough chains
