@@ -49,8 +49,8 @@ def _vector_rotl(x, k, complement):
 def xoshiro_vector_step(s0, s1, s2, s3, active, group):
     """:func:`xoshiro_step` of ``len(group)`` streams at once, one per element of the
     ``U64Vec`` state words; the streams whose element of ``active`` is all ones advance,
-    the others (element 0) keep their state and their output is to be ignored.
-    Returns (output, new state words)."""
+    the others (element 0) keep their state and their output is to be ignored. A single
+    stream always advances (``active`` is not read). Returns (output, new state words)."""
     result = vmul(_vector_rotl(vmul(s1, vsplat(5, group)), 7, 57), vsplat(9, group))
     t = vshl(s1, 17)
     n2 = vxor(s2, s0)
@@ -59,6 +59,8 @@ def xoshiro_vector_step(s0, s1, s2, s3, active, group):
     n0 = vxor(s0, n3)
     n2 = vxor(n2, t)
     n3 = _vector_rotl(n3, 45, 19)
+    if len(group) == 1:               # one stream: its callers step it only while active
+        return result, n0, n1, n2, n3
     keep = vnot(active)
     return (result, vor(vand(active, n0), vand(keep, s0)), vor(vand(active, n1), vand(keep, s1)),
             vor(vand(active, n2), vand(keep, s2)), vor(vand(active, n3), vand(keep, s3)))
