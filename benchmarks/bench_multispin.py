@@ -105,7 +105,7 @@ def square(L, kernels=("numpy", "checkerboard", "multispin", "multispin group"))
         out["multispin"] = per_attempt(model, beta, mc.MultiSpin("metropolis"), 64, sweeps_for(L * L, 64))[0]
     if "multispin group" in kernels:
         out["multispin group"] = per_attempt(model, beta, mc.MultiSpin("metropolis"), 256,
-                                             sweeps_for(L * L, 256, 1e10))[0]
+                                             sweeps_for(L * L, 256, 3e10))[0]
     return out
 
 
