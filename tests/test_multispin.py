@@ -349,9 +349,11 @@ def test_multispin_energies_and_magnetizations_are_those_of_the_states(model):
 @pytest.mark.parametrize("acceptance", ["metropolis", "heat_bath"])
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_multispin_chi_square_of_states_on_small_tori(name, acceptance):
+    """320 chains: five words, a SIMD group of four and a padded group of one."""
     model = MODELS[name]()
     beta = 0.5
-    counts = _state_counts(model, beta, mc.MultiSpin(acceptance), n_snapshots=800 if model.n > 9 else 300)
+    counts = _state_counts(model, beta, mc.MultiSpin(acceptance), n_chains=320,
+                           n_snapshots=800 if model.n > 9 else 300)
     assert _chi_square_pvalue(model, beta, counts) > 1e-3
 
 
