@@ -11,7 +11,8 @@ import numpy as np
 from ._simd import vand, vmul, vnot, vor, vshl, vshr, vsplat, vxor
 from .jit import njit, prange
 
-__all__ = ["random_streams", "xoshiro_step", "next_uint64", "uniform", "sample_units", "sample_units_serial"]
+__all__ = ["random_streams", "xoshiro_step", "xoshiro_vector_step", "next_uint64", "uniform", "sample_units",
+           "sample_units_serial"]
 
 
 def random_streams(seed_sequence, shape):

@@ -179,7 +179,7 @@ def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
 
 @pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
 @pytest.mark.parametrize("field", [0.0, pytest.param(0.3, marks=pytest.mark.slow)])     # slow: one more kernel
-@pytest.mark.parametrize("n_words", [1, len(GROUP) + 1])
+@pytest.mark.parametrize("n_words", [1, pytest.param(len(GROUP) + 1, marks=pytest.mark.slow)])   # slow: the group kernel
 def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field, n_words):
     """One word swept alone, or five: two SIMD groups, the second with three idle columns.
     Every word is the reference's lane-by-lane update of that word, stream included."""
@@ -257,6 +257,7 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
         assert abs(e.mean() - exact(model, b).energy) < 4 * e.std() / np.sqrt(e.size) + 1e-9
 
 
+@pytest.mark.slow                                             # the group kernel
 def test_packed_sweeps_do_not_depend_on_the_number_of_threads():
     """Nine words: three SIMD groups (the last padded), shared out between the threads."""
     import statmech

@@ -312,9 +312,10 @@ def _add_nibble(counter, a0, a1, a2, a3):
 def _sweep_words(spins, neighbours, anti, frustrated, bonds, classes, drawn, group, fold, planes, certain, fixed,
                  masks, rng, accepted, n_sweeps):
     """``n_sweeps`` sweeps of sites 0..n-1 of the G = len(group) words ``spins`` (n, G)
-    (word g of site i at [i, g]; 64 G lanes, bit 1 = spin -1), G words per SIMD instruction: count each lane's unsatisfied bonds in three bit-sliced
-    counters, select the acceptance bits of each lane's class (:func:`_select`), flip,
-    count the flips into ``accepted`` (G, 48). Each word's chain is what it would be swept
+    (word g of site i at [i, g]; 64 G lanes, bit 1 = spin -1), G words per SIMD
+    instruction: count each lane's unsatisfied bonds in three bit-sliced counters, select
+    the acceptance bits of each lane's class (:func:`_select`), flip, count the flips into
+    ``accepted`` (G, 48). Each word's chain is what it would be swept
     alone (G = 1). ``bonds``, ``classes``, ``drawn`` and ``fold`` (G,): :func:`sweep_plan`
     (K = 2 (z + 1) classes with a field); ``planes`` (53, K, G), ``certain``, ``fixed``
     and the scratch ``masks`` (K, G), ``rng`` (4, G): the words' streams, whose state
