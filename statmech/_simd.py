@@ -72,8 +72,10 @@ def vload(typingctx, array, index, width):
 
 @intrinsic
 def vstore(typingctx, array, index, vector):
-    """Store ``vector`` into words ``index ..`` of ``array`` (as :func:`vload`)."""
-    if not (isinstance(vector, U64Vec) and _is_word_array(array) and isinstance(index, types.Integer)):
+    """Store ``vector`` into words ``index ..`` of ``array`` (as :func:`vload`; not a
+    read-only array)."""
+    if not (isinstance(vector, U64Vec) and _is_word_array(array) and array.mutable
+            and isinstance(index, types.Integer)):
         return None
 
     def codegen(context, builder, sig, args):
