@@ -12,8 +12,10 @@ reported apart, ratios from one run.
    256^2 and 512^2 (larger lattices need minutes per round: packing 512 chains' states costs
    as much as the sweeps), three rounds each with the load average before it (a quiet
    machine has a load near 0).
-5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel
-   (MultiSpin with 256 chains up to 2D L = 1024: beyond, their int8 states alone fill GBs).
+5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel,
+   and for the packed MultiSpin kernel alone (1 word, 4 words) on random packed words
+   (through ``statmech.sample``, MultiSpin with 256 chains runs up to 2D L = 1024: beyond,
+   their int8 states alone fill GBs; the kernel alone needs 32 B per site).
 
 Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
 """
@@ -30,6 +32,7 @@ import statmech
 from statmech import mc
 from statmech.analysis.exact_results import ISING_2D_BETA_C
 from statmech.jit import njit
+from statmech.mc import _multispin
 from statmech.mc._multispin import bernoulli_word, probability_planes
 from statmech.models import EdwardsAnderson, Ising
 from statmech.rng import random_streams, uniform
@@ -88,6 +91,30 @@ def per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
     return float(np.median(differences)) / (n_sweeps * n_chains * model.n) * 1e9, float(np.median(ones))
 
 
+def kernel_per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
+    """ns per attempted flip of the packed kernel alone (``_multispin.multispin_run`` on
+    random packed words: no int8 states, no packing), timed as :func:`per_attempt` (n_sweeps
+    + 1 sweeps less one, median of repeats). Reaches lattices whose int8 states would not
+    fit in memory for 256 chains (4096^2: 4 GB)."""
+    lattice = _multispin.packed_lattice(model)
+    n_words = n_chains // 64
+    spins = np.random.default_rng(0).integers(0, 2 ** 64, (n_words, lattice.n), dtype=np.uint64)
+    active = np.full(n_words, ~np.uint64(0))
+    planes = _multispin.class_planes(lattice, np.full((n_words, 64), beta), sampler.rule, active)
+    plan, fold = _multispin.sweep_plan(lattice, sampler.rule, planes[1], active)
+    rng = random_streams(np.random.SeedSequence(1), (n_words,))
+    constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
+    accepted, energy, trace = np.zeros((n_words, 64), np.int64), np.zeros(n_chains), np.zeros((n_chains, 1))
+
+    def call(sweeps):
+        return lambda: _multispin.multispin_run(spins, lattice.neighbours, lattice.anti, lattice.frustrated, plan,
+                                                fold, constants, *planes, rng, accepted, 1, sweeps, energy, trace,
+                                                trace, 0)
+    call(1)()
+    differences = [median_seconds(call(n_sweeps + 1), 1) - median_seconds(call(1), 1) for _ in range(repeats)]
+    return float(np.median(differences)) / (n_sweeps * n_chains * model.n) * 1e9
+
+
 def sweeps_for(n_sites, n_chains, budget=3e8):
     return max(8, int(budget / (n_sites * n_chains)))
 
@@ -118,6 +145,30 @@ def cubic(L, kernels=("pairwise", "lanes", "multispin", "multispin group")):
         sampler, n_chains = samplers[name]
         out[name] = per_attempt(model, BETA_EA, sampler, n_chains, sweeps_for(L ** 3, n_chains))[0]
     return out
+
+
+def scaling():
+    """Stage 5 (one thread)."""
+    print("\n5. ns per attempted flip against L, one thread; through statmech.sample, and the packed kernel "
+          "alone (random words, no packing)")
+    print(f"   {'2D L':>6}{'checkerboard':>14}{'MultiSpin':>11}{'MultiSpin x4':>14}{'kernel 1 word':>15}"
+          f"{'kernel x4':>11}")
+    for L in (64, 128, 256, 512, 1024, 2048, 4096):     # 256 chains of 2048^2 spins: 1 GB of states
+        r = square(L, ("checkerboard", "multispin") + (("multispin group",) if L <= 1024 else ()))
+        model, sampler = Ising.square(L), mc.MultiSpin("metropolis")
+        kernel = [kernel_per_attempt(model, ISING_2D_BETA_C, sampler, c, sweeps_for(model.n, c, 1e10))
+                  for c in (64, 256)]
+        print(f"   {L:>6}{r['checkerboard']:14.3f}{r['multispin']:11.3f}{r.get('multispin group', np.nan):14.3f}"
+              f"{kernel[0]:15.3f}{kernel[1]:11.3f}", flush=True)
+    print(f"   {'3D L':>6}{'pairwise':>14}{'lanes':>11}{'MultiSpin':>11}{'MultiSpin x4':>14}{'kernel 1 word':>15}"
+          f"{'kernel x4':>11}")
+    for L in (8, 16, 32, 64):
+        r = cubic(L)
+        model = EdwardsAnderson.cubic(L, "pm1", seed=0)
+        kernel = [kernel_per_attempt(model, BETA_EA, mc.MultiSpin(), c, sweeps_for(model.n, c, 1e10))
+                  for c in (64, 256)]
+        print(f"   {L:>6}{r['pairwise']:14.3f}{r['lanes']:11.3f}{r['multispin']:11.3f}{r['multispin group']:14.3f}"
+              f"{kernel[0]:15.3f}{kernel[1]:11.3f}", flush=True)
 
 
 def main():
@@ -166,17 +217,7 @@ def main():
     statmech.set_num_threads(1)
 
     if args.scaling:
-        print("\n5. ns per attempted flip against L, one thread")
-        print(f"   {'2D L':>6}{'checkerboard':>14}{'MultiSpin':>11}{'MultiSpin x4':>14}")
-        for L in (64, 128, 256, 512, 1024, 2048, 4096):     # 256 chains of 2048^2 spins: 1 GB of states
-            r = square(L, ("checkerboard", "multispin") + (("multispin group",) if L <= 1024 else ()))
-            print(f"   {L:>6}{r['checkerboard']:14.3f}{r['multispin']:11.3f}{r.get('multispin group', np.nan):14.3f}",
-                  flush=True)
-        print(f"   {'3D L':>6}{'pairwise':>14}{'lanes':>11}{'MultiSpin':>11}{'MultiSpin x4':>14}")
-        for L in (8, 16, 32, 64):
-            r = cubic(L)
-            print(f"   {L:>6}{r['pairwise']:14.3f}{r['lanes']:11.3f}{r['multispin']:11.3f}{r['multispin group']:14.3f}",
-                  flush=True)
+        scaling()
     statmech.set_num_threads(threads)
 
 
