@@ -1,9 +1,12 @@
+import os
 import warnings
 
+import numba
 import pytest
 from hypothesis import HealthCheck, settings
 
 from statmech.errors import SlowPathWarning
+from statmech.jit import get_num_threads, limit_threads, set_num_threads
 
 # First calls compile numba kernels: no per-example deadline.
 settings.register_profile("statmech", deadline=None, max_examples=40,
@@ -17,3 +20,21 @@ def _quiet_slow_path():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlowPathWarning)
         yield
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker process runs numba's and BLAS's pools on one thread:
+    two workers on two cores would otherwise start four spinning threads, and a parallel
+    kernel or BLAS call then waits for a descheduled one. Tests of thread counts raise it
+    themselves (``thread_counts``)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        limit_threads(1)
+
+
+@pytest.fixture
+def thread_counts():
+    """(1, 2) thread counts for tests that compare them (2 capped at numba's maximum); the
+    process's setting is restored afterwards."""
+    before = get_num_threads()
+    yield 1, min(2, numba.config.NUMBA_NUM_THREADS)
+    set_num_threads(before)

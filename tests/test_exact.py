@@ -120,18 +120,15 @@ def test_large_beta_does_not_overflow():
     np.testing.assert_allclose(record.log_z[1], np.log(2) - 500.0 * ground, rtol=1e-12)
 
 
-def test_results_are_identical_for_one_and_two_threads():
+def test_results_are_identical_for_one_and_two_threads(thread_counts):
     rng = np.random.default_rng(7)
     upper = np.triu(rng.normal(size=(18, 18)), 1)
     hamiltonian = statmech.PairwiseHamiltonian(upper + upper.T, rng.normal(size=18))
-    before = statmech.get_num_threads()
-    try:
-        statmech.set_num_threads(1)
-        one = statmech.exact(hamiltonian, BETAS)
-        statmech.set_num_threads(min(2, before))
-        two = statmech.exact(hamiltonian, BETAS)
-    finally:
-        statmech.set_num_threads(before)
+    runs = []
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        runs.append(statmech.exact(hamiltonian, BETAS))
+    one, two = runs
     for name in FIELDS:
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
 

@@ -130,19 +130,15 @@ def test_parallel_tempering_energies_match_exact():
 
 @pytest.mark.parametrize("sampler", [mc.Metropolis(checkerboard=True), mc.Metropolis(checkerboard=False),
                                      mc.Metropolis(lanes=True), mc.Wolff()], ids=repr)
-def test_same_seed_same_result_for_one_and_two_threads(sampler):
+def test_same_seed_same_result_for_one_and_two_threads(sampler, thread_counts):
     model = Ising.square(8)
-    before = statmech.get_num_threads()
     runs = []
-    try:
-        for threads in (1, min(2, before)):
-            statmech.set_num_threads(threads)
-            runs.append(statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=70, seed=9,
-                                        progress=False))
-            runs.append(statmech.parallel_tempering(model, [0.3, 0.4, 0.5], n_sweeps=50, sampler=sampler,
-                                                    seed=9, progress=False))
-    finally:
-        statmech.set_num_threads(before)
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        runs.append(statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=70, seed=9,
+                                    progress=False))
+        runs.append(statmech.parallel_tempering(model, [0.3, 0.4, 0.5], n_sweeps=50, sampler=sampler,
+                                                seed=9, progress=False))
     for a, b in ((runs[0], runs[2]), (runs[1], runs[3])):
         assert np.array_equal(a.energy, b.energy) and np.array_equal(a.states, b.states)
     other = statmech.sample(model, 0.4, sampler=sampler, n_sweeps=200, n_chains=70, seed=10, progress=False)

@@ -258,19 +258,16 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
 
 
 @pytest.mark.slow                                             # the group kernel
-def test_packed_sweeps_do_not_depend_on_the_number_of_threads():
+def test_packed_sweeps_do_not_depend_on_the_number_of_threads(thread_counts):
     """Nine words: three SIMD groups (the last padded), shared out between the threads."""
     import statmech
     model = EdwardsAnderson.square(4, "pm1", seed=0)
-    results, original = [], statmech.get_num_threads()
-    try:
-        for threads in (1, max(2, original)):
-            statmech.set_num_threads(min(threads, original))
-            lattice, planes, spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=2 * len(GROUP) + 1)
-            _sweeps(lattice, planes, spins, rng, 20)
-            results.append(spins)
-    finally:
-        statmech.set_num_threads(original)
+    results = []
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        lattice, planes, spins, rng = _setup(model, 0.7, METROPOLIS, seed=6, n_words=2 * len(GROUP) + 1)
+        _sweeps(lattice, planes, spins, rng, 20)
+        results.append(spins)
     np.testing.assert_array_equal(results[0], results[1])
 
 
@@ -398,16 +395,13 @@ def test_multispin_overlaps_match_the_unpacked_kernel_and_exact():
         assert abs(a[k] - b[k]) < 4 * np.hypot(da[k], db[k])
 
 
-def test_multispin_results_do_not_depend_on_the_number_of_threads():
+def test_multispin_results_do_not_depend_on_the_number_of_threads(thread_counts):
     model = EdwardsAnderson.cubic(4, "pm1", seed=0)
-    original, runs = statmech.get_num_threads(), []
-    try:
-        for threads in (1, 2):
-            statmech.set_num_threads(min(threads, original))
-            runs.append(statmech.sample(model, 0.8, sampler=mc.MultiSpin(), n_sweeps=20, n_chains=130, seed=4,
-                                        progress=False))
-    finally:
-        statmech.set_num_threads(original)
+    runs = []
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        runs.append(statmech.sample(model, 0.8, sampler=mc.MultiSpin(), n_sweeps=20, n_chains=130, seed=4,
+                                    progress=False))
     assert np.array_equal(runs[0].states, runs[1].states) and np.array_equal(runs[0].energy, runs[1].energy)
     np.testing.assert_allclose(model.energy(runs[0].states), runs[0].energy[:, -1], atol=1e-9)
     np.testing.assert_allclose(runs[0].magnetization[:, -1], runs[0].states.sum(axis=1))
