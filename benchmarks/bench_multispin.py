@@ -11,7 +11,7 @@ reported apart, ratios from one run.
 4. Threads: MultiSpin with 512 chains (two SIMD groups of four words) on 1 and 2 threads,
    256^2 and 512^2 (larger lattices need minutes per round: packing 512 chains' states costs
    as much as the sweeps), three rounds each with the load average before it (a quiet
-   machine has a load near 0).
+   machine has a load near 0); then the packed kernel alone at 1024^2 and 2048^2.
 5. ``--scaling``: ns per attempt against L (2D: 64 .. 4096, 3D: 8 .. 64) for each kernel,
    and for the packed MultiSpin kernel alone (1 word, 4 words) on random packed words
    (through ``statmech.sample``, MultiSpin with 256 chains runs up to 2D L = 1024: beyond,
@@ -211,6 +211,18 @@ def main():
                 statmech.set_num_threads(t)
                 times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
                                        sweeps_for(model.n, 512, 4e9), repeats=3)[0]
+            rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
+                          if 2 in times else f"{times[1]:.3f} ns (one thread only)")
+        print(f"   {L}^2: " + "; ".join(rounds), flush=True)
+    print("   the packed kernel alone (no packing), 512 chains:")
+    for L in (1024, 2048):
+        model, rounds = Ising.square(L), []
+        for _ in range(3):
+            load, times = os.getloadavg()[0], {}
+            for t in sorted({1, min(2, threads)}):
+                statmech.set_num_threads(t)
+                times[t] = kernel_per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
+                                              sweeps_for(model.n, 512, 1e10))
             rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
                           if 2 in times else f"{times[1]:.3f} ns (one thread only)")
         print(f"   {L}^2: " + "; ".join(rounds), flush=True)

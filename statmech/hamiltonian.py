@@ -235,7 +235,7 @@ def content_digest(*parts):
         if isinstance(part, np.ndarray):
             array = np.ascontiguousarray(part)
             digest.update(f"{array.dtype.str}{array.shape}".encode())
-            digest.update(array.tobytes())
+            digest.update(memoryview(array.reshape(-1)).cast("B"))     # the bytes, not a copy
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())
     return digest.hexdigest()

@@ -106,6 +106,10 @@ def as_scalar_beta(beta, name="beta", hint=""):
     return float(betas[0])
 
 
+#: Elements per block when checking states (a few hundred MB of states in a large run).
+_CHECK_BLOCK = 1 << 16
+
+
 def as_states(states, n, domain, name="states"):
     """States of shape (..., n) in ``domain``, returned as int8."""
     array = np.asarray(states)
@@ -114,11 +118,14 @@ def as_states(states, n, domain, name="states"):
     if array.ndim == 0 or array.shape[-1] != n:
         raise ValueError(f"{name} must have shape (..., {n}); got {array.shape}")
     low = LOW_VALUE[domain]
-    valid = (array == low) | (array == 1)
-    if not np.all(valid):
-        bad = array[~valid].flat[0].item()
-        allowed = "+1/-1" if domain == "spin" else "0/1"
-        raise ValueError(f"{name} must take values {allowed} in the {domain!r} domain; got {bad!r}")
+    flat = array.reshape(-1)
+    for start in range(0, flat.size, _CHECK_BLOCK):       # blocks: the masks stay in cache
+        block = flat[start:start + _CHECK_BLOCK]
+        valid = (block == low) | (block == 1)
+        if not valid.all():
+            bad = block[~valid][0].item()
+            allowed = "+1/-1" if domain == "spin" else "0/1"
+            raise ValueError(f"{name} must take values {allowed} in the {domain!r} domain; got {bad!r}")
     return array.astype(np.int8, copy=False)
 
 

@@ -144,6 +144,10 @@ class TestValidation:
         hamiltonian = statmech.PairwiseHamiltonian(np.zeros((3, 3)))
         with pytest.raises(ValueError, match=r"states must take values \+1/-1 in the 'spin' domain; got 0"):
             hamiltonian.energy([1, 0, 1])
+        many = np.ones((40_000, 3))             # checked block by block: a bad value in a late block
+        many[-1, 2] = np.nan
+        with pytest.raises(ValueError, match=r"states must take values \+1/-1 in the 'spin' domain; got nan"):
+            hamiltonian.energy(many)
         with pytest.raises(ValueError, match=r"states must have shape \(\.\.\., 3\); got \(2, 4\)"):
             hamiltonian.energy(np.ones((2, 4)))
         with pytest.raises(TypeError, match="states must be an array of numbers"):

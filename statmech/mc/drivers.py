@@ -122,7 +122,8 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     run = Run("sample", seed, progress, burn_in + n_steps * thin, "sampling", checkpoint, checkpoint_every,
               {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
                "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
-               "initial_states": None if initial_states is None else content_digest(initial_states)})
+               "initial_states": None if checkpoint is None or initial_states is None
+               else content_digest(initial_states)})
     state_seed, chain_seed = run.seed_sequence.spawn(2)
     states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
     engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
