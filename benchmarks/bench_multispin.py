@@ -147,6 +147,21 @@ def cubic(L, kernels=("pairwise", "lanes", "multispin", "multispin group")):
     return out
 
 
+def thread_rounds(time_per_attempt, sizes, threads):
+    """Stage 4's rounds: ns per attempt of ``time_per_attempt(model)`` on 1 and 2 threads,
+    three rounds per L x L torus, with the load average before each round."""
+    for L in sizes:
+        model, rounds = Ising.square(L), []
+        for _ in range(3):
+            load, times = os.getloadavg()[0], {}
+            for t in sorted({1, min(2, threads)}):
+                statmech.set_num_threads(t)
+                times[t] = time_per_attempt(model)
+            rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
+                          if 2 in times else f"{times[1]:.3f} ns (one thread only)")
+        print(f"   {L}^2: " + "; ".join(rounds), flush=True)
+
+
 def scaling():
     """Stage 5 (one thread)."""
     print("\n5. ns per attempted flip against L, one thread; through statmech.sample, and the packed kernel "
@@ -203,29 +218,17 @@ def main():
 
     print("\n4. MultiSpin, 512 chains (one SIMD group of 4 words per thread), 1 and 2 threads, three rounds per size "
           "(the load average before each):")
-    for L in (256, 512):
-        model, rounds = Ising.square(L), []
-        for _ in range(3):
-            load, times = os.getloadavg()[0], {}
-            for t in sorted({1, min(2, threads)}):
-                statmech.set_num_threads(t)
-                times[t] = per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
-                                       sweeps_for(model.n, 512, 4e9), repeats=3)[0]
-            rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
-                          if 2 in times else f"{times[1]:.3f} ns (one thread only)")
-        print(f"   {L}^2: " + "; ".join(rounds), flush=True)
+    def sampled(model):
+        return per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512, sweeps_for(model.n, 512, 4e9),
+                           repeats=3)[0]
+
+    def alone(model):
+        return kernel_per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
+                                  sweeps_for(model.n, 512, 1e10))
+
+    thread_rounds(sampled, (256, 512), threads)
     print("   the packed kernel alone (no packing), 512 chains:")
-    for L in (1024, 2048):
-        model, rounds = Ising.square(L), []
-        for _ in range(3):
-            load, times = os.getloadavg()[0], {}
-            for t in sorted({1, min(2, threads)}):
-                statmech.set_num_threads(t)
-                times[t] = kernel_per_attempt(model, ISING_2D_BETA_C, mc.MultiSpin("metropolis"), 512,
-                                              sweeps_for(model.n, 512, 1e10))
-            rounds.append(f"{times[1]:.3f} / {times[2]:.3f} ns = {times[1] / times[2]:.2f}x (load {load:.2f})"
-                          if 2 in times else f"{times[1]:.3f} ns (one thread only)")
-        print(f"   {L}^2: " + "; ".join(rounds), flush=True)
+    thread_rounds(alone, (1024, 2048), threads)
     statmech.set_num_threads(1)
 
     if args.scaling:
