@@ -8,6 +8,7 @@ import statmech
 from statmech import mc
 from statmech.units import unit_up_probability
 from statmech.mc import _kernels
+from statmech.rng import random_streams, uniform
 from statmech.models import RBM, Ising
 from statmech.models.strategies import models
 from statmech.testing.strategies import pairwise_hamiltonians
@@ -86,6 +87,26 @@ def test_block_gibbs_is_stationary(domain):
     transition = p_h * np.diag(p_v)[None, :]
     np.testing.assert_allclose(transition.sum(axis=1), 1.0, atol=1e-12)
     np.testing.assert_allclose(pi @ transition, pi, atol=1e-13)
+
+
+@pytest.mark.parametrize("rule", [_kernels.METROPOLIS, _kernels.HEAT_BATH])
+def test_rejecting_without_an_exp_keeps_every_decision(rule):
+    """``accept`` rejects most uphill draws by a bound, without the exp: the largest draw
+    u < p = acceptance_probability(x) is never rejected by it (it is monotone in u), for x
+    from 1e-12 (below its threshold) to past exp's range; it does reject where it should;
+    and ``accept`` decides as ``uniform() < p`` does, from the same draws."""
+    for x in np.concatenate([np.geomspace(1e-12, 800.0, 20001), [0.015625]]):
+        p = _kernels.acceptance_probability(rule, x)
+        assert not _kernels.rejects_without_exp(np.nextafter(p, 0.0), x), x
+    assert _kernels.rejects_without_exp(0.9, 1.0) and not _kernels.rejects_without_exp(0.9, 0.01)
+    stream = random_streams(np.random.SeedSequence(3), (1,))[0]
+    ours, theirs = stream.copy(), stream.copy()
+    x = np.random.default_rng(4).exponential(2.0, 5000) - 0.5
+    decisions = [_kernels.accept(rule, value, ours) for value in x]
+    reference = [rule == _kernels.METROPOLIS and value < 0.0
+                 or uniform(theirs) < _kernels.acceptance_probability(rule, value) for value in x]
+    assert decisions == reference and np.array_equal(ours, theirs)
+    assert 0 < sum(decisions) < len(x)
 
 
 @given(pairwise_hamiltonians(max_n=3, domain="spin"), st.floats(0.2, 1.0), st.floats(1.1, 3.0))
