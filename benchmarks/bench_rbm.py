@@ -11,9 +11,10 @@ scikit-learn's throughput at an equal or better log-likelihood; TAP2 within 3x o
 per epoch (the table compares equal precisions; a line after it compares TAP2 in float32
 with the default PCD-1 in float64); the last line times the products with W alone, the
 floor under both methods.
-With seeds > 1 every model is trained once per seed (0, 1, ...): seconds are
-medians, the log-likelihood is the mean over seeds and its spread their standard
-deviation (a 10-epoch PCD run varies by ~10 nats between seeds). Needs the extras:
+With seeds > 1 every model is trained once per seed (0, 1, ...), the methods taking
+turns within each seed: seconds are medians, the log-likelihood is the mean over seeds
+and its spread their standard deviation (a 10-epoch PCD run varies by ~10 nats between
+seeds). Needs the extras:
 pip install '.[bench]'. Run:
 python benchmarks/bench_rbm.py [epochs] [ais_steps] [seeds]
 """
@@ -32,14 +33,18 @@ SEEDS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 HIDDEN, BATCH, RATE = 500, 100, 0.05
 
 
-def seconds_per_epoch(fit):
-    """(median seconds per epoch, trained models) over the seeds; fit(seed) returns a model."""
-    seconds, models = [], []
+def seconds_per_epoch(fits):
+    """{name: (median seconds per epoch, trained models)} over the seeds; fits maps a name to
+    fit(seed), which returns a model. The methods take turns within each seed, so that a
+    host that slows down during the run slows every method alike."""
+    seconds = {name: [] for name in fits}
+    models = {name: [] for name in fits}
     for seed in range(SEEDS):
-        start = time.perf_counter()
-        models.append(fit(seed))
-        seconds.append((time.perf_counter() - start) / EPOCHS)
-    return float(np.median(seconds)), models
+        for name, fit in fits.items():
+            start = time.perf_counter()
+            models[name].append(fit(seed))
+            seconds[name].append((time.perf_counter() - start) / EPOCHS)
+    return {name: (float(np.median(seconds[name])), models[name]) for name in fits}
 
 
 def sklearn_model(X, seed):
@@ -63,11 +68,12 @@ def main():
         Sk(n_components=4, n_iter=1, batch_size=BATCH).fit(X[:200])
     except ImportError:
         pass
-    runs = []
+    fits = {}
     try:
-        runs.append(("scikit-learn PCD-1 float64", *seconds_per_epoch(lambda seed: sklearn_model(X, seed))))
+        import sklearn  # noqa: F401
         X32 = X.astype(np.float32)
-        runs.append(("scikit-learn PCD-1 float32", *seconds_per_epoch(lambda seed: sklearn_model(X32, seed))))
+        fits["scikit-learn PCD-1 float64"] = lambda seed: sklearn_model(X, seed)
+        fits["scikit-learn PCD-1 float32"] = lambda seed: sklearn_model(X32, seed)
     except ImportError:
         print("(scikit-learn not installed: its row is skipped)")
     settings = dict(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS)
@@ -78,8 +84,8 @@ def main():
                          ("statmech TAP2 float32", dict(method="tap2", dtype=np.float32)),
                          ("statmech TAP2, 2 iterations", dict(method="tap2", mf_iter=2)),
                          ("statmech TAP3", dict(method="tap3"))):
-        runs.append((name, *seconds_per_epoch(
-            lambda seed: BernoulliRBM(**settings, **params, seed=seed).fit(X).model_)))
+        fits[name] = lambda seed, params=params: BernoulliRBM(**settings, **params, seed=seed).fit(X).model_
+    runs = [(name, *timed) for name, timed in seconds_per_epoch(fits).items()]
     sklearn_seconds = {n[-7:]: s for n, s, _ in runs if n.startswith("scikit")}
     pcd_by_precision = {n[-7:]: s for n, s, _ in runs if n.startswith("statmech PCD-1")}
     pcd_seconds = pcd_by_precision["float64"]
