@@ -17,6 +17,13 @@ reported apart, ratios from one run.
    (through ``statmech.sample``, MultiSpin with 256 chains runs up to 2D L = 1024: beyond,
    their int8 states alone fill GBs; the kernel alone needs 32 B per site).
 
+6. Many disorder instances per word: parallel tempering of 64 3D +-J glasses (L = 4, 8, 16;
+   2 ladders of 16 betas, 32 chains per instance), one instance after another
+   (``parallel_tempering``: MultiSpin, one half-full word each) against all at once
+   (``parallel_tempering_batch``: two instances per word, four words per SIMD group), and the
+   unpacked kernel on a few instances for scale; one thread, whole runs (swaps, overlaps and
+   records included), medians of three rounds taken in turn.
+
 Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
 """
 import argparse
@@ -186,6 +193,44 @@ def scaling():
               f"{kernel[0]:15.3f}{kernel[1]:11.3f}", flush=True)
 
 
+def batch(sizes=(4, 8, 16), n_models=64, n_betas=16, budget=2e8, rounds=3):
+    """Stage 6: ns per attempted flip of whole tempering runs of n_models instances."""
+    betas = np.geomspace(0.3, 1.5, n_betas)
+    print(f"\n6. Parallel tempering of {n_models} 3D +-J EA instances, 2 ladders x {n_betas} betas each, one thread, "
+          f"ns per attempted flip (whole runs):")
+    print(f"   {'L':>3}{'sweeps':>8}{'unpacked (1 at a time)':>24}{'MultiSpin (1 at a time)':>25}"
+          f"{'batch':>8}{'batch vs 1 at a time':>22}")
+    for L in sizes:
+        models = [EdwardsAnderson.cubic(L, "pm1", seed=s) for s in range(n_models)]
+        n_sweeps = max(20, int(budget / (n_models * 2 * n_betas * models[0].n)))
+        attempts = 2 * n_betas * models[0].n * n_sweeps
+        few = models[:4]
+
+        def unpacked():
+            for k, model in enumerate(few):
+                mc.parallel_tempering(model, betas, n_sweeps=n_sweeps, sampler=mc.HeatBath(multispin=False), seed=k,
+                                      progress=False)
+
+        def one_at_a_time():
+            for k, model in enumerate(models):
+                mc.parallel_tempering(model, betas, n_sweeps=n_sweeps, seed=k, progress=False)
+
+        def together():
+            mc.parallel_tempering_batch(models, betas, n_sweeps=n_sweeps, seed=0, progress=False)
+
+        mc.parallel_tempering(few[0], betas, n_sweeps=2, sampler=mc.HeatBath(multispin=False), progress=False)
+        mc.parallel_tempering(few[0], betas, n_sweeps=2, progress=False)
+        mc.parallel_tempering_batch(models, betas, n_sweeps=2, progress=False)       # compile or cache load
+        times = {name: [] for name in ("unpacked", "one", "batch")}
+        for _ in range(rounds):
+            times["unpacked"].append(median_seconds(unpacked, 1) / (len(few) * attempts) * 1e9)
+            times["one"].append(median_seconds(one_at_a_time, 1) / (n_models * attempts) * 1e9)
+            times["batch"].append(median_seconds(together, 1) / (n_models * attempts) * 1e9)
+        ns = {name: float(np.median(values)) for name, values in times.items()}
+        print(f"   {L:>3}{n_sweeps:>8}{ns['unpacked']:>24.3f}{ns['one']:>25.3f}{ns['batch']:>8.3f}"
+              f"{ns['one'] / ns['batch']:>21.1f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--L", type=int, default=1024)
@@ -231,6 +276,7 @@ def main():
     thread_rounds(alone, (1024, 2048), threads)
     statmech.set_num_threads(1)
 
+    batch()
     if args.scaling:
         scaling()
     statmech.set_num_threads(threads)

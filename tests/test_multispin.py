@@ -116,8 +116,8 @@ def test_probability_planes_refuses_bad_probabilities(p, message):
 from statmech import PairwiseHamiltonian, exact                              # noqa: E402
 from statmech.exact import all_states                                        # noqa: E402
 from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
-from statmech.mc._multispin import (GROUP, class_planes, multispin_run, pack, packed_lattice,  # noqa: E402
-                                    sweep_plan, unpack)
+from statmech.mc._multispin import (GROUP, class_planes, multispin_run, pack, packed_batch,  # noqa: E402
+                                    packed_lattice, sweep_plan, unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
 
@@ -154,16 +154,18 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
     return accepted
 
 
-def _reference_sweep(model, lattice, betas, rule, spins, rng, flips):
+def _reference_sweep(model, lattice, betas, rule, spins, rng, flips, anti=None):
     """One sweep, site by site and lane by lane: count the lane's unsatisfied bonds u, accept
     with acceptance_probability(beta_l (2 J (z - 2u) + 2 h s_i)), drawn by the lane-by-lane
     comparison; flips counted per lane. Without a field, a lane of class u > z / 2 (the
     mirror of z - u) that is not sure to flip -- heat bath, or Metropolis where beta dE is 0
-    -- is drawn with the mirror's probability and flips on a no."""
+    -- is drawn with the mirror's probability and flips on a no. ``anti`` (64, n, z): each
+    lane's own bonds (1 on -J), else the lattice's for every lane."""
     states = unpack(spins[None]).astype(int)        # (64, n)
+    anti = np.broadcast_to(lattice.anti, (64,) + lattice.neighbours.shape) if anti is None else anti
     for i in range(model.n):
         u = np.array([sum(states[l, i] * states[l, j] * (-1 if a else 1) < 0
-                          for j, a in zip(lattice.neighbours[i], lattice.anti[i])) for l in range(64)])
+                          for j, a in zip(lattice.neighbours[i], anti[l, i])) for l in range(64)])
         delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * states[:, i]
         p = np.array([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)])
         mirrored = (2 * u > lattice.z) & (lattice.field == 0) & ((rule == HEAT_BATH) | (p < 1))
@@ -255,6 +257,38 @@ def test_packed_chains_sample_the_boltzmann_distribution(rule, name):
     for half, b in ((slice(0, 32), 0.3), (slice(32, 64), 1.0)):
         e = energies[:, :, half].ravel()
         assert abs(e.mean() - exact(model, b).energy) < 4 * e.std() / np.sqrt(e.size) + 1e-9
+
+
+@pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
+@pytest.mark.parametrize("n_words", [1, pytest.param(len(GROUP) + 1, marks=pytest.mark.slow)])  # slow: group kernel
+def test_a_batch_of_glasses_is_swept_lane_by_lane_each_with_its_own_bonds(rule, n_words):
+    """Different +-J glasses in the lanes of the same words (packed_batch; the models change
+    inside a word and across words, and the last lanes are idle): every word is the
+    reference's update with each lane's own bonds, and the masks are the models' bonds."""
+    models = [EdwardsAnderson.square(3, "pm1", seed=s) for s in range(5)]
+    per_model = (64 * n_words - 3) // len(models)           # the last 3 or more lanes hold no model
+    batch = packed_batch(models, per_model)
+    width = len(GROUP) if n_words >= len(GROUP) else 1
+    assert batch.anti.shape == (-(-n_words // width), 9, 4, width) and batch.frustrated
+    words = batch.anti.transpose(0, 3, 1, 2).reshape(-1, 9, 4)[:n_words]     # word w's masks (n, z)
+    assert not batch.anti.transpose(0, 3, 1, 2).reshape(-1, 9, 4)[n_words:].any()      # idle words: +J
+    lanes = (words[:, None] >> np.arange(64, dtype=np.uint64)[None, :, None, None]) & np.uint64(1)
+    lanes = lanes.reshape(64 * n_words, 9, 4)              # (chains, n, z) 0/1
+    for c in range(64 * n_words):
+        expected = packed_lattice(models[c // per_model]).anti if c < per_model * len(models) else 0
+        np.testing.assert_array_equal(lanes[c], expected)
+    betas = np.linspace(0.0, 1.5, 64) + np.arange(n_words)[:, None] * np.array([0.0] + [0.1] * 63)
+    _, planes, spins, rng = _setup(models[0], betas, rule, seed=3, n_words=n_words)
+    slow_spins, slow_rng = spins.copy(), rng.copy()
+    for _ in range(2):
+        flips = _sweeps(batch, planes, spins, rng, 1)
+        for w in range(n_words):
+            slow_flips = np.zeros(64, np.int64)
+            slow_spins[w] = _reference_sweep(models[0], batch, betas[w], rule, slow_spins[w], slow_rng[w], slow_flips,
+                                             lanes[64 * w:64 * (w + 1)])
+            np.testing.assert_array_equal(flips[w], slow_flips)
+        np.testing.assert_array_equal(spins, slow_spins)
+        np.testing.assert_array_equal(rng, slow_rng)
 
 
 @pytest.mark.slow                                             # the group kernel
@@ -471,3 +505,94 @@ def test_class_planes_are_the_bit_planes_of_each_lanes_acceptance(common):
             expected_planes, expected_certain, expected_fixed = probability_planes(p)
             np.testing.assert_array_equal(planes[w, :, k], expected_planes[:, 0])
             assert certain[w, k] == expected_certain and fixed[w, k] == expected_fixed
+
+
+# -- parallel_tempering_batch: many disorder instances in the same words ----------------------
+
+def test_a_batch_of_copies_is_bit_for_bit_one_model_with_more_ladders():
+    """Copies of one glass run as a batch are the shared-bond run of that glass with as many
+    ladders: the same chains, swaps, overlaps and round trips, cut into one record per copy.
+    256 chains: one SIMD group of per-lane bonds."""
+    model = EdwardsAnderson.square(4, "pm1", seed=3)
+    betas = np.linspace(0.2, 1.2, 8)
+    batch = mc.parallel_tempering_batch([model] * 4, betas, n_sweeps=30, n_chains=8, seed=1, progress=False)
+    one = mc.parallel_tempering(model, betas, n_sweeps=30, n_chains=32, sampler=mc.MultiSpin(), seed=1, progress=False)
+    assert len(batch) == 4
+    for k, run in enumerate(batch):
+        rows, pairs = slice(8 * k, 8 * k + 8), slice(4 * k, 4 * k + 4)
+        for name in ("energy", "magnetization", "states", "swap_acceptance", "round_trips"):
+            np.testing.assert_array_equal(getattr(run, name), getattr(one, name)[rows], err_msg=name)
+        np.testing.assert_array_equal(run.overlap, one.overlap[pairs])
+        assert run.seed.entropy == one.seed.entropy and run.n_sweeps == 30 and run.hamiltonian == repr(model)
+
+
+def test_a_batch_of_different_glasses_gives_each_its_own_boltzmann_averages():
+    """Five 3x3 +-J glasses sharing one word (12 chains each): every record's energies are
+    its own model's energies of its states, and <E> and <q^2> at every beta agree with exact
+    enumeration of that model (z-scores from blocks of the traces)."""
+    models = [EdwardsAnderson.square(3, "pm1", seed=s) for s in range(5)]
+    betas = np.linspace(0.2, 1.2, 6)
+    runs = mc.parallel_tempering_batch(models, betas, n_sweeps=4000, n_chains=2, seed=5, progress=False)
+    states = np.where((np.arange(2 ** 9)[:, None] >> np.arange(9)) & 1, -1.0, 1.0)
+    for model, run in zip(models, runs):
+        np.testing.assert_allclose(model.energy(run.states.reshape(-1, 9)), run.energy[..., -1].ravel())
+        exact = statmech.exact(model, betas)
+        energy = run.energy[..., 400:].reshape(2, 6, 36, 100).mean(-1)           # 72 blocks per beta
+        z = (energy.mean((0, 2)) - exact.energy) / (energy.std((0, 2), ddof=1) / np.sqrt(72))
+        assert np.all(np.abs(z) < 4), (model, z)
+        q2 = (run.overlap[0, :, 400:] ** 2).reshape(6, 36, 100).mean(-1)
+        for k, beta in enumerate(betas):
+            weights = np.exp(-beta * (model.energy(states) - model.energy(states).min()))
+            reference = (((states * (weights / weights.sum())[:, None]).T @ states) ** 2).sum() / 81
+            assert abs(q2[k].mean() - reference) < 4 * q2[k].std(ddof=1) / 6, (model, beta)
+
+
+def test_a_batch_resumes_from_its_checkpoint_bit_for_bit_and_only_on_the_same_models(tmp_path):
+    models = [EdwardsAnderson.square(3, "pm1", seed=s) for s in range(3)]
+    betas = np.linspace(0.3, 1.0, 4)
+    path = str(tmp_path / "batch.npz")
+    mc.parallel_tempering_batch(models, betas, n_sweeps=40, seed=2, checkpoint=path, checkpoint_every=7,
+                                progress=False)
+    resumed = mc.parallel_tempering_batch(models, betas, n_sweeps=90, seed=2, checkpoint=path, progress=False)
+    straight = mc.parallel_tempering_batch(models, betas, n_sweeps=90, seed=2, progress=False)
+    for a, b in zip(resumed, straight):
+        assert np.array_equal(a.energy, b.energy) and np.array_equal(a.overlap, b.overlap)
+        assert np.array_equal(a.states, b.states) and np.array_equal(a.round_trips, b.round_trips)
+    swapped = [models[1], models[0], models[2]]
+    with pytest.raises(ValueError, match=r"\(model differ\)"):
+        mc.parallel_tempering_batch(swapped, betas, n_sweeps=100, seed=2, checkpoint=path, progress=False)
+
+
+def test_a_batch_does_not_depend_on_the_number_of_threads(thread_counts):
+    """Five words: a SIMD group and a word alone, shared out between the threads."""
+    models = [EdwardsAnderson.square(4, "pm1", seed=s) for s in range(5)]
+    runs = []
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        runs.append(mc.parallel_tempering_batch(models, np.linspace(0.2, 1.0, 32), n_sweeps=10, n_chains=2, seed=4,
+                                                sampler=mc.Metropolis(), progress=False))
+    for a, b in zip(*runs):
+        assert np.array_equal(a.energy, b.energy) and np.array_equal(a.states, b.states)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: mc.parallel_tempering_batch(EdwardsAnderson.square(3, "pm1", seed=0), [0.5, 1.0], progress=False),
+     TypeError, "sequence of Hamiltonians"),
+    (lambda: mc.parallel_tempering_batch([], [0.5, 1.0], progress=False), ValueError, "at least one model"),
+    (lambda: mc.parallel_tempering_batch([EdwardsAnderson.square(3, "pm1", seed=0), "glass"], [0.5, 1.0],
+                                         progress=False), TypeError, r"hamiltonians\[1\]"),
+    (lambda: mc.parallel_tempering_batch([EdwardsAnderson.square(3, "pm1", seed=0),
+                                          EdwardsAnderson.square(4, "pm1", seed=0)], [0.5, 1.0], progress=False),
+     ValueError, r"hamiltonians\[1\] differs .* neighbours"),
+    (lambda: mc.parallel_tempering_batch([Ising.square(3), Ising.square(3, J=2.0)], [0.5, 1.0], progress=False),
+     ValueError, "magnitude"),
+    (lambda: mc.parallel_tempering_batch([EdwardsAnderson.square(3, seed=0)], [0.5, 1.0], progress=False),
+     ValueError, "one magnitude"),
+    (lambda: mc.parallel_tempering_batch([Ising.square(3)], [0.5, 1.0], sampler=mc.Metropolis(multispin=False),
+                                         progress=False), ValueError, "packed"),
+    (lambda: mc.parallel_tempering_batch([Ising.square(3)], [0.5, 1.0], sampler=mc.Wolff(), progress=False),
+     TypeError, "sampler must be"),
+])
+def test_parallel_tempering_batch_refuses_what_it_cannot_run(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

@@ -75,3 +75,11 @@ def test_every_value_with_an_error_is_an_estimate():
 def test_learning_loops_take_checkpoints_too():
     for function in (learning.boltzmann_learning, learning.BernoulliRBM.fit):
         assert {"checkpoint", "checkpoint_every"} <= set(inspect.signature(function).parameters), function
+
+
+def test_batch_tempering_speaks_as_parallel_tempering_does():
+    """Its first argument is the models, the rest is parallel_tempering's signature."""
+    batch = list(inspect.signature(mc.parallel_tempering_batch).parameters.values())
+    single = list(inspect.signature(statmech.parallel_tempering).parameters.values())
+    assert batch[0].name == "hamiltonians"
+    assert [(p.name, p.kind, p.default) for p in batch[1:]] == [(p.name, p.kind, p.default) for p in single[1:]]

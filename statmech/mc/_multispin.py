@@ -31,9 +31,8 @@ from .._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore
 from ..rng import xoshiro_vector_step
 from ._kernels import HEAT_BATH, acceptance_probability
 
-__all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice",
-           "packed_lattice", "class_planes", "sweep_plan", "multispin_run", "lane_counts", "packed_overlaps",
-           "pack", "unpack"]
+__all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice", "packed_lattice", "packed_batch",
+           "class_planes", "sweep_plan", "multispin_run", "packed_overlaps", "pack", "unpack"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
 N_PLANES = 53
@@ -125,8 +124,11 @@ class PackedLattice:
     Attributes
     ----------
     neighbours : ndarray of int32, shape (n, z)
-    anti : ndarray of uint8, shape (n, z)
-        1 where the bond is -J (every lane sees the same bonds).
+    anti : ndarray of uint8, shape (n, z), or of uint64, shape (n_groups, n, z, G)
+        1 where the bond is -J, the same for every lane; or, for a batch of models on one
+        lattice (:func:`packed_batch`), a mask per word whose bit l is set where lane l's
+        model has -J, laid out as :func:`multispin_run` sweeps the words: groups of
+        G = len(GROUP) words (G = 1 below len(GROUP) words), idle words +J.
     magnitude, field, offset : float
         J, h and the model's constant, so that E = offset - J (n z / 2 - 2 U) - h (n - 2 D)
         with U the unsatisfied bonds and D the spins at -1.
@@ -136,7 +138,7 @@ class PackedLattice:
         self.neighbours, self.anti = neighbours, anti
         self.magnitude, self.field, self.offset = magnitude, field, offset
         self.n, self.z = neighbours.shape
-        self.frustrated = bool(anti.any())
+        self.frustrated = bool(anti.any()) or anti.ndim == 4
         self.n_classes = (self.z + 1) * (2 if field else 1)
         k = np.arange(self.n_classes)
         u, down = k % (self.z + 1), k // (self.z + 1)
@@ -167,6 +169,40 @@ def packed_lattice(hamiltonian):
     neighbours = J.indices.reshape(-1, z).astype(np.int32)
     anti = (J.data.reshape(-1, z) < 0).astype(np.uint8)
     return PackedLattice(neighbours, anti, magnitude, float(fields[0]), float(hamiltonian.offset))
+
+
+def packed_batch(hamiltonians, chains_per_model):
+    """One PackedLattice for several models on the same lattice whose chains share words:
+    chain c (lane c % 64 of word c // 64) belongs to model c // chains_per_model, and the
+    per-word masks ``anti`` carry each lane's bonds. The models must pack alike (the same
+    neighbours, J, h and offset; only the signs of the bonds may differ), or a ValueError
+    says which differs."""
+    lattices = [packed_lattice(h) for h in hamiltonians]
+    first = lattices[0]
+    for k, lattice in enumerate(lattices[1:], 1):
+        for name in ("neighbours", "magnitude", "field", "offset"):
+            if not np.array_equal(getattr(lattice, name), getattr(first, name)):
+                raise ValueError(f"hamiltonians[{k}] differs from hamiltonians[0] in its {name}; a batch runs "
+                                 f"models on one lattice whose bonds differ only in sign")
+    n_words = -(-len(lattices) * chains_per_model // 64)
+    width = len(GROUP) if n_words >= len(GROUP) else 1        # as multispin_run groups the words
+    anti = np.zeros((-(-n_words // width),) + first.anti.shape + (width,), np.uint64)
+    for k, lattice in enumerate(lattices):        # chains start .. stop - 1, word by word
+        start, stop = k * chains_per_model, (k + 1) * chains_per_model
+        for w in range(start // 64, (stop - 1) // 64 + 1):
+            low, high = max(start - 64 * w, 0), min(stop - 64 * w, 64)
+            anti[w // width, :, :, w % width] |= lattice.anti * np.uint64((1 << high) - (1 << low))  # its lanes
+    return PackedLattice(first.neighbours, anti, first.magnitude, first.field, first.offset)
+
+
+@njit
+def _bond_masks(anti, i, d, group):
+    """The lanes whose bond (i, d) is -J, for the G = len(group) words of a group: all or
+    none for shared bonds (``anti`` (n, z) of 0/1), else the group's per-lane masks
+    (``anti`` (n, z, G), see :class:`PackedLattice`)."""
+    if anti.ndim == 2:
+        return vsplat(np.uint64(0) - np.uint64(anti[i, d]), group)
+    return vload(anti, (i * anti.shape[1] + d) * len(group), group)
 
 
 @njit
@@ -296,6 +332,56 @@ def sweep_plan(lattice, rule, certain, active):
 
 
 @njit
+def _add_bits(a0, a1, a2, a3, x):
+    """(a3 a2 a1 a0) + x per lane: a 4-bit bit-sliced register counter plus one bit."""
+    carry = vand(a0, x)
+    carry2 = vand(a1, carry)
+    return vxor(a0, x), vxor(a1, carry), vxor(a2, carry2), vxor(a3, vand(a2, carry2))
+
+
+@njit
+def _add_vector(counters, x, a0, a1, a2, a3, pending, group):
+    """Add x (1 per lane set; G = len(group) words) to the 4-bit register counters
+    (a3 a2 a1 a0), flushing them into the bit-sliced ``counters`` (G, planes) every 15
+    additions. Returns (a0, a1, a2, a3, pending)."""
+    a0, a1, a2, a3 = _add_bits(a0, a1, a2, a3, x)
+    pending += 1
+    if pending == 15:
+        _flush(counters, a0, a1, a2, a3, group)
+        zero = vsplat(0, group)
+        return zero, zero, zero, zero, 0
+    return a0, a1, a2, a3, pending
+
+
+@njit
+def _flush(counters, a0, a1, a2, a3, group):
+    """Add the register counters (a3 a2 a1 a0) of each word g to ``counters[g]``."""
+    for g in range(len(group)):
+        _add_nibble(counters[g], vget(a0, g), vget(a1, g), vget(a2, g), vget(a3, g))
+
+
+@njit
+def _count_lanes(words, neighbours, anti, group, down, unsatisfied):
+    """Per lane of the G = len(group) words ``words`` (site-major, as swept): spins at -1
+    into ``down`` and unsatisfied bonds (each once) into ``unsatisfied``, bit-sliced
+    counters (G, planes), G words per instruction."""
+    zero = vsplat(0, group)
+    width = len(group)
+    d0 = d1 = d2 = d3 = b0 = b1 = b2 = b3 = zero
+    down_pending = bonds_pending = 0
+    for i in range(neighbours.shape[0]):
+        s = vload(words, i * width, group)
+        d0, d1, d2, d3, down_pending = _add_vector(down, s, d0, d1, d2, d3, down_pending, group)
+        for d in range(neighbours.shape[1]):
+            j = neighbours[i, d]
+            if j > i:                                     # every bond once
+                x = vxor(vxor(s, vload(words, j * width, group)), _bond_masks(anti, i, d, group))
+                b0, b1, b2, b3, bonds_pending = _add_vector(unsatisfied, x, b0, b1, b2, b3, bonds_pending, group)
+    _flush(down, d0, d1, d2, d3, group)
+    _flush(unsatisfied, b0, b1, b2, b3, group)
+
+
+@njit
 def _add_nibble(counter, a0, a1, a2, a3):
     """Add the 4-bit per-lane numbers (a3 a2 a1 a0) to the bit-sliced counter ``counter``."""
     carry = np.uint64(0)
@@ -319,7 +405,8 @@ def _sweep_words(spins, neighbours, anti, frustrated, bonds, classes, drawn, gro
     alone (G = 1). ``bonds``, ``classes``, ``drawn`` and ``fold`` (G,): :func:`sweep_plan`
     (K = 2 (z + 1) classes with a field); ``planes`` (53, K, G), ``certain``, ``fixed``
     and the scratch ``masks`` (K, G), ``rng`` (4, G): the words' streams, whose state
-    stays in registers along the sweep."""
+    stays in registers along the sweep. ``anti``: shared bonds (n, z) or the group's
+    per-lane masks (n, z, G) (see :class:`PackedLattice`)."""
     width = len(group)
     s0, s1 = vload(rng, 0, group), vload(rng, width, group)
     s2, s3 = vload(rng, 2 * width, group), vload(rng, 3 * width, group)
@@ -341,7 +428,7 @@ def _sweep_words(spins, neighbours, anti, frustrated, bonds, classes, drawn, gro
             for d in range(z):
                 x = vxor(s, vload(spins, neighbours[i, d] * width, group))    # 1: unsatisfied
                 if frustrated:
-                    x = vxor(x, vsplat(np.uint64(0) - np.uint64(anti[i, d]), group))    # all ones on -J
+                    x = vxor(x, _bond_masks(anti, i, d, group))
                 carry = vand(c0, x)
                 c0 = vxor(c0, x)
                 c2 = vor(c2, vand(c1, carry))
@@ -374,20 +461,13 @@ def _sweep_words(spins, neighbours, anti, frustrated, bonds, classes, drawn, gro
             result, s0, s1, s2, s3 = _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn, group)
             result = vxor(result, mirrored)
             vstore(spins, i * width, vxor(s, result))
-            carry = vand(a0, result)          # add result to the 4-bit counter (a3 a2 a1 a0)
-            a0 = vxor(a0, result)
-            carry2 = vand(a1, carry)
-            a1 = vxor(a1, carry)
-            a3 = vxor(a3, vand(a2, carry2))
-            a2 = vxor(a2, carry2)
+            a0, a1, a2, a3 = _add_bits(a0, a1, a2, a3, result)
             pending += 1
             if pending == 15:
-                for g in range(width):
-                    _add_nibble(accepted[g], vget(a0, g), vget(a1, g), vget(a2, g), vget(a3, g))
+                _flush(accepted, a0, a1, a2, a3, group)
                 a0 = a1 = a2 = a3 = zero
                 pending = 0
-    for g in range(width):
-        _add_nibble(accepted[g], vget(a0, g), vget(a1, g), vget(a2, g), vget(a3, g))
+    _flush(accepted, a0, a1, a2, a3, group)
     vstore(rng, 0, s0)
     vstore(rng, width, s1)
     vstore(rng, 2 * width, s2)
@@ -402,17 +482,20 @@ _ONE = (0,)
 
 
 @njit
-def _record_word(spins, neighbours, anti, w, constants, down, unsatisfied, energy, energy_trace, mag_trace, column):
-    """Energy and magnetisation of the lanes of word w into ``energy`` and the traces."""
+def _record_lanes(w, down_counter, unsatisfied_counter, n, z, constants, values, energy, energy_trace, mag_trace,
+                  column):
+    """Energy and magnetisation of the lanes of word w, from its counters of spins at -1 and
+    unsatisfied bonds, into ``energy`` and column ``column`` of the traces."""
     magnitude, field, constant = constants[0], constants[1], constants[2]
-    n, z = neighbours.shape
-    lane_counts(spins[w], neighbours, anti, down, unsatisfied)
+    _lane_values(down_counter, values[0])
+    _lane_values(unsatisfied_counter, values[1])
     for lane in range(64):
         c = 64 * w + lane
         if c < energy.size:
-            energy[c] = constant - magnitude * (0.5 * n * z - 2.0 * unsatisfied[lane]) - field * (n - 2.0 * down[lane])
+            down, unsatisfied = values[0, lane], values[1, lane]
+            energy[c] = constant - magnitude * (0.5 * n * z - 2.0 * unsatisfied) - field * (n - 2.0 * down)
             energy_trace[c, column] = energy[c]
-            mag_trace[c, column] = n - 2.0 * down[lane]
+            mag_trace[c, column] = n - 2.0 * down
 
 
 @njit
@@ -428,8 +511,9 @@ def _run_words(spins, first, group, neighbours, anti, frustrated, bonds, classes
     n_real = min(width, spins.shape[0] - first)
     masks = np.empty((n_classes, width), np.uint64)
     counters = np.zeros((width, COUNTER_PLANES), np.uint64)
-    down = np.empty(64, np.int64)
-    unsatisfied = np.empty(64, np.int64)
+    down = np.empty((width, COUNTER_PLANES), np.uint64)
+    unsatisfied = np.empty((width, COUNTER_PLANES), np.uint64)
+    values = np.empty((2, 64), np.int64)
     if width == 1:
         words, group_fold, group_planes = spins[first], fold[first:first + 1], planes[first]
         group_certain, group_fixed, group_rng = certain[first], fixed[first], rng[first]
@@ -452,23 +536,25 @@ def _run_words(spins, first, group, neighbours, anti, frustrated, bonds, classes
                 group_fixed[k, g] = fixed[first + g, k]
             for q in range(4):
                 group_rng[q, g] = rng[first + g, q]
+    group_anti = anti if anti.ndim == 2 else anti[first // width]     # shared, or the group's masks (n, z, G)
     for r in range(n_records):
-        _sweep_words(words, neighbours, anti, frustrated, bonds, classes, drawn, group, group_fold, group_planes,
+        _sweep_words(words, neighbours, group_anti, frustrated, bonds, classes, drawn, group, group_fold, group_planes,
                      group_certain, group_fixed, masks, group_rng, counters, thin)
+        down[...] = 0
+        unsatisfied[...] = 0
+        _count_lanes(words, neighbours, group_anti, group, down, unsatisfied)
         for g in range(n_real):
-            if width > 1:
-                for i in range(n):
-                    spins[first + g, i] = words[i, g]
-            _record_word(spins, neighbours, anti, first + g, constants, down, unsatisfied, energy, energy_trace,
-                         mag_trace, offset + r)
-    flips = np.empty(64, np.int64)
+            _record_lanes(first + g, down[g], unsatisfied[g], n, neighbours.shape[1], constants, values, energy,
+                          energy_trace, mag_trace, offset + r)
     for g in range(n_real):
         if width > 1:
+            for i in range(n):
+                spins[first + g, i] = words[i, g]
             for q in range(4):
                 rng[first + g, q] = group_rng[q, g]
-        _lane_values(counters[g], flips)
+        _lane_values(counters[g], values[0])
         for lane in range(64):
-            accepted[first + g, lane] += flips[lane]
+            accepted[first + g, lane] += values[0, lane]
 
 
 def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, planes, certain, fixed, rng, accepted,
@@ -501,52 +587,14 @@ def _run_parallel(n_units, group, spins, neighbours, anti, frustrated, bonds, cl
 
 @njit
 def _lane_values(counter, out):
-    """The 64 lanes' integers held in a bit-sliced counter."""
+    """The 64 lanes' integers held in a bit-sliced counter (at most 64 planes; bit l of
+    ``counter[p]`` is bit p of lane l's value): one 64 x 64 bit transpose."""
+    a = np.zeros(64, np.uint64)
+    for p in range(counter.size):
+        a[63 - p] = counter[p]
+    _transpose64(a)                   # bit p of lane l's value is now bit p of a[63 - l]
     for lane in range(64):
-        value = 0
-        for p in range(counter.size):
-            value += int((counter[p] >> np.uint64(lane)) & np.uint64(1)) << p
-        out[lane] = value
-
-
-@njit
-def _add_word(counter, x, a0, a1, a2, a3, pending):
-    """Add the word x (1 per lane set) to the 4-bit register counter (a0..a3), flushing it
-    into the bit-sliced ``counter`` every 15 words: (a0, a1, a2, a3, pending)."""
-    carry = a0 & x
-    a0 ^= x
-    carry2 = a1 & carry
-    a1 ^= carry
-    a3 ^= a2 & carry2
-    a2 ^= carry2
-    pending += 1
-    if pending == 15:
-        _add_nibble(counter, a0, a1, a2, a3)
-        zero = np.uint64(0)
-        return zero, zero, zero, zero, 0
-    return a0, a1, a2, a3, pending
-
-
-@njit
-def lane_counts(spins, neighbours, anti, down, unsatisfied):
-    """Per lane of the word ``spins`` (n,): spins at -1 (``down``, (64,)) and unsatisfied
-    bonds (``unsatisfied``, (64,), each bond once)."""
-    counter_down = np.zeros(COUNTER_PLANES, np.uint64)
-    counter_bonds = np.zeros(COUNTER_PLANES, np.uint64)
-    zero = np.uint64(0)
-    d0 = d1 = d2 = d3 = b0 = b1 = b2 = b3 = zero
-    down_pending = bonds_pending = 0
-    for i in range(spins.size):
-        d0, d1, d2, d3, down_pending = _add_word(counter_down, spins[i], d0, d1, d2, d3, down_pending)
-        for d in range(neighbours.shape[1]):
-            j = neighbours[i, d]
-            if j > i:                                     # every bond once
-                x = spins[i] ^ spins[j] ^ (zero - np.uint64(anti[i, d]))
-                b0, b1, b2, b3, bonds_pending = _add_word(counter_bonds, x, b0, b1, b2, b3, bonds_pending)
-    _add_nibble(counter_down, d0, d1, d2, d3)
-    _add_nibble(counter_bonds, b0, b1, b2, b3)
-    _lane_values(counter_down, down)
-    _lane_values(counter_bonds, unsatisfied)
+        out[lane] = a[63 - lane]
 
 
 @njit(parallel=True)

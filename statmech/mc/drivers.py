@@ -8,14 +8,14 @@ import numpy as np
 
 from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
-from ..hamiltonian import BipartiteHamiltonian, content_digest, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
-__all__ = ["sample", "anneal", "parallel_tempering", "adaptive_ladder"]
+__all__ = ["sample", "anneal", "parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
 
 _SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
@@ -269,6 +269,67 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     K. Hukushima and K. Nemoto, J. Phys. Soc. Jpn. 65, 1604 (1996).
     """
     sampler = resolve_sampler(hamiltonian, sampler)
+    return _tempering([hamiltonian], betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
+                      progress, packed=False)[0]
+
+
+def parallel_tempering_batch(hamiltonians, betas, *, n_sweeps=1000, n_chains=2, swap_every=1, sampler=None, seed=None,
+                             checkpoint=None, checkpoint_every=100, progress=None):
+    """Parallel tempering of several models on one lattice at once, their chains sharing
+    the bits of machine words: many disorder instances per word (multi-spin coding).
+
+    Each model gets what :func:`parallel_tempering` would give it: ``n_chains`` ladders of
+    ``betas``, swaps only between its own configurations, its own record. The models must
+    be ones :class:`MultiSpin` runs and pack alike: spins on the same lattice (same
+    neighbours, J, h and offset), bonds differing only in sign, e.g. +-J Edwards-Anderson
+    instances of one size. Model k's chains are chains k m .. (k + 1) m - 1, m = n_chains
+    * len(betas), so with 2 ladders of 16 betas two instances fill a word, and a 3D glass
+    of a few hundred spins, swept 64 chains per word and 256 per SIMD group, costs a small
+    fraction of running its instances one by one (``benchmarks/bench_multispin.py``,
+    stage 6).
+
+    Parameters
+    ----------
+    hamiltonians : sequence of PairwiseHamiltonian
+    betas, n_sweeps, n_chains, swap_every, checkpoint, checkpoint_every, progress
+        As in :func:`parallel_tempering`; one checkpoint holds the whole batch (and checks
+        every model's content on resuming).
+    sampler : MultiSpin, HeatBath or Metropolis, optional
+        The acceptance rule of the packed sweeps; HeatBath by default.
+    seed : int, SeedSequence, Generator or None
+        One seed for the batch. Every record carries it; it reproduces the batch run (the
+        same models in the same order) bit for bit, not a run of one model alone.
+
+    Returns
+    -------
+    list of TemperingResult
+        One per model, in order.
+    """
+    if isinstance(hamiltonians, Hamiltonian) or not hasattr(hamiltonians, "__len__"):
+        raise TypeError(f"hamiltonians must be a sequence of Hamiltonians (one model: parallel_tempering); "
+                        f"got {type(hamiltonians).__name__}")
+    hamiltonians = list(hamiltonians)
+    if not hamiltonians:
+        raise ValueError("hamiltonians must hold at least one model; got an empty sequence")
+    for k, hamiltonian in enumerate(hamiltonians):
+        validate_hamiltonian(hamiltonian, name=f"hamiltonians[{k}]")
+    if sampler is None:
+        sampler = MultiSpin()
+    elif isinstance(sampler, Metropolis):       # HeatBath too: the same rule, packed
+        if sampler.multispin is False or sampler.checkerboard or sampler.lanes or sampler.precision != "float64":
+            raise ValueError(f"parallel_tempering_batch runs its models packed (MultiSpin); got {sampler!r}")
+        sampler = MultiSpin(sampler._acceptance)
+    elif not isinstance(sampler, MultiSpin):
+        raise TypeError(f"sampler must be MultiSpin(), HeatBath() or Metropolis(); got {sampler!r}")
+    return _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint,
+                      checkpoint_every, progress, packed=True)
+
+
+def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
+               progress, *, packed):
+    """parallel_tempering of the models in one engine (``packed``: the models' chains in
+    shared words, ``MultiSpin.batch_engine``; else one model): rows k * n_chains + r of the
+    bookkeeping and traces are ladder r of model k. One record per model."""
     ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
@@ -276,28 +337,37 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
     if swap_every > n_sweeps:
         raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
+    hamiltonian, n_models = hamiltonians[0], len(hamiltonians)
     n_beta, n = ladder.size, hamiltonian.n
-    n_total = n_sets * n_beta
+    n_rows = n_models * n_sets              # ladders
+    n_total = n_rows * n_beta
     n_rounds = n_sweeps // swap_every
-    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every,
-              {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
-               "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()})
+    parameters = {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
+                  "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()}
+    if packed:
+        parameters["model"] = None if checkpoint is None else [h.content_hash() for h in hamiltonians]
+    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every, parameters)
     if run.resumed_step > n_rounds:
         raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
     state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
-    states = initial_states_or_random(hamiltonian, None, n_total, state_seed)
-    chain_at_beta = np.arange(n_total).reshape(n_sets, n_beta)
-    engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_sets), chain_seed)
+    states = initial_states_or_random(hamiltonian, None, n_total, state_seed)     # spins: any model of the batch
+    if packed:
+        engine = sampler.batch_engine(hamiltonians, states, np.tile(ladder, n_rows), chain_seed)
+    else:
+        engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_rows), chain_seed)
+    chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
     bookkeeping = {
-        "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_sets,)),
-        "swap_accepted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
-        "swap_attempted": np.zeros((n_sets, max(n_beta - 1, 1)), np.int64),
-        "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_sets, np.int64)}
+        "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
+        "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+        "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+        "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64)}
     n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
-    traces = {"energy": np.empty((n_sets, n_beta, n_rounds)),
-              "magnetization": np.empty((n_sets, n_beta, n_rounds)),
-              "overlap": np.empty((n_pairs, n_beta, n_rounds))}
+    # the overlaps of each model's ladders 2p and 2p + 1
+    pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
+    traces = {"energy": np.empty((n_rows, n_beta, n_rounds)),
+              "magnetization": np.empty((n_rows, n_beta, n_rounds)),
+              "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
     done = run.resumed_step
     if done:
         saved = run.saved_arrays
@@ -328,23 +398,25 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
             traces["energy"][..., done] = engine.energy[chain_at_beta]
             traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
             if n_pairs:
-                traces["overlap"][..., done] = engine.overlaps(chain_at_beta[0:2 * n_pairs:2],
-                                                               chain_at_beta[1:2 * n_pairs:2])
+                traces["overlap"][..., done] = engine.overlaps(chain_at_beta[pair_rows], chain_at_beta[pair_rows + 1])
             done += 1
             run.bar.update(1)
             if run.due(done):
                 save()
     save()
-    attempted = np.maximum(bookkeeping["swap_attempted"], 1)
-    return TemperingResult(
-        betas=ladder.copy(), energy=traces["energy"][..., :done].copy(),
-        magnetization=traces["magnetization"][..., :done].copy(),
-        overlap=traces["overlap"][..., :done].copy() if n_pairs else None,
-        swap_acceptance=(bookkeeping["swap_accepted"] / attempted)[:, :n_beta - 1],
-        round_trips=bookkeeping["round_trips"].copy(),
-        states=engine.get_states()[chain_at_beta], n_sweeps=done * swap_every, swap_every=swap_every,
-        sampler=repr(sampler), hamiltonian=repr(hamiltonian), seed=run.seed, elapsed=run.elapsed,
-        interrupted=run.interrupted)
+    acceptance = (bookkeeping["swap_accepted"] / np.maximum(bookkeeping["swap_attempted"], 1))[:, :n_beta - 1]
+    states = engine.get_states()[chain_at_beta]
+    results = []
+    for k, model in enumerate(hamiltonians):
+        rows, pairs = slice(k * n_sets, (k + 1) * n_sets), slice(k * n_pairs, (k + 1) * n_pairs)
+        results.append(TemperingResult(
+            betas=ladder.copy(), energy=traces["energy"][rows, :, :done].copy(),
+            magnetization=traces["magnetization"][rows, :, :done].copy(),
+            overlap=traces["overlap"][pairs, :, :done].copy() if n_pairs else None,
+            swap_acceptance=acceptance[rows].copy(), round_trips=bookkeeping["round_trips"][rows].copy(),
+            states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
+            hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted))
+    return results
 
 
 def _betas_of_chains(ladder, chain_at_beta):

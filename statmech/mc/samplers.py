@@ -234,6 +234,15 @@ class MultiSpin:
         lattice = _multispin.packed_lattice(hamiltonian)            # or a ValueError that says why not
         return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, lattice)
 
+    def batch_engine(self, hamiltonians, states, betas, seed_sequence):
+        """Chains of several models on one lattice in shared words: chain c of ``states``
+        (n_chains, n) runs ``hamiltonians[c // (n_chains // len(hamiltonians))]``."""
+        for k, hamiltonian in enumerate(hamiltonians):
+            if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+                raise TypeError(f"MultiSpin needs PairwiseHamiltonians of spins; hamiltonians[{k}] is {hamiltonian!r}")
+        lattice = _multispin.packed_batch(hamiltonians, len(states) // len(hamiltonians))
+        return _MultiSpinEngine(hamiltonians[0], self, states, betas, seed_sequence, lattice)
+
 
 def _require_ferromagnet(hamiltonian, name):
     if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
