@@ -63,3 +63,11 @@ def test_spin_glass_study_adds_the_3d_ea_crossing_when_asked(tmp_path):
     assert [row[0] for row in ea.rows] == [f"{t:.3f}" for t in spin_glass.EA_TEMPERATURES]
     g_small_at_high_t = float(ea.rows[-1][1].split(" ± ")[0])
     assert g_small_at_high_t < 0.5                 # paramagnet at T = 2: g near 0
+
+
+def test_the_ea_study_runs_its_instances_in_blocks_that_hold_exactly_those_asked_for():
+    from statmech.tour import spin_glass
+    assert spin_glass.EA_BLOCK == 32
+    for instances, block in ((400, 25), (64, 32), (4, 4), (37, 1), (96, 32)):
+        assert spin_glass.ea_block_size(instances) == block
+        assert instances % block == 0

@@ -8,7 +8,9 @@ ratio of the disorder averages, g = (3 - [<q^4>] / [<q^2>]^2) / 2, is 0 in the p
 and grows toward 1 in the spin-glass phase; the curves of different n cross near T_c = 1,
 small sizes below it (SK's corrections to scaling are strong). Errors are jackknife errors
 over instances. It runs as a ``statmech.study`` (a zarr store in the output directory:
-rerunning resumes, more instances extend it), on local processes or a Dask cluster.
+rerunning resumes), on local processes or a Dask cluster: one task per SK instance, and one
+per block of up to EA_BLOCK EA instances, which run together with their chains sharing
+machine words (``mc.parallel_tempering_batch``).
 """
 import dataclasses
 import functools
@@ -19,14 +21,18 @@ import time
 import numpy as np
 
 from .. import parallel_tempering, study
+from ..mc import parallel_tempering_batch
 from ..models import EdwardsAnderson, SherringtonKirkpatrick
 from ._report import StudyReport, Table, pm, pyplot, save_figure
 
-__all__ = ["run", "overlaps", "binder"]
+__all__ = ["run", "overlaps", "ea_overlaps", "binder"]
 
 TEMPERATURES = np.round(np.linspace(0.5, 1.5, 11), 3)
 #: 3D +-J EA: a ladder from below T_c to well above it, where the replicas decorrelate
 EA_TEMPERATURES = np.round(np.geomspace(0.9, 2.0, 16), 3)
+#: EA instances per study task, run together: 2 replica sets x 16 temperatures each fill half a
+#: word, so 32 instances make 1024 chains, four SIMD groups of four words
+EA_BLOCK = 32
 EA_T_C = 1.120              # Katzgraber, Koerner & Young (2006), from xi_L / L; 1.10-1.12 from g
 Q_EDGES = np.linspace(-1.0625, 1.0625, 18)     # 17 bins of width 1/8 centred on multiples of 1/8: each holds
 #                                              the same number (n / 16) of the n + 1 values q takes
@@ -40,8 +46,6 @@ def overlaps(n, instance, seed, *, n_sweeps, checkpoint=None, model="sk"):
     """<q^2>, <q^4> and the histogram of q of one disorder instance at every temperature
     (second half of a parallel-tempering run of two replica sets). ``model``: "sk" (n
     spins, TEMPERATURES) or "ea3d" (+-J couplings on an n x n x n torus, EA_TEMPERATURES)."""
-    import xarray as xr
-
     if model == "sk":
         hamiltonian, temperatures = SherringtonKirkpatrick(n, seed=instance), TEMPERATURES
     elif model == "ea3d":
@@ -50,6 +54,37 @@ def overlaps(n, instance, seed, *, n_sweeps, checkpoint=None, model="sk"):
         raise ValueError(f"model must be 'sk' or 'ea3d'; got {model!r}")
     result = parallel_tempering(hamiltonian, 1.0 / temperatures[::-1], n_sweeps=n_sweeps, n_chains=2, seed=seed,
                                 checkpoint=checkpoint, checkpoint_every=max(n_sweeps // 10, 1), progress=False)
+    return _overlap_statistics(result, temperatures)
+
+
+def ea_overlaps(n, block, seed, *, n_sweeps, block_size, checkpoint=None):
+    """:func:`overlaps` of the 3D +-J instances block * block_size .. (block + 1) *
+    block_size - 1 on an n x n x n torus, run together (``mc.parallel_tempering_batch``:
+    their chains share the bits of machine words), on a dim ``member`` (instance =
+    block * block_size + member). The disorder of instance i is seeded by i, as in
+    :func:`overlaps`; the Monte Carlo by the block's ``seed``."""
+    import xarray as xr
+
+    models = [EdwardsAnderson.cubic(n, "pm1", seed=i) for i in range(block * block_size, (block + 1) * block_size)]
+    results = parallel_tempering_batch(models, 1.0 / EA_TEMPERATURES[::-1], n_sweeps=n_sweeps, n_chains=2, seed=seed,
+                                       checkpoint=checkpoint, checkpoint_every=max(n_sweeps // 10, 1), progress=False)
+    statistics = [_overlap_statistics(result, EA_TEMPERATURES) for result in results]
+    out = {name: xr.concat([s[name] for s in statistics], dim="member") for name in ("q2", "q4", "pq")}
+    out["swap_min"] = xr.DataArray([s["swap_min"] for s in statistics], dims=["member"])
+    return out
+
+
+def ea_block_size(instances):
+    """Instances per task of the EA study: the largest divisor of ``instances`` up to
+    EA_BLOCK, so that the blocks hold exactly the instances asked for."""
+    return max(b for b in range(1, min(EA_BLOCK, instances) + 1) if instances % b == 0)
+
+
+def _overlap_statistics(result, temperatures):
+    """<q^2>, <q^4> and the histogram of q at every temperature from the second half of a
+    TemperingResult's overlaps (replica sets 0 and 1), and its lowest swap acceptance."""
+    import xarray as xr
+
     q = result.overlap[0][::-1, result.overlap.shape[-1] // 2:]          # (temperature, step), T ascending
     histogram = np.array([np.histogram(row, Q_EDGES, density=True)[0] for row in q])
     centres = 0.5 * (Q_EDGES[1:] + Q_EDGES[:-1])
@@ -81,11 +116,21 @@ def crossings(g, sizes):
 def binder_study(store, model, sizes, instances, n_sweeps, executor=None):
     """Run (or resume) the overlap study of ``model`` over sizes x instances in the zarr
     ``store``: (g, [<q^2>], dataset, run record) with g and [<q^2>] disorder averages
-    (value, error) over T and size."""
-    task = study.Study(store, functools.partial(overlaps, n_sweeps=n_sweeps, model=model),
-                       grid={"n": sizes, "instance": range(instances)}, seed=2026)
+    (value, error) over T and size. SK runs one task per instance; the 3D EA model one per
+    block of instances (:func:`ea_overlaps`), whose dims block and member the dataset
+    returned has stacked into one dim ``instance``."""
+    if model == "ea3d":
+        block_size = ea_block_size(instances)
+        task = study.Study(store, functools.partial(ea_overlaps, n_sweeps=n_sweeps, block_size=block_size),
+                           grid={"n": sizes, "block": range(instances // block_size)}, seed=2026)
+    else:
+        task = study.Study(store, functools.partial(overlaps, n_sweeps=n_sweeps, model=model),
+                           grid={"n": sizes, "instance": range(instances)}, seed=2026)
     record = task.run(executor=executor, progress=False)
     ds = task.results()
+    if model == "ea3d":
+        ds["done"] = ds.done.broadcast_like(ds.swap_min)
+        ds = ds.stack(instance=("block", "member"), create_index=False)
     g = study.disorder_average(ds, "instance", statistic=binder)
     q2 = study.disorder_average(ds, "instance", statistic=lambda q2: q2)
     return g, q2, ds, record
