@@ -487,21 +487,30 @@ def test_multispin_refuses_what_it_cannot_run(make, error, message):
         make()
 
 
-@pytest.mark.parametrize("common", [True, False])
-def test_class_planes_are_the_bit_planes_of_each_lanes_acceptance(common):
-    """Both ways of filling the planes (one beta for every active lane, or one per lane)
-    against probability_planes of the acceptance probabilities, inactive lanes fixed at 0."""
+@pytest.mark.parametrize("rule", [METROPOLIS, HEAT_BATH])
+@pytest.mark.parametrize("kind", ["common", "ladder", "per lane"])
+def test_class_planes_are_the_bit_planes_of_each_lanes_acceptance(kind, rule):
+    """The planes of one beta for every active lane, of a shuffled tempering ladder (beta = 0
+    and beta = 40 in it), and of a beta per lane, against probability_planes of the
+    acceptance probabilities, under both rules (Metropolis: certain lanes); inactive lanes
+    fixed at 0."""
     model = PairwiseHamiltonian(EdwardsAnderson.square(3, "pm1", seed=1).couplings, np.full(9, 0.2))
     lattice = packed_lattice(model)
-    betas = np.full((2, 64), 0.7) if common else np.random.default_rng(0).uniform(0, 2, (2, 64))
+    rng = np.random.default_rng(0)
+    if kind == "common":
+        betas = np.full((2, 64), 0.7)
+    elif kind == "ladder":
+        betas = rng.permuted(np.tile(np.concatenate([[0.0, 40.0], np.geomspace(0.05, 3, 14)]), 8)).reshape(2, 64)
+    else:
+        betas = rng.uniform(0, 2, (2, 64))
     betas[1, 40:] = 5.0                                    # inactive lanes: their beta is ignored
     active = np.array([~np.uint64(0), (np.uint64(1) << np.uint64(40)) - np.uint64(1)], np.uint64)
-    planes, certain, fixed = class_planes(lattice, betas, HEAT_BATH, active)
+    planes, certain, fixed = class_planes(lattice, betas, rule, active)
     for w, n_lanes in ((0, 64), (1, 40)):
         for k in range(lattice.n_classes):
             u, down = k % (lattice.z + 1), k // (lattice.z + 1)
             delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * (1 - 2 * down)
-            p = [acceptance_probability(HEAT_BATH, b * delta) for b in betas[w, :n_lanes]]
+            p = [acceptance_probability(rule, b * delta) for b in betas[w, :n_lanes]]
             expected_planes, expected_certain, expected_fixed = probability_planes(p)
             np.testing.assert_array_equal(planes[w, :, k], expected_planes[:, 0])
             assert certain[w, k] == expected_certain and fixed[w, k] == expected_fixed
