@@ -4,7 +4,10 @@ For each size n and many disorder instances, parallel tempering samples two repl
 every temperature; their overlap q gives P(q) and the Binder ratio g = (3 - [<q^4>]/[<q^2>]^2)/2
 of the disorder averages, whose curves for different n cross near T_c = 1. It runs as a
 ``statmech.study`` (``statmech.tour.spin_glass``): the results go to a zarr store in --out,
-running again resumes, and a larger --instances extends it.
+running again resumes, and a larger --instances extends it. The 3D EA instances run in
+blocks of up to 32 per task, their chains sharing machine words
+(``mc.parallel_tempering_batch``); a new --ea-instances that changes the block size needs a
+new --out.
 
     python examples/spin_glass_binder.py --quick          # n = 16, 32, 64, 64 instances: < 1 minute
     python examples/spin_glass_binder.py                  # n = 32, 64, 128, 400 instances, longer runs,

@@ -209,7 +209,7 @@ def run(quick=True, out=".", instances=None, executor=None, ea_sizes=None, ea_in
               "expected to sit at T_c; the reference used the correlation length ξ_L/L up to L = 12, which "
               "needs site-resolved overlaps this study does not record"
             + f"; smallest replica-exchange acceptance {float(ea_ds.swap_min.min()):.2f}, {ea_record.n_done} of "
-            f"{ea_record.n_points} points done.")
+            f"{ea_record.n_points} tasks done (blocks of {ea_block_size(ea_instances)} instances run together).")
     figure = _plot(out, g, ds, sizes, instances, ea)
     return StudyReport("spin_glass", "Spin glasses: P(q) and the Binder crossing",
                        "Below T_c = 1 the SK model's overlap distribution widens and the Binder ratio of "
