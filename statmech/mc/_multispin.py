@@ -177,7 +177,12 @@ def packed_batch(hamiltonians, chains_per_model):
     per-word masks ``anti`` carry each lane's bonds. The models must pack alike (the same
     neighbours, J, h and offset; only the signs of the bonds may differ), or a ValueError
     says which differs."""
-    lattices = [packed_lattice(h) for h in hamiltonians]
+    lattices = []
+    for k, hamiltonian in enumerate(hamiltonians):
+        try:
+            lattices.append(packed_lattice(hamiltonian))
+        except ValueError as error:
+            raise ValueError(f"hamiltonians[{k}]: {error}") from None
     first = lattices[0]
     for k, lattice in enumerate(lattices[1:], 1):
         for name in ("neighbours", "magnitude", "field", "offset"):
