@@ -352,3 +352,15 @@ def test_records_to_xarray_keep_their_arrays_and_labels():
     path = statmech.deterministic_annealing(sk, [0.2, 0.5], method="naive", seed=0)
     p = path.to_xarray()
     assert p.magnetization.dims == ("beta", "site") and np.array_equal(p.log_z.values, path.log_z)
+
+
+@pytest.mark.slow                                 # starts a process pool
+def test_a_worker_that_dies_is_a_failure_that_says_what_that_usually_means(tmp_path, monkeypatch):
+    (tmp_path / "dying_task.py").write_text("import os\n\n\ndef task(x, seed):\n    os._exit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import dying_task
+    task = study.Study(str(tmp_path / "dies.zarr"), dying_task.task, grid={"x": [1]}, seed=0)
+    with pytest.warns(RuntimeWarning, match="1 of 1 points failed"):
+        task.run(progress=False)
+    (failure,) = task.failures()
+    assert failure.error.startswith("BrokenProcessPool") and 'if __name__ == "__main__":' in failure.error

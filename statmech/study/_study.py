@@ -6,6 +6,7 @@ import inspect
 import os
 import traceback
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from .. import __version__
@@ -17,6 +18,11 @@ from ._store import Store
 from ._task import PointResult, task_parameters
 
 __all__ = ["Failure", "Study", "StudyRun"]
+
+#: What a worker that died without a Python error usually means.
+_BROKEN_POOL_HINT = (" (a worker process died without a Python error. The workers re-import the script that started "
+                     "the study: if it runs the study at import, guard it with `if __name__ == \"__main__\":`. "
+                     "Otherwise the task crashed or exhausted the worker's memory)")
 
 
 @dataclass(frozen=True)
@@ -243,8 +249,10 @@ class Study:
             outcome = runner.outcome(future)
             key = point_key(coordinates)
             if not isinstance(outcome, PointResult):
-                bad[key] = (coordinates, f"{type(outcome).__name__}: {outcome}",
-                            "".join(traceback.format_exception(outcome)))
+                message = f"{type(outcome).__name__}: {outcome}"
+                if isinstance(outcome, BrokenProcessPool):
+                    message += _BROKEN_POOL_HINT
+                bad[key] = (coordinates, message, "".join(traceback.format_exception(outcome)))
             elif outcome.error is not None:
                 bad[key] = (coordinates, outcome.error, outcome.traceback)
             else:
