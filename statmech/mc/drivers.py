@@ -342,11 +342,13 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
     n_rows = n_models * n_sets              # ladders
     n_total = n_rows * n_beta
     n_rounds = n_sweeps // swap_every
-    parameters = {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
-                  "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash()}
-    if packed:
-        parameters["model"] = None if checkpoint is None else [h.content_hash() for h in hamiltonians]
-    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every, parameters)
+    if checkpoint is None:
+        content = None
+    else:               # every model of a batch; one model's hash as before (its checkpoints still resume)
+        content = [h.content_hash() for h in hamiltonians] if packed else hamiltonian.content_hash()
+    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every,
+              {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
+               "sampler": repr(sampler), "model": content})
     if run.resumed_step > n_rounds:
         raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
