@@ -394,6 +394,7 @@ class PairwiseHamiltonian(Hamiltonian):
         s = self.check_states(states).reshape(-1, self.n).astype(np.float64)
         w = np.full(len(s), 1.0 / len(s)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
         second = (s * w[:, None]).T @ s
+        second = (second + second.T) / 2          # BLAS need not return the product exactly symmetric
         np.fill_diagonal(second, 0.0)
         return {"couplings": -0.5 * second, "fields": -(w @ s)}
 
