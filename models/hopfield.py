@@ -20,6 +20,9 @@ class Hopfield(PairwiseHamiltonian):
     H. Sompolinsky, Phys. Rev. Lett. 55, 1530 (1985).
     """
 
+    values = ("patterns",)
+    changed_model_hint = ", e.g. Hopfield(new_patterns)"
+
     def __init__(self, patterns):
         patterns = np.asarray(patterns)
         if patterns.ndim != 2 or patterns.shape[0] < 1:

@@ -29,6 +29,9 @@ class Ising(PairwiseHamiltonian):
     E. Ising, Z. Phys. 31, 253 (1925); L. Onsager, Phys. Rev. 65, 117 (1944).
     """
 
+    values = ("h", "edges", "shape", "periodic", "square_lattice")
+    changed_model_hint = ", e.g. Ising.square(L, J=..., h=...) (or lattice, chain, cubic, from_graph)"
+
     def __init__(self, n, edges, couplings=1.0, h=0.0, shape=None, periodic=None):
         n = as_int(n, "n", minimum=1)
         edges = np.asarray(edges)
@@ -100,6 +103,9 @@ class CurieWeiss(PairwiseHamiltonian):
     P. Weiss, J. Phys. Theor. Appl. 6, 661 (1907); see e.g. H. Nishimori,
     *Statistical Physics of Spin Glasses and Information Processing* (2001), ch. 1.
     """
+
+    values = ("J", "h")
+    changed_model_hint = ", e.g. CurieWeiss(n, J=..., h=...)"
 
     def __init__(self, n, J=1.0, h=0.0):
         n = as_int(n, "n", minimum=1)

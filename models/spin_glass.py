@@ -49,6 +49,9 @@ class EdwardsAnderson(PairwiseHamiltonian):
     S. F. Edwards and P. W. Anderson, J. Phys. F 5, 965 (1975).
     """
 
+    values = ("shape", "periodic", "distribution", "edges", "bond_couplings")
+    changed_model_hint = ", e.g. EdwardsAnderson.cubic(L, couplings=..., seed=...)"
+
     def __init__(self, shape, couplings="gaussian", seed=None, periodic=True):
         if couplings not in ("gaussian", "pm1"):
             raise ValueError(f"couplings must be 'gaussian' or 'pm1'; got {couplings!r}")
@@ -88,6 +91,8 @@ class PSpin(Hamiltonian):
     """
 
     domain = "spin"
+    values = ("n", "p", "terms", "couplings")
+    changed_model_hint = ", e.g. PSpin(n, p, seed=...)"
     _TERMS_PER_PASS = 256
 
     def __init__(self, n, p=3, seed=None):
@@ -142,15 +147,18 @@ class RandomEnergyModel(Hamiltonian):
     """
 
     domain = "spin"
+    values = ("n", "key", "_table")
+    changed_model_hint = ", e.g. RandomEnergyModel(n, seed=...)"
     TABLE_MAX_N = 20
 
     def __init__(self, n, seed=None):
         self.n = as_int(n, "n", minimum=1)
         self.key = np.uint64(as_generator(seed).integers(0, 2 ** 63))
-        self._table = None
+        table = None
         if self.n <= self.TABLE_MAX_N:
             codes = np.arange(2 ** self.n, dtype=np.uint64)[:, None]
-            self._table = self._hash_energy(codes)
+            table = self._hash_energy(codes)
+        self._table = table
 
     def _words(self, states):
         """Configuration bits packed into uint64 words: shape (..., ceil(n / 64))."""

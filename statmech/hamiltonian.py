@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import units
+from .frozen import freeze, read_only_error
 from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
 from .unit_types import unit_type
@@ -71,6 +72,34 @@ class Hamiltonian:
     #: (L, M, J, h) when the model is a periodic L x M square-lattice Ising ferromagnet with
     #: uniform coupling J and field h, sites numbered x * M + y (enables checkerboard sweeps).
     square_lattice = None
+    #: The attributes that define the energy. Each is set once, in ``__init__``, and is
+    #: read-only afterwards, its arrays included (:mod:`statmech.frozen`): a model is a
+    #: value, so no fast path built from it can drift from it. A class lists its own; the
+    #: lists of its bases count too. Empty here: a user's class is frozen only if it asks.
+    values = ()
+    #: How to build a changed model, quoted by the error an edit raises.
+    changed_model_hint = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._value_names = frozenset(name for klass in cls.__mro__ for name in vars(klass).get("values", ()))
+
+    _value_names = frozenset()
+
+    def __setattr__(self, name, value):
+        if name in self._value_names:
+            label = f"{type(self).__name__}.{name}"
+            if name in self.__dict__ or isinstance(getattr(type(self), name, None), property):
+                raise AttributeError(str(read_only_error(label, self.changed_model_hint)))
+            value = freeze(value, label, self.changed_model_hint)
+        object.__setattr__(self, name, value)
+
+    def __setstate__(self, state):
+        """Unpickled (and deep-copied) models are values too: their arrays frozen again."""
+        for name, value in state.items():
+            if name in self._value_names:
+                value = freeze(value, f"{type(self).__name__}.{name}", self.changed_model_hint)
+            object.__setattr__(self, name, value)
 
     def energy(self, states):
         """Energy of each state.
@@ -167,6 +196,8 @@ class Hamiltonian:
 
 class _DomainView(Hamiltonian):
     """A Hamiltonian seen through the spin <-> binary map (used by Hamiltonian.to_domain)."""
+
+    values = ("base", "n", "domain")
 
     def __init__(self, base, domain):
         self.base = base
@@ -274,7 +305,7 @@ def _as_couplings(couplings):
     Dense input becomes a float64 ndarray, sparse input a float64 CSR matrix.
     """
     if sp.issparse(couplings):
-        matrix = sp.csr_matrix(couplings, dtype=np.float64)
+        matrix = sp.csr_matrix(couplings, dtype=np.float64, copy=True)     # tidied here, not the caller's
         matrix.sum_duplicates()
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise ValueError(f"couplings must be a square (n, n) matrix; got shape {matrix.shape}")
@@ -322,7 +353,19 @@ class PairwiseHamiltonian(Hamiltonian):
     offset : float
     n : int
     domain : str
+
+    Notes
+    -----
+    A model is a value: its parameters are read-only (:mod:`statmech.frozen`), so that no
+    fast path built from them (checkerboard and multi-spin layouts, exact enumeration)
+    can drift from them. ``H.fields[0] = 1`` or ``H.couplings *= 2`` raise; build a
+    changed model with :meth:`with_parameters` or the constructor. The model keeps copies
+    of the arrays it is given.
     """
+
+    values = ("n", "domain", "couplings", "fields", "offset")
+    changed_model_hint = (", e.g. H.with_parameters(couplings=J, fields=h) or "
+                          "PairwiseHamiltonian(J, h, offset, domain) with arrays of your own")
 
     def __init__(self, couplings, fields=None, offset=0.0, domain="spin"):
         self.domain = check_domain(domain)
@@ -384,9 +427,11 @@ class PairwiseHamiltonian(Hamiltonian):
         J = self.couplings.toarray() if self.is_sparse else np.array(self.couplings)
         return {"couplings": J, "fields": self.fields.copy()}
 
-    def with_parameters(self, couplings, fields):
-        """The same kind of model (domain, offset) with new J and h."""
-        return PairwiseHamiltonian(couplings, fields, self.offset, self.domain)
+    def with_parameters(self, couplings=None, fields=None):
+        """A PairwiseHamiltonian with this one's domain and offset and new J or h (None:
+        this model's)."""
+        return PairwiseHamiltonian(self.couplings if couplings is None else couplings,
+                                   self.fields if fields is None else fields, self.offset, self.domain)
 
     def energy_gradient(self, states, weights=None):
         """Mean over states (weighted if given) of dE/dJ and dE/dh: {"couplings": -<s s^T>/2 off
@@ -446,6 +491,10 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         shared two-state type, or None when they have none.
     """
 
+    values = ("weights", "visible_bias", "hidden_bias", "n_visible", "n_hidden", "visible_units", "hidden_units")
+    changed_model_hint = (", e.g. H.with_parameters(weights=W, visible_bias=a, hidden_bias=b) with arrays of "
+                          "your own")
+
     def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary", *,
                  visible=None, hidden=None):
         domain = check_domain(domain)
@@ -468,15 +517,18 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
 
     @property
     def couplings(self):
-        """The block matrix [[0, W], [W^T, 0]] as CSR, built on first use."""
+        """The block matrix [[0, W], [W^T, 0]] as read-only CSR, built on first use."""
         if self._block is None:
-            self._block = sp.bmat([[None, sp.csr_matrix(self.weights)],
-                                   [sp.csr_matrix(self.weights.T), None]], format="csr")
+            self._block = freeze(sp.bmat([[None, sp.csr_matrix(self.weights)],
+                                          [sp.csr_matrix(self.weights.T), None]], format="csr"),
+                                 f"{type(self).__name__}.couplings", self.changed_model_hint)
         return self._block
 
     @property
     def fields(self):
-        return np.concatenate([self.visible_bias, self.hidden_bias])
+        """(a, b) concatenated, read-only."""
+        return freeze(np.concatenate([self.visible_bias, self.hidden_bias]), f"{type(self).__name__}.fields",
+                      self.changed_model_hint)
 
     @property
     def is_sparse(self):
@@ -660,9 +712,13 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         return {"weights": self.weights.copy(), "visible_bias": self.visible_bias.copy(),
                 "hidden_bias": self.hidden_bias.copy()}
 
-    def with_parameters(self, weights, visible_bias, hidden_bias):
-        return BipartiteHamiltonian(weights, visible_bias, hidden_bias, self.offset, visible=self.visible_units,
-                                    hidden=self.hidden_units)
+    def with_parameters(self, weights=None, visible_bias=None, hidden_bias=None):
+        """A BipartiteHamiltonian with this one's unit types and offset and new W, a or b
+        (None: this model's)."""
+        return BipartiteHamiltonian(self.weights if weights is None else weights,
+                                    self.visible_bias if visible_bias is None else visible_bias,
+                                    self.hidden_bias if hidden_bias is None else hidden_bias, self.offset,
+                                    visible=self.visible_units, hidden=self.hidden_units)
 
     def energy_gradient(self, states, weights=None):
         """Mean over fully observed states (v, h) of dE/dW = -v h^T, dE/da = -v, dE/db = -h."""

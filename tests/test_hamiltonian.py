@@ -195,3 +195,78 @@ def test_weighted_coupling_gradient_is_exactly_symmetric():
     gradient = model.energy_gradient(states, weights / weights.sum())["couplings"]
     assert np.array_equal(gradient, gradient.T)
     model.with_parameters(gradient * 1e4, np.zeros(5))
+
+
+def test_models_are_values_their_parameters_cannot_change():
+    """Found: H = Ising.square(32); H.fields[::2] = 1 and H.couplings *= 3 were silently
+    ignored by the square-lattice path, which had cached J and h. Now every edit raises,
+    naming the attribute and how to build a changed model."""
+    import copy
+    import pickle
+
+    from statmech.models import RBM, CurieWeiss, Hopfield, Ising
+
+    model = Ising.square(8)
+    for edit in (lambda: model.fields.__setitem__(slice(None, None, 2), 1.0),
+                 lambda: model.fields.__iadd__(1.0),
+                 lambda: model.couplings.__imul__(3),
+                 lambda: model.couplings.__setitem__((0, 9), 2.0),       # a new entry: structure change
+                 lambda: model.couplings.setdiag(1.0)):
+        with pytest.raises(ValueError, match=r"Ising\.(fields|couplings) is read-only.*Ising\.square"):
+            edit()
+    for name, value in (("couplings", model.couplings * 3), ("fields", np.ones(64)), ("offset", 1.0),
+                        ("h", 2.0)):
+        with pytest.raises(AttributeError, match=rf"Ising\.{name} is read-only"):
+            setattr(model, name, value)
+    assert model.energy(np.ones(64)) == -128.0 and model.couplings.nnz == 4 * 64
+
+    dense = statmech.PairwiseHamiltonian(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"PairwiseHamiltonian\.couplings is read-only.*with_parameters"):
+        dense.couplings *= 3
+    assert dense.with_parameters(couplings=3 * dense.couplings).couplings[0, 1] == 3.0
+    copied = dense.couplings.copy()              # copies and arithmetic are the caller's to change
+    copied[0, 1] = copied[1, 0] = 5.0
+    assert type(copied) is np.ndarray and (dense.couplings * 2).flags.writeable
+
+    rbm = RBM.random(4, 3, scale=0.5, seed=0)
+    for array in (rbm.weights, rbm.visible_bias, rbm.fields, rbm.couplings.data):
+        with pytest.raises(ValueError, match="RBM.* is read-only"):
+            array[0] = 1.0
+    with pytest.raises(AttributeError, match=r"RBM\.weights is read-only.*with_parameters"):
+        rbm.weights = np.zeros((4, 3))
+    with pytest.raises(AttributeError, match=r"CurieWeiss\.J is read-only"):
+        CurieWeiss(4).J = 2.0
+
+    patterns = np.array([[1, -1, 1, -1], [1, 1, -1, -1]], np.int8)
+    hopfield = Hopfield(patterns)
+    patterns[0] = 1                               # the caller's array is the caller's own
+    assert hopfield.patterns[0, 1] == -1 and not hopfield.patterns.flags.writeable
+
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):   # values after a round trip too
+        assert not twin.fields.flags.writeable and not twin.couplings.data.flags.writeable
+        with pytest.raises(ValueError, match=r"Ising\.fields is read-only"):
+            twin.fields[0] = 1.0
+        assert twin.content_hash() == model.content_hash()
+
+
+def test_a_users_class_is_frozen_only_if_it_asks():
+    class Free(statmech.Hamiltonian):
+        domain = "spin"
+
+        def __init__(self, n):
+            self.n, self.scale = n, np.ones(n)
+
+        def energy(self, s):
+            return -(self.scale * s).sum(-1)
+
+    free = Free(3)
+    free.scale[0] = 2.0
+    free.scale = np.zeros(3)
+
+    class Frozen(Free):
+        values = ("n", "scale")
+
+    frozen = Frozen(3)
+    with pytest.raises(ValueError, match=r"Frozen\.scale is read-only"):
+        frozen.scale[0] = 2.0
+    check_hamiltonian(frozen)

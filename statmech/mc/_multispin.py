@@ -154,7 +154,7 @@ def packed_lattice(hamiltonian):
     if np.any(fields != fields[0]):
         raise ValueError(f"multi-spin coding needs one uniform field; got fields from {fields.min():.3g} "
                          f"to {fields.max():.3g}")
-    J = sp.csr_matrix(hamiltonian.couplings)
+    J = sp.csr_matrix(hamiltonian.couplings, copy=True)       # tidied here, not in the model
     J.eliminate_zeros()
     J.sort_indices()
     degree = np.diff(J.indptr)

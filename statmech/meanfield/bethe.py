@@ -24,7 +24,7 @@ def belief_propagation(hamiltonian, beta, damping, tol, max_iter):
     """Bethe solution of a pairwise model (any domain; computed in spin form)."""
     check_pairwise(hamiltonian, "bethe")
     spin = hamiltonian.to_domain("spin")
-    J = sp.csr_matrix(spin.couplings)
+    J = sp.csr_matrix(spin.couplings, copy=True)       # tidied here, not in the model
     J.eliminate_zeros()
     J.sort_indices()
     n = spin.n

@@ -7,6 +7,7 @@ live in :mod:`statmech.testing.strategies` (core structures) and
 :mod:`statmech.models.strategies` (every concrete model).
 """
 import numpy as np
+import scipy.sparse as sp
 
 from ..validation import LOW_VALUE, as_beta
 from ..exact import all_states, exact
@@ -39,7 +40,8 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     difference of energies for every variable; ``to_domain`` gives the same energy on
     the mapped states, both ways; for pairwise models ``local_fields`` and for
     bipartite models the conditionals and free energies (against enumeration of a layer
-    when it has at most 10 units).
+    when it has at most 10 units); and that the attributes the class lists in ``values``
+    cannot change (their arrays read-only, the attributes not assignable).
 
     Parameters
     ----------
@@ -100,6 +102,24 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
                    f"-delta * local_fields[:, {i}] vs delta_energy", **tol)
     if isinstance(hamiltonian, BipartiteHamiltonian):
         _check_bipartite(hamiltonian, states, tol)
+    _check_values(hamiltonian)
+
+
+def _check_values(hamiltonian):
+    """The attributes listed in ``values`` are frozen: arrays (and sparse matrices' arrays)
+    read-only, and assigning the attribute refused."""
+    for name in sorted(type(hamiltonian)._value_names):
+        value = getattr(hamiltonian, name, None)
+        arrays = ([value.data, value.indices, value.indptr] if sp.issparse(value)
+                  else [value] if isinstance(value, np.ndarray) else [])
+        if any(array.flags.writeable for array in arrays):
+            raise AssertionError(f"{type(hamiltonian).__name__}.{name} is listed in values but is writable")
+        if name in vars(hamiltonian):
+            try:
+                setattr(hamiltonian, name, value)
+            except AttributeError:
+                continue
+            raise AssertionError(f"{type(hamiltonian).__name__}.{name} is listed in values but can be assigned")
 
 
 def _check_bipartite(hamiltonian, states, tol, beta=0.7):

@@ -1,0 +1,117 @@
+"""Read-only parameters: what makes a model a value.
+
+Every fast path of statmech (checkerboard and multi-spin sweeps, exact enumeration,
+engines that copy couplings into their own layout) builds on a model's arrays once, so
+a model must not change after it is built. :class:`statmech.Hamiltonian` freezes the
+attributes a model class lists in ``values``: arrays become read-only
+:class:`ParameterArray` views whose in-place edits raise an error naming the attribute
+and how to build a changed model; sparse couplings become a read-only CSR matrix; and the
+attribute itself cannot be assigned again. Copies and results of arithmetic are ordinary
+writable arrays.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["ParameterArray", "freeze", "read_only_error"]
+
+
+def read_only_error(label, hint):
+    """The error of an edit to a frozen model attribute ``label`` ("Ising.fields")."""
+    return ValueError(f"{label} is read-only: a model is a value, and its fast paths rely on it not changing. "
+                      f"Build a changed model instead{hint}")
+
+
+class ParameterArray(np.ndarray):
+    """A read-only array that defines a model. ``a[...] = x``, ``a += x`` and other ufuncs
+    writing into it raise :func:`read_only_error`; ``copy()`` and ``astype()`` return
+    plain ndarrays, and so does arithmetic."""
+
+    label = "a model parameter"
+    hint = ""
+
+    def __array_finalize__(self, obj):
+        self.label = getattr(obj, "label", ParameterArray.label)
+        self.hint = getattr(obj, "hint", "")
+
+    def __setitem__(self, key, value):
+        if not self.flags.writeable:
+            raise read_only_error(self.label, self.hint)
+        super().__setitem__(key, value)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if out is not None:
+            for array in out:
+                if isinstance(array, ParameterArray) and not array.flags.writeable:
+                    raise read_only_error(array.label, array.hint)
+            kwargs["out"] = tuple(_plain(array) for array in out)
+        return getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
+
+    def copy(self, order="C"):
+        return np.array(self, order=order, copy=True, subok=False)
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return _plain(self).astype(dtype, order=order, casting=casting, copy=copy)
+
+
+def _plain(x):
+    return x.view(np.ndarray) if isinstance(x, ParameterArray) else x
+
+
+class _FrozenCSR(sp.csr_matrix):
+    """A CSR matrix whose arrays are read-only ParameterArrays and whose in-place methods
+    refuse while they are (arithmetic returns new, writable matrices)."""
+
+    def _refuse_if_frozen(self):
+        if _frozen_matrix(self):
+            raise read_only_error(self.data.label, self.data.hint)
+
+    def __setitem__(self, key, value):
+        self._refuse_if_frozen()
+        super().__setitem__(key, value)
+
+    def _in_place(name):       # noqa: N805 -- builds methods in the class body
+        def method(self, *args, **kwargs):
+            self._refuse_if_frozen()
+            return getattr(sp.csr_matrix, name)(self, *args, **kwargs)
+        method.__name__ = name
+        return method
+
+    setdiag = _in_place("setdiag")
+    resize = _in_place("resize")
+    eliminate_zeros = _in_place("eliminate_zeros")
+    prune = _in_place("prune")
+    del _in_place
+
+
+def _read_only(array, label, hint):
+    """A read-only ParameterArray copy of ``array`` (the caller's array stays its own: a
+    model never aliases memory someone else can write). An array frozen already is a value
+    and is shared, under the new label."""
+    if not (isinstance(array, ParameterArray) and not array.flags.writeable):
+        array = np.array(array, copy=True, subok=False)
+        array.flags.writeable = False
+    frozen = array.view(ParameterArray)
+    frozen.label, frozen.hint = label, hint
+    return frozen
+
+
+def _frozen_matrix(matrix):
+    return isinstance(matrix, _FrozenCSR) and not matrix.data.flags.writeable
+
+
+def freeze(value, label, hint=""):
+    """``value`` as a model attribute that cannot change: arrays read-only, sparse matrices
+    as read-only CSR in canonical form, anything else as it is (scalars, strings and
+    tuples are immutable already)."""
+    if sp.issparse(value):
+        if _frozen_matrix(value):
+            return value
+        matrix = _FrozenCSR(value, copy=True)
+        matrix.sum_duplicates()       # canonical: scipy's own in-place tidying never writes again
+        matrix.sort_indices()
+        matrix.data, matrix.indices, matrix.indptr = (_read_only(a, label, hint)
+                                                      for a in (matrix.data, matrix.indices, matrix.indptr))
+        return matrix
+    if isinstance(value, np.ndarray):
+        return _read_only(value, label, hint)
+    return value
