@@ -16,7 +16,7 @@ import statmech
 from statmech.validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.exact import all_states
-from statmech.hamiltonian import PairwiseHamiltonian
+from statmech.hamiltonian import PairwiseHamiltonian, has_structure, structure_hint
 from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
 __all__ = ["Minima", "Landscape", "energy_minima", "all_energy_minima", "tap_fixed_points", "landscape"]
@@ -83,9 +83,9 @@ class Landscape:
 
 
 def _check_model(hamiltonian):
-    if not isinstance(hamiltonian, PairwiseHamiltonian):
+    if not has_structure(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, RBM, ...); got "
-                        f"{type(hamiltonian).__name__}")
+                        f"{type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
 
 
 def _flips(states, local, low):

@@ -104,6 +104,9 @@ class CurieWeiss(PairwiseHamiltonian):
     *Statistical Physics of Spin Glasses and Information Processing* (2001), ch. 1.
     """
 
+    # energy() below is the pairwise energy in closed form (O(n) rather than O(n^2)): the
+    # structured kernels apply.
+    structure = "pairwise"
     values = ("J", "h")
     changed_model_hint = ", e.g. CurieWeiss(n, J=..., h=...)"
 

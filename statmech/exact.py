@@ -16,7 +16,8 @@ import numpy as np
 from . import _kernels
 from .validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
 from .errors import EnumerationTooLarge, SlowPathWarning
-from .hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, validate_hamiltonian
+from .hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
+                          structure_hint, validate_hamiltonian)
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments
 
 __all__ = ["exact", "density_of_states", "all_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
@@ -68,12 +69,12 @@ def exact(hamiltonian, beta):
     """
     validate_hamiltonian(hamiltonian, unit_types=True)
     betas, scalar = as_beta(beta)
-    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+    if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
         return _unit_types_exact(hamiltonian, betas, scalar)
     low = float(LOW_VALUE[hamiltonian.domain])
-    if isinstance(hamiltonian, BipartiteHamiltonian):
+    if has_structure(hamiltonian, BipartiteHamiltonian):
         rows = _bipartite_moments(hamiltonian, betas, low)
-    elif isinstance(hamiltonian, PairwiseHamiltonian):
+    elif has_structure(hamiltonian, PairwiseHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
         rows = _in_calls(_kernels._exact_pairwise, (*_pairwise_arrays(hamiltonian), hamiltonian.offset, low, betas),
                          hamiltonian.n, betas.size)
@@ -105,7 +106,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
     """
     validate_hamiltonian(hamiltonian)
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
-    if isinstance(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
+    if has_structure(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
         couplings, indptr, indices, data, dense, fields = _pairwise_arrays(hamiltonian)
         energy_min, n_bins = energy_grid(hamiltonian, resolution)
@@ -265,10 +266,10 @@ def _generic_batches(hamiltonian):
     key = type(hamiltonian)
     if key not in _warned_slow:
         _warned_slow.add(key)
-        warnings.warn(
-            f"{key.__name__} defines only energy(); exact enumeration calls it on batches of states, "
-            f"which is slow. Subclass PairwiseHamiltonian or BipartiteHamiltonian when the energy "
-            f"has that form to use statmech's numba kernels.", SlowPathWarning, stacklevel=4)
+        advice = structure_hint(hamiltonian) or (". Subclass PairwiseHamiltonian or BipartiteHamiltonian when "
+                                                 "the energy has that form to use statmech's numba kernels")
+        warnings.warn(f"exact enumeration calls {key.__name__}.energy on batches of states, which is slow"
+                      f"{advice}.", SlowPathWarning, stacklevel=4)
     n = hamiltonian.n
     for start in range(0, 1 << n, _BATCH):
         states = all_states(n, hamiltonian.domain, start, min(start + _BATCH, 1 << n))

@@ -20,7 +20,7 @@ from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_b
                           as_generator, check_domain)
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "validate_hamiltonian",
-           "checked_energy"]
+           "checked_energy", "has_structure", "structure_hint"]
 
 
 def convert_states(states, domain):
@@ -79,10 +79,19 @@ class Hamiltonian:
     values = ()
     #: How to build a changed model, quoted by the error an edit raises.
     changed_model_hint = ""
+    #: What algorithms may use besides ``energy``: None (the energy alone), "pairwise"
+    #: (couplings, fields and offset) or "bipartite" (weights, biases and unit types). A
+    #: subclass of a structured class that overrides ``energy`` gets None, so every
+    #: algorithm uses its own energy (the generic paths, slowly), unless it sets
+    #: ``structure`` again: a promise that its energy is the structure's (a faster formula
+    #: of the same function, as CurieWeiss's), checked on random states on first use.
+    structure = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._value_names = frozenset(name for klass in cls.__mro__ for name in vars(klass).get("values", ()))
+        if "energy" in vars(cls) and "structure" not in vars(cls):
+            cls.structure = None
 
     _value_names = frozenset()
 
@@ -211,6 +220,40 @@ class _DomainView(Hamiltonian):
         return self.base if domain == self.base.domain else self
 
 
+def has_structure(hamiltonian, kind):
+    """Whether algorithms may use the closed forms of ``kind`` (PairwiseHamiltonian or
+    BipartiteHamiltonian) on ``hamiltonian``: an instance of it whose energy is the
+    structure's, because its class keeps ``kind``'s ``energy`` or declares ``structure``
+    again (that promise is checked once per model, on random states; a broken one raises
+    ValueError). A subclass that overrides ``energy`` without declaring gets the generic
+    paths, which use its own energy."""
+    if not isinstance(hamiltonian, kind) or hamiltonian.structure is None:
+        return False
+    base = BipartiteHamiltonian if isinstance(hamiltonian, BipartiteHamiltonian) else PairwiseHamiltonian
+    if type(hamiltonian).energy is base.energy or hamiltonian.__dict__.get("_structure_checked"):
+        return True
+    states = hamiltonian.random_states(16, seed=0x5EED)
+    own, structural = checked_energy(hamiltonian, states), base.energy(hamiltonian, states)
+    scale = max(1.0, float(np.abs(structural).max()))
+    worst = float(np.abs(own - structural).max())
+    if worst > 1e-9 * scale:
+        raise ValueError(f"{type(hamiltonian).__name__} declares structure = {hamiltonian.structure!r}, but its "
+                         f"energy differs from the {base.__name__} energy of its parameters by {worst:.3g} on a "
+                         f"random state: remove the declaration (statmech then uses its energy alone) or fix it")
+    object.__setattr__(hamiltonian, "_structure_checked", True)
+    return True
+
+
+def structure_hint(hamiltonian):
+    """A sentence for errors about a model that overrides ``energy`` and so has no
+    structure an algorithm may use; "" for any other model."""
+    if not isinstance(hamiltonian, PairwiseHamiltonian) or hamiltonian.structure is not None:
+        return ""
+    base = BipartiteHamiltonian if isinstance(hamiltonian, BipartiteHamiltonian) else PairwiseHamiltonian
+    return (f" ({type(hamiltonian).__name__} overrides energy(), so statmech uses that energy alone; if it is "
+            f"the {base.__name__} energy of its parameters, set structure = {base.structure!r} in the class)")
+
+
 def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
     """Refuse what is not a usable Hamiltonian before any work: not a Hamiltonian, no
     ``n``, ``n`` not a positive integer, or an unknown ``domain``; and, unless the
@@ -226,13 +269,15 @@ def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
         raise TypeError(f"{cls}.n must be an integer; got {type(n).__name__} {n!r}")
     if n < 1:
         raise ValueError(f"{cls}.n must be >= 1; got {n}")
-    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+    if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
         if unit_types:
             return hamiltonian
         raise ValueError(f"{name} has {hamiltonian.visible_units.name} visible and {hamiltonian.hidden_units.name} "
                          f"hidden units; this algorithm needs two-state units of one kind (both binary or both "
                          f"spin). exact, BlockGibbs sampling, AIS from a base, mean_field 'naive'/'tap2', unroll "
                          f"and learning take every unit type")
+    if getattr(hamiltonian, "domain", None) is None and structure_hint(hamiltonian):
+        raise TypeError(f"{name} has continuous units, which need its bipartite structure{structure_hint(hamiltonian)}")
     check_domain(getattr(hamiltonian, "domain", None), f"{cls}.domain")
     return hamiltonian
 
@@ -363,6 +408,7 @@ class PairwiseHamiltonian(Hamiltonian):
     of the arrays it is given.
     """
 
+    structure = "pairwise"
     values = ("n", "domain", "couplings", "fields", "offset")
     changed_model_hint = (", e.g. H.with_parameters(couplings=J, fields=h) or "
                           "PairwiseHamiltonian(J, h, offset, domain) with arrays of your own")
@@ -381,7 +427,13 @@ class PairwiseHamiltonian(Hamiltonian):
 
     def content_hash(self):
         """A digest of the class, domain, couplings, fields and offset (see
-        :meth:`Hamiltonian.content_hash`)."""
+        :meth:`Hamiltonian.content_hash`); for a subclass with an energy of its own, of
+        those and of its energies."""
+        if not has_structure(self, PairwiseHamiltonian):
+            return content_digest(super().content_hash(), self._arrays_digest())
+        return self._arrays_digest()
+
+    def _arrays_digest(self):
         couplings = sp.csr_matrix(self.couplings)
         couplings.sort_indices()
         return content_digest(type(self).__qualname__, self.domain, couplings.shape, couplings.indptr,
@@ -409,6 +461,8 @@ class PairwiseHamiltonian(Hamiltonian):
                 - states @ self.fields + self.offset)
 
     def delta_energy(self, states, i):
+        if not has_structure(self, PairwiseHamiltonian):
+            return super().delta_energy(states, i)          # the difference of its own energies
         states = self.check_states(states)
         i = self._check_index(i)
         delta = (LOW_VALUE[self.domain] + 1) - 2.0 * states[..., i]
@@ -458,6 +512,8 @@ class PairwiseHamiltonian(Hamiltonian):
         check_domain(domain)
         if domain == self.domain:
             return self
+        if not has_structure(self, PairwiseHamiltonian):
+            return super().to_domain(domain)                # a view through its own energy
         row_sums = self._row_sums()
         scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
                                                self.offset, self.domain, domain)
@@ -491,6 +547,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         shared two-state type, or None when they have none.
     """
 
+    structure = "bipartite"
     values = ("weights", "visible_bias", "hidden_bias", "n_visible", "n_hidden", "visible_units", "hidden_units")
     changed_model_hint = (", e.g. H.with_parameters(weights=W, visible_bias=a, hidden_bias=b) with arrays of "
                           "your own")
@@ -733,6 +790,8 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         if self.domain is None:
             raise ValueError(f"to_domain converts models whose layers are both binary or both spin; this one has "
                              f"{self.visible_units.name} visible and {self.hidden_units.name} hidden units")
+        if not has_structure(self, BipartiteHamiltonian):
+            return Hamiltonian.to_domain(self, domain)
         row_sums = np.concatenate([self.weights.sum(axis=1), self.weights.sum(axis=0)])
         scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
                                                self.offset, self.domain, domain)
@@ -740,7 +799,13 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
                                     fields[self.n_visible:], offset, domain)
 
     def content_hash(self):
-        """A digest of the class, unit types, weights, biases and offset."""
+        """A digest of the class, unit types, weights, biases and offset (and of its
+        energies, for a subclass with an energy of its own)."""
+        if not has_structure(self, BipartiteHamiltonian):
+            return content_digest(Hamiltonian.content_hash(self), self._arrays_digest())
+        return self._arrays_digest()
+
+    def _arrays_digest(self):
         return content_digest(type(self).__qualname__, self.visible_units.name, self.hidden_units.name,
                               self.weights, self.visible_bias, self.hidden_bias, float(self.offset))
 

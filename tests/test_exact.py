@@ -79,7 +79,7 @@ def test_generic_energy_only_model_matches_brute_force_and_warns_once():
     import sys
     sys.modules["statmech.exact"]._warned_slow.discard(Triangles)
     model = Triangles(9)
-    with pytest.warns(SlowPathWarning, match="defines only energy"):
+    with pytest.warns(SlowPathWarning, match="calls Triangles.energy on batches"):
         record = statmech.exact(model, BETAS)
     states = all_states(9, "spin")
     assert_matches_brute(record, model, energies=model.energy(states))

@@ -6,7 +6,7 @@ import numpy as np
 from ..units import unit_mean_array
 from ..unit_types import UNIT_TYPES
 from ..validation import as_float, as_int
-from ..hamiltonian import PairwiseHamiltonian, convert_states
+from ..hamiltonian import PairwiseHamiltonian, convert_states, has_structure, structure_hint
 from ..nn.optim import Adam
 
 _SPIN = UNIT_TYPES["spin"]
@@ -43,6 +43,8 @@ def coupling_error(true, estimated):
         if isinstance(x, InverseIsingResult):
             return x.couplings
         if isinstance(x, PairwiseHamiltonian):
+            if not has_structure(x, PairwiseHamiltonian):
+                raise TypeError(f"coupling_error compares the couplings of pairwise models{structure_hint(x)}")
             J = x.to_domain("spin").couplings
             return J.toarray() if hasattr(J, "toarray") else np.asarray(J)
         return np.asarray(x, dtype=float)

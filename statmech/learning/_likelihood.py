@@ -6,7 +6,7 @@ import numpy as np
 
 from ..unit_types import unit_type
 from ..validation import as_generator, as_int
-from ..hamiltonian import BipartiteHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, has_structure, structure_hint
 from ..meanfield.solvers import mean_field
 from ..meanfield.plefka import interior
 from ..schedules import linear
@@ -54,9 +54,10 @@ def free_energy(rbm, v):
 def _as_rbm(rbm):
     if hasattr(rbm, "model_") and hasattr(rbm, "components_"):       # a fitted estimator (BernoulliRBM)
         return rbm.model_
-    if isinstance(rbm, BipartiteHamiltonian):
+    if has_structure(rbm, BipartiteHamiltonian):
         return rbm
-    raise TypeError(f"rbm must be an RBM (BipartiteHamiltonian) or a fitted BernoulliRBM; got {type(rbm).__name__}")
+    raise TypeError(f"rbm must be an RBM (BipartiteHamiltonian) or a fitted BernoulliRBM; got {type(rbm).__name__}"
+                    f"{structure_hint(rbm)}")
 
 
 def base_rate_rbm(X, n_hidden, smoothing=0.05, *, visible="binary", hidden="binary"):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
-from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, has_structure, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Run, prefixed, unprefixed
 from ..schedules import as_schedule, from_array, geometric
@@ -31,7 +31,7 @@ def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
     default, and only by it (single-variable moves need two-state variables of one kind).
     """
     validate_hamiltonian(hamiltonian, unit_types=True)
-    unit_types = isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None
+    unit_types = has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None
     if sampler is None:
         return BlockGibbs() if unit_types else default
     if not isinstance(sampler, _SAMPLERS):
@@ -46,7 +46,7 @@ def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
 def model_states(hamiltonian, states, name="initial_states"):
     """States of the model validated: int8 in its domain, or float64 layer by layer for a
     bipartite model with continuous or mixed unit types."""
-    if isinstance(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
+    if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
         return hamiltonian.check_states(states, name)
     return as_states(states, hamiltonian.n, hamiltonian.domain, name)
 

@@ -13,7 +13,7 @@ from ..rng import random_streams
 from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..exact import energy_grid
-from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..thermodynamics import DensityOfStates
 from .records import FreeEnergyEstimate
@@ -41,32 +41,32 @@ def _beta_path(schedule):
 
 def _independent_base(base, target):
     """Validate a base model for a base-to-target path: same kind, n and domain, no couplings."""
-    same_kind = (isinstance(base, BipartiteHamiltonian) == isinstance(target, BipartiteHamiltonian)
-                 and isinstance(base, PairwiseHamiltonian))
+    bipartite = has_structure(target, BipartiteHamiltonian)
+    if not has_structure(target, PairwiseHamiltonian):
+        raise TypeError(f"a base-to-target path needs a PairwiseHamiltonian or BipartiteHamiltonian; "
+                        f"got {type(target).__name__}{structure_hint(target)}")
+    same_kind = has_structure(base, BipartiteHamiltonian) == bipartite and has_structure(base, PairwiseHamiltonian)
     if not same_kind:
         raise TypeError(f"base must be a Hamiltonian of the target's kind ({type(target).__name__}); "
-                        f"got {type(base).__name__}")
+                        f"got {type(base).__name__}{structure_hint(base)}")
     if base.n != target.n or base.domain != target.domain:
         raise ValueError(f"base must have the target's n = {target.n} and domain {target.domain!r}; "
                          f"got n = {base.n}, domain {base.domain!r}")
-    if isinstance(target, BipartiteHamiltonian):
+    if bipartite:
         if base.unit_types != target.unit_types:
             raise ValueError(f"base must have the target's unit types {target.unit_types}; got {base.unit_types}")
         if base.weights.shape != target.weights.shape or np.any(base.weights != 0):
             raise ValueError("base must have zero weights (independent units) and the target's layer sizes")
-    elif isinstance(target, PairwiseHamiltonian):
+    else:
         couplings = base.couplings
         if (sp.issparse(couplings) and couplings.count_nonzero()) or (not sp.issparse(couplings) and np.any(couplings)):
             raise ValueError("base must have zero couplings (independent units), so that its ln Z and "
                              "samples are exact")
-    else:
-        raise TypeError(f"a base-to-target path needs a PairwiseHamiltonian or BipartiteHamiltonian; "
-                        f"got {type(target).__name__}")
 
 
 def _interpolate(base, target, t):
     """The Hamiltonian (1 - t) E_base + t E_target, of the target's kind."""
-    if isinstance(target, BipartiteHamiltonian):
+    if has_structure(target, BipartiteHamiltonian):
         return BipartiteHamiltonian(t * target.weights, (1 - t) * base.visible_bias + t * target.visible_bias,
                                     (1 - t) * base.hidden_bias + t * target.hidden_bias,
                                     (1 - t) * base.offset + t * target.offset, visible=target.visible_units,
@@ -149,7 +149,7 @@ class _MarginalPath:
 
 def _independent_draws(base, n_chains, seed_sequence):
     """(ln Z, n_chains exact draws) of a model with independent units (no couplings)."""
-    if isinstance(base, BipartiteHamiltonian) and base.domain is None:
+    if has_structure(base, BipartiteHamiltonian) and base.domain is None:
         layers = list(zip(base.unit_types, (base.visible_bias, base.hidden_bias)))
         log_z = sum(float(units.log_partition(bias).sum()) for units, bias in layers) - base.offset
         streams = random_streams(seed_sequence, (n_chains,))
@@ -209,7 +209,7 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     """
     n_chains = as_int(n_chains, "n_chains", minimum=2)
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    marginal = sampler is None and base is not None and isinstance(hamiltonian, BipartiteHamiltonian)
+    marginal = sampler is None and base is not None and has_structure(hamiltonian, BipartiteHamiltonian)
     if marginal:
         sampler = BlockGibbs()
     sampler = resolve_sampler(hamiltonian, sampler)
@@ -454,8 +454,9 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     F. Wang and D. P. Landau, Phys. Rev. Lett. 86, 2050 (2001); R. E. Belardinelli and
     V. D. Pereyra, Phys. Rev. E 75, 046701 (2007).
     """
-    if not isinstance(hamiltonian, PairwiseHamiltonian):
-        raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}")
+    if not has_structure(hamiltonian, PairwiseHamiltonian):
+        raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}"
+                        f"{structure_hint(hamiltonian)}")
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
     n_walkers = as_int(n_chains, "n_chains", minimum=2)
     flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)

@@ -16,7 +16,7 @@ from ..rng import random_streams
 from ..validation import LOW_VALUE
 from ..errors import SlowPathWarning
 from ..hamiltonian import (BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, checked_energy, convert_states,
-                           csr_arrays)
+                           csr_arrays, has_structure, structure_hint)
 from . import _kernels, _multispin
 
 __all__ = ["Metropolis", "HeatBath", "MultiSpin", "Wolff", "SwendsenWang", "BlockGibbs"]
@@ -104,11 +104,13 @@ class Metropolis:
         base, learning), so no layout tied to one model is chosen automatically."""
         if self.multispin:
             return MultiSpin(self._acceptance).engine(hamiltonian, states, betas, seed_sequence, path=path)
+        pairwise = has_structure(hamiltonian, PairwiseHamiltonian)
         if self.precision == "float32":
-            if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
-                raise ValueError(f"precision='float32' needs a PairwiseHamiltonian; got {hamiltonian!r}")
+            if not pairwise or isinstance(hamiltonian, BipartiteHamiltonian):
+                raise ValueError(f"precision='float32' needs a PairwiseHamiltonian; got {hamiltonian!r}"
+                                 f"{structure_hint(hamiltonian)}")
             return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
-        lattice = getattr(hamiltonian, "square_lattice", None)
+        lattice = hamiltonian.square_lattice if pairwise else None
         if self.checkerboard and lattice is None:
             raise ValueError(f"checkerboard=True needs a periodic square-lattice Ising model with even "
                              f"sides and uniform J and h; got {hamiltonian!r}")
@@ -124,9 +126,9 @@ class Metropolis:
             return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, packed)
         if self.checkerboard or auto:
             return _CheckerboardEngine(hamiltonian, self, states, betas, seed_sequence)
-        if self.lanes and not isinstance(hamiltonian, PairwiseHamiltonian):
-            raise ValueError(f"lanes=True needs a PairwiseHamiltonian; got {hamiltonian!r}")
-        if isinstance(hamiltonian, PairwiseHamiltonian):
+        if self.lanes and not pairwise:
+            raise ValueError(f"lanes=True needs a PairwiseHamiltonian; got {hamiltonian!r}{structure_hint(hamiltonian)}")
+        if pairwise:
             many_sparse = sp.issparse(hamiltonian.couplings) and len(states) >= _kernels.LANES
             if self.lanes or (self.lanes is None and many_sparse):
                 return _LaneEngine(hamiltonian, self, states, betas, seed_sequence)
@@ -161,7 +163,7 @@ MULTISPIN_MIN_CHAINS_CHECKERBOARD = 16
 
 def _packed(hamiltonian):
     """The model's PackedLattice, or None when multi-spin coding cannot run it."""
-    if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+    if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
         return None
     if not sp.issparse(hamiltonian.couplings) and hamiltonian.n - 1 > _multispin.MAX_DEGREE:
         return None                                # dense couplings: z = n - 1 or irregular
@@ -229,8 +231,9 @@ class MultiSpin:
 
     def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
         _refuse_path(self, path)
-        if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
-            raise TypeError(f"MultiSpin needs a PairwiseHamiltonian of spins; got {hamiltonian!r}")
+        if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+            raise TypeError(f"MultiSpin needs a PairwiseHamiltonian of spins; got {hamiltonian!r}"
+                            f"{structure_hint(hamiltonian)}")
         lattice = _multispin.packed_lattice(hamiltonian)            # or a ValueError that says why not
         return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, lattice)
 
@@ -238,15 +241,16 @@ class MultiSpin:
         """Chains of several models on one lattice in shared words: chain c of ``states``
         (n_chains, n) runs ``hamiltonians[c // (n_chains // len(hamiltonians))]``."""
         for k, hamiltonian in enumerate(hamiltonians):
-            if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
-                raise TypeError(f"MultiSpin needs PairwiseHamiltonians of spins; hamiltonians[{k}] is {hamiltonian!r}")
+            if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+                raise TypeError(f"MultiSpin needs PairwiseHamiltonians of spins; hamiltonians[{k}] is {hamiltonian!r}"
+                                f"{structure_hint(hamiltonian)}")
         lattice = _multispin.packed_batch(hamiltonians, len(states) // len(hamiltonians))
         return _MultiSpinEngine(hamiltonians[0], self, states, betas, seed_sequence, lattice)
 
 
 def _require_ferromagnet(hamiltonian, name):
-    if not isinstance(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
-        raise TypeError(f"{name} needs a pairwise Ising ferromagnet; got {hamiltonian!r}")
+    if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+        raise TypeError(f"{name} needs a pairwise Ising ferromagnet; got {hamiltonian!r}{structure_hint(hamiltonian)}")
     if hamiltonian.domain != "spin":
         raise ValueError(f"{name} needs spins (domain 'spin'); got domain {hamiltonian.domain!r}")
     if np.any(hamiltonian.fields != 0):
@@ -302,8 +306,9 @@ class BlockGibbs:
     """
 
     def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
-        if not isinstance(hamiltonian, BipartiteHamiltonian):
-            raise TypeError(f"BlockGibbs needs a BipartiteHamiltonian (e.g. an RBM); got {hamiltonian!r}")
+        if not has_structure(hamiltonian, BipartiteHamiltonian):
+            raise TypeError(f"BlockGibbs needs a BipartiteHamiltonian (e.g. an RBM); got {hamiltonian!r}"
+                            f"{structure_hint(hamiltonian)}")
         return _BlockGibbsEngine(hamiltonian, self, states, betas, seed_sequence)
 
 
@@ -709,9 +714,10 @@ class _GenericEngine(_Engine):
         key = type(hamiltonian)
         if key not in _warned_slow:
             _warned_slow.add(key)
+            advice = structure_hint(hamiltonian) or (". Subclass PairwiseHamiltonian when the energy has that "
+                                                     "form")
             warnings.warn(f"{key.__name__} has no numba kernel; {type(sampler).__name__} calls its "
-                          f"delta_energy once per variable per sweep, vectorised over chains (slow). "
-                          f"Subclass PairwiseHamiltonian when the energy has that form.",
+                          f"delta_energy once per variable per sweep, vectorised over chains (slow){advice}.",
                           SlowPathWarning, stacklevel=5)
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
         self.int_states = self.states.astype(np.int8)

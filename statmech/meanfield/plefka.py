@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from ..units import add_reaction_fields, unit_mean_array
 from ..unit_types import UNIT_TYPES, unit_type
 from ..validation import LOW_VALUE
-from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}
 
@@ -150,7 +150,7 @@ def interior(units, m, margin):
 def is_bipartite(model):
     """A BipartiteHamiltonian, or the bare parameters of one (learning's ``Parameters``:
     weights, visible_bias, hidden_bias, n_visible, unit_types, in any float dtype)."""
-    return isinstance(model, BipartiteHamiltonian) or all(
+    return has_structure(model, BipartiteHamiltonian) or all(
         hasattr(model, name) for name in ("weights", "visible_bias", "hidden_bias", "n_visible", "unit_types"))
 
 
@@ -244,10 +244,10 @@ class Couplings:
 
 
 def check_pairwise(hamiltonian, method):
-    if not isinstance(hamiltonian, PairwiseHamiltonian):
+    if not has_structure(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"mean-field method {method!r} needs a PairwiseHamiltonian (or a bipartite one, "
-                        f"e.g. an RBM); got {type(hamiltonian).__name__}")
-    if method == "tap3" and not isinstance(hamiltonian, BipartiteHamiltonian):
+                        f"e.g. an RBM); got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
+    if method == "tap3" and not has_structure(hamiltonian, BipartiteHamiltonian):
         raise ValueError("method 'tap3' needs a bipartite model (an RBM): on a general graph the "
                          "third-order Plefka term also sums over triangles, which is not implemented; "
                          f"got {hamiltonian!r}")

@@ -7,7 +7,7 @@ import numpy as np
 from ..validation import (as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, check_on_failure,
                            fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
-from ..hamiltonian import BipartiteHamiltonian, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, has_structure, validate_hamiltonian
 from .records import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
 from ..runloop import Stopwatch
 from ..schedules import as_schedule
@@ -78,7 +78,7 @@ def _initial(hamiltonian, init, seed, units):
     m = as_real_array(init, "init")
     single = m.ndim == 1
     m = np.atleast_2d(m)
-    bipartite = isinstance(hamiltonian, BipartiteHamiltonian)
+    bipartite = has_structure(hamiltonian, BipartiteHamiltonian)
     sizes = (hamiltonian.n, hamiltonian.n_visible) if bipartite else (hamiltonian.n,)
     if m.ndim != 2 or m.shape[1] not in sizes:
         raise ValueError(f"init must have shape (n,) or (n_starts, n) with n in {sizes}; got {np.shape(init)}")

@@ -3,7 +3,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..validation import as_float, as_int, as_scalar_beta
-from ..hamiltonian import BipartiteHamiltonian
+from ..hamiltonian import BipartiteHamiltonian, has_structure
 from ..meanfield.plefka import ORDERS, ModelUnits, check_pairwise
 from .network import MLP, Layer
 
@@ -59,7 +59,7 @@ def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
         raise ValueError(f"damping must be in [0, 1); got {damping}")
     order = ORDERS[method]
     source = f"unroll({hamiltonian!r}, beta={beta:g}, steps={steps}, method={method!r})"
-    if isinstance(hamiltonian, BipartiteHamiltonian):
+    if has_structure(hamiltonian, BipartiteHamiltonian):
         if beta == 0 and not ModelUnits(hamiltonian).discrete:
             raise ValueError(f"beta must be > 0 for {hamiltonian!r}: continuous units have no activation at beta = 0")
         visible, hidden = hamiltonian.unit_types

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from ..validation import LOW_VALUE, as_beta
 from ..exact import all_states, exact
-from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states, has_structure
 
 __all__ = ["check_hamiltonian", "check_thermodynamic_identities"]
 
@@ -94,13 +94,13 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     _close(converted.energy(mapped), energies, f"energy after to_domain({other!r})", **tol)
     _close(converted.to_domain(domain).energy(states), energies, "energy after a round trip of to_domain", **tol)
 
-    if isinstance(hamiltonian, PairwiseHamiltonian):
+    if has_structure(hamiltonian, PairwiseHamiltonian):
         local = hamiltonian.local_fields(states)
         delta = (LOW_VALUE[domain] + 1) - 2.0 * states
         for i in range(n):
             _close(-delta[:, i] * local[:, i], hamiltonian.delta_energy(states, i),
                    f"-delta * local_fields[:, {i}] vs delta_energy", **tol)
-    if isinstance(hamiltonian, BipartiteHamiltonian):
+    if has_structure(hamiltonian, BipartiteHamiltonian):
         _check_bipartite(hamiltonian, states, tol)
     _check_values(hamiltonian)
 
