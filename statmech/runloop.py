@@ -8,6 +8,12 @@ Ctrl-C: inside :func:`interruptible`, SIGINT sets a flag instead of raising, and
 driver stops at the end of the step it is in (a step is one jitted call or one
 bookkeeping round), so its state, traces and counters always belong to the same step
 and a checkpoint written then resumes bit for bit. A second Ctrl-C raises at once.
+
+A checkpoint read back is checked before any of it is used: every array against the
+:class:`Field` its driver declares (name, dtype, shape, and a rule on its values), then
+what only the driver knows (counters that agree with each other, energies that are those
+of the states). A damaged file gets a ValueError naming the file and the field, never a
+run that continues from it.
 """
 import contextlib
 import json
@@ -17,13 +23,123 @@ import sys
 import threading
 import time
 import zipfile
+from dataclasses import dataclass
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from .records import load_npz, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
-__all__ = ["Run", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed", "unprefixed"]
+__all__ = ["Run", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed", "unprefixed",
+           "Field", "finite", "at_least", "between", "one_of", "streams", "generator_state", "all_of"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """What one array of a checkpoint must be.
+
+    Parameters
+    ----------
+    dtype : numpy dtype, or str for a string of any length
+        Exactly (statmech reads back the dtypes it wrote).
+    shape : tuple of int or None
+        None: any length on that axis.
+    rule : callable or None
+        ``rule(array)`` -> None when the values are fine, else what is wrong with them
+        ("holds NaN"); the rules below build them.
+    """
+
+    dtype: object
+    shape: tuple
+    rule: object = None
+
+    @classmethod
+    def like(cls, array, rule=None):
+        """The field of an array of ``array``'s dtype and shape."""
+        array = np.asarray(array)
+        return cls(array.dtype, array.shape, rule)
+
+    def problem(self, array):
+        """None, or what is wrong with ``array``."""
+        if self.dtype is str:
+            if array.dtype.kind != "U":
+                return f"has dtype {array.dtype}, expected a string"
+        elif array.dtype != np.dtype(self.dtype):
+            return f"has dtype {array.dtype}, expected {np.dtype(self.dtype)}"
+        if array.ndim != len(self.shape) or any(s is not None and s != a for s, a in zip(self.shape, array.shape)):
+            expected = "(" + ", ".join("*" if s is None else str(s) for s in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+            return f"has shape {array.shape}, expected {expected}"
+        return None if self.rule is None else self.rule(array)
+
+
+def finite(array):
+    """Rule: no NaN or inf."""
+    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+        return f"holds a non-finite value ({array[~np.isfinite(array)].flat[0]})"
+    return None
+
+
+def at_least(low):
+    """Rule: finite and >= ``low``."""
+    def rule(array):
+        problem = finite(array)
+        if problem is None and array.size and array.min() < low:
+            return f"holds {array.min()}, below {low}"
+        return problem
+    return rule
+
+
+def between(low, high):
+    """Rule: finite and in [low, high]."""
+    def rule(array):
+        problem = at_least(low)(array)
+        if problem is None and array.size and array.max() > high:
+            return f"holds {array.max()}, above {high}"
+        return problem
+    return rule
+
+
+def one_of(*values):
+    """Rule: every entry is one of ``values``."""
+    def rule(array):
+        bad = ~np.isin(array, values)
+        if bad.any():
+            return f"holds {array[bad].flat[0]}, not one of {values}"
+        return None
+    return rule
+
+
+def streams(axis=-1):
+    """Rule: xoshiro generator states (four words along ``axis``), none all zero (an
+    all-zero state never leaves zero)."""
+    def rule(array):
+        dead = np.all(np.moveaxis(array, axis, -1) == 0, axis=-1)
+        if dead.any():
+            return f"holds an all-zero generator state (stream {int(np.flatnonzero(dead.ravel())[0])}), which never changes"
+        return None
+    return rule
+
+
+def generator_state(array):
+    """Rule: a 0-d string holding the JSON state of a numpy PCG64 generator."""
+    try:
+        state = json.loads(str(array))
+        np.random.PCG64().state = state
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        return f"is not a generator state ({type(error).__name__}: {error})"
+    return None
+
+
+def all_of(*rules):
+    """Rule: every one of ``rules``."""
+    def rule(array):
+        for each in rules:
+            problem = each(array)
+            if problem is not None:
+                return problem
+        return None
+    return rule
 
 
 class Progress:
@@ -158,6 +274,14 @@ class Checkpoint:
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
             raise ValueError(f"checkpoint {path!r} is not a readable statmech checkpoint "
                              f"({type(exc).__name__}: {exc}); remove it or pass another path") from None
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("step"), int) or metadata["step"] < 0:
+            raise ValueError(f"checkpoint {path!r} is damaged: its metadata is not a statmech checkpoint's "
+                             f"(got {str(metadata)[:80]}); remove it or pass another path")
+        try:
+            seed_from_json(metadata.get("seed"))
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"checkpoint {path!r} is damaged: its seed is unreadable ({type(error).__name__}: "
+                             f"{error}); remove it or pass another path") from None
         if metadata.get("driver") != self.driver:
             raise ValueError(f"checkpoint {path!r} was written by {metadata.get('driver')!r}, not by "
                              f"{self.driver!r}; remove it or pass another path")
@@ -192,6 +316,26 @@ class Checkpoint:
     @property
     def arrays(self):
         return {} if self.saved is None else self.saved[0]
+
+    def damaged(self, field, message):
+        """The error for a checkpoint whose ``field`` is ``message`` ("holds NaN")."""
+        return ValueError(f"checkpoint {self.path!r} is damaged: {field} {message}; remove it or pass another path")
+
+    def checked(self, fields):
+        """The saved arrays, each checked against its :class:`Field` in ``fields`` (name ->
+        Field): the same names, and each array's dtype, shape and values; else the
+        ValueError of :meth:`damaged`."""
+        arrays = self.arrays
+        missing, extra = sorted(set(fields) - set(arrays)), sorted(set(arrays) - set(fields))
+        if missing:
+            raise self.damaged(missing[0], "is missing")
+        if extra:
+            raise self.damaged(extra[0], "is not an array this run writes")
+        for name, field in fields.items():
+            problem = field.problem(arrays[name])
+            if problem is not None:
+                raise self.damaged(name, problem)
+        return arrays
 
     def due(self, step):
         return self.path is not None and step % self.every == 0
@@ -309,9 +453,15 @@ class Run:
         """Steps the checkpoint holds (0 for a fresh run)."""
         return self.store.step
 
-    @property
-    def saved_arrays(self):
-        return self.store.arrays
+    def restored(self, fields):
+        """The checkpoint's arrays, checked against ``fields`` (name -> :class:`Field`) by
+        :meth:`Checkpoint.checked`; what they must satisfy together the driver checks next,
+        raising :meth:`damaged`."""
+        return self.store.checked(fields)
+
+    def damaged(self, field, message):
+        """The ValueError for a checkpoint whose ``field`` is ``message``."""
+        return self.store.damaged(field, message)
 
     def due(self, step):
         return self.store.due(step)

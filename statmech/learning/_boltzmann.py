@@ -17,8 +17,8 @@ import numpy as np
 
 from ..exact import all_states
 from ..hamiltonian import PairwiseHamiltonian, content_digest, has_structure, structure_hint
-from ..mc.drivers import resolve_sampler
-from ..runloop import Run, prefixed, unprefixed
+from ..mc.drivers import resolve_sampler, restore_engine
+from ..runloop import Field, Run, at_least, finite, prefixed, unprefixed
 from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
 
@@ -123,15 +123,22 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     norms = np.empty(max(n_iter, run.resumed_step))
     done = run.resumed_step
     if done:
-        saved = run.saved_arrays
+        fields = dict(prefixed("param", {name: Field.like(value, finite) for name, value in params.items()}),
+                      **step.snapshot_fields(params, done), gradient_norm=Field(np.float64, (done,), at_least(0.0)))
+        if method == "pcd":
+            fields.update(prefixed("engine", engine.snapshot_fields()))
+        saved = run.restored(fields)
         for name, value in unprefixed("param", saved).items():
             params[name][...] = value
         step.restore(saved)
         norms[:done] = saved["gradient_norm"]
-        model = hamiltonian.with_parameters(**params)
+        try:
+            model = hamiltonian.with_parameters(**params)
+        except ValueError as error:             # e.g. couplings no longer symmetric
+            raise run.damaged("param_couplings", f"do not make a model ({error})") from None
         if method == "pcd":
             engine.set_hamiltonian(model)
-            engine.restore(unprefixed("engine", saved))
+            restore_engine(run, engine, saved, 1.0, done * n_sweeps * engine.attempts_per_sweep)
 
     def save():
         arrays = prefixed("param", params)

@@ -29,6 +29,7 @@ from ..units import logistic
 from ..unit_types import UNIT_TYPES, unit_type
 from ..gibbs import layer_mean, layer_probability, sample_from_fields, sample_layer
 from ..rng import random_streams
+from ..runloop import Field, finite, one_of, streams
 from ..meanfield.plefka import ORDERS, ModelUnits, interior
 from ..meanfield.solvers import solve_fixed_point
 from ..exact import all_states
@@ -251,6 +252,27 @@ class Gibbs:
         return v, h_mean, h
 
 
+def _values_of(layers, sizes, states):
+    """Rule: finite rows of consecutive layers (``sizes`` columns each) holding the unit
+    types' states (``states``; two-state units take only their two values) or means."""
+    def rule(array):
+        start = 0
+        for units, size in zip(layers, sizes):
+            block, start = array[:, start:start + size], start + size
+            problem = finite(block)
+            if problem is None and units.discrete and states:
+                problem = one_of(units.low, 1.0)(block)
+            if problem is None:
+                try:
+                    units.check_mean(block, "it", strict=False)
+                except ValueError as error:
+                    problem = f"holds {units.name} values out of range ({error})"
+            if problem is not None:
+                return problem
+        return None
+    return rule
+
+
 class ModelTerm:
     """The model side of the gradient for one method, with its persistent state.
 
@@ -284,6 +306,20 @@ class ModelTerm:
         if self.gibbs is not None:
             arrays["term_streams"] = self.gibbs.streams
         return arrays
+
+    def snapshot_fields(self, n_visible, n_hidden, dtype, units):
+        """The :class:`~statmech.runloop.Field` of each array of :meth:`snapshot` after an
+        update, for a model of these sizes, parameter dtype and (visible, hidden) unit types:
+        PCD's hidden states, EMF's unit means, the chains' random streams."""
+        fields = {}
+        if self.method in ("cd", "pcd"):
+            fields["term_streams"] = Field(np.uint64, (None, 4), streams())
+        if self.method == "pcd":
+            fields["term_state"] = Field(dtype, (self.n_chains, n_hidden), _values_of((units[1],), (n_hidden,), True))
+        elif self.method not in ("exact", "cd") and self.persistent:
+            fields["term_state"] = Field(dtype, (None, n_visible + n_hidden),
+                                         _values_of(units, (n_visible, n_hidden), False))
+        return fields
 
     def restore(self, arrays):
         """Inverse of :meth:`snapshot` (on a term built with the same parameters and seed)."""

@@ -5,7 +5,8 @@ import json
 import numpy as np
 
 from ..hamiltonian import content_digest
-from ..runloop import Run, prefixed, unprefixed
+from ..runloop import Field, Run, at_least, finite, generator_state, prefixed, unprefixed
+from ..unit_types import unit_type
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
@@ -201,7 +202,7 @@ class BernoulliRBM:
         epoch, first_batch, updates = 0, 0, 0
         epoch_rng = json.dumps(self._rng.bit_generator.state)
         if run.resumed_step:
-            saved = run.saved_arrays
+            saved = self._restored(run, len(X))
             for name, value in unprefixed("param", saved).items():
                 self._params[name][...] = value
             self._optimizer.restore(saved)
@@ -244,6 +245,29 @@ class BernoulliRBM:
         save()
         self.interrupted_ = run.interrupted
         return self
+
+    def _restored(self, run, n_samples):
+        """The checkpoint's arrays, checked: parameters, optimiser and model-term state of
+        this estimator, and a position [epoch, start, epochs done] that is a point of
+        this fit (its minibatches of ``batch_size`` over ``n_samples`` rows)."""
+        params = self._params
+        n_visible, n_hidden = params["W"].shape
+        fields = dict(prefixed("param", {name: Field.like(value, finite) for name, value in params.items()}),
+                      **self._optimizer.snapshot_fields(params, run.resumed_step),
+                      **self._model_term.snapshot_fields(n_visible, n_hidden, params["W"].dtype,
+                                                         (unit_type(self.visible_units), unit_type(self.hidden_units))),
+                      position=Field(np.int64, (3,), at_least(0)), epoch_rng=Field(str, (), generator_state))
+        saved = run.restored(fields)
+        epoch, start, epochs_done = (int(x) for x in saved["position"])
+        batches = -(-n_samples // self.batch_size)
+        if (epochs_done != epoch or epoch > self.n_iter or start % self.batch_size or start > batches * self.batch_size
+                or run.resumed_step != epoch * batches + start // self.batch_size):
+            raise run.damaged("position", f"[{epoch}, {start}, {epochs_done}] is not a point of this fit "
+                                          f"({run.resumed_step} updates of minibatches of {self.batch_size})")
+        if "term_streams" in saved and "term_state" in saved and self.method == "pcd" \
+                and len(saved["term_streams"]) < len(saved["term_state"]):
+            raise run.damaged("term_streams", "has fewer streams than the chains it drives")
+        return saved
 
     # -- fitted attributes and transforms ---------------------------------------------------
 

@@ -10,7 +10,7 @@ from ..rng import random_streams
 from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, has_structure, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
-from ..runloop import Run, prefixed, unprefixed
+from ..runloop import Field, Run, at_least, between, finite, one_of, prefixed, streams, unprefixed
 from ..schedules import as_schedule, from_array, geometric
 from . import _kernels
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
@@ -58,6 +58,24 @@ def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequenc
     if states.shape != (n_chains, hamiltonian.n):
         raise ValueError(f"{name} must have shape ({n_chains}, {hamiltonian.n}); got {states.shape}")
     return states.copy()
+
+
+def restore_engine(run, engine, saved, betas, max_accepted=None):
+    """Continue ``engine`` from the checked arrays ``saved`` (``engine_*``, see
+    ``Run.restored``) after checking what they must satisfy together: the betas of the
+    run, no more accepted moves than ``max_accepted`` attempts, energies (and local
+    fields) of the states; else ``run.damaged`` naming the array."""
+    engine.restore(unprefixed("engine", saved))
+    lanes = "lane_betas" in engine.arrays
+    if not np.array_equal(engine.betas, np.broadcast_to(betas, engine.betas.shape)):
+        raise run.damaged("engine_lane_betas" if lanes else "engine_betas",
+                          "are not the betas the run was at when it saved")
+    if max_accepted is not None and engine.accepted.max(initial=0) > max_accepted:
+        raise run.damaged("engine_lane_accepted" if lanes else "engine_accepted",
+                          f"counts {engine.accepted.max()} accepted moves, more than the {max_accepted} attempted")
+    problem = engine.check_state()
+    if problem is not None:
+        raise run.damaged(f"engine_{problem[0]}", problem[1])
 
 
 def _chunks(total):
@@ -131,11 +149,15 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     magnetization = np.empty((n_chains, n_steps))
     burnt, done, counted = 0, 0, 0      # burn-in sweeps, recorded steps, sweeps behind engine.accepted
     if run.resumed_step:
-        saved = run.saved_arrays
+        saved = run.restored({**prefixed("engine", engine.snapshot_fields()),
+                              "energy": Field(np.float64, (n_chains, None), finite),
+                              "magnetization": Field(np.float64, (n_chains, None), between(-hamiltonian.n, hamiltonian.n)),
+                              "progress": Field(np.int64, (3,), at_least(0))})
         burnt, done, counted = (int(x) for x in saved["progress"])
+        _check_progress(run, burnt, done, counted, burn_in, thin, saved)
         if done > n_steps:
             raise ValueError(f"checkpoint {run.store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
-        engine.restore(unprefixed("engine", saved))
+        restore_engine(run, engine, saved, beta, counted * engine.attempts_per_sweep)
         energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
 
     def save():
@@ -174,6 +196,19 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
                    states=engine.get_states(), acceptance=acceptance, beta=beta,
                    sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
                    burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
+
+
+def _check_progress(run, burnt, done, counted, burn_in, thin, saved):
+    """sample's counters: burn-in before records, the sweeps behind the acceptance counts,
+    the traces' length and the checkpoint's step agree."""
+    during_burn_in = done == 0 and counted in (burnt, 0 if burnt == burn_in else burnt)
+    if burnt > burn_in or (done and burnt != burn_in) or not (during_burn_in or counted == done * thin) \
+            or run.resumed_step != burnt + done:
+        raise run.damaged("progress", f"[{burnt}, {done}, {counted}] is not a point of this run "
+                                      f"(burn_in {burn_in}, thin {thin}, step {run.resumed_step})")
+    for name in ("energy", "magnetization"):
+        if saved[name].shape[1] != done:
+            raise run.damaged(name, f"holds {saved[name].shape[1]} steps; progress says {done}")
 
 
 def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
@@ -372,13 +407,14 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
               "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
     done = run.resumed_step
     if done:
-        saved = run.saved_arrays
-        engine.restore(unprefixed("engine", saved))
+        saved = run.restored(_tempering_fields(engine, bookkeeping, traces, n, done))
+        _check_ladders(run, saved, n_beta, done)
         for key, value in bookkeeping.items():
             value[...] = saved[key]
         for key, value in traces.items():
             value[..., :done] = saved[key]
-        engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
+        restore_engine(run, engine, saved, _betas_of_chains(ladder, chain_at_beta),
+                       done * swap_every * engine.attempts_per_sweep)
 
     def save():
         arrays = dict(prefixed("engine", engine.snapshot()), **bookkeeping)
@@ -419,6 +455,36 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
             states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
             hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted))
     return results
+
+
+def _tempering_fields(engine, bookkeeping, traces, n, done):
+    """The Fields of a tempering checkpoint after ``done`` rounds."""
+    fields = prefixed("engine", engine.snapshot_fields())
+    fields.update(chain_at_beta=Field.like(bookkeeping["chain_at_beta"], at_least(0)),
+                  swap_rng=Field.like(bookkeeping["swap_rng"], streams()),
+                  swap_accepted=Field.like(bookkeeping["swap_accepted"], between(0, done)),
+                  swap_attempted=Field.like(bookkeeping["swap_attempted"], between(0, done)),
+                  direction=Field.like(bookkeeping["direction"], one_of(-1, 0, 1)),
+                  round_trips=Field.like(bookkeeping["round_trips"], between(0, done)),
+                  energy=Field(np.float64, traces["energy"].shape[:2] + (done,), finite),
+                  magnetization=Field(np.float64, traces["magnetization"].shape[:2] + (done,), between(-n, n)),
+                  overlap=Field(np.float64, traces["overlap"].shape[:2] + (done,), between(-1, 1)))
+    return fields
+
+
+def _check_ladders(run, saved, n_beta, done):
+    """Each ladder's configurations are a permutation of its own chains, and no pair
+    accepted more swaps than it attempted, nor attempted other than every other round."""
+    chain_at_beta = saved["chain_at_beta"]
+    own = np.arange(chain_at_beta.size).reshape(chain_at_beta.shape)
+    if not np.array_equal(np.sort(chain_at_beta, axis=1), own):
+        raise run.damaged("chain_at_beta", "is not a permutation of each ladder's own chains")
+    if np.any(saved["swap_accepted"] > saved["swap_attempted"]):
+        raise run.damaged("swap_accepted", "counts more swaps than swap_attempted")
+    pairs = np.arange(saved["swap_attempted"].shape[1])
+    rounds = (done + 1 - pairs % 2) // 2 if n_beta > 1 else np.zeros_like(pairs)     # pair k: rounds of parity k % 2
+    if np.any(saved["swap_attempted"] != rounds):
+        raise run.damaged("swap_attempted", f"is not every other round of the {done} the checkpoint holds")
 
 
 def _betas_of_chains(ladder, chain_at_beta):

@@ -17,10 +17,10 @@ from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structu
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..thermodynamics import DensityOfStates
 from .records import FreeEnergyEstimate
-from ..runloop import Run, prefixed, unprefixed
+from ..runloop import Field, Run, at_least, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
 from . import _kernels
-from .drivers import resolve_sampler, initial_states_or_random
+from .drivers import initial_states_or_random, resolve_sampler, restore_engine
 from .samplers import BlockGibbs, Metropolis
 
 __all__ = ["ais", "population_annealing", "wang_landau"]
@@ -334,9 +334,16 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     scratch = np.empty((n_chains, 1))
     done = 1
     if run.resumed_step:
-        saved = run.saved_arrays
         done = run.resumed_step
-        engine.restore(unprefixed("engine", saved))
+        if done > path.size:
+            raise run.damaged("step", f"{done} is beyond the schedule's {path.size} betas")
+        saved = run.restored({**prefixed("engine", engine.snapshot_fields()),
+                              "log_z_pop": Field(np.float64, (done, n_populations), finite),
+                              "ess": Field(np.float64, (done,), between(1.0, n_chains * (1 + 1e-9))),
+                              "energy": Field(np.float64, (done,), finite),
+                              "family": Field(np.int64, (n_chains,), between(0, n_chains - 1)),
+                              "resample_rng": Field(str, (), generator_state)})
+        restore_engine(run, engine, saved, path[done - 1], (done - 1) * n_sweeps * engine.attempts_per_sweep)
         log_z_pop[:done], ess[:done], energy[:done], family[:] = (saved["log_z_pop"], saved["ess"], saved["energy"],
                                                                    saved["family"])
         rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
@@ -521,8 +528,16 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     steps = 0
     history = []
     if run.resumed_step:
-        saved = run.saved_arrays
-        walkers.restore(unprefixed("engine", saved))
+        saved = run.restored({**prefixed("engine", walkers.snapshot_fields()),
+                              "log_g": Field.like(log_g, finite), "hist": Field.like(hist, at_least(0)),
+                              "visited": Field.like(visited), "log_f": Field.like(log_f, at_least(0.0)),
+                              "one_over_t": Field.like(one_over_t), "history": Field(np.float64, (None, 2), finite)})
+        restore_engine(run, walkers, saved, 0.0)
+        bins = np.rint((energy - energy_min) / resolution)
+        if np.any((bins < window[0]) | (bins > window[1])):
+            raise run.damaged("engine_states", "puts a walker outside the energy window of the walk")
+        if np.any((saved["hist"] > 0) & ~saved["visited"]):
+            raise run.damaged("visited", "misses energies the histogram has visited")
         for name, array in (("log_g", log_g), ("hist", hist), ("visited", visited), ("log_f", log_f),
                             ("one_over_t", one_over_t)):
             array[...] = saved[name]

@@ -15,6 +15,7 @@ from ..gibbs import layer_probability, sample_from_fields, sample_layer
 from ..rng import random_streams
 from ..validation import LOW_VALUE
 from ..errors import SlowPathWarning
+from ..runloop import Field, all_of, at_least, finite, one_of, streams
 from ..hamiltonian import (BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, checked_energy, convert_states,
                            csr_arrays, has_structure, structure_hint)
 from . import _kernels, _multispin
@@ -248,6 +249,16 @@ class MultiSpin:
         return _MultiSpinEngine(hamiltonians[0], self, states, betas, seed_sequence, lattice)
 
 
+def _disagreement(name, saved, exact, rtol=1e-6):
+    """None, or (name, message) when ``saved`` (energies or local fields carried along a
+    run, which accumulate rounding) is not ``exact`` (computed from the states) within
+    ``rtol`` of the largest magnitude."""
+    worst = float(np.max(np.abs(saved - exact), initial=0.0))
+    if worst <= rtol * max(1.0, float(np.max(np.abs(exact), initial=0.0))):
+        return None
+    return name, f"disagrees with the states it belongs to by {worst:.3g}"
+
+
 def _require_ferromagnet(hamiltonian, name):
     if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
         raise TypeError(f"{name} needs a pairwise Ising ferromagnet; got {hamiltonian!r}{structure_hint(hamiltonian)}")
@@ -324,7 +335,9 @@ class _Engine:
     - ``take(indices)``: chain c becomes chain indices[c] (population resampling; random
       streams stay with their slot, so no two chains ever share one);
     - ``snapshot()`` / ``restore(arrays)``: every array a checkpoint needs to continue
-      bit-identically (named in ``arrays``);
+      bit-identically (named in ``arrays``); ``snapshot_fields()`` what a checkpoint's
+      copy of each must be, and ``check_state()`` after a restore whether the arrays
+      agree with each other (energies and local fields those of the states);
     - ``overlaps(first, second)``: the spin overlap q of chain pairs;
     - ``exact_energies(best_energy, best_states)``: after annealing, energies recomputed
       where the engine's are approximate (float32 fields);
@@ -377,6 +390,32 @@ class _Engine:
     def restore(self, arrays):
         for name in self.arrays:
             getattr(self, name)[...] = arrays[name]
+
+    def snapshot_fields(self):
+        """The :class:`~statmech.runloop.Field` of each array of :meth:`snapshot`: its dtype
+        and shape here, and a rule on its values (states of the model, finite energies and
+        fields, betas finite and >= 0, generator states alive, counts >= 0)."""
+        rules = {"states": self._valid_states, "lane_states": lambda states: self._valid_lane_states(states),
+                 "black": one_of(-1, 1), "white": one_of(-1, 1), "spins": None,
+                 "energy": finite, "lane_energy": finite, "local": finite, "lane_local": finite,
+                 "betas": at_least(0.0), "lane_betas": at_least(0.0),
+                 "accepted": at_least(0), "lane_accepted": at_least(0), "rng": self._valid_streams}
+        return {name: Field.like(array, rules[name]) for name, array in self.snapshot().items()}
+
+    _valid_streams = staticmethod(streams())
+
+    def _valid_states(self, states):
+        try:
+            self.hamiltonian.check_states(states)
+        except ValueError as error:
+            return f"holds a state the model does not have ({error})"
+        return None
+
+    def check_state(self):
+        """After :meth:`restore`: None, or (array, what is wrong) when the arrays disagree
+        with each other (energies that are not those of the states)."""
+        name = "lane_energy" if "lane_energy" in self.arrays else "energy"
+        return _disagreement(name, self.energy, checked_energy(self.hamiltonian, self.get_states()))
 
     def overlaps(self, first, second):
         """q = (1/n) sum_i s_i s'_i (spin form) between chains ``first`` and ``second``
@@ -434,14 +473,29 @@ class _PairwiseEngine(_Engine):
         kernel(self.states, self.local, self.energy, self.betas, n_records, thin, self.sampler.rule,
                *self.coupling_args, self.low, self.rng, self.accepted, energy_trace, mag_trace, offset)
         if self._approximate:
-            self.energy[:] = checked_energy(self.hamiltonian, self.get_states())
+            self._recompute()
             energy_trace[:, offset + n_records - 1] = self.energy
+
+    def _recompute(self):
+        """float32 fields: energies and local fields recomputed from the states, so that the
+        rounding they accumulate is bounded by one call's flips (and a checkpoint's fields
+        are a function of its states)."""
+        states = self.get_states()
+        self.energy[:] = checked_energy(self.hamiltonian, states)
+        self.local[...] = self.hamiltonian.local_fields(states)
+
+    def check_state(self):
+        # float32 fields are recomputed after every call (_recompute): a checkpoint's agree too
+        return super().check_state() or _disagreement("local", self.local,
+                                                       self.hamiltonian.local_fields(self.get_states()))
 
     def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
         kernel = _kernels.pairwise_anneal_dense if self.dense else _kernels.pairwise_anneal_sparse
         kernel(self.states, self.local, self.energy, np.asarray(schedule, np.float64), n_sweeps,
                self.sampler.rule, *self.coupling_args, self.low, self.rng, best_energy, best_states,
                trace, offset)
+        if self._approximate:
+            self._recompute()
 
     def exact_energies(self, best_energy, best_states):
         """After annealing: the chains' energies and ``best_energy`` recomputed in float64
@@ -501,6 +555,18 @@ class _LaneEngine(_Engine):
         states = self._get(self.lane_states, padding=True).astype(np.int8)
         self._put(self.lane_local, hamiltonian.local_fields(states))
         self.csr_args = csr_arrays(hamiltonian.couplings)
+
+    _valid_streams = staticmethod(streams(axis=1))          # (n_blocks, 4 words, LANES)
+
+    def _valid_lane_states(self, lane_states):
+        n_blocks, n, lanes = lane_states.shape
+        return self._valid_states(lane_states.transpose(0, 2, 1).reshape(n_blocks * lanes, n))
+
+    def check_state(self):
+        states = self._get(self.lane_states, padding=True)
+        return (super().check_state()
+                or _disagreement("lane_local", self._get(self.lane_local, padding=True),
+                                 self.hamiltonian.local_fields(states.astype(np.int8))))
 
     @property
     def attempts_per_sweep(self):
@@ -612,6 +678,12 @@ class _MultiSpinEngine(_Engine):
     def restore(self, arrays):
         super().restore(arrays)
         self.set_betas(self.betas)
+
+    def check_state(self):
+        """Energies counted again from the packed states (each lane with its own bonds)."""
+        saved = self.energy.copy()
+        self._advance(1, 0, np.empty((self.n_chains, 1)), np.empty((self.n_chains, 1)), 0)
+        return _disagreement("lane_energy", saved, self.energy)
 
     def take(self, indices):
         self.spins[...] = _multispin.pack(self.get_states()[indices])

@@ -6,7 +6,7 @@ moves each array ``params[name]`` against ``grads[name]``.
 import numpy as np
 
 from ..jit import njit
-from ..runloop import prefixed, unprefixed
+from ..runloop import Field, at_least, finite, one_of, prefixed, unprefixed
 from ..validation import as_float
 
 __all__ = ["SGD", "Adam", "make_optimizer", "add_scaled", "add_scaled_product"]
@@ -89,6 +89,11 @@ class SGD:
         """Inverse of :meth:`snapshot`."""
         self._velocity = {name: np.array(v) for name, v in unprefixed("velocity", arrays).items()}
 
+    def snapshot_fields(self, params, n_steps):
+        """The :class:`~statmech.runloop.Field` of each array of :meth:`snapshot` after
+        ``n_steps`` >= 1 steps on ``params`` (for checking a checkpoint)."""
+        return prefixed("velocity", {name: Field.like(w, finite) for name, w in params.items()}) if self.momentum else {}
+
 
 class Adam(SGD):
     """Adam (Kingma & Ba, ICLR 2015, Algorithm 1), with the same weight decay as SGD."""
@@ -116,6 +121,11 @@ class Adam(SGD):
         return dict(prefixed("moment1", {name: m for name, (m, _) in self._moments.items()}),
                     **prefixed("moment2", {name: v for name, (_, v) in self._moments.items()}),
                     adam_t=np.array(self._t))
+
+    def snapshot_fields(self, params, n_steps):
+        return dict(prefixed("moment1", {name: Field.like(w, finite) for name, w in params.items()}),
+                    **prefixed("moment2", {name: Field.like(w, at_least(0.0)) for name, w in params.items()}),
+                    adam_t=Field(np.int64, (), one_of(n_steps)))
 
     def restore(self, arrays):
         self._t = int(arrays["adam_t"])
