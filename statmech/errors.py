@@ -5,7 +5,7 @@ classes here mark failures a caller may want to catch specifically.
 """
 
 __all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "ConvergenceError",
-           "StatmechWarning", "SlowPathWarning", "ConvergenceWarning"]
+           "StatmechWarning", "SlowPathWarning", "ConvergenceWarning", "EffectiveSampleSizeWarning"]
 
 
 class StatmechError(Exception):
@@ -54,3 +54,8 @@ class SlowPathWarning(StatmechWarning):
 
 class ConvergenceWarning(StatmechWarning):
     """An iterative solver stopped before reaching its tolerance (``on_failure="warn"``)."""
+
+
+class EffectiveSampleSizeWarning(StatmechWarning):
+    """Importance weights collapsed onto a few chains: the estimate's error bar, which
+    assumes many effective samples, does not measure its error."""

@@ -33,12 +33,17 @@ class LogLikelihood(Estimate):
     converged : bool
         False when the mean-field / TAP fixed point behind ln Z was not reached (the
         value is then that of the last iterate; a ConvergenceWarning says so too).
+    effective_sample_size : float or None
+        AIS: the effective sample size of the final importance weights (out of
+        ``n_chains``); a small one means the error bar does not measure the error (an
+        EffectiveSampleSizeWarning says so too). None for the other methods.
     """
 
     log_z: float = None
     log_z_err: float = None
     method: str = None
     converged: bool = True
+    effective_sample_size: float = None
 
 
 def free_energy(rbm, v):
@@ -109,7 +114,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
     X = check_data(X, rbm.n_visible, units=visible)
     if len(X) == 0:
         raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
-    converged = True
+    converged, ess = True, None
     mean_free_energy = float(free_energy(rbm, X).mean())
     if method == "exact":
         log_z, log_z_err, error = exact(rbm, 1.0).log_z, 0.0, 0.0
@@ -119,7 +124,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
                                         units=visible), rbm.n_hidden, visible=visible, hidden=hidden)
         result = ais(rbm, linear(0.0, 1.0, n_steps), n_chains=n_chains, base=base, seed=seed,
                                  progress=False)
-        log_z, log_z_err = result.log_z, result.log_z_err
+        log_z, log_z_err, ess = result.log_z, result.log_z_err, float(result.effective_sample_size[-1])
         error = log_z_err
     elif method in MEAN_FIELD_METHODS:
         start = interior(visible, X.mean(0), 1e-3)
@@ -129,7 +134,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
     else:
         raise ValueError(f"method must be 'exact', 'ais', 'naive', 'tap2' or 'tap3'; got {method!r}")
     return LogLikelihood(value=-mean_free_energy - log_z, error=error, log_z=log_z, log_z_err=log_z_err,
-                         method=method, converged=converged)
+                         method=method, converged=converged, effective_sample_size=ess)
 
 
 def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):
