@@ -5,7 +5,8 @@ classes here mark failures a caller may want to catch specifically.
 """
 
 __all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "ConvergenceError",
-           "StatmechWarning", "SlowPathWarning", "ConvergenceWarning", "EffectiveSampleSizeWarning"]
+           "StoreLockedError", "StatmechWarning", "SlowPathWarning", "ConvergenceWarning",
+           "EffectiveSampleSizeWarning"]
 
 
 class StatmechError(Exception):
@@ -42,6 +43,10 @@ class ConvergenceError(StatmechError, RuntimeError):
     def __init__(self, message, result):
         super().__init__(message)
         self.result = result
+
+
+class StoreLockedError(StatmechError, RuntimeError):
+    """A study store is being written by another process (a store has one writer)."""
 
 
 class StatmechWarning(UserWarning):

@@ -4,6 +4,7 @@ jackknife, and records as xarray."""
 import concurrent.futures as cf
 import os
 import random
+import re
 import time
 
 import numpy as np
@@ -156,6 +157,13 @@ def test_another_task_or_seed_is_refused(tmp_path):
     ({"grid": {"n-1": [1]}}, ValueError, "identifiers"),
     ({"grid": [1, 2]}, TypeError, "dict"),
     ({"grid": {"L": [4]}}, TypeError, "no parameter 'L'"),
+    # found: a set was accepted, then refused on resume in a new process (hash order)
+    ({"grid": {"n": {4, 6}}}, TypeError, "ordered sequence"),
+    # found: 2**70 left a half-made store that blocked the path
+    ({"grid": {"n": [1, 2 ** 70]}}, ValueError, "fit in 64 bits"),
+    # found: a 0-d array gave a raw numpy error
+    ({"grid": {"n": np.array(3)}}, TypeError, r"grid\['n'\] must be a sequence"),
+    ({"grid": {"n": [4]}, "dtypes": {"x": "U4"}}, ValueError, "bool, integer or float"),
 ])
 def test_bad_studies_are_refused_before_running(tmp_path, kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -207,6 +215,134 @@ def test_results_that_do_not_fit_are_failures(tmp_path):
     with pytest.warns(RuntimeWarning, match="4 of 8"):
         s.run(executor="serial", progress=False)
     assert "earlier points gave dims ('x_dim_0',) and shape (4,)" in s.failures()[0].error
+
+
+MIXED = {0: np.int8(3), 1: 200, 2: 1000, 3: -129, 4: 0.5, 5: 2 ** 60 + 1, 6: True, 7: np.float32(0.25)}
+
+
+def mixed(x, seed, order=None):
+    """One kind of value per point, finishing in the order ``order`` gives (threads)."""
+    if order is not None:
+        time.sleep(0.02 * order.index(x))
+    return {"y": MIXED[x], "z": 1e300 if x == 2 else 16777217.0 if x == 3 else np.float32(0.5)}
+
+
+def test_results_are_never_narrowed_whatever_finishes_first(tmp_path):
+    """Found: the first result's dtype was the store's: int8 3 first stored 200, 1000, -129
+    as -56, -24, 127; float32 0.5 first stored 1e300 as inf and 16777217 as 16777216; which
+    point finished first decided which points failed."""
+    import functools
+
+    stores = []
+    for k, order in enumerate(([0, 1, 2, 3, 4, 5, 6, 7], [7, 5, 4, 6, 3, 2, 1, 0], [5, 0, 6, 4, 1, 7, 2, 3])):
+        s = study.Study(tmp_path / f"s{k}.zarr", functools.partial(mixed, order=order), grid={"x": range(8)}, seed=0)
+        with cf.ThreadPoolExecutor(8) as pool, pytest.warns(RuntimeWarning, match="1 of 8 points failed"):
+            s.run(executor=pool, progress=False)
+        stores.append((s.results(), [f.coordinates for f in s.failures()]))
+    ds, failed = stores[0]
+    for other, other_failed in stores[1:]:
+        _same(ds, other)
+        assert other_failed == failed == [{"x": 5}]          # 2**60 + 1 is no float64
+    assert ds.y.dtype == np.float64 and ds.z.dtype == np.float64
+    assert ds.y.values[[0, 1, 2, 3, 4, 6, 7]].tolist() == [3, 200, 1000, -129, 0.5, 1, 0.25]
+    assert ds.z.values[2] == 1e300 and ds.z.values[3] == 16777217.0
+    ints = study.Study(tmp_path / "ints.zarr", mixed, grid={"x": [0, 1, 2, 3]}, seed=0)
+    ints.run(executor="serial", progress=False)
+    assert ints.results().y.dtype == np.int64 and ints.results().y.values.tolist() == [3, 200, 1000, -129]
+
+
+def test_declared_dtypes_take_values_that_fit_them(tmp_path):
+    s = study.Study(tmp_path / "s.zarr", mixed, grid={"x": [0, 1, 3]}, seed=0, dtypes={"y": "int8", "z": np.float32})
+    with pytest.warns(RuntimeWarning, match="2 of 3 points failed"):
+        s.run(executor="serial", progress=False)
+    assert [f.coordinates["x"] for f in s.failures()] == [1, 3]
+    assert "does not fit int8 exactly, the dtype 'y' is declared as" in s.failures()[0].error
+    ds = s.results()
+    assert ds.y.dtype == np.int8 and ds.z.dtype == np.float32 and ds.y.values[0] == 3
+    with pytest.raises(ValueError, match="written with dtypes"):
+        study.Study(tmp_path / "s.zarr", mixed, grid={"x": [0, 1, 3]}, dtypes={"y": "int16"})
+    floats = study.Study(tmp_path / "f.zarr", mixed, grid={"x": [2, 3]}, seed=0, dtypes={"z": "float32"})
+    with pytest.warns(RuntimeWarning, match="1 of 2"):          # 1e300 overflows; 16777217 rounds
+        floats.run(executor="serial", progress=False)
+    assert floats.results().z.values[1] == np.float32(16777216.0)
+
+
+def test_one_writer_per_store(tmp_path):
+    """Found: two processes extending one store left 47 entries along x and results under
+    the wrong labels; two creating it crashed with raw zarr errors. (Across processes, with
+    a holder killed by SIGKILL: tests/test_study_faults.py.)"""
+    from statmech.errors import StoreLockedError
+    from statmech.study._store import Store
+
+    path = tmp_path / "s.zarr"
+    s = study.Study(path, jittery, grid={"n": [4], "instance": range(2)}, seed=1)
+    holder = rf"store {re.escape(repr(str(path)))} is being written by process {os.getpid()} on "
+    with Store(path).writer():                      # another writer holds it: running, extending, creating refused
+        with pytest.raises(StoreLockedError, match=holder):
+            s.run(executor="serial", progress=False)
+        with pytest.raises(StoreLockedError, match=holder):
+            study.Study(path, jittery, grid={"n": [4], "instance": range(3)})
+        reader = study.Study(path, jittery, grid={"n": [4], "instance": range(2)})    # reading is fine
+        assert reader.results().sizes["instance"] == 2
+        with Store(tmp_path / "new.zarr").writer(), pytest.raises(StoreLockedError):
+            study.Study(tmp_path / "new.zarr", jittery, grid=GRID, seed=0)
+    assert not (tmp_path / "new.zarr" / "zarr.json").exists()
+    grown = study.Study(path, jittery, grid={"n": [4], "instance": range(3)})
+    assert grown.run(executor="serial", progress=False).n_done == 3
+
+
+def test_a_store_that_disagrees_with_its_grid_is_repaired_or_refused(tmp_path):
+    import zarr
+
+    path = tmp_path / "s.zarr"
+    s = study.Study(path, jittery, grid={"n": [4, 6], "instance": range(3)}, seed=1)
+    s.run(executor="serial", progress=False)
+    before = s.results()
+    # an extension killed after growing some arrays, before it recorded the grid: undone
+    for name, shape in (("done", (2, 5)), ("x", (2, 5, 3)), ("instance", (5,))):
+        zarr.open_array(str(path / name), mode="r+").resize(shape)
+    again = study.Study(path, jittery, grid={"n": [4, 6], "instance": range(3)})
+    _same(again.results(), before)
+    # an array shorter than the grid cannot come from a killed writer: refused, naming it
+    zarr.open_array(str(path / "k"), mode="r+").resize((2, 2))
+    with pytest.raises(ValueError, match=r"damaged: array 'k' has shape \(2, 2\) where the recorded grid"):
+        study.Study(path, jittery, grid={"n": [4, 6], "instance": range(3)})
+
+
+def test_a_lost_or_damaged_chunk_is_found_and_computed_again(tmp_path):
+    """Found: a deleted chunk left every point done with NaN values and run() had nothing
+    to do; a truncated one gave a 110-line zstd error naming neither file nor store."""
+    path = tmp_path / "s.zarr"
+    grid = {"n": [4, 6], "instance": range(3)}
+    s = study.Study(path, jittery, grid=grid, seed=1)
+    s.run(executor="serial", progress=False)
+    reference = s.results()
+    os.remove(path / "x" / "c" / "1" / "0" / "0")             # n = 6: three points' x
+    chunk = path / "k" / "c" / "0" / "0"
+    chunk.write_bytes(chunk.read_bytes()[:-3])                 # n = 4: truncated
+    damage = s.verify()
+    assert sorted((d.variable, d.problem.split(":")[0], len(d.points)) for d in damage) == [
+        ("k", "ValueError", 3), ("x", "is missing", 3)]
+    with pytest.raises(ValueError, match=rf"store {re.escape(repr(str(path)))} could not be read .*k/c/0/0 "
+                                         rf"ValueError.*\(3 points\)"):
+        s.results()
+    with pytest.warns(RuntimeWarning, match="its 6 points will be computed again"):
+        record = s.run(executor="serial", progress=False)
+    assert record.n_completed == 6 and s.verify() == []
+    _same(s.results(), reference)
+    assert len(s.results().attrs["repairs"]) == 2
+
+
+def test_a_damaged_metadata_file_is_named(tmp_path):
+    path = tmp_path / "s.zarr"
+    s = study.Study(path, jittery, grid=GRID, seed=1)
+    s.run(executor="serial", progress=False)
+    (path / "x" / "zarr.json").write_text("{ not json")
+    with pytest.raises(ValueError, match=r"array 'x' cannot be opened .*x/zarr.json"):
+        study.Study(path, jittery, grid=GRID)
+    (path / "zarr.json").write_text("garbage")
+    with pytest.raises(ValueError, match=r"not a readable zarr store .*s.zarr/zarr.json"):
+        study.Study(path, jittery, grid=GRID)
 
 
 def test_per_point_checkpoints_resume_long_tasks(tmp_path, monkeypatch):

@@ -138,6 +138,27 @@ def test_sigkill_of_the_driver_loses_only_tasks_in_flight(tmp_path, monkeypatch)
     _resume_and_compare(tmp_path, monkeypatch)
 
 
+def test_no_worker_outlives_a_killed_driver(tmp_path, monkeypatch):
+    """Found: a driver killed with SIGKILL left its forkserver and both workers (~400 MB)
+    running, still there 53 minutes later."""
+    psutil = pytest.importorskip("psutil")
+    process = _start(tmp_path)
+    try:
+        _wait_for_done(tmp_path / "s.zarr", 4, process)
+        pool = psutil.Process(process.pid).children(recursive=True)
+        assert len(pool) >= 2                           # the workers (and forkserver, resource tracker)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        gone, alive = psutil.wait_procs(pool, timeout=10)
+        assert alive == [], [p.cmdline()[:3] for p in alive]
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _resume_and_compare(tmp_path, monkeypatch)
+
+
 def test_ctrl_c_stops_the_study_and_it_resumes(tmp_path, monkeypatch):
     process = _start(tmp_path)
     try:

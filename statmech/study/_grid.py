@@ -1,6 +1,7 @@
 """The grid of a study: named coordinate axes, their points, and each point's seed and key."""
 import hashlib
 import itertools
+from collections.abc import Mapping, Set
 import json
 import math
 import numbers
@@ -14,11 +15,17 @@ __all__ = ["RESERVED", "Grid"]
 RESERVED = ("seed", "checkpoint", "done", "elapsed")
 
 
+_INT64 = np.iinfo(np.int64)
+
+
 def _python_scalar(value, name):
     """A grid value as a plain int, float, str or bool (what the task receives)."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
+        if not _INT64.min <= int(value) <= _INT64.max:
+            raise ValueError(f"grid[{name!r}] must hold integers that fit in 64 bits (the store's coordinate "
+                             f"arrays); got {value}")
         return int(value)
     if isinstance(value, numbers.Real):
         value = float(value)
@@ -52,8 +59,15 @@ class Grid:
             if name in RESERVED:
                 raise ValueError(f"grid coordinate {name!r} is reserved (the study hands the task its "
                                  f"seed and checkpoint, and records done and elapsed); rename it")
-            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-                raise TypeError(f"grid[{name!r}] must be a sequence of values; got {values!r}")
+            if isinstance(values, (Set, Mapping)):
+                raise TypeError(f"grid[{name!r}] must be an ordered sequence (a list, tuple, range or array): the "
+                                f"order of a {type(values).__name__} changes from one process to the next, and a "
+                                f"resumed study must find its points where it left them; got {values!r}")
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or np.ndim(values) == 0:
+                raise TypeError(f"grid[{name!r}] must be a sequence of values; got {type(values).__name__} "
+                                f"{values!r}")
+            if np.ndim(values) > 1:
+                raise ValueError(f"grid[{name!r}] must be one-dimensional; got shape {np.shape(values)}")
             values = [_python_scalar(v, name) for v in values]
             if not values:
                 raise ValueError(f"grid[{name!r}] is empty")
