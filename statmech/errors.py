@@ -6,7 +6,7 @@ classes here mark failures a caller may want to catch specifically.
 
 __all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "ConvergenceError",
            "StoreLockedError", "StatmechWarning", "SlowPathWarning", "ConvergenceWarning",
-           "EffectiveSampleSizeWarning"]
+           "EffectiveSampleSizeWarning", "MemoryWarning", "DataWarning"]
 
 
 class StatmechError(Exception):
@@ -64,3 +64,12 @@ class ConvergenceWarning(StatmechWarning):
 class EffectiveSampleSizeWarning(StatmechWarning):
     """Importance weights collapsed onto a few chains: the estimate's error bar, which
     assumes many effective samples, does not measure its error."""
+
+
+class MemoryWarning(StatmechWarning):
+    """A run needs more memory than the machine has available now (it may swap)."""
+
+
+class DataWarning(StatmechWarning):
+    """Data that do not look like what the model assumes (e.g. unstandardised real values
+    for Gaussian units of unit variance)."""

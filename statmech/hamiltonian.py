@@ -161,8 +161,11 @@ class Hamiltonian:
         """
         rng = as_generator(seed)
         shape = (self.n,) if k is None else (as_int(k, "k", minimum=0), self.n)
-        bits = rng.integers(0, 2, size=shape, dtype=np.int8)
-        return bits if self.domain == "binary" else (2 * bits - 1).astype(np.int8)
+        states = rng.integers(0, 2, size=shape, dtype=np.int8)
+        if self.domain == "spin":       # in place: a large batch of states is never copied
+            states *= 2
+            states -= 1
+        return states
 
     def magnetization(self, states):
         """Sum of the variables, M = sum_i s_i, for each state: ndarray of shape (...)."""

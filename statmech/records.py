@@ -11,14 +11,22 @@ import numpy as np
 
 from .validation import seed_from_json, seed_to_json
 
-__all__ = ["Estimate", "Saveable", "save_npz", "load_npz", "xarray_attrs"]
+__all__ = ["Estimate", "Saveable", "save_npz", "load_npz", "remove_partial", "xarray_attrs"]
 
 
 def save_npz(path, arrays, metadata):
-    """Write ``arrays`` and JSON ``metadata`` to ``path`` (.npz) atomically."""
+    """Write ``arrays`` and JSON ``metadata`` to ``path`` (.npz) atomically: into a
+    temporary file beside it (named after it, so :func:`remove_partial` finds one a killed
+    writer left), renamed into place."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike; got {type(path).__name__} {path!r}")
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"path {path!r} is a directory; pass a file name, e.g. {os.path.join(path, 'record.npz')!r}")
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    if not os.path.isdir(directory):
+        raise ValueError(f"path {path!r}: its folder {directory!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=_partial_prefix(path), suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, __metadata__=np.array(json.dumps(metadata)), **arrays)
@@ -27,6 +35,23 @@ def save_npz(path, arrays, metadata):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _partial_prefix(path):
+    return f".{os.path.basename(path)}.tmp-"
+
+
+def remove_partial(path):
+    """Remove the temporary files :func:`save_npz` of ``path`` left when its writer was
+    killed mid-write (a second Ctrl-C, SIGKILL, a worker stopped)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = _partial_prefix(path)
+    for entry in os.listdir(directory):
+        if entry.startswith(prefix) and entry.endswith(".npz"):
+            try:
+                os.remove(os.path.join(directory, entry))
+            except OSError:
+                pass
 
 
 def load_npz(path):

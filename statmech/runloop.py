@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from .records import load_npz, save_npz
+from .records import load_npz, remove_partial, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
 __all__ = ["Run", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed", "unprefixed",
@@ -262,6 +262,8 @@ class Checkpoint:
         self.metadata = dict(metadata)
         self.path = None if path is None else _check_path(path)
         self.saved = None
+        if self.path is not None:
+            remove_partial(self.path)      # what a writer killed mid-write left beside it
         if self.path is not None and os.path.exists(self.path):
             self.saved = self._read()
 

@@ -1,6 +1,7 @@
 """Validation at the boundary: every public function checks its input here,
 before any jitted code runs, and names the parameter and what it got."""
 import numbers
+import os
 
 import numpy as np
 
@@ -187,3 +188,37 @@ def check_on_failure(on_failure):
     if on_failure not in ("raise", "warn"):
         raise ValueError(f"on_failure must be 'raise' or 'warn'; got {on_failure!r}")
     return on_failure
+
+
+def machine_memory():
+    """(available, total) bytes of memory: ``MemAvailable`` and ``MemTotal`` of
+    /proc/meminfo on Linux; elsewhere the physical memory for both (None when unknown)."""
+    try:
+        with open("/proc/meminfo") as handle:
+            info = dict(line.split(":", 1) for line in handle)
+        return int(info["MemAvailable"].split()[0]) * 1024, int(info["MemTotal"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        try:
+            total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None, None
+        return total, total
+
+
+def check_memory(needed, what, advice):
+    """Refuse (MemoryError) what needs more than the machine's memory, and warn
+    (MemoryWarning) when it needs more than is available now; ``what`` and ``advice``
+    complete the messages."""
+    from .errors import MemoryWarning
+
+    available, total = machine_memory()
+    if total is None:
+        return
+    gb = 1024 ** 3
+    if needed > total:
+        raise MemoryError(f"{what} needs about {needed / gb:.1f} GB; this machine has {total / gb:.1f} GB. {advice}")
+    if needed > available:
+        import warnings
+
+        warnings.warn(f"{what} needs about {needed / gb:.1f} GB; {available / gb:.1f} GB are available now (of "
+                      f"{total / gb:.1f} GB), so it may swap. {advice}", MemoryWarning, stacklevel=4)

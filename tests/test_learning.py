@@ -464,3 +464,28 @@ def test_emf_training_in_float32_stays_float32_and_follows_float64(method):
     low = fits[np.float32]
     assert low.components_.dtype == np.float32 and low._model_term.state.dtype == np.float32
     np.testing.assert_allclose(low.components_, fits[np.float64].components_, rtol=1e-3, atol=1e-5)
+
+
+def test_missing_labels_are_refused():
+    """Found: ClassificationRBM fitted on labels with a NaN learned classes_ = [1, nan]."""
+    from statmech.learning import ClassificationRBM
+
+    X = (np.random.default_rng(0).random((4, 3)) < 0.5).astype(float)
+    for labels, shown in ((np.array([1, np.nan, 1, 2]), "nan"), (np.array(["a", None, "b", "a"], object), "None")):
+        with pytest.raises(ValueError, match=rf"y must hold a label for every sample; got {shown} .* at index 1"):
+            ClassificationRBM(n_iter=1).fit(X, labels)
+
+
+def test_gaussian_bernoulli_rbm_warns_on_unstandardised_data():
+    """Found: unstandardised data gave weights ~1000 times larger and no warning."""
+    import warnings
+
+    from statmech.errors import DataWarning
+    from statmech.learning import GaussianBernoulliRBM
+
+    X = np.random.default_rng(0).normal(500.0, 300.0, (50, 4))
+    with pytest.warns(DataWarning, match="feature 0 has mean 5.* standardise each feature"):
+        GaussianBernoulliRBM(n_components=3, n_iter=1, seed=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        GaussianBernoulliRBM(n_components=3, n_iter=1, seed=0).fit((X - X.mean(0)) / X.std(0))

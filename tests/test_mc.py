@@ -1,5 +1,6 @@
 """Monte Carlo against exact answers, reproducibility, checkpoints, records and errors."""
 import os
+import re
 
 import numpy as np
 import pytest
@@ -214,7 +215,7 @@ class TestErrors:
             statmech.sample(self.model, 1.0, n_sweeps=0)
         with pytest.raises(TypeError, match="n_chains must be an integer; got float"):
             statmech.sample(self.model, 1.0, n_chains=2.0)
-        with pytest.raises(ValueError, match="thin must be <= n_sweeps"):
+        with pytest.raises(ValueError, match="n_sweeps must be a multiple of thin = 10 .*; got 5: pass 10$"):
             statmech.sample(self.model, 1.0, n_sweeps=5, thin=10)
         with pytest.raises(ValueError, match=r"initial_states must have shape \(4, 6\)"):
             statmech.sample(self.model, 1.0, initial_states=np.ones((3, 6)))
@@ -310,3 +311,79 @@ def test_float32_coupling_rows_sample_the_boltzmann_distribution():
 def test_float32_precision_is_refused_where_it_does_not_apply(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_run_is_checked_against_the_machines_memory_before_it_allocates(monkeypatch):
+    """Found: sample of 4096^2 x 256 chains peaked at 14.2 GB for 0.54 GB of packed spins,
+    with no warning. The estimate comes first; the multi-spin engine draws its random
+    states a word at a time and can keep its final states packed."""
+    from statmech import validation
+    from statmech.errors import MemoryWarning
+
+    model = Ising.square(64)                    # 4096 spins; 256 chains: 1 MiB as int8, 128 KiB packed
+    gib = 1024 ** 3
+    monkeypatch.setattr(validation, "machine_memory", lambda: (0.5 * 2 ** 20, 2 * gib))
+    with pytest.warns(MemoryWarning, match=r"256 chains of Ising\(shape=\(64, 64\).* on the multispin engine needs "
+                                           r"about 0\.0 GB; 0\.0 GB are available now"):
+        statmech.sample(model, 0.4, n_sweeps=2, n_chains=256, seed=0, progress=False)
+    monkeypatch.setattr(validation, "machine_memory", lambda: (0.5 * 2 ** 20, 0.5 * 2 ** 20))
+    with pytest.raises(MemoryError, match="on the checkerboard engine needs about .* this machine has .* Run fewer "
+                                          "chains at a time, or a sampler whose engine packs them"):
+        statmech.sample(model, 0.4, n_sweeps=2, n_chains=64, sampler=mc.HeatBath(multispin=False), progress=False)
+    packed = statmech.sample(model, 0.4, n_sweeps=2, n_chains=256, seed=0, progress=False, packed_states=True)
+    assert packed.states is None and packed.packed_states.shape == (4, 4096)        # fits: 128 KiB
+    monkeypatch.undo()
+    whole = statmech.sample(model, 0.4, n_sweeps=2, n_chains=256, seed=0, progress=False)
+    assert np.array_equal(mc.unpack_states(packed.packed_states, 256), whole.states)
+    assert np.array_equal(packed.energy, whole.energy) and packed.engine == whole.engine == "multispin"
+    assert "packed_states" in packed.to_xarray() and "states" not in packed.to_xarray()
+    with pytest.raises(ValueError, match="packed_states=True keeps the multi-spin engine's words; .* on the "
+                                         "checkerboard engine"):
+        statmech.sample(model, 0.4, n_chains=2, packed_states=True, progress=False)
+
+
+def test_the_multispin_engine_starts_from_the_states_random_states_draws():
+    model = EdwardsAnderson.square(6, "pm1", seed=3)
+    drawn = statmech.sample(model, 0.5, n_sweeps=1, n_chains=150, seed=4, progress=False)
+    state_seed = np.random.SeedSequence(drawn.seed.entropy).spawn(2)[0]
+    given = statmech.sample(model, 0.5, n_sweeps=1, n_chains=150, seed=4, progress=False,
+                            initial_states=model.random_states(150, seed=np.random.default_rng(state_seed)))
+    assert np.array_equal(drawn.states, given.states) and np.array_equal(drawn.energy, given.energy)
+
+
+def test_records_say_which_engine_ran():
+    """Found: a record said HeatBath while MultiSpin ran."""
+    glass = EdwardsAnderson.square(4, "pm1", seed=1)
+    assert statmech.sample(glass, 0.5, n_sweeps=2, n_chains=64, progress=False).engine == "multispin"
+    assert statmech.sample(glass, 0.5, n_sweeps=2, n_chains=2, progress=False).engine == "pairwise"
+    assert statmech.sample(Ising.square(32), 0.5, n_sweeps=2, n_chains=2, progress=False).engine == "checkerboard"
+    assert statmech.sample(SherringtonKirkpatrick(5), 0.5, n_sweeps=2, n_chains=40, sampler=mc.Metropolis(lanes=True),
+                           progress=False).engine == "lanes"
+    assert statmech.sample(PSpin(5, 3), 0.5, n_sweeps=2, progress=False).engine == "generic"
+    assert statmech.anneal(glass, [0.1, 1.0], n_chains=64, progress=False).engine == "multispin"
+    result = statmech.parallel_tempering(glass, [0.5, 1.0], n_sweeps=2, progress=False)
+    assert result.engine == "multispin" and result.to_xarray().attrs["engine"] == "multispin"
+    assert mc.population_annealing(glass, [0.5], n_chains=20, progress=False).engine == "multispin"
+    assert mc.ais(RBM.random(4, 3, seed=0), [0.0, 1.0], base=RBM(np.zeros((4, 3))), progress=False).engine == "marginal"
+
+
+def test_n_sweeps_must_be_a_multiple_of_swap_every():
+    """Found: parallel_tempering(..., swap_every=7, n_sweeps=20) silently ran 14 sweeps."""
+    with pytest.raises(ValueError, match=r"n_sweeps must be a multiple of swap_every = 7 .*; got 20: pass 14 or 21"):
+        statmech.parallel_tempering(CurieWeiss(4), [0.5, 1.0], n_sweeps=20, swap_every=7, progress=False)
+    assert statmech.parallel_tempering(CurieWeiss(4), [0.5, 1.0], n_sweeps=21, swap_every=7,
+                                       progress=False).n_sweeps == 21
+
+
+def test_saving_to_a_folder_names_it_and_partial_files_are_removed(tmp_path):
+    """Found: saving a record to a folder named a temporary path; a checkpoint's temporary
+    file stayed behind when its writer was stopped mid-write."""
+    run = statmech.sample(CurieWeiss(4), 0.5, n_sweeps=4, progress=False)
+    with pytest.raises(ValueError, match=rf"path {re.escape(repr(str(tmp_path)))} is a directory; pass a file name"):
+        run.save(tmp_path)
+    with pytest.raises(ValueError, match="its folder .* does not exist"):
+        run.save(tmp_path / "missing" / "run.npz")
+    checkpoint = tmp_path / "run.npz"
+    (tmp_path / ".run.npz.tmp-abc123.npz").write_bytes(b"half a file")
+    statmech.sample(CurieWeiss(4), 0.5, n_sweeps=4, seed=0, checkpoint=checkpoint, progress=False)
+    assert sorted(os.listdir(tmp_path)) == ["run.npz"]

@@ -363,6 +363,16 @@ def test_per_point_checkpoints_resume_long_tasks(tmp_path, monkeypatch):
     _same(ds.drop_vars("resumed"), straight.results().drop_vars("resumed"))
 
 
+def test_partial_checkpoint_files_of_stopped_workers_are_removed(tmp_path):
+    """Found: .tmp-*.npz files stayed in the store after Ctrl-C stopped workers mid-write."""
+    grid = {"n": [4], "instance": range(2)}
+    s = study.Study(tmp_path / "s.zarr", sampled, grid=grid, seed=2)
+    folder = tmp_path / "s.zarr" / "_study" / "checkpoints"
+    (folder / ".n=4,instance=0.npz.tmp-x1y2.npz").write_bytes(b"half")
+    s.run(executor="serial", progress=False)
+    assert os.listdir(folder) == []
+
+
 def test_records_go_into_a_study(tmp_path):
     def thermo(n, instance, seed):
         return statmech.exact(SherringtonKirkpatrick(n, seed=instance), [0.5, 1.0]).to_xarray()

@@ -71,3 +71,11 @@ def test_the_ea_study_runs_its_instances_in_blocks_that_hold_exactly_those_asked
     for instances, block in ((400, 25), (64, 32), (4, 4), (37, 1), (96, 32)):
         assert spin_glass.ea_block_size(instances) == block
         assert instances % block == 0
+
+
+def test_an_out_that_is_a_file_is_refused_clearly(tmp_path, capsys):
+    """Found: --out FILE gave a raw FileExistsError."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit):
+        main(["--quick", "--out", str(tmp_path / "afile"), "--only", STUDIES[0]])
+    assert "--out must be a directory" in capsys.readouterr().err

@@ -130,6 +130,10 @@ class ClassificationRBM:
         labels = np.asarray(y)
         if labels.shape != (len(X),):
             raise ValueError(f"y must hold one label per sample, shape ({len(X)},); got {labels.shape}")
+        missing = [k for k, label in enumerate(labels.tolist()) if label is None or label != label]   # NaN != NaN
+        if missing:
+            raise ValueError(f"y must hold a label for every sample; got {labels.tolist()[missing[0]]!r} (a missing label) at "
+                             f"index {missing[0]}" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
         self.classes_, codes = np.unique(labels, return_inverse=True)
         Y = np.eye(len(self.classes_))[codes]
         seeds = as_seed_sequence(self.seed).spawn(2)

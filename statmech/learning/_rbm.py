@@ -1,9 +1,11 @@
 """BernoulliRBM and GaussianBernoulliRBM: RBMs trained by Boltzmann learning, with
 scikit-learn conventions."""
 import json
+import warnings
 
 import numpy as np
 
+from ..errors import DataWarning
 from ..hamiltonian import content_digest
 from ..runloop import Field, Run, at_least, finite, generator_state, prefixed, unprefixed
 from ..unit_types import unit_type
@@ -348,6 +350,25 @@ class GaussianBernoulliRBM(BernoulliRBM):
     """
 
     visible_units = "gaussian"
+
+    def fit(self, X, y=None, callback=None, checkpoint=None, checkpoint_every=100):
+        """As :meth:`BernoulliRBM.fit`, after a DataWarning if X does not look standardised
+        (a feature's mean beyond +-1 or standard deviation outside [0.5, 2]): the visible
+        units have variance 1, so unstandardised data make the weights grow to their scale
+        (found: ~1000 times larger, with no warning)."""
+        values = np.asarray(X, dtype=np.float64)
+        if values.ndim == 2 and len(values) > 1:
+            mean, spread = values.mean(0), values.std(0)
+            varying = spread > 0
+            bad = np.flatnonzero((np.abs(mean) > 1.0) | (varying & ((spread < 0.5) | (spread > 2.0))))
+            if bad.size:
+                k = int(bad[0])
+                warnings.warn(f"X does not look standardised: feature {k} has mean {mean[k]:.3g} and standard "
+                              f"deviation {spread[k]:.3g} ({bad.size} of {values.shape[1]} features are off). "
+                              f"{type(self).__name__}'s visible units have variance 1: standardise each feature "
+                              f"to zero mean and unit variance first (e.g. sklearn.preprocessing.StandardScaler)",
+                              DataWarning, stacklevel=2)
+        return super().fit(X, y, callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
     def __init__(self, n_components=256, method="pcd", learning_rate=0.01, batch_size=10, n_iter=10, k=1,
                  n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,

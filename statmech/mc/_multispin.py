@@ -644,6 +644,29 @@ def pack(states):
     return words
 
 
+class PackedStates:
+    """Spin states of ``n_chains`` chains packed as :func:`pack` does: ``words`` of shape
+    (ceil(n_chains / 64), n), uint64. ``len()`` is the number of chains."""
+
+    def __init__(self, words, n_chains):
+        self.words, self.n_chains = words, n_chains
+
+    def __len__(self):
+        return self.n_chains
+
+
+def random_packed(random_states, n_chains, n, seed_sequence):
+    """The states ``random_states(k, seed=rng)`` draws for ``n_chains`` chains from one
+    generator, packed: drawn a word (64 chains) at a time, so the (n_chains, n) int8 array
+    never exists. The same states as one call: numpy draws bounded int8s four to a 32-bit
+    word, and 64 n of them fill whole words."""
+    rng = np.random.default_rng(seed_sequence)
+    words = np.empty((-(-n_chains // 64), n), np.uint64)
+    for w in range(len(words)):
+        words[w] = pack(random_states(min(64, n_chains - 64 * w), seed=rng))[0]
+    return PackedStates(words, n_chains)
+
+
 def unpack(words, n_chains=None):
     """The inverse of :func:`pack`: int8 states (n_chains, n), every lane by default."""
     states = np.empty((words.shape[0] * 64 if n_chains is None else n_chains, words.shape[1]), np.int8)

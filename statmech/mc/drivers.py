@@ -7,15 +7,15 @@ SeedSequence: chain c always gets the same stream, whatever the number of thread
 import numpy as np
 
 from ..rng import random_streams
-from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states
+from ..validation import as_int, as_scalar_beta, as_seed_sequence, as_states, check_memory
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, has_structure, validate_hamiltonian
 from .records import AnnealResult, Samples, TemperingResult
 from ..runloop import Field, Run, at_least, between, finite, one_of, prefixed, streams, unprefixed
 from ..schedules import as_schedule, from_array, geometric
-from . import _kernels
+from . import _kernels, _multispin
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
-__all__ = ["sample", "anneal", "parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
+__all__ = ["sample", "anneal", "parallel_tempering", "parallel_tempering_batch", "adaptive_ladder", "unpack_states"]
 
 _SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
@@ -60,6 +60,26 @@ def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequenc
     return states.copy()
 
 
+def start_engine(plan, hamiltonian, initial_states, n_chains, betas, state_seed, chain_seed, *, other_bytes=0,
+                 unpacked_states=True):
+    """``plan``'s engine for ``n_chains`` chains at ``betas``, from ``initial_states`` (None:
+    random, drawn packed for a multi-spin engine, so that the int8 states of every chain
+    never exist at once), after checking that the run fits in memory: the engine's chains,
+    the int8 states at its start or end (``unpacked_states``: the final states are
+    unpacked) and ``other_bytes`` (traces)."""
+    packed_start = plan.name == "multispin" and initial_states is None
+    per_variable = plan.engine.bytes_per_variable + (0 if packed_start and not unpacked_states else 1)
+    check_memory(n_chains * hamiltonian.n * per_variable + other_bytes,
+                 f"{n_chains} chains of {hamiltonian!r} on the {plan.name} engine",
+                 "Run fewer chains at a time" + ("" if plan.name == "multispin" else
+                                                 ", or a sampler whose engine packs them (MultiSpin)"))
+    if packed_start:
+        states = _multispin.random_packed(hamiltonian.random_states, n_chains, hamiltonian.n, state_seed)
+    else:
+        states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
+    return plan.build(hamiltonian, states, betas, chain_seed)
+
+
 def restore_engine(run, engine, saved, betas, max_accepted=None):
     """Continue ``engine`` from the checked arrays ``saved`` (``engine_*``, see
     ``Run.restored``) after checking what they must satisfy together: the betas of the
@@ -78,6 +98,14 @@ def restore_engine(run, engine, saved, betas, max_accepted=None):
         raise run.damaged(f"engine_{problem[0]}", problem[1])
 
 
+def _require_multiple(n_sweeps, step, name, why):
+    """Found: parallel_tempering(swap_every=7, n_sweeps=20) silently ran 14 sweeps."""
+    if n_sweeps % step:
+        lower, upper = n_sweeps // step * step, -(-n_sweeps // step) * step
+        raise ValueError(f"n_sweeps must be a multiple of {name} = {step} ({why}); got {n_sweeps}: pass "
+                         + (f"{lower} or {upper}" if lower else f"{upper}"))
+
+
 def _chunks(total):
     """Split ``total`` units of work into at most _CHUNKS calls."""
     size = max(1, -(-total // _CHUNKS))
@@ -88,7 +116,7 @@ def _chunks(total):
 
 
 def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
-           progress=None, initial_states=None, checkpoint=None, checkpoint_every=10):
+           progress=None, initial_states=None, checkpoint=None, checkpoint_every=10, packed_states=False):
     """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
 
     Parameters
@@ -117,14 +145,26 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         run resumes from it (same arguments and model; ``n_sweeps`` may grow) and ends
         bit-identical to an uninterrupted run.
     checkpoint_every : int, default 10
+    packed_states : bool, default False
+        Keep the final states packed 64 chains per word (``packed_states`` of the record,
+        ``states`` None) rather than unpacked, one int8 per chain and variable: for runs of
+        the multi-spin engine whose chains would not fit in memory unpacked
+        (:func:`statmech.mc.unpack_states` unpacks some or all). Only for that engine.
 
     Returns
     -------
     Samples
-        Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed
-        and all parameters. Ctrl-C stops at the end of the chunk in progress and returns
-        what was done, with ``interrupted=True``; the final states are those after the
-        last recorded step.
+        Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed,
+        the engine that ran and all parameters. Ctrl-C stops at the end of the chunk in
+        progress and returns what was done, with ``interrupted=True``; the final states
+        are those after the last recorded step.
+
+    Notes
+    -----
+    Memory is estimated before anything is allocated (the engine's chain state, the
+    int8 states at the start or end, the traces): a run that needs more than the machine
+    has is refused with a MemoryError, one that needs more than is available now warns
+    (:class:`~statmech.errors.MemoryWarning`).
     """
     sampler = resolve_sampler(hamiltonian, sampler)
     beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
@@ -132,8 +172,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     n_chains = as_int(n_chains, "n_chains", minimum=1)
     burn_in = as_int(burn_in, "burn_in", minimum=0)
     thin = as_int(thin, "thin", minimum=1)
-    if thin > n_sweeps:
-        raise ValueError(f"thin must be <= n_sweeps = {n_sweeps}; got {thin}")
+    _require_multiple(n_sweeps, thin, "thin", "a trace entry every thin sweeps")
     n_steps = n_sweeps // thin
     if initial_states is not None:
         initial_states = model_states(hamiltonian, initial_states)
@@ -143,8 +182,12 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
                "initial_states": None if checkpoint is None or initial_states is None
                else content_digest(initial_states)})
     state_seed, chain_seed = run.seed_sequence.spawn(2)
-    states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
-    engine = sampler.engine(hamiltonian, states, np.full(n_chains, beta), chain_seed)
+    plan = sampler.plan(hamiltonian, n_chains)
+    if packed_states and plan.name != "multispin":
+        raise ValueError(f"packed_states=True keeps the multi-spin engine's words; {sampler!r} runs "
+                         f"{hamiltonian!r} on the {plan.name} engine")
+    engine = start_engine(plan, hamiltonian, initial_states, n_chains, np.full(n_chains, beta), state_seed, chain_seed,
+                          other_bytes=16 * n_chains * n_steps, unpacked_states=not packed_states)
     energy = np.empty((n_chains, n_steps))
     magnetization = np.empty((n_chains, n_steps))
     burnt, done, counted = 0, 0, 0      # burn-in sweeps, recorded steps, sweeps behind engine.accepted
@@ -193,9 +236,10 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     attempts = counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     return Samples(energy=energy[:, :done].copy(), magnetization=magnetization[:, :done].copy(),
-                   states=engine.get_states(), acceptance=acceptance, beta=beta,
+                   states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
                    sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
-                   burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
+                   burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+                   engine=plan.name, packed_states=engine.spins.copy() if packed_states else None)
 
 
 def _check_progress(run, burnt, done, counted, burn_in, thin, saved):
@@ -209,6 +253,30 @@ def _check_progress(run, burnt, done, counted, burn_in, thin, saved):
     for name in ("energy", "magnetization"):
         if saved[name].shape[1] != done:
             raise run.damaged(name, f"holds {saved[name].shape[1]} steps; progress says {done}")
+
+
+def unpack_states(packed_states, n_chains):
+    """Spin states packed 64 chains per word, unpacked.
+
+    Parameters
+    ----------
+    packed_states : ndarray of shape (n_words, n), uint64
+        Chain c is bit c % 64 of word c // 64 (``Samples.packed_states``).
+    n_chains : int
+        The first ``n_chains`` chains (at most 64 n_words).
+
+    Returns
+    -------
+    ndarray of shape (n_chains, n), int8 of +-1
+    """
+    words = np.asarray(packed_states)
+    if words.dtype != np.uint64 or words.ndim != 2:
+        raise TypeError(f"packed_states must be a 2-d uint64 array (Samples.packed_states); got {words.dtype} "
+                        f"of shape {words.shape}")
+    n_chains = as_int(n_chains, "n_chains", minimum=0)
+    if n_chains > 64 * words.shape[0]:
+        raise ValueError(f"n_chains must be <= 64 * {words.shape[0]} words = {64 * words.shape[0]}; got {n_chains}")
+    return _multispin.unpack(np.ascontiguousarray(words), n_chains)
 
 
 def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
@@ -246,8 +314,9 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     n_chains = as_int(n_chains, "n_chains", minimum=1)
     run = Run("anneal", seed, progress, len(schedule), "annealing")
     state_seed, chain_seed = run.seed_sequence.spawn(2)
-    states = initial_states_or_random(hamiltonian, initial_states, n_chains, state_seed)
-    engine = sampler.engine(hamiltonian, states, np.full(n_chains, schedule[0]), chain_seed)
+    plan = sampler.plan(hamiltonian, n_chains)
+    engine = start_engine(plan, hamiltonian, initial_states, n_chains, np.full(n_chains, schedule[0]), state_seed,
+                          chain_seed, other_bytes=8 * n_chains * (len(schedule) + hamiltonian.n))   # trace, best states
     best_energy = engine.energy.copy()
     best_states = engine.get_states().astype(np.float64)
     trace = np.empty((n_chains, len(schedule)))
@@ -262,7 +331,7 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
                         energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
-                        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
+                        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
 
 
 def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_every=1,
@@ -363,15 +432,14 @@ def parallel_tempering_batch(hamiltonians, betas, *, n_sweeps=1000, n_chains=2, 
 def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
                progress, *, packed):
     """parallel_tempering of the models in one engine (``packed``: the models' chains in
-    shared words, ``MultiSpin.batch_engine``; else one model): rows k * n_chains + r of the
+    shared words, ``MultiSpin.batch_plan``; else one model): rows k * n_chains + r of the
     bookkeeping and traces are ladder r of model k. One record per model."""
     ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
     n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
     swap_every = as_int(swap_every, "swap_every", minimum=1)
     checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
-    if swap_every > n_sweeps:
-        raise ValueError(f"swap_every must be <= n_sweeps = {n_sweeps}; got {swap_every}")
+    _require_multiple(n_sweeps, swap_every, "swap_every", "rounds of sweeps between swaps")
     hamiltonian, n_models = hamiltonians[0], len(hamiltonians)
     n_beta, n = ladder.size, hamiltonian.n
     n_rows = n_models * n_sets              # ladders
@@ -388,11 +456,9 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
         raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
     state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
-    states = initial_states_or_random(hamiltonian, None, n_total, state_seed)     # spins: any model of the batch
-    if packed:
-        engine = sampler.batch_engine(hamiltonians, states, np.tile(ladder, n_rows), chain_seed)
-    else:
-        engine = sampler.engine(hamiltonian, states, np.tile(ladder, n_rows), chain_seed)
+    plan = sampler.batch_plan(hamiltonians, n_total) if packed else sampler.plan(hamiltonian, n_total)
+    engine = start_engine(plan, hamiltonian, None, n_total, np.tile(ladder, n_rows), state_seed, chain_seed,
+                          other_bytes=24 * n_total * n_rounds)      # traces (random spins: any model of a batch)
     chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
     bookkeeping = {
         "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
@@ -453,7 +519,8 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
             overlap=traces["overlap"][pairs, :, :done].copy() if n_pairs else None,
             swap_acceptance=acceptance[rows].copy(), round_trips=bookkeeping["round_trips"][rows].copy(),
             states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
-            hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted))
+            hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+            engine=plan.name))
     return results
 
 

@@ -20,7 +20,7 @@ from .records import FreeEnergyEstimate
 from ..runloop import Field, Run, at_least, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
 from . import _kernels
-from .drivers import initial_states_or_random, resolve_sampler, restore_engine
+from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine
 from .samplers import BlockGibbs, Metropolis
 
 __all__ = ["ais", "population_annealing", "wang_landau", "MIN_ESS_FRACTION"]
@@ -270,7 +270,8 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
         method="ais" if base is None else "ais-base",
         sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
-        n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
+        n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+        engine="marginal" if marginal else walk.engine.name)
 
 
 def _warn_if_collapsed(ess, n_chains, log_z, log_z_err):
@@ -343,8 +344,9 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
                                  "model": None if checkpoint is None else hamiltonian.content_hash()})
     state_seed, chain_seed, resample_seed = run.seed_sequence.spawn(3)
     rng = np.random.default_rng(resample_seed)
-    engine = sampler.engine(hamiltonian, initial_states_or_random(hamiltonian, None, n_chains, state_seed),
-                            np.zeros(n_chains), chain_seed)
+    plan = sampler.plan(hamiltonian, n_chains)
+    engine = start_engine(plan, hamiltonian, None, n_chains, np.zeros(n_chains), state_seed, chain_seed,
+                          other_bytes=8 * n_chains * path.size)
     family = np.arange(n_chains)
     log_z_pop = np.full((path.size, n_populations), hamiltonian.n * np.log(2.0))
     ess = np.full(path.size, float(n_chains))
@@ -402,7 +404,7 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
         effective_sample_size=ess[:done], energy=energy[:done], log_weights=None,
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
         sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
-        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted)
+        seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
 
 
 def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,

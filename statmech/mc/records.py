@@ -16,8 +16,12 @@ class Samples(Saveable):
     ----------
     energy, magnetization : ndarray of shape (n_chains, n_steps)
         E and M = sum_i s_i after every ``thin`` sweeps, after ``burn_in``.
-    states : ndarray of shape (n_chains, n), int8 (float64 for Gaussian, rectified or mixed units)
-        Final states.
+    states : ndarray of shape (n_chains, n), int8 (float64 for Gaussian, rectified or mixed units), or None
+        Final states; None when they were kept packed.
+    packed_states : ndarray of shape (ceil(n_chains / 64), n), uint64, or None
+        The final states of the multi-spin engine as it packs them (chain c is bit c % 64
+        of word c // 64), when ``sample(..., packed_states=True)`` asked for them;
+        :func:`statmech.mc.unpack_states` unpacks them.
     acceptance : ndarray of shape (n_chains,)
         Accepted single-variable moves per attempt (for cluster samplers: spins flipped
         per spin per cluster update), over the recorded sweeps.
@@ -31,6 +35,10 @@ class Samples(Saveable):
         Wall-clock seconds.
     interrupted : bool
         True when Ctrl-C stopped the run: the traces hold what was done.
+    engine : str
+        The engine that ran the chains, which the sampler chose for the model and the
+        number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
     """
 
     energy: np.ndarray
@@ -46,6 +54,8 @@ class Samples(Saveable):
     seed: object
     elapsed: float
     interrupted: bool = False
+    engine: str = None
+    packed_states: object = None
 
     @property
     def n_chains(self):
@@ -57,17 +67,20 @@ class Samples(Saveable):
 
     def to_xarray(self):
         """An ``xarray.Dataset``: ``energy``, ``magnetization`` (chain, sweep), ``states``
-        (chain, site), ``acceptance`` (chain); coordinate ``sweep`` counts sweeps from the
-        start, burn-in included; the scalar fields (seed as JSON) are attributes."""
+        (chain, site) or ``packed_states`` (word, site), ``acceptance`` (chain); coordinate
+        ``sweep`` counts sweeps from the start, burn-in included; the scalar fields (seed
+        as JSON) are attributes."""
         import xarray as xr
 
         sweep = self.burn_in + self.thin * np.arange(1, self.n_steps + 1)
+        states = ({"states": (("chain", "site"), self.states)} if self.states is not None
+                  else {"packed_states": (("word", "site"), self.packed_states)})
         return xr.Dataset(
             {"energy": (("chain", "sweep"), self.energy), "magnetization": (("chain", "sweep"), self.magnetization),
-             "states": (("chain", "site"), self.states), "acceptance": (("chain",), self.acceptance)},
+             **states, "acceptance": (("chain",), self.acceptance)},
             coords={"sweep": sweep},
             attrs=xarray_attrs(self, ["beta", "sampler", "hamiltonian", "n_sweeps", "burn_in", "thin", "seed",
-                                      "elapsed", "interrupted"]))
+                                      "elapsed", "interrupted", "engine"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +102,10 @@ class AnnealResult(Saveable):
     seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
+    engine : str
+        The engine that ran the chains, which the sampler chose for the model and the
+        number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
     """
 
     best_states: np.ndarray
@@ -103,6 +120,7 @@ class AnnealResult(Saveable):
     seed: object
     elapsed: float
     interrupted: bool = False
+    engine: str = None
 
     @property
     def best(self):
@@ -121,7 +139,8 @@ class AnnealResult(Saveable):
              "final_states": (("chain", "site"), self.final_states),
              "energy_trace": (("chain", "step"), self.energy_trace)},
             coords={"beta": (("step",), self.schedule)},
-            attrs=xarray_attrs(self, ["n_sweeps", "sampler", "hamiltonian", "seed", "elapsed", "interrupted"]))
+            attrs=xarray_attrs(self, ["n_sweeps", "sampler", "hamiltonian", "seed", "elapsed", "interrupted",
+                                      "engine"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,6 +167,10 @@ class TemperingResult(Saveable):
     seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
+    engine : str
+        The engine that ran the chains, which the sampler chose for the model and the
+        number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
     """
 
     betas: np.ndarray
@@ -164,6 +187,7 @@ class TemperingResult(Saveable):
     seed: object
     elapsed: float
     interrupted: bool = False
+    engine: str = None
 
     def to_xarray(self):
         """An ``xarray.Dataset`` on dims (chain, beta, step): ``energy``, ``magnetization``
@@ -181,7 +205,7 @@ class TemperingResult(Saveable):
             data["overlap"] = (("pair", "beta", "step"), self.overlap)
         return xr.Dataset(data, coords={"beta": self.betas},
                           attrs=xarray_attrs(self, ["n_sweeps", "swap_every", "sampler", "hamiltonian", "seed",
-                                                    "elapsed", "interrupted"]))
+                                                    "elapsed", "interrupted", "engine"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,6 +234,10 @@ class FreeEnergyEstimate(Saveable):
     seed : numpy.random.SeedSequence
     elapsed : float
     interrupted : bool
+    engine : str
+        The engine that ran the chains, which the sampler chose for the model and the
+        number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
     """
 
     schedule: np.ndarray
@@ -226,6 +254,7 @@ class FreeEnergyEstimate(Saveable):
     seed: object
     elapsed: float
     interrupted: bool = False
+    engine: str = None
 
     @property
     def log_z(self):
@@ -256,4 +285,4 @@ class FreeEnergyEstimate(Saveable):
             data["log_weights"] = (("chain",), self.log_weights)
         return xr.Dataset(data, coords={"schedule": (("step",), self.schedule)},
                           attrs=xarray_attrs(self, ["method", "sampler", "hamiltonian", "n_chains", "family_rho",
-                                                    "seed", "elapsed", "interrupted"]))
+                                                    "seed", "elapsed", "interrupted", "engine"]))

@@ -25,8 +25,54 @@ __all__ = ["Metropolis", "HeatBath", "MultiSpin", "Wolff", "SwendsenWang", "Bloc
 _warned_slow = set()
 
 
+class _Sampler:
+    """What every sampler configuration shares: ``plan`` decides which engine runs the
+    model (before any chain state exists, so that drivers can check memory first), and
+    ``engine`` builds it on initial states."""
+
+    def plan(self, hamiltonian, n_chains, *, path=False):
+        """The :class:`EnginePlan` for ``n_chains`` chains on ``hamiltonian``, or a
+        TypeError/ValueError saying why this sampler cannot run it; with ``path=True`` one
+        that can follow a path of models (``set_hamiltonian``: AIS from a base, learning),
+        so no layout tied to one model is chosen automatically."""
+        raise NotImplementedError
+
+    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
+        """The chain state of ``states`` (n_chains, n) at ``betas`` on ``hamiltonian``."""
+        return self.plan(hamiltonian, len(states), path=path).build(hamiltonian, states, betas, seed_sequence)
+
+
 @dataclass(frozen=True)
-class Metropolis:
+class EnginePlan:
+    """Which engine runs a model, decided before any chain state is allocated.
+
+    Attributes
+    ----------
+    engine : type
+        The engine class; ``engine.name`` is what records report, ``engine.bytes_per_variable``
+        the memory a chain needs per variable of the model.
+    sampler : sampler configuration
+    args : tuple
+        What the engine needs besides the model and chains (MultiSpin's packed lattice).
+    """
+
+    engine: type
+    sampler: object
+    args: tuple = ()
+
+    @property
+    def name(self):
+        return self.engine.name
+
+    def with_sampler(self, sampler):
+        return EnginePlan(self.engine, sampler, self.args)
+
+    def build(self, hamiltonian, states, betas, seed_sequence):
+        return self.engine(hamiltonian, self.sampler, states, betas, seed_sequence, *self.args)
+
+
+@dataclass(frozen=True)
+class Metropolis(_Sampler):
     """Single-variable Metropolis updates, accepted with min(1, exp(-beta Delta E)).
 
     One sweep visits the variables in order 0..n-1 (each update obeys detailed balance;
@@ -99,18 +145,15 @@ class Metropolis:
             raise ValueError("precision='float32' is for the pairwise kernel's coupling rows; it excludes "
                              "checkerboard, lanes and multispin")
 
-    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
-        """The chain state of ``states`` (n_chains, n) at ``betas`` on ``hamiltonian``; with
-        ``path=True`` one that can follow a path of models (``set_hamiltonian``: AIS from a
-        base, learning), so no layout tied to one model is chosen automatically."""
-        if self.multispin:
-            return MultiSpin(self._acceptance).engine(hamiltonian, states, betas, seed_sequence, path=path)
+    def plan(self, hamiltonian, n_chains, *, path=False):
         pairwise = has_structure(hamiltonian, PairwiseHamiltonian)
+        if self.multispin:
+            return MultiSpin(self._acceptance).plan(hamiltonian, n_chains, path=path).with_sampler(self)
         if self.precision == "float32":
             if not pairwise or isinstance(hamiltonian, BipartiteHamiltonian):
                 raise ValueError(f"precision='float32' needs a PairwiseHamiltonian; got {hamiltonian!r}"
                                  f"{structure_hint(hamiltonian)}")
-            return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
+            return EnginePlan(_PairwiseEngine, self)
         lattice = hamiltonian.square_lattice if pairwise else None
         if self.checkerboard and lattice is None:
             raise ValueError(f"checkerboard=True needs a periodic square-lattice Ising model with even "
@@ -122,19 +165,19 @@ class Metropolis:
         auto = self.checkerboard is None and not self.lanes and not path and lattice is not None and lattice[1] >= 32
         unset = self.checkerboard is None and self.lanes is None and self.multispin is None and not path
         fewest = MULTISPIN_MIN_CHAINS_CHECKERBOARD if auto else MULTISPIN_MIN_CHAINS
-        packed = _packed(hamiltonian) if unset and len(states) >= fewest else None
+        packed = _packed(hamiltonian) if unset and n_chains >= fewest else None
         if packed is not None:
-            return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, packed)
+            return EnginePlan(_MultiSpinEngine, self, (packed,))
         if self.checkerboard or auto:
-            return _CheckerboardEngine(hamiltonian, self, states, betas, seed_sequence)
+            return EnginePlan(_CheckerboardEngine, self)
         if self.lanes and not pairwise:
             raise ValueError(f"lanes=True needs a PairwiseHamiltonian; got {hamiltonian!r}{structure_hint(hamiltonian)}")
         if pairwise:
-            many_sparse = sp.issparse(hamiltonian.couplings) and len(states) >= _kernels.LANES
+            many_sparse = sp.issparse(hamiltonian.couplings) and n_chains >= _kernels.LANES
             if self.lanes or (self.lanes is None and many_sparse):
-                return _LaneEngine(hamiltonian, self, states, betas, seed_sequence)
-            return _PairwiseEngine(hamiltonian, self, states, betas, seed_sequence)
-        return _GenericEngine(hamiltonian, self, states, betas, seed_sequence)
+                return EnginePlan(_LaneEngine, self)
+            return EnginePlan(_PairwiseEngine, self)
+        return EnginePlan(_GenericEngine, self)
 
     @property
     def _acceptance(self):
@@ -175,7 +218,7 @@ def _packed(hamiltonian):
 
 
 @dataclass(frozen=True)
-class MultiSpin:
+class MultiSpin(_Sampler):
     """Multi-spin coded single-flip sweeps: 64 chains in the bits of each 64-bit word.
 
     For spin models whose variables all have the same number z <= 7 of neighbours, whose
@@ -230,23 +273,21 @@ class MultiSpin:
     def rule(self):
         return _RULES[self.acceptance]
 
-    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
+    def plan(self, hamiltonian, n_chains, *, path=False):
         _refuse_path(self, path)
         if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
             raise TypeError(f"MultiSpin needs a PairwiseHamiltonian of spins; got {hamiltonian!r}"
                             f"{structure_hint(hamiltonian)}")
-        lattice = _multispin.packed_lattice(hamiltonian)            # or a ValueError that says why not
-        return _MultiSpinEngine(hamiltonian, self, states, betas, seed_sequence, lattice)
+        return EnginePlan(_MultiSpinEngine, self, (_multispin.packed_lattice(hamiltonian),))  # or why not
 
-    def batch_engine(self, hamiltonians, states, betas, seed_sequence):
-        """Chains of several models on one lattice in shared words: chain c of ``states``
-        (n_chains, n) runs ``hamiltonians[c // (n_chains // len(hamiltonians))]``."""
+    def batch_plan(self, hamiltonians, n_chains):
+        """Chains of several models on one lattice in shared words: chain c of the
+        ``n_chains`` runs ``hamiltonians[c // (n_chains // len(hamiltonians))]``."""
         for k, hamiltonian in enumerate(hamiltonians):
             if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
                 raise TypeError(f"MultiSpin needs PairwiseHamiltonians of spins; hamiltonians[{k}] is {hamiltonian!r}"
                                 f"{structure_hint(hamiltonian)}")
-        lattice = _multispin.packed_batch(hamiltonians, len(states) // len(hamiltonians))
-        return _MultiSpinEngine(hamiltonians[0], self, states, betas, seed_sequence, lattice)
+        return EnginePlan(_MultiSpinEngine, self, (_multispin.packed_batch(hamiltonians, n_chains // len(hamiltonians)),))
 
 
 def _disagreement(name, saved, exact, rtol=1e-6):
@@ -279,7 +320,7 @@ def _refuse_path(sampler, path):
 
 
 @dataclass(frozen=True)
-class Wolff:
+class Wolff(_Sampler):
     """Wolff single-cluster updates of zero-field Ising ferromagnets (J_ij >= 0).
 
     One "sweep" is one cluster flip. Rejects other models with a clear error.
@@ -289,13 +330,13 @@ class Wolff:
     U. Wolff, Phys. Rev. Lett. 62, 361 (1989).
     """
 
-    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
+    def plan(self, hamiltonian, n_chains, *, path=False):
         _refuse_path(self, path)
-        return _ClusterEngine(hamiltonian, self, states, betas, seed_sequence, _kernels.wolff_sample)
+        return EnginePlan(_ClusterEngine, self, (_kernels.wolff_sample,))
 
 
 @dataclass(frozen=True)
-class SwendsenWang:
+class SwendsenWang(_Sampler):
     """Swendsen-Wang cluster sweeps of zero-field Ising ferromagnets (J_ij >= 0).
 
     References
@@ -303,24 +344,23 @@ class SwendsenWang:
     R. H. Swendsen and J.-S. Wang, Phys. Rev. Lett. 58, 86 (1987).
     """
 
-    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
+    def plan(self, hamiltonian, n_chains, *, path=False):
         _refuse_path(self, path)
-        return _ClusterEngine(hamiltonian, self, states, betas, seed_sequence,
-                              _kernels.swendsen_wang_sample)
+        return EnginePlan(_ClusterEngine, self, (_kernels.swendsen_wang_sample,))
 
 
 @dataclass(frozen=True)
-class BlockGibbs:
+class BlockGibbs(_Sampler):
     """Block Gibbs sampling of bipartite models: h ~ p(h | v), then v ~ p(v | h).
 
     Uses the model's own conditionals (matrix products over all chains at once).
     """
 
-    def engine(self, hamiltonian, states, betas, seed_sequence, *, path=False):
+    def plan(self, hamiltonian, n_chains, *, path=False):
         if not has_structure(hamiltonian, BipartiteHamiltonian):
             raise TypeError(f"BlockGibbs needs a BipartiteHamiltonian (e.g. an RBM); got {hamiltonian!r}"
                             f"{structure_hint(hamiltonian)}")
-        return _BlockGibbsEngine(hamiltonian, self, states, betas, seed_sequence)
+        return EnginePlan(_BlockGibbsEngine, self)
 
 
 class _Engine:
@@ -347,6 +387,10 @@ class _Engine:
     """
 
     arrays = ("states", "energy", "betas", "rng", "accepted")
+    #: What records report as the engine that ran.
+    name = "generic"
+    #: Bytes of chain state per chain and variable of the model (float64 states).
+    bytes_per_variable = 8
     #: Per-chain state that moves with its chain when a population is resampled
     #: (random streams stay with their slot, so no two chains ever share one).
     chain_arrays = ("states", "energy")
@@ -445,6 +489,9 @@ class _Engine:
 
 
 class _PairwiseEngine(_Engine):
+    name = "pairwise"
+    bytes_per_variable = 16      # states and local fields, float64
+
     arrays = _Engine.arrays + ("local",)
     chain_arrays = _Engine.chain_arrays + ("local",)
 
@@ -512,6 +559,9 @@ class _LaneEngine(_Engine):
     (n_blocks, n, LANES); ``energy``, ``betas`` and ``accepted`` are views of the first
     n_chains entries of the padded arrays, so drivers see the usual per-chain arrays.
     """
+
+    name = "lanes"
+    bytes_per_variable = 16      # states and local fields, float64, in SIMD lanes
 
     arrays = ("lane_states", "lane_local", "lane_energy", "lane_betas", "rng", "lane_accepted")
 
@@ -613,6 +663,9 @@ def join_colours(black, white):
 
 
 class _CheckerboardEngine(_Engine):
+    name = "checkerboard"
+    bytes_per_variable = 1      # int8 spins by sublattice
+
     arrays = ("black", "white", "energy", "betas", "rng", "accepted")
     chain_arrays = ("black", "white", "energy")
 
@@ -641,13 +694,15 @@ class _MultiSpinEngine(_Engine):
     """64 chains per uint64 word (``_multispin``): chain c is bit c % 64 of ``spins[c // 64]``;
     ``energy``, ``betas`` and ``accepted`` are views of the first n_chains lanes."""
 
+    name = "multispin"
+    bytes_per_variable = 0.125      # one bit: 64 chains per word
+
     arrays = ("spins", "lane_energy", "lane_betas", "rng", "lane_accepted")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence, lattice):
         self.hamiltonian, self.sampler, self.low, self.lattice = hamiltonian, sampler, -1.0, lattice
-        states = np.asarray(states)
         self.n_chains = len(states)
-        self.spins = _multispin.pack(states)
+        self.spins = states.words if isinstance(states, _multispin.PackedStates) else _multispin.pack(states)
         n_words = self.spins.shape[0]
         lanes = np.arange(n_words * 64).reshape(n_words, 64) < self.n_chains
         self.active = (lanes.astype(np.uint64) << np.arange(64, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
@@ -709,6 +764,9 @@ class _MultiSpinEngine(_Engine):
 
 
 class _ClusterEngine(_Engine):
+    name = "cluster"
+    bytes_per_variable = 8      # float64 states
+
     def set_hamiltonian(self, hamiltonian):
         raise TypeError(f"{type(self.sampler).__name__} cannot follow a path of Hamiltonians; use Metropolis()")
 
@@ -728,6 +786,9 @@ class _ClusterEngine(_Engine):
 class _BlockGibbsEngine(_Engine):
     """Layer by layer from the unit types' conditionals; two-state units of one kind
     through the fused probability-and-draw kernels."""
+
+    name = "block-gibbs"
+    bytes_per_variable = 24      # float64 states and a layer of conditionals
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self._check_normalisable(hamiltonian)
@@ -777,6 +838,9 @@ class _BlockGibbsEngine(_Engine):
 
 class _GenericEngine(_Engine):
     """Any Hamiltonian, through its own vectorised ``delta_energy`` (one call per variable)."""
+
+    name = "generic"
+    bytes_per_variable = 9      # float64 and int8 states
 
     chain_arrays = ("int_states", "energy")
 

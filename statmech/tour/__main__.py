@@ -18,6 +18,8 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", choices=STUDIES, help="run these studies only")
     args = parser.parse_args(argv)
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out must be a directory (for report.md and the figures); {str(out)!r} is a file")
     out.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
     reports, failures = [], {}
