@@ -368,10 +368,11 @@ class Store:
 
     def extend(self, grid, names):
         """Grow the arrays along the axes ``names`` to ``grid`` (under the lock): metadata
-        only (new points hold the fill value and are not done), new coordinate values
-        written; the caller records the grid afterwards."""
+        only (new points hold the fill value), new coordinate values and the new points'
+        done flags (False) written; the caller records the grid afterwards."""
         root = self._root("r+")
         sizes = dict(zip(grid.names, grid.shape))
+        done_before = self._open(root, "done").shape
         for name in self._array_names(root):
             array = self._open(root, name)
             dims = array.metadata.dimension_names or ()
@@ -379,6 +380,10 @@ class Store:
                 array.resize(tuple(sizes[dim] if dim in names else n for dim, n in zip(dims, array.shape)))
         for name in names:
             root[name][...] = grid.coordinate_array(name)
+        done = self._open(root, "done")
+        for axis, (dim, old) in enumerate(zip(done.metadata.dimension_names, done_before)):
+            if dim in names:           # every chunk of done exists, so a missing one is damage
+                done[(slice(None),) * axis + (slice(old, None),)] = False
         self._arrays.clear()
 
     # -- state ----------------------------------------------------------------------------
@@ -547,12 +552,16 @@ class Store:
         grid_shape = done_array.shape
         done, damage = np.zeros(grid_shape, bool), []
         for block, region in self._blocks(done_array, len(grid_shape)):
+            path = self._chunk_file("done", block)
+            every = [tuple(int(i) + s.start for i, s in zip(p, region))    # unknown which were done: all
+                     for p in np.ndindex(*(s.stop - s.start for s in region))]
+            if not os.path.exists(path):                # every chunk of done is written (create, extend)
+                damage.append(Damage("done", path, "is missing", every))
+                continue
             try:
                 done[region] = np.asarray(done_array.get_block_selection(block), dtype=bool)
             except Exception as error:   # noqa: BLE001 -- zarr's checksum and decoding errors
-                every = [tuple(int(i) + s.start for i, s in zip(p, region))
-                         for p in np.ndindex(*(s.stop - s.start for s in region))]
-                damage.append(Damage("done", self._chunk_file("done", block), _problem(error), every))
+                damage.append(Damage("done", path, _problem(error), every))
         for name in ["elapsed"] + sorted(self.schema):
             array = self._array(name)
             for block, region in self._blocks(array, len(grid_shape)):
