@@ -4,6 +4,8 @@ import itertools
 import numpy as np
 from scipy import stats
 
+import statmech
+
 
 def all_states(n, domain):
     low = -1 if domain == "spin" else 0
@@ -123,3 +125,16 @@ def chi_square_p_value(observed_states, pi, domain):
     if expected[-1] == 0:
         observed, expected = observed[:-1], expected[:-1]
     return stats.chisquare(observed, expected).pvalue
+
+
+class Triangles(statmech.Hamiltonian):
+    """A user model that defines only energy: three-spin plaquettes on a ring."""
+
+    domain = "spin"
+
+    def __init__(self, n):
+        self.n = n
+
+    def energy(self, s):
+        s = np.asarray(s, dtype=float)
+        return -(s * np.roll(s, 1, -1) * np.roll(s, 2, -1)).sum(-1) - 0.3 * s[..., 0]

@@ -8,7 +8,7 @@ import statmech
 from statmech.errors import EnumerationTooLarge, SlowPathWarning
 from statmech.testing.strategies import bipartite_hamiltonians, pairwise_hamiltonians
 
-from reference import all_states, brute_thermodynamics, pairwise_energy
+from reference import Triangles, all_states, brute_thermodynamics, pairwise_energy
 
 BETAS = np.array([0.0, 0.3, 1.0, 3.0])
 FIELDS = ["log_z", "energy", "specific_heat", "magnetization", "abs_magnetization", "susceptibility"]
@@ -60,19 +60,6 @@ def test_bipartite_exact_equals_pairwise_kernel_on_the_same_energy():
             a, b = statmech.exact(bip, BETAS), statmech.exact(pair, BETAS)
             for name in FIELDS:
                 np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-10, atol=1e-10)
-
-
-class Triangles(statmech.Hamiltonian):
-    """A user model that defines only energy: three-spin plaquettes on a ring."""
-
-    domain = "spin"
-
-    def __init__(self, n):
-        self.n = n
-
-    def energy(self, s):
-        s = np.asarray(s, dtype=float)
-        return -(s * np.roll(s, 1, -1) * np.roll(s, 2, -1)).sum(-1) - 0.3 * s[..., 0]
 
 
 def test_generic_energy_only_model_matches_brute_force_and_warns_once():
