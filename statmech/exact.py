@@ -16,6 +16,7 @@ import numpy as np
 from . import _kernels
 from .validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
 from .errors import EnumerationTooLarge, SlowPathWarning
+from .frozen import read_only_view
 from .hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
                           structure_hint, validate_hamiltonian)
 from .thermodynamics import DensityOfStates, thermodynamics_from_moments
@@ -170,7 +171,7 @@ def energy_grid(hamiltonian, resolution):
 def _pairwise_arrays(hamiltonian):
     """Arguments of the pairwise kernels: couplings (dense or CSR), the dense flag, fields."""
     dense, matrix, indptr, indices, data = hamiltonian.kernel_couplings()
-    return matrix, indptr, indices, data, dense, np.ascontiguousarray(hamiltonian.fields, np.float64)
+    return matrix, indptr, indices, data, dense, read_only_view(np.ascontiguousarray(hamiltonian.fields, np.float64))
 
 
 def _bipartite_moments(hamiltonian, betas, low):
@@ -181,8 +182,8 @@ def _bipartite_moments(hamiltonian, betas, low):
     else:
         enumerated, other = hamiltonian.visible_bias, hamiltonian.hidden_bias
     _check_size(enumerated.size, MAX_KERNEL_N, "min(n_visible, n_hidden)")
-    return _in_calls(_kernels._exact_bipartite, (np.ascontiguousarray(weights), enumerated, other,
-                                                 hamiltonian.offset, low, betas), enumerated.size,
+    arrays = (read_only_view(np.ascontiguousarray(a, np.float64)) for a in (weights, enumerated, other))
+    return _in_calls(_kernels._exact_bipartite, (*arrays, hamiltonian.offset, low, betas), enumerated.size,
                      betas.size * (32 * other.size + 1))     # a summed-out unit costs ~30 Gray steps
 
 

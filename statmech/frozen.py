@@ -12,7 +12,7 @@ writable arrays.
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["ParameterArray", "freeze", "read_only_error"]
+__all__ = ["ParameterArray", "freeze", "read_only_error", "read_only_view"]
 
 
 def read_only_error(label, hint):
@@ -51,6 +51,16 @@ class ParameterArray(np.ndarray):
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return _plain(self).astype(dtype, order=order, casting=casting, copy=copy)
+
+
+def read_only_view(array):
+    """A read-only plain ndarray view of ``array`` (no copy). Kernels take the parameters
+    they read this way whatever made them (a frozen model, a transpose, a dummy), so that
+    numba compiles one signature rather than one per mix of writable and read-only
+    arrays."""
+    view = np.asarray(array).view(np.ndarray)
+    view.flags.writeable = False
+    return view
 
 
 def _plain(x):

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import units
-from .frozen import freeze, read_only_error
+from .frozen import freeze, read_only_error, read_only_view
 from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
 from .unit_types import unit_type
@@ -501,15 +501,18 @@ class PairwiseHamiltonian(Hamiltonian):
         return {"couplings": -0.5 * second, "fields": -(w @ s)}
 
     def kernel_couplings(self):
-        """The couplings as numba kernels take them: (dense, matrix, indptr, indices, data).
+        """The couplings as numba kernels take them: (dense, matrix, indptr, indices, data),
+        every array read-only (one kernel signature for dense and sparse models).
 
         Dense couplings come as a C-contiguous float64 matrix (CSR arrays are dummies);
         sparse ones as int64/float64 CSR arrays (the matrix is a dummy).
         """
         if sp.issparse(self.couplings):
-            return (False, np.zeros((1, 1))) + csr_arrays(self.couplings)
-        empty = np.zeros(1, np.int64)
-        return True, np.ascontiguousarray(self.couplings, np.float64), empty, empty, np.zeros(1)
+            arrays = (np.zeros((1, 1)),) + csr_arrays(self.couplings)
+        else:
+            empty = np.zeros(1, np.int64)
+            arrays = np.ascontiguousarray(self.couplings, np.float64), empty, empty, np.zeros(1)
+        return (not sp.issparse(self.couplings),) + tuple(read_only_view(a) for a in arrays)
 
     def to_domain(self, domain):
         check_domain(domain)

@@ -71,12 +71,7 @@ def assert_energies_of(model, energies, states):
     np.testing.assert_allclose(energies, expected, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(expected).max()))
 
 
-@settings(max_examples=30)
-@given(model=any_model, seed=seeds, n_chains=st.sampled_from([3, 64]))
-@example(model=PINNED[0], seed=0, n_chains=64)
-@example(model=PINNED[1], seed=0, n_chains=3)
-@example(model=PINNED[2], seed=0, n_chains=3)
-def test_sample_and_anneal_report_the_energies_of_their_states(model, seed, n_chains):
+def sample_and_anneal_report_their_states(model, seed, n_chains):
     run = statmech.sample(model, 0.8, n_sweeps=4, n_chains=n_chains, seed=seed, progress=False)
     assert_energies_of(model, run.energy[:, -1], run.states)
     result = statmech.anneal(model, [0.1, 0.5, 2.0], n_chains=n_chains, seed=seed, progress=False)
@@ -84,22 +79,13 @@ def test_sample_and_anneal_report_the_energies_of_their_states(model, seed, n_ch
     assert_energies_of(model, result.best_energy, result.best_states)
 
 
-@settings(max_examples=20)
-@given(model=any_model, seed=seeds)
-@example(model=PINNED[0], seed=0)
-@example(model=PINNED[2], seed=0)
-def test_tempering_reports_the_energies_of_its_states(model, seed):
+def tempering_reports_its_states(model, seed):
     result = statmech.parallel_tempering(model, [0.2, 0.6, 1.0], n_sweeps=3, n_chains=2, seed=seed,
                                          progress=False)
     assert_energies_of(model, result.energy[..., -1], result.states)
 
 
-@settings(max_examples=20)
-@given(model=any_model)
-@example(model=PINNED[0])
-@example(model=PINNED[1])
-@example(model=PINNED[2])
-def test_exact_is_the_boltzmann_average_of_the_models_own_energy(model):
+def exact_is_the_average_of_the_own_energy(model):
     if getattr(model, "domain", None) is None:
         return               # continuous units: exact integrates them (tested in test_unit_types)
     states = all_states(model.n, model.domain)
@@ -107,6 +93,42 @@ def test_exact_is_the_boltzmann_average_of_the_models_own_energy(model):
     record = statmech.exact(model, 0.9)
     np.testing.assert_allclose(record.energy, brute["energy"], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(record.log_z, brute["log_z"], rtol=1e-9, atol=1e-9)
+
+
+# The fast tier: the pinned cases and a few drawn ones; the slow tier: many drawn ones.
+@settings(max_examples=6)
+@given(model=any_model, seed=seeds, n_chains=st.sampled_from([3, 64]))
+@example(model=PINNED[0], seed=0, n_chains=64)
+@example(model=PINNED[1], seed=0, n_chains=3)
+@example(model=PINNED[2], seed=0, n_chains=3)
+def test_sample_and_anneal_report_the_energies_of_their_states(model, seed, n_chains):
+    sample_and_anneal_report_their_states(model, seed, n_chains)
+
+
+@settings(max_examples=4)
+@given(model=any_model, seed=seeds)
+@example(model=PINNED[0], seed=0)
+@example(model=PINNED[2], seed=0)
+def test_tempering_reports_the_energies_of_its_states(model, seed):
+    tempering_reports_its_states(model, seed)
+
+
+@settings(max_examples=6)
+@given(model=any_model)
+@example(model=PINNED[0])
+@example(model=PINNED[1])
+@example(model=PINNED[2])
+def test_exact_is_the_boltzmann_average_of_the_models_own_energy(model):
+    exact_is_the_average_of_the_own_energy(model)
+
+
+@pytest.mark.slow
+@settings(max_examples=80)
+@given(model=any_model, seed=seeds, n_chains=st.sampled_from([3, 64]))
+def test_every_driver_reports_the_energies_of_its_states_on_many_models(model, seed, n_chains):
+    sample_and_anneal_report_their_states(model, seed, n_chains)
+    tempering_reports_its_states(model, seed)
+    exact_is_the_average_of_the_own_energy(model)
 
 
 def test_the_issues_examples_use_the_models_own_energy():
