@@ -12,7 +12,7 @@ writable arrays.
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["ParameterArray", "freeze", "read_only_error", "read_only_view"]
+__all__ = ["ParameterArray", "freeze", "plain", "read_only_error", "read_only_view"]
 
 
 def read_only_error(label, hint):
@@ -38,19 +38,22 @@ class ParameterArray(np.ndarray):
             raise read_only_error(self.label, self.hint)
         super().__setitem__(key, value)
 
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
         if out is not None:
             for array in out:
                 if isinstance(array, ParameterArray) and not array.flags.writeable:
                     raise read_only_error(array.label, array.hint)
-            kwargs["out"] = tuple(_plain(array) for array in out)
-        return getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
+            kwargs["out"] = tuple([plain(array) for array in out])
+        if method == "__call__":                # the common case, kept short (it runs on every operation)
+            return ufunc(*[plain(x) for x in inputs], **kwargs)
+        return getattr(ufunc, method)(*[plain(x) for x in inputs], **kwargs)
 
     def copy(self, order="C"):
         return np.array(self, order=order, copy=True, subok=False)
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return _plain(self).astype(dtype, order=order, casting=casting, copy=copy)
+        return plain(self).astype(dtype, order=order, casting=casting, copy=copy)
 
 
 def read_only_view(array):
@@ -63,8 +66,14 @@ def read_only_view(array):
     return view
 
 
-def _plain(x):
-    return x.view(np.ndarray) if isinstance(x, ParameterArray) else x
+def plain(x):
+    """``x`` as a plain ndarray view when it is a ParameterArray (no copy, still read-only):
+    the models' own arithmetic uses it, which spares every operation the Python-level
+    dispatch of ``__array_ufunc__`` (~2 us each)."""
+    return x.view(np.ndarray) if type(x) is ParameterArray else x
+
+
+
 
 
 class _FrozenCSR(sp.csr_matrix):

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import units
-from .frozen import freeze, read_only_error, read_only_view
+from .frozen import freeze, plain, read_only_error, read_only_view
 from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
 from .unit_types import unit_type
@@ -448,7 +448,7 @@ class PairwiseHamiltonian(Hamiltonian):
         if self.is_sparse:
             flat = states.reshape(-1, self.n)
             return np.asarray(self.couplings.dot(flat.T)).T.reshape(states.shape)
-        return states @ self.couplings
+        return states @ plain(self.couplings)
 
     def local_fields(self, states):
         """Local fields f = J s + h of each state: ndarray of shape (..., n).
@@ -456,12 +456,12 @@ class PairwiseHamiltonian(Hamiltonian):
         The energy change of setting variable i from s_i to s_i + delta is -delta * f_i.
         """
         states = self.check_states(states)
-        return self._coupling_product(states) + self.fields
+        return self._coupling_product(states) + plain(self.fields)
 
     def energy(self, states):
         states = self.check_states(states).astype(np.float64)
         return (-0.5 * np.einsum("...i,...i->...", self._coupling_product(states), states)
-                - states @ self.fields + self.offset)
+                - states @ plain(self.fields) + self.offset)
 
     def delta_energy(self, states, i):
         if not has_structure(self, PairwiseHamiltonian):
@@ -472,7 +472,7 @@ class PairwiseHamiltonian(Hamiltonian):
         if self.is_sparse:
             column = self.couplings[:, [i]].toarray().ravel()
         else:
-            column = self.couplings[:, i]
+            column = plain(self.couplings)[:, i]
         local = states.astype(np.float64) @ column + self.fields[i]
         return -delta * local
 
@@ -647,24 +647,25 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
 
     def energy(self, states):
         v, h = self.split(self.check_states(states).astype(np.float64))
-        energy = (-v @ self.visible_bias - h @ self.hidden_bias
-                  - np.einsum("...j,...j->...", v @ self.weights, h) + self.offset)
+        energy = (-v @ plain(self.visible_bias) - h @ plain(self.hidden_bias)
+                  - np.einsum("...j,...j->...", v @ plain(self.weights), h) + self.offset)
         if self.domain is None:
             energy = energy + self.visible_units.self_energy(v).sum(-1) + self.hidden_units.self_energy(h).sum(-1)
         return energy
 
     def local_fields(self, states):
         v, h = self.split(self.check_states(states).astype(np.float64))
-        return np.concatenate([h @ self.weights.T + self.visible_bias,
-                               v @ self.weights + self.hidden_bias], axis=-1)
+        weights = plain(self.weights)
+        return np.concatenate([h @ weights.T + plain(self.visible_bias), v @ weights + plain(self.hidden_bias)], axis=-1)
 
     def hidden_fields(self, v):
         """Fields on the hidden units, b + W^T v: ndarray of shape (..., n_hidden)."""
-        return self._check_layer(v, self.n_visible, "v", self.visible_units) @ self.weights + self.hidden_bias
+        return self._check_layer(v, self.n_visible, "v", self.visible_units) @ plain(self.weights) + plain(self.hidden_bias)
 
     def visible_fields(self, h):
         """Fields on the visible units, a + W h: ndarray of shape (..., n_visible)."""
-        return self._check_layer(h, self.n_hidden, "h", self.hidden_units) @ self.weights.T + self.visible_bias
+        return (self._check_layer(h, self.n_hidden, "h", self.hidden_units) @ plain(self.weights).T
+                + plain(self.visible_bias))
 
     def mean_hidden(self, v, beta=1.0):
         """<h_j | v>: the hidden units' activation at their fields (sigmoid, tanh, linear or
@@ -742,16 +743,18 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """
         beta = as_scalar_beta(beta)
         v_float = self._check_layer(v, self.n_visible, "v", self.visible_units)
-        log_partition = self.hidden_units.log_partition(v_float @ self.weights + self.hidden_bias, beta).sum(-1)
-        return (self.visible_units.self_energy(v_float).sum(-1) - v_float @ self.visible_bias + self.offset
+        log_partition = self.hidden_units.log_partition(v_float @ plain(self.weights) + plain(self.hidden_bias),
+                                                        beta).sum(-1)
+        return (self.visible_units.self_energy(v_float).sum(-1) - v_float @ plain(self.visible_bias) + self.offset
                 + free_energy_from_log_z(log_partition, beta))
 
     def free_energy_hidden(self, h, beta=1.0):
         """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
         beta = as_scalar_beta(beta)
         h_float = self._check_layer(h, self.n_hidden, "h", self.hidden_units)
-        log_partition = self.visible_units.log_partition(h_float @ self.weights.T + self.visible_bias, beta).sum(-1)
-        return (self.hidden_units.self_energy(h_float).sum(-1) - h_float @ self.hidden_bias + self.offset
+        log_partition = self.visible_units.log_partition(h_float @ plain(self.weights).T + plain(self.visible_bias),
+                                                         beta).sum(-1)
+        return (self.hidden_units.self_energy(h_float).sum(-1) - h_float @ plain(self.hidden_bias) + self.offset
                 + free_energy_from_log_z(log_partition, beta))
 
     def gaussian_precision(self):
