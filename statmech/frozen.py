@@ -12,7 +12,7 @@ writable arrays.
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["ParameterArray", "freeze", "plain", "read_only_error", "read_only_view"]
+__all__ = ["ParameterArray", "freeze", "owned", "plain", "read_only_error", "read_only_view"]
 
 
 def read_only_error(label, hint):
@@ -98,8 +98,29 @@ class _FrozenCSR(sp.csr_matrix):
     setdiag = _in_place("setdiag")
     resize = _in_place("resize")
     eliminate_zeros = _in_place("eliminate_zeros")
-    prune = _in_place("prune")
     del _in_place
+
+    def prune(self):
+        """scipy's checks call it on every new matrix: a no-op when nothing is to trim."""
+        if len(self.indices) == len(self.data) == self.indptr[-1]:
+            return
+        self._refuse_if_frozen()
+        super().prune()
+
+
+def owned(value):
+    """``value`` (an ndarray or sparse matrix that nobody else holds: the caller made it)
+    frozen in place, without the copy :func:`freeze` makes of arrays that may be someone
+    else's; freezing it again as a model attribute shares it."""
+    if sp.issparse(value):
+        matrix = value if isinstance(value, _FrozenCSR) else _FrozenCSR(value, copy=False)
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        matrix.data, matrix.indices, matrix.indptr = (owned(a) for a in (matrix.data, matrix.indices, matrix.indptr))
+        return matrix
+    array = np.asarray(value)
+    array.flags.writeable = False
+    return array.view(ParameterArray)
 
 
 def _read_only(array, label, hint):
@@ -123,9 +144,7 @@ def freeze(value, label, hint=""):
     as read-only CSR in canonical form, anything else as it is (scalars, strings and
     tuples are immutable already)."""
     if sp.issparse(value):
-        if _frozen_matrix(value):
-            return value
-        matrix = _FrozenCSR(value, copy=True)
+        matrix = _FrozenCSR(value, copy=not _frozen_matrix(value))      # a frozen one is shared
         matrix.sum_duplicates()       # canonical: scipy's own in-place tidying never writes again
         matrix.sort_indices()
         matrix.data, matrix.indices, matrix.indptr = (_read_only(a, label, hint)

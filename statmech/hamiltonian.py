@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import units
-from .frozen import freeze, plain, read_only_error, read_only_view
+from .frozen import freeze, owned, plain, read_only_error, read_only_view
 from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
 from .unit_types import unit_type
@@ -360,15 +360,17 @@ def _as_couplings(couplings):
         if not np.all(np.isfinite(matrix.data)):
             raise ValueError("couplings must be finite; got a non-finite entry")
         diagonal = matrix.diagonal()
-        asymmetry = abs(matrix - matrix.T).max() if matrix.nnz else 0.0
-        scale = abs(matrix).max() if matrix.nnz else 0.0
+        asymmetry = float(np.abs((matrix - matrix.T).data).max(initial=0.0))
+        scale = float(np.abs(matrix.data).max(initial=0.0))
     else:
         matrix = as_real_array(couplings, "couplings", ndim=2)
         if matrix.shape[0] != matrix.shape[1]:
             raise ValueError(f"couplings must be a square (n, n) matrix; got shape {matrix.shape}")
         diagonal = np.diagonal(matrix)
-        asymmetry = np.abs(matrix - matrix.T).max() if matrix.size else 0.0
-        scale = np.abs(matrix).max() if matrix.size else 0.0
+        difference = matrix - matrix.T
+        asymmetry = float(np.abs(difference, out=difference).max(initial=0.0))
+        del difference
+        scale = float(np.abs(matrix).max(initial=0.0))
     if matrix.shape[0] == 0:
         raise ValueError("couplings must describe at least one variable; got shape (0, 0)")
     if np.any(diagonal != 0):
@@ -377,8 +379,9 @@ def _as_couplings(couplings):
                          f"got J[{k}, {k}] = {diagonal[k]}")
     if asymmetry > 1e-12 * max(1.0, scale):
         raise ValueError(f"couplings must be symmetric; max |J - J.T| = {asymmetry:.3g}")
-    matrix = (matrix + matrix.T) / 2
-    return sp.csr_matrix(matrix) if sp.issparse(matrix) else np.ascontiguousarray(matrix)
+    if asymmetry:                   # rounding-level asymmetry: averaged away
+        matrix = (matrix + matrix.T) / 2
+    return owned(sp.csr_matrix(matrix) if sp.issparse(matrix) else np.ascontiguousarray(matrix))
 
 
 class PairwiseHamiltonian(Hamiltonian):
