@@ -468,6 +468,11 @@ class Run:
     def due(self, step):
         return self.store.due(step)
 
+    @property
+    def checkpointing(self):
+        """Whether the run writes a checkpoint (drivers build its arrays only then)."""
+        return self.store.path is not None
+
     def save(self, step, arrays):
         """Write the checkpoint (no-op without one, and after a torn step)."""
         if not self.torn:

@@ -141,6 +141,8 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
             restore_engine(run, engine, saved, 1.0, done * n_sweeps * engine.attempts_per_sweep)
 
     def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
         arrays = prefixed("param", params)
         arrays.update(step.snapshot(), gradient_norm=norms[:done])
         if method == "pcd":

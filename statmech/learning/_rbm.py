@@ -215,6 +215,8 @@ class BernoulliRBM:
         self._rng.bit_generator.state = json.loads(epoch_rng)
 
         def save():
+            if not run.checkpointing:
+                return
             arrays = prefixed("param", self._params)
             arrays.update(self._optimizer.snapshot(), **self._model_term.snapshot())
             arrays.update(position=np.array([epoch, start, self.n_iter_]), epoch_rng=np.array(epoch_rng))

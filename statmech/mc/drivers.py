@@ -204,6 +204,8 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
 
     def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
         run.save(burnt + done, dict(prefixed("engine", engine.snapshot()), energy=energy[:, :done],
                                     magnetization=magnetization[:, :done], progress=np.array([burnt, done, counted])))
 
@@ -483,6 +485,8 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
                        done * swap_every * engine.attempts_per_sweep)
 
     def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
         arrays = dict(prefixed("engine", engine.snapshot()), **bookkeeping)
         arrays.update({k: v[..., :done] for k, v in traces.items()})
         run.save(done, arrays)

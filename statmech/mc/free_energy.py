@@ -370,6 +370,8 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
         rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
 
     def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
         arrays = prefixed("engine", engine.snapshot())
         arrays.update(log_z_pop=log_z_pop[:done], ess=ess[:done], energy=energy[:done], family=family,
                       resample_rng=np.array(json.dumps(rng.bit_generator.state)))
@@ -566,6 +568,8 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
         history = [tuple(row) for row in saved["history"]]
 
     def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
         arrays = prefixed("engine", walkers.snapshot())
         arrays.update(log_g=log_g, hist=hist, visited=visited, log_f=log_f, one_over_t=one_over_t,
                       history=np.array(history).reshape(-1, 2))
