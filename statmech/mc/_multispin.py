@@ -617,12 +617,14 @@ def packed_overlaps(spins, first, second, out):
 
 
 @njit
-def _pack(states, words):
-    for c in range(states.shape[0]):
+def _pack(states, words, first):
+    """Set the bits of ``states`` (k, n) as chains first .. first + k - 1 of ``words``."""
+    for r in range(states.shape[0]):
+        c = first + r
         lane = np.uint64(c % 64)
         row = words[c // 64]
         for i in range(states.shape[1]):
-            if states[c, i] < 0:
+            if states[r, i] < 0:
                 row[i] |= np.uint64(1) << lane
 
 
@@ -640,7 +642,7 @@ def pack(states):
     c % 64 of word c // 64 (lanes beyond n_chains hold spins +1)."""
     states = np.ascontiguousarray(states, dtype=np.int8)
     words = np.zeros((-(-states.shape[0] // 64), states.shape[1]), np.uint64)
-    _pack(states, words)
+    _pack(states, words, 0)
     return words
 
 
@@ -657,13 +659,13 @@ class PackedStates:
 
 def random_packed(random_states, n_chains, n, seed_sequence):
     """The states ``random_states(k, seed=rng)`` draws for ``n_chains`` chains from one
-    generator, packed: drawn a word (64 chains) at a time, so the (n_chains, n) int8 array
-    never exists. The same states as one call: numpy draws bounded int8s four to a 32-bit
-    word, and 64 n of them fill whole words."""
+    generator, packed: drawn four chains at a time, so the (n_chains, n) int8 array never
+    exists. The same states as one call: numpy draws bounded int8s four to a 32-bit word,
+    and four chains' 4 n of them fill whole words."""
     rng = np.random.default_rng(seed_sequence)
-    words = np.empty((-(-n_chains // 64), n), np.uint64)
-    for w in range(len(words)):
-        words[w] = pack(random_states(min(64, n_chains - 64 * w), seed=rng))[0]
+    words = np.zeros((-(-n_chains // 64), n), np.uint64)
+    for first in range(0, n_chains, 4):
+        _pack(np.ascontiguousarray(random_states(min(4, n_chains - first), seed=rng), np.int8), words, first)
     return PackedStates(words, n_chains)
 
 
