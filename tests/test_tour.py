@@ -1,18 +1,18 @@
-"""The tour: its report page, one study end to end (fast), every study in quick mode (slow)."""
+"""The tour: its report page, one chapter end to end (fast), every chapter in quick mode (slow)."""
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from statmech.tour import STUDIES, StudyReport, Table, write_page
+from statmech.tour import CHAPTERS, ChapterReport, Table, write_page
 from statmech.tour.__main__ import main
 
 
-def test_report_page_has_every_study_its_tables_and_failures(tmp_path):
+def test_report_page_has_every_chapter_its_tables_and_failures(tmp_path):
     table = Table("caption", ("a", "⟨h | v⟩"), [[1, "x | y"]])
     assert table.markdown().splitlines()[2] == "| a | ⟨h \\| v⟩ |"          # a | inside a cell is escaped
-    report = StudyReport("one", "Study one", "A claim on p(y | x).", ["Ref 2000"], [table], ["one.png"], "It holds.",
+    report = ChapterReport("one", "Study one", "A claim on p(y | x).", ["Ref 2000"], [table], ["one.png"], "It holds.",
                          2.0)
     path = write_page([report], {"two": "Traceback: boom"}, tmp_path, quick=True, elapsed=3.0)
     page = path.read_text()
@@ -24,7 +24,7 @@ def test_report_page_has_every_study_its_tables_and_failures(tmp_path):
 
 
 @pytest.mark.slow      # ~2 s with matplotlib; the page itself is tested above
-def test_tour_runs_a_study_and_writes_its_section_and_figure(tmp_path):
+def test_tour_runs_a_chapter_and_writes_its_section_and_figure(tmp_path):
     assert main(["--quick", "--out", str(tmp_path), "--only", "activations"]) == 0
     page = (tmp_path / "report.md").read_text()
     assert "## Activations are conditional means" in page and "smooth_relu → linear" in page
@@ -32,13 +32,13 @@ def test_tour_runs_a_study_and_writes_its_section_and_figure(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_quick_tour_runs_every_study(tmp_path):
+def test_the_quick_tour_runs_every_chapter(tmp_path):
     # run outside the source tree: there "statmech" would be the source folder, without statmech.models
     result = subprocess.run([sys.executable, "-m", "statmech.tour", "--quick", "--out", str(tmp_path)],
                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "report.md").read_text()
-    assert page.count("**Reading.**") == len(STUDIES) and "failed" not in page
+    assert page.count("**Reading.**") == len(CHAPTERS) and "failed" not in page
 
 
 def test_brute_force_class_posterior_is_the_free_energy_softmax():
@@ -53,7 +53,7 @@ def test_brute_force_class_posterior_is_the_free_energy_softmax():
 
 
 @pytest.mark.slow
-def test_spin_glass_study_adds_the_3d_ea_crossing_when_asked(tmp_path):
+def test_spin_glass_chapter_adds_the_3d_ea_crossing_when_asked(tmp_path):
     from statmech.tour import spin_glass
     report = spin_glass.run(quick=True, out=tmp_path, instances=4, ea_sizes=[3, 4], ea_instances=4, ea_sweeps=400)
     captions = [table.caption for table in report.tables]
@@ -77,5 +77,5 @@ def test_an_out_that_is_a_file_is_refused_clearly(tmp_path, capsys):
     """Found: --out FILE gave a raw FileExistsError."""
     (tmp_path / "afile").write_text("x")
     with pytest.raises(SystemExit):
-        main(["--quick", "--out", str(tmp_path / "afile"), "--only", STUDIES[0]])
+        main(["--quick", "--out", str(tmp_path / "afile"), "--only", CHAPTERS[0]])
     assert "--out must be a directory" in capsys.readouterr().err

@@ -1,9 +1,9 @@
-"""What a study of the tour returns, and the page the tour writes."""
+"""What a chapter of the tour returns, and the page the tour writes."""
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Table", "StudyReport", "write_page", "run_as_script", "pyplot", "save_figure", "pm"]
+__all__ = ["Table", "ChapterReport", "write_page", "run_as_script", "pyplot", "save_figure", "pm"]
 
 
 def pm(value, error, digits=2):
@@ -34,8 +34,8 @@ def _cells(values):
 
 
 @dataclass
-class StudyReport:
-    """One study's result: its claim and references, tables (with error bars where they
+class ChapterReport:
+    """One chapter's result: its claim and references, tables (with error bars where they
     are estimates), figures (file names in the output directory) and a one-paragraph
     reading that says whether the references were reproduced and by how much.
 
@@ -47,7 +47,7 @@ class StudyReport:
     figures : list of str
     reading : str
     elapsed : float
-        Seconds the study took.
+        Seconds the chapter took.
     """
 
     name: str
@@ -76,11 +76,11 @@ class StudyReport:
 
 
 def write_page(reports, failures, out, quick, elapsed):
-    """Write ``out/report.md``: a summary, then each study; failures with their traceback."""
+    """Write ``out/report.md``: a summary, then each chapter; failures with their traceback."""
     lines = ["# The statmech tour", "",
-             "Each claim behind statmech as a study that computes, tabulates (with error bars) and plots, held to "
+             "Each claim behind statmech as a chapter that computes, tabulates (with error bars) and plots, held to "
              f"a reference. Mode: {'quick' if quick else 'full'}; {elapsed:.0f} s in all.", "",
-             "| study | claim | seconds |", "|---|---|---|"]
+             "| chapter | claim | seconds |", "|---|---|---|"]
     lines += [_cells([f"[{r.title}](#{_anchor(r.title)})", r.claim, f"{r.elapsed:.0f}"]) for r in reports]
     lines += [f"| {name} | **failed** (below) | |" for name in failures]
     lines.append("")
@@ -116,7 +116,7 @@ def run_as_script(run, description, argv=None):
 
 def pyplot():
     """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed (the
-    study then reports without its figure)."""
+    chapter then reports without its figure)."""
     try:
         import matplotlib
         matplotlib.use("Agg")

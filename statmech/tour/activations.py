@@ -3,7 +3,7 @@
 A unit h with field x (bias plus input) at inverse temperature beta has the Boltzmann
 weight exp(-beta (e(h) - x h)) on its states; its conditional mean <h | x> is sigmoid(beta x)
 for binary units, tanh(beta x) for spins, x for Gaussian units and a smooth ReLU for
-rectified Gaussian units (:mod:`statmech.unit_types`). The study computes each by brute
+rectified Gaussian units (:mod:`statmech.unit_types`). The chapter computes each by brute
 force (a sum over two states, or a quadrature over h) against the unit's formula and the
 deep-learning function it is, and checks that an RBM unrolled into a network
 (``statmech.unroll``) has layers named by its unit types whose first layer is the RBM's
@@ -17,7 +17,7 @@ from scipy import integrate, special
 from .. import unroll
 from ..models import RBM
 from ..unit_types import UNIT_TYPES
-from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main", "brute_force_mean"]
 
@@ -45,7 +45,7 @@ def brute_force_mean(name, x, beta):
 
 
 def run(quick=True, out="."):
-    """The study (the same in both modes: it takes seconds)."""
+    """The chapter (the same in both modes: it takes seconds)."""
     clock = time.perf_counter()
     fields = np.linspace(-3, 3, 25)
     rows, curves = [], {}
@@ -78,7 +78,7 @@ def run(quick=True, out="."):
         f"that lies above max(x, 0) by at most √(2/π)/√β, at x = 0 ({relu_gap} at β = 1): the thermal fluctuation "
         "of the unit, which vanishes as β grows. The unrolled RBM's layers are named by its unit types, and its "
         f"first layer is the RBM's own ⟨h | v⟩ (to {gap:.0e}).")
-    return StudyReport("activations", "Activations are conditional means",
+    return ChapterReport("activations", "Activations are conditional means",
                        "Sigmoid, tanh, linear and ReLU layers are the conditional means of binary, spin, Gaussian "
                        "and rectified Gaussian units of a Boltzmann machine.",
                        ["G. E. Hinton, A practical guide to training RBMs (2010), sec. 13",

@@ -1,7 +1,7 @@
 """The discriminative RBM: a classifier whose class scores are free energies.
 
 Larochelle & Bengio's ClassificationRBM models (x, y, h) jointly; summing out h leaves
-p(y | x) = softmax_y(-F(x, y)), exact and cheap. The study checks that posterior against
+p(y | x) = softmax_y(-F(x, y)), exact and cheap. The chapter checks that posterior against
 brute force (every hidden state of a small trained model summed explicitly), then trains
 it discriminatively, generatively and as a hybrid, next to the unrolled mean-field network
 of an RBM (one TAP2 step, fine-tuned) and logistic regression, on the same split.
@@ -13,7 +13,7 @@ from scipy import special
 
 from .. import unroll
 from ..learning import BernoulliRBM, ClassificationRBM
-from ._report import StudyReport, Table, pm, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pm, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main", "brute_force_posterior"]
 
@@ -110,7 +110,7 @@ def run(quick=True, out="."):
         "of the ClassificationRBM minus logistic regression here: " + "; ".join(comparisons) + "."
         + " The unrolled network classifies from one TAP2 step of a generatively trained RBM; the ClassificationRBM "
           "scores each class by a free energy instead: two ways of turning an RBM into a classifier.")
-    return StudyReport("classification", "The discriminative RBM",
+    return ChapterReport("classification", "The discriminative RBM",
                        "An RBM over (x, y) is a classifier: p(y | x) is a softmax of free energies, exact after "
                        "summing out the hidden units.",
                        REFERENCES, [check, table], [figure] if figure else [], reading, time.perf_counter() - clock)

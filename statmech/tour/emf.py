@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ConvergenceWarning
 from ..learning import BernoulliRBM, log_likelihood
-from ._report import StudyReport, Table, pm, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pm, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -129,7 +129,7 @@ def run(quick=True, out="."):
         f"mean field, on MNIST. Here {verdict[0]}: {verdict[1]}; {verdict[2]}"
         + (" (a 16-hidden-unit model on the digits; the full mode is the paper's setting)." if quick else ".")
         + f" {z_text}")
-    return StudyReport("emf", "EMF (TAP) training against contrastive divergence",
+    return ChapterReport("emf", "EMF (TAP) training against contrastive divergence",
                        "Training an RBM by the derivatives of its TAP free energy (EMF) competes with contrastive "
                        "divergence; the TAP free energy itself is a poor estimate of ln Z next to AIS.",
                        ["M. Gabrie, E. W. Tramel and F. Krzakala, NeurIPS 28 (2015), arXiv:1506.02914",

@@ -1,7 +1,7 @@
 """Free energy smooths the landscape: minima of the energy against minima of the free energy.
 
 At T = 0 the SK spin glass has exponentially many single-flip-stable states, about
-exp(0.199 n) (Tanaka & Edwards 1980; Bray & Moore 1980); the study counts them exactly by
+exp(0.199 n) (Tanaka & Edwards 1980; Bray & Moore 1980); the chapter counts them exactly by
 checking all 2^n states for n up to 18 (24 in full mode) and fits the growth rate. As T
 rises, the minima of the mean-field free energy G(m) (naive and TAP2, their fixed points
 reached from many random starts) merge and vanish until the paramagnet m = 0 is the only
@@ -19,7 +19,7 @@ from ..analysis.landscape import all_energy_minima, energy_minima, tap_fixed_poi
 from ..errors import ConvergenceWarning
 from ..learning import BernoulliRBM
 from ..models import SherringtonKirkpatrick
-from ._report import StudyReport, Table, pm, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pm, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -137,12 +137,12 @@ def run(quick=True, out="."):
         + (", and above T = 1 it finds the paramagnet m = 0 alone (Plefka's x < 1 there)" if paramagnet_only else "")
         + ". The vanishing of the TAP complexity at T_c = 1 is consistent with this, but the TAP states of the "
         f"glass phase (a complexity exponentially small in n near T_c) are not counted at n = {n_sk}: not "
-        f"reproduced, a gap of this study. For the trained RBM the energy has at least {rbm_minima.count} minima; "
+        f"reproduced, a gap of this chapter. For the trained RBM the energy has at least {rbm_minima.count} minima; "
         f"the naive free energy has {rbm_naive[0][1]} at T = {rbm_naive[0][0]} and {dict(rbm_naive)[1.0]} at the "
         f"model's T = 1, and TAP2 has a single minimum from T = {rbm_tap_one:g} up"
         + (", including the model's own temperature: at T = 1 its TAP free-energy landscape is already smooth."
            if rbm_tap_one <= 1.0 else ", above the model's own temperature."))
-    return StudyReport("landscape", "Free energy smooths the landscape",
+    return ChapterReport("landscape", "Free energy smooths the landscape",
                        "Energy landscapes have exponentially many minima; the free energy's minima merge as T "
                        "rises and vanish at the mean-field T_c.",
                        REFERENCES, [count_table, sk_table, rbm_table], [figure] if figure else [], reading,

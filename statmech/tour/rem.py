@@ -17,7 +17,7 @@ from scipy import optimize, special
 from ..analysis.exact_results import REM_BETA_C, rem_infinite
 from ..exact import all_states
 from ..models import PSpin, RandomEnergyModel, SherringtonKirkpatrick
-from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -67,7 +67,7 @@ def _mean_error(rows):
 
 
 def run(quick=True, out="."):
-    """The study; quick: n <= 20 and 3 instances (seconds), else n <= 26 and 8 instances."""
+    """The chapter; quick: n <= 20 and 3 instances (seconds), else n <= 26 and 8 instances."""
     clock = time.perf_counter()
     sizes = (12, 16, 20) if quick else (14, 18, 22, 26)
     instances = 3 if quick else 8
@@ -143,7 +143,7 @@ def run(quick=True, out="."):
         "number, at these sizes. The p-spin glasses move toward the REM as p grows (their distance falls from p = 2 "
         f"to p = 6). The folding temperatures agree with Bryngelson and Wolynes's closed form to {gap:.3f} "
         f"(n = {n_f}); a funnel (T_f > T_g) needs δ > √ln 2 = {-E_STAR:.4f}, and T_f/T_g grows with the gap.")
-    return StudyReport("rem", "Running out of configurational entropy: the REM",
+    return ChapterReport("rem", "Running out of configurational entropy: the REM",
                        "Glasses freeze when their configurational entropy runs out; the REM is the exactly "
                        "solvable case, and a native state below the entropy crisis makes a folding funnel.",
                        REFERENCES, [rem_table, p_table, f_table], [figure] if figure else [], reading,

@@ -23,7 +23,7 @@ import numpy as np
 from .. import parallel_tempering, study
 from ..mc import parallel_tempering_batch
 from ..models import EdwardsAnderson, SherringtonKirkpatrick
-from ._report import StudyReport, Table, pm, pyplot, save_figure
+from ._report import ChapterReport, Table, pm, pyplot, save_figure
 
 __all__ = ["run", "overlaps", "ea_overlaps", "binder"]
 
@@ -207,11 +207,11 @@ def run(quick=True, out=".", instances=None, executor=None, ea_sizes=None, ea_in
             + ". Corrections to scaling of the Binder ratio are strong and non-monotonic in L for this model "
               f"(Hukushima & Campbell 2009{order_note}), so small-L crossings are not "
               "expected to sit at T_c; the reference used the correlation length ξ_L/L up to L = 12, which "
-              "needs site-resolved overlaps this study does not record"
+              "needs site-resolved overlaps this chapter does not record"
             + f"; smallest replica-exchange acceptance {float(ea_ds.swap_min.min()):.2f}, {ea_record.n_done} of "
             f"{ea_record.n_points} tasks done (blocks of {ea_block_size(ea_instances)} instances run together).")
     figure = _plot(out, g, ds, sizes, instances, ea)
-    return StudyReport("spin_glass", "Spin glasses: P(q) and the Binder crossing",
+    return ChapterReport("spin_glass", "Spin glasses: P(q) and the Binder crossing",
                        "Below T_c = 1 the SK model's overlap distribution widens and the Binder ratio of "
                        "different sizes crosses at the transition; so does the 3D ±J EA model's, near T_c = 1.12.",
                        REFERENCES, tables, [figure] if figure else [], reading, time.perf_counter() - clock)

@@ -7,7 +7,7 @@ a temperature, and neither is scaling theta when a layer has continuous units, w
 self-energy is not a parameter). A trained model is therefore one point, beta = 1, on a
 curve of temperatures, and its specific heat C(beta) says where: Mastromatteo & Marsili
 (2011) found inferred models at or near the peak of C, where a model is most sensitive to
-its parameters. The study trains RBMs with weight decay of growing strength and computes
+its parameters. The chapter trains RBMs with weight decay of growing strength and computes
 C(beta) exactly (the hidden layer enumerated): the peak's beta* against beta = 1, and how
 regularisation moves it.
 """
@@ -18,7 +18,7 @@ from scipy import optimize
 
 from ..exact import exact
 from ..learning import BernoulliRBM, log_likelihood
-from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main", "scaled"]
 
@@ -113,7 +113,7 @@ def run(quick=True, out="."):
         + ("so regularisation brings the trained model closer to its specific-heat peak."
            if closer else "not monotonically toward the peak.")
         + f" Held-out ln p(x) goes from {rows[0][6]} to {rows[-1][6]} over the same decays.")
-    return StudyReport("temperature", "Weight scale is a temperature",
+    return ChapterReport("temperature", "Weight scale is a temperature",
                        "Scaling an RBM's parameters is changing its temperature; trained models are said to sit near "
                        "the peak of their specific heat, and regularisation moves them along that curve.",
                        REFERENCES, [identity, table], [figure] if figure else [], reading,

@@ -2,7 +2,7 @@
 
 ``statmech.unroll`` turns t naive or TAP2 iterations of an RBM's mean-field equations into a
 network of 1 + 2t sigmoid layers sharing W, a and b; its forward pass is the solver's
-iterates. The study checks that identity, then trains three networks of the same widths
+iterates. The chapter checks that identity, then trains three networks of the same widths
 as digit classifiers (softmax readout, cross-entropy, Adam): the tied network started from
 a trained RBM (it stays that RBM's TAP dynamics), the same network untied (every layer its
 own weights, an ordinary MLP started from the RBM), and a plain MLP of sigmoid layers with
@@ -17,7 +17,7 @@ from .. import mean_field, unroll
 from ..errors import ConvergenceWarning
 from ..learning import BernoulliRBM
 from ..nn import MLP, Layer
-from ._report import StudyReport, Table, pyplot, run_as_script, save_figure
+from ._report import ChapterReport, Table, pyplot, run_as_script, save_figure
 
 __all__ = ["run", "main"]
 
@@ -89,7 +89,7 @@ def run(quick=True, out="."):
         f"{len(steps_list)} depths. The randomly initialised sigmoid MLP is behind the RBM-initialised untied one "
         f"at {behind} of {len(steps_list)} depths (the RBM's weights acting as a pretraining)"
         + ("; with more epochs the gaps may close, which the full mode is for." if quick else "."))
-    return StudyReport("unrolled", "An MLP is unrolled mean field",
+    return ChapterReport("unrolled", "An MLP is unrolled mean field",
                        "An MLP with tied weights is a number of unrolled mean-field (TAP) iterations of an RBM; "
                        "untying the weights relaxes it into an ordinary MLP.",
                        ["M. Gabrie, E. W. Tramel and F. Krzakala, NeurIPS (2015)",
