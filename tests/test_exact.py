@@ -64,7 +64,7 @@ def test_bipartite_exact_equals_pairwise_kernel_on_the_same_energy():
 
 def test_generic_energy_only_model_matches_brute_force_and_warns_once():
     import sys
-    sys.modules["statmech.exact"]._warned_slow.discard(Triangles)
+    sys.modules["statmech.exact.enumeration"]._warned_slow.discard(Triangles)
     model = Triangles(9)
     with pytest.warns(SlowPathWarning, match="calls Triangles.energy on batches"):
         record = statmech.exact(model, BETAS)

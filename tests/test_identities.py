@@ -54,7 +54,7 @@ def test_identity_check_catches_a_wrong_specific_heat(monkeypatch):
     """The identity checker is not vacuous: a deliberately wrong C is caught."""
     import sys
     from dataclasses import replace
-    exact_module = sys.modules["statmech.exact"]
+    exact_module = sys.modules["statmech.exact.enumeration"]
     true_exact = exact_module.exact
     testing_module = sys.modules["statmech.testing"]
     monkeypatch.setattr(testing_module, "exact",

@@ -13,15 +13,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _kernels
-from .validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
-from .errors import EnumerationTooLarge, SlowPathWarning
-from .frozen import read_only_view
-from .hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
+from . import gray_code
+from ..validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
+from ..errors import EnumerationTooLarge, SlowPathWarning
+from ..frozen import read_only_view
+from ..hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
                           structure_hint, validate_hamiltonian)
-from .thermodynamics import DensityOfStates, thermodynamics_from_moments
+from ..thermodynamics import DensityOfStates, thermodynamics_from_moments
 
-__all__ = ["exact", "density_of_states", "all_states", "MAX_KERNEL_N", "MAX_GENERIC_N"]
+__all__ = ["exact", "density_of_states", "all_states", "energy_grid", "MAX_KERNEL_N", "MAX_GENERIC_N"]
 
 #: Largest n (largest enumerated layer for bipartite models) the numba kernels accept:
 #: 2**36 = 6.9e10 states take about an hour on two cores at ~100 million states/s.
@@ -77,7 +77,7 @@ def exact(hamiltonian, beta):
         rows = _bipartite_moments(hamiltonian, betas, low)
     elif has_structure(hamiltonian, PairwiseHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
-        rows = _in_calls(_kernels._exact_pairwise, (*_pairwise_arrays(hamiltonian), hamiltonian.offset, low, betas),
+        rows = _in_calls(gray_code.exact_pairwise, (*_pairwise_arrays(hamiltonian), hamiltonian.offset, low, betas),
                          hamiltonian.n, betas.size)
     else:
         rows = _generic_moments(hamiltonian, betas)
@@ -112,7 +112,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
         couplings, indptr, indices, data, dense, fields = _pairwise_arrays(hamiltonian)
         energy_min, n_bins = energy_grid(hamiltonian, resolution)
         n_low, n_blocks = _blocks(hamiltonian.n)
-        counts, off_grid = _kernels._energy_histogram_pairwise(
+        counts, off_grid = gray_code.energy_histogram_pairwise(
             couplings, indptr, indices, data, dense, fields, hamiltonian.offset,
             float(LOW_VALUE[hamiltonian.domain]), n_low, n_blocks, energy_min, resolution, n_bins)
     else:
@@ -157,7 +157,7 @@ def _in_calls(kernel, arguments, n_bits, cost):
     n_blocks = min(per_call, _MAX_BLOCKS)
     per_block = per_call // n_blocks
     rows = [kernel(*arguments, n_low, n_blocks, first, per_block) for first in range(0, n_prefixes, per_call)]
-    return rows[0] if len(rows) == 1 else _kernels._merge_blocks(np.array(rows))
+    return rows[0] if len(rows) == 1 else gray_code.merge_blocks(np.array(rows))
 
 
 def energy_grid(hamiltonian, resolution):
@@ -183,7 +183,7 @@ def _bipartite_moments(hamiltonian, betas, low):
         enumerated, other = hamiltonian.visible_bias, hamiltonian.hidden_bias
     _check_size(enumerated.size, MAX_KERNEL_N, "min(n_visible, n_hidden)")
     arrays = (read_only_view(np.ascontiguousarray(a, np.float64)) for a in (weights, enumerated, other))
-    return _in_calls(_kernels._exact_bipartite, (*arrays, hamiltonian.offset, low, betas), enumerated.size,
+    return _in_calls(gray_code.exact_bipartite, (*arrays, hamiltonian.offset, low, betas), enumerated.size,
                      betas.size * (32 * other.size + 1))     # a summed-out unit costs ~30 Gray steps
 
 
@@ -216,15 +216,15 @@ def _unit_types_exact(hamiltonian, betas, scalar):
         fields = states @ weights + other_bias
         e_fixed = hamiltonian.offset - states @ bias
         m_fixed = states.sum(axis=1)
-        block = np.empty((betas.size, _kernels.N_MOMENTS))
+        block = np.empty((betas.size, gray_code.N_MOMENTS))
         for b, beta in enumerate(betas):
             e_mean, e_var = other.energy_moments(fields, beta)
             m_mean = m_fixed + other.mean(fields, beta).sum(axis=1)
-            _kernels._accumulate(-beta * e_fixed + other.log_partition(fields, beta).sum(axis=1),
+            gray_code.accumulate(-beta * e_fixed + other.log_partition(fields, beta).sum(axis=1),
                                  e_fixed + e_mean.sum(axis=1), e_var.sum(axis=1), m_mean,
                                  other.variance(fields, beta).sum(axis=1), np.abs(m_mean), block[b])
         blocks.append(block)
-    result = _thermodynamics_from_rows(_kernels._merge_blocks(np.array(blocks)), betas, hamiltonian.n, scalar)
+    result = _thermodynamics_from_rows(gray_code.merge_blocks(np.array(blocks)), betas, hamiltonian.n, scalar)
     return replace(result, abs_magnetization=None)
 
 
@@ -283,11 +283,11 @@ def _generic_moments(hamiltonian, betas):
     rows = []
     for energies, mags in _generic_batches(hamiltonian):
         zeros = np.zeros_like(energies)
-        block = np.empty((betas.size, _kernels.N_MOMENTS))
+        block = np.empty((betas.size, gray_code.N_MOMENTS))
         for b, beta in enumerate(betas):
-            _kernels._accumulate(-beta * energies, energies, zeros, mags, zeros, np.abs(mags), block[b])
+            gray_code.accumulate(-beta * energies, energies, zeros, mags, zeros, np.abs(mags), block[b])
         rows.append(block)
-    return _kernels._merge_blocks(np.array(rows))
+    return gray_code.merge_blocks(np.array(rows))
 
 
 #: Every field of exact's record but the free energy (whose beta = 0 limit is -inf).

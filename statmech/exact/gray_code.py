@@ -4,10 +4,10 @@ local-field update they share with the samplers live in ``statmech.units``.
 """
 import numpy as np
 
-from .jit import njit, prange
-from .units import _add_coupling_row, _exp_nonpositive, unit_log_partition, unit_up_probability
+from ..jit import njit, prange
+from ..units import _add_coupling_row, _exp_nonpositive, unit_log_partition, unit_up_probability
 
-# Layout of one row of accumulated moments (see _accumulate):
+# Layout of one row of accumulated moments (see accumulate):
 # log-weight reference, energy reference, then weighted sums of
 # 1, (E - E_ref), (E - E_ref)^2, M, M^2, |M|.
 N_MOMENTS = 8
@@ -38,7 +38,7 @@ def _weighted_sums(w, energy, energy_ref, energy_var, mag, mag_var, abs_mag, out
 
 
 @njit
-def _accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
+def accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
     """Weighted moments of a block of states (or of conditional ensembles).
 
     Entry t carries a log Boltzmann weight, a mean energy and its variance, a mean
@@ -82,7 +82,7 @@ def _merge(acc, row):
 
 
 @njit
-def _merge_blocks(rows):
+def merge_blocks(rows):
     """Merge rows of shape (n_blocks, n_beta, N_MOMENTS) in a fixed order."""
     acc = rows[0].copy()
     for blk in range(1, rows.shape[0]):
@@ -181,7 +181,7 @@ def _block_energies(prefix, n_low, couplings, indptr, indices, data, dense, fiel
 
 
 @njit(parallel=True)
-def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low,
+def exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low,
                     betas, n_low, n_blocks, first, per_block):
     """Moments of the states whose high bits (the prefix) run over first ..
     first + n_blocks * per_block - 1, one row per beta; n_blocks parallel blocks of
@@ -209,15 +209,15 @@ def _exact_pairwise(couplings, indptr, indices, data, dense, fields, offset, low
                 for t in range(size):
                     log_weight[t] = -betas[b] * energy[t]
                 if c == 0:
-                    _accumulate(log_weight, energy, zeros, mag, zeros, abs_mag, rows[blk, b])
+                    accumulate(log_weight, energy, zeros, mag, zeros, abs_mag, rows[blk, b])
                 else:
-                    _accumulate(log_weight, energy, zeros, mag, zeros, abs_mag, row)
+                    accumulate(log_weight, energy, zeros, mag, zeros, abs_mag, row)
                     _merge(rows[blk, b], row)
-    return _merge_blocks(rows)
+    return merge_blocks(rows)
 
 
 @njit(parallel=True)
-def _energy_histogram_pairwise(couplings, indptr, indices, data, dense, fields, offset,
+def energy_histogram_pairwise(couplings, indptr, indices, data, dense, fields, offset,
                                low, n_low, n_blocks, energy_min, resolution, n_bins):
     """Exact counts of states per energy bin; also the largest distance of E/resolution
     from an integer (a check that the energies really lie on the grid)."""
@@ -263,10 +263,10 @@ def _poisson_binomial_abs_mean(p, base, dist):
 
 
 @njit(parallel=True)
-def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, n_blocks, first, per_block):
+def exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, n_blocks, first, per_block):
     """Moments of a bipartite model: the layer of size k = bias_enum.size is enumerated
     (weights has shape (k, m)), the other summed out analytically, unit by unit; prefixes
-    first .. first + n_blocks * per_block - 1 as in ``_exact_pairwise``."""
+    first .. first + n_blocks * per_block - 1 as in ``exact_pairwise``."""
     k = bias_enum.size
     m = bias_other.size
     size = 1 << n_low
@@ -331,8 +331,8 @@ def _exact_bipartite(weights, bias_enum, bias_other, offset, low, betas, n_low, 
                     else:
                         m_abs[t] = _poisson_binomial_abs_mean(p, m_fixed, dist)
                 if c == 0:
-                    _accumulate(log_weight, e_mean, e_var, m_mean, m_var, m_abs, rows[blk, b])
+                    accumulate(log_weight, e_mean, e_var, m_mean, m_var, m_abs, rows[blk, b])
                 else:
-                    _accumulate(log_weight, e_mean, e_var, m_mean, m_var, m_abs, row)
+                    accumulate(log_weight, e_mean, e_var, m_mean, m_var, m_abs, row)
                     _merge(rows[blk, b], row)
-    return _merge_blocks(rows)
+    return merge_blocks(rows)
