@@ -11,7 +11,8 @@ import numpy as np
 from ._simd import vand, vmul, vnot, vor, vshl, vshr, vsplat, vxor
 from .jit import njit, prange
 
-__all__ = ["random_streams", "xoshiro_step", "xoshiro_vector_step", "next_uint64", "uniform", "sample_units",
+__all__ = ["random_streams", "xoshiro_step", "xoshiro_vector_step", "next_uint64", "uniform", "uniform_53",
+           "uniform_53_open", "uniform_32_high", "uniform_32_low", "uniform_32_nonzero", "sample_units",
            "sample_units_serial"]
 
 
@@ -74,14 +75,51 @@ def next_uint64(rng):
     return result
 
 
-_TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53
-_TO_UNIT_32 = 1.0 / 4294967296.0        # 2**-32
+# Random bits become uniforms here only, in three conventions, each for its reason.
+_TO_UNIT_53 = 2.0 ** -53
+_TO_UNIT_32 = 2.0 ** -32
+
+
+@njit(inline="always")
+def uniform_53(bits):
+    """[0, 1) on the 2**-53 grid from the top 53 bits of a 64-bit output: every double
+    an acceptance decision ``u < p`` can tell apart (p is used to 53 binary digits)."""
+    return (bits >> np.uint64(11)) * _TO_UNIT_53
+
+
+@njit(inline="always")
+def uniform_53_open(bits):
+    """(0, 1): the 2**-53 grid shifted by half a step, never 0 nor 1, for inverse CDFs
+    (``ndtri``, ``log``) that diverge at the ends of the interval."""
+    return ((bits >> np.uint64(11)) + 0.5) * _TO_UNIT_53
+
+
+@njit(inline="always")
+def uniform_32_high(bits):
+    """[0, 1) on the 2**-32 grid from the high 32 bits: with :func:`uniform_32_low`, two
+    uniforms per output where the coarser grid is harmless (lattice and lane sweeps: it
+    moves an acceptance probability by less than 2.4e-10; all of xoshiro256**'s bits are
+    of full quality)."""
+    return (bits >> np.uint64(32)) * _TO_UNIT_32
+
+
+@njit(inline="always")
+def uniform_32_low(bits):
+    """[0, 1) on the 2**-32 grid from the low 32 bits (see :func:`uniform_32_high`)."""
+    return (bits & np.uint64(0xFFFFFFFF)) * _TO_UNIT_32
+
+
+@njit(inline="always")
+def uniform_32_nonzero(bits):
+    """(0, 1] on the 2**-32 grid from the low 32 bits: never 0, so its logarithm is finite
+    (Wang-Landau compares ln u with a difference of ln g)."""
+    return ((bits & np.uint64(0xFFFFFFFF)) + 1.0) * _TO_UNIT_32
 
 
 @njit
 def uniform(rng):
-    """A double uniform in [0, 1) from the top 53 bits."""
-    return (next_uint64(rng) >> np.uint64(11)) * _TO_UNIT
+    """A double uniform in [0, 1) from the stream ``rng`` (:func:`uniform_53`)."""
+    return uniform_53(next_uint64(rng))
 
 
 @njit
@@ -91,7 +129,7 @@ def _sample_row(probabilities, low, stream, out):
     s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
     for j in range(probabilities.size):
         bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-        out[j] = 1.0 if (bits >> np.uint64(11)) * _TO_UNIT < probabilities[j] else low
+        out[j] = 1.0 if uniform_53(bits) < probabilities[j] else low
     stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, s3
 
 

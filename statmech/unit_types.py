@@ -37,14 +37,11 @@ import numpy as np
 from scipy import special
 
 from .jit import njit, prange
-from .rng import sample_units_serial, xoshiro_step
+from .rng import sample_units_serial, uniform_53_open, xoshiro_step
 from .units import (unit_entropy, unit_field, unit_log_partition, unit_mean_array, unit_up_probability_array,
                     unit_variance, unit_variance_slope)
 
 __all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_TYPES", "uniforms"]
-
-_TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53
-
 
 @njit(parallel=True)
 def uniforms(rng, out):
@@ -54,7 +51,7 @@ def uniforms(rng, out):
         s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
         for j in range(out.shape[1]):
             bits, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-            out[c, j] = ((bits >> np.uint64(11)) + 0.5) * _TO_UNIT
+            out[c, j] = uniform_53_open(bits)
         rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
 
 

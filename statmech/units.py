@@ -136,7 +136,7 @@ _SHIFTER_BITS = 0x4338000000000000         # its IEEE-754 bit pattern
 
 
 @njit
-def _exp_nonpositive(x, out):
+def exp_nonpositive(x, out):
     """out[t] = exp(x[t]) for x[t] <= 0, in loops the compiler vectorises.
 
     np.exp is a libm call per element; this is the same function by range reduction
@@ -145,18 +145,18 @@ def _exp_nonpositive(x, out):
     are clamped there (e^-708.39 ~ 2.2e-308, the smallest normal double).
     ``out`` may be ``x``.
     """
-    _exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
+    exp_nonpositive_scratch(x, out, np.empty(x.size), np.empty(x.size, np.int64))
 
 
 @njit(error_model="numpy", fastmath={"contract"})
 def logistic_scratch(x, out, e, shifted, power_bits):
     """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
-    ``_exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
+    ``exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
     form of ``unit_up_probability(x, 1, 0)`` (equal to ~1e-16), for hot loops; ``e``,
     ``shifted`` (float64) and ``power_bits`` (int64) are scratch of x's size; ``out`` may
     be float32. numpy's error model: numba's default checks every division for a zero
     divisor, which keeps the loop from vectorising (1 + e >= 1 here)."""
-    _exp_nonpositive_scratch(x, e, shifted, power_bits)        # exp(-|x|)
+    exp_nonpositive_scratch(x, e, shifted, power_bits)        # exp(-|x|)
     for t in range(x.size):
         out[t] = (1.0 if x[t] >= 0.0 else e[t]) / (1.0 + e[t])
 
@@ -248,8 +248,8 @@ def logistic(x, out=None):
 
 
 @njit(fastmath={"contract"})
-def _exp_nonpositive_scratch(x, out, shifted, power_bits):
-    """_exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
+def exp_nonpositive_scratch(x, out, shifted, power_bits):
+    """exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
     for hot loops that call it many times on short arrays. It computes exp(-|x|), which is
     exp(x) on the arguments x <= 0 it is meant for (and what ``logistic_scratch`` needs)."""
     size = x.size
@@ -294,7 +294,7 @@ def _cast_like_jit(value, array):
 
 
 @njit
-def _add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense):
+def add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense):
     """local += amount * J[i, :] (dense row or CSR row), in local's precision."""
     amount = cast_like(amount, local)
     if dense:

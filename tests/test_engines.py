@@ -91,3 +91,42 @@ def test_overlaps_of_chain_pairs(name):
     q = engine.overlaps(first, second)
     assert q.shape == (2, 2)
     np.testing.assert_allclose(q, (spins[first] * spins[second]).mean(-1), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_every_engine_implements_the_protocol(name):
+    from statmech.mc.engines import Engine
+
+    _, engine = make(name)
+    assert isinstance(engine, Engine)
+    for member in ("name", "bytes_per_variable", "energy", "betas", "accepted", "arrays"):
+        assert hasattr(engine, member), member
+    flips = engine.flip_state()
+    if flips is not None:           # its contract: a flip of i changes E by -delta local[i], local by delta J[i]
+        model = engine.hamiltonian
+        i, chain = 2, 1
+        delta = (1.0 + flips.low) - 2.0 * flips.states[chain, i]
+        flips.energy[chain] -= delta * flips.local[chain, i]
+        flips.states[chain, i] += delta
+        row = model.couplings[[i]].toarray().ravel() if hasattr(model.couplings, "toarray") else model.couplings[i]
+        flips.local[chain] += delta * row
+        assert engine.check_state() is None
+        np.testing.assert_allclose(engine.energy, model.energy(engine.get_states()), atol=1e-9)
+
+
+def test_the_engine_table_covers_every_engine_and_reads_as_text():
+    from statmech.mc import engines
+
+    names = {row[4] for row in engines.engine_table()}
+    assert names == {"multispin", "pairwise", "checkerboard", "lanes", "generic", "cluster", "block-gibbs"}
+    for row in engines.engine_table():
+        assert all(isinstance(cell, str) and cell for cell in row), row
+    # the table decides, in order: an explicit setting first, then the automatic choices
+    glass = EdwardsAnderson.square(4, "pm1", seed=1)
+    assert engines.select(mc.HeatBath(), glass, 64).name == "multispin"
+    assert engines.select(mc.HeatBath(), glass, 64, path=True).name == "lanes"      # multispin cannot follow paths
+    assert engines.select(mc.HeatBath(multispin=False), glass, 2).name == "pairwise"
+    assert engines.select(mc.Metropolis(), Ising.square(32), 2).name == "checkerboard"
+    assert engines.select(mc.Metropolis(), PSpin(5, 3), 64).name == "generic"
+    with pytest.raises(ValueError, match="checkerboard=True cannot follow a path of models"):
+        engines.select(mc.Metropolis(checkerboard=True), Ising.square(4), 2, path=True)

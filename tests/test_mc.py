@@ -164,9 +164,9 @@ def test_checkpoint_resume_is_bit_identical(tmp_path):
 
 
 def test_ctrl_c_returns_what_was_done(monkeypatch):
-    from statmech.mc import samplers
+    from statmech.mc import engines
     calls = {"n": 0}
-    original = samplers._PairwiseEngine.run
+    original = engines.PairwiseEngine.run
 
     def interrupted_run(self, *args):
         calls["n"] += 1
@@ -174,7 +174,7 @@ def test_ctrl_c_returns_what_was_done(monkeypatch):
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(samplers._PairwiseEngine, "run", interrupted_run)
+    monkeypatch.setattr(engines.PairwiseEngine, "run", interrupted_run)
     run = statmech.sample(SherringtonKirkpatrick(10, seed=0), 1.0, n_sweeps=1000, seed=0, progress=False)
     assert run.interrupted and run.energy.shape == (4, 30) and run.n_sweeps == 30
 
@@ -248,12 +248,12 @@ class TestErrors:
 
 
 def test_ctrl_c_during_tempering_saves_a_checkpoint_that_resumes_exactly(monkeypatch, tmp_path):
-    from statmech.mc import samplers
+    from statmech.mc import engines
     sk = SherringtonKirkpatrick(8, seed=3)
     ladder = [0.5, 1.0, 1.5]
     whole = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, progress=False)
     calls = {"n": 0}
-    original = samplers._PairwiseEngine.run
+    original = engines.PairwiseEngine.run
 
     def interrupted_run(self, *args):
         calls["n"] += 1
@@ -261,20 +261,20 @@ def test_ctrl_c_during_tempering_saves_a_checkpoint_that_resumes_exactly(monkeyp
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(samplers._PairwiseEngine, "run", interrupted_run)
+    monkeypatch.setattr(engines.PairwiseEngine, "run", interrupted_run)
     path = tmp_path / "pt.npz"
     partial = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, checkpoint=path, progress=False)
     assert partial.interrupted and partial.energy.shape[-1] == 30
-    monkeypatch.setattr(samplers._PairwiseEngine, "run", original)
+    monkeypatch.setattr(engines.PairwiseEngine, "run", original)
     resumed = statmech.parallel_tempering(sk, ladder, n_sweeps=80, seed=4, checkpoint=path, progress=False)
     assert not resumed.interrupted
     assert np.array_equal(resumed.energy, whole.energy) and np.array_equal(resumed.overlap, whole.overlap)
 
 
 def test_metropolis_picks_checkerboard_sweeps_for_long_rows_only():
-    from statmech.mc import samplers
+    from statmech.mc import engines
     seed = np.random.SeedSequence(0)
-    for L, expected in ((32, samplers._CheckerboardEngine), (8, samplers._PairwiseEngine)):
+    for L, expected in ((32, engines.CheckerboardEngine), (8, engines.PairwiseEngine)):
         model = Ising.square(L)
         engine = mc.Metropolis().engine(model, model.random_states(2, seed=0), np.ones(2), seed)
         assert type(engine) is expected

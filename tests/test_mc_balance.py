@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 import statmech
 from statmech import mc
 from statmech.units import unit_up_probability
-from statmech.mc import _kernels
+from statmech.mc import acceptance as rules
 from statmech.rng import random_streams, uniform
 from statmech.models import RBM, Ising
 from statmech.models.strategies import models
@@ -21,7 +21,7 @@ def single_flip_matrix(hamiltonian, beta, i, rule):
     """P_i(s -> s'): propose flipping variable i, accept with the kernels' own probability."""
     states = all_states(hamiltonian.n, hamiltonian.domain)
     delta_energy = hamiltonian.delta_energy(states, i)
-    accept = np.array([_kernels.acceptance_probability(rule, beta * d) for d in delta_energy])
+    accept = np.array([rules.acceptance_probability(rule, beta * d) for d in delta_energy])
     flipped = states.copy()
     flipped[:, i] = (1 + (-1 if hamiltonian.domain == "spin" else 0)) - flipped[:, i]
     P = np.diag(1 - accept)
@@ -29,7 +29,7 @@ def single_flip_matrix(hamiltonian, beta, i, rule):
     return P
 
 
-@pytest.mark.parametrize("rule", [_kernels.METROPOLIS, _kernels.HEAT_BATH])
+@pytest.mark.parametrize("rule", [rules.METROPOLIS, rules.HEAT_BATH])
 @given(hamiltonian=models(max_n=6), beta=st.floats(0.1, 2.0))
 def test_single_variable_updates_obey_detailed_balance_and_sweeps_are_stationary(rule, hamiltonian, beta):
     states = all_states(hamiltonian.n, hamiltonian.domain)
@@ -49,7 +49,7 @@ def test_binary_domain_single_flip_balance(hamiltonian, beta):
     states = all_states(hamiltonian.n, "binary")
     pi = boltzmann(hamiltonian.energy(states), beta)
     for i in range(hamiltonian.n):
-        flow = pi[:, None] * single_flip_matrix(hamiltonian, beta, i, _kernels.METROPOLIS)
+        flow = pi[:, None] * single_flip_matrix(hamiltonian, beta, i, rules.METROPOLIS)
         np.testing.assert_allclose(flow, flow.T, atol=1e-13)
 
 
@@ -89,22 +89,22 @@ def test_block_gibbs_is_stationary(domain):
     np.testing.assert_allclose(pi @ transition, pi, atol=1e-13)
 
 
-@pytest.mark.parametrize("rule", [_kernels.METROPOLIS, _kernels.HEAT_BATH])
+@pytest.mark.parametrize("rule", [rules.METROPOLIS, rules.HEAT_BATH])
 def test_rejecting_without_an_exp_keeps_every_decision(rule):
     """``accept`` rejects most uphill draws by a bound, without the exp: the largest draw
     u < p = acceptance_probability(x) is never rejected by it (it is monotone in u), for x
     from 1e-12 (below its threshold) to past exp's range; it does reject where it should;
     and ``accept`` decides as ``uniform() < p`` does, from the same draws."""
     for x in np.concatenate([np.geomspace(1e-12, 800.0, 20001), [0.015625]]):
-        p = _kernels.acceptance_probability(rule, x)
-        assert not _kernels.rejects_without_exp(np.nextafter(p, 0.0), x), x
-    assert _kernels.rejects_without_exp(0.9, 1.0) and not _kernels.rejects_without_exp(0.9, 0.01)
+        p = rules.acceptance_probability(rule, x)
+        assert not rules.rejects_without_exp(np.nextafter(p, 0.0), x), x
+    assert rules.rejects_without_exp(0.9, 1.0) and not rules.rejects_without_exp(0.9, 0.01)
     stream = random_streams(np.random.SeedSequence(3), (1,))[0]
     ours, theirs = stream.copy(), stream.copy()
     x = np.random.default_rng(4).exponential(2.0, 5000) - 0.5
-    decisions = [_kernels.accept(rule, value, ours) for value in x]
-    reference = [rule == _kernels.METROPOLIS and value < 0.0
-                 or uniform(theirs) < _kernels.acceptance_probability(rule, value) for value in x]
+    decisions = [rules.accept(rule, value, ours) for value in x]
+    reference = [rule == rules.METROPOLIS and value < 0.0
+                 or uniform(theirs) < rules.acceptance_probability(rule, value) for value in x]
     assert decisions == reference and np.array_equal(ours, theirs)
     assert 0 < sum(decisions) < len(x)
 
@@ -120,7 +120,7 @@ def test_replica_exchange_is_stationary(hamiltonian, beta_hot, beta_cold):
     for a in range(m):
         for b in range(m):
             x = (beta_hot - beta_cold) * (energies[a] - energies[b])
-            p = _kernels.acceptance_probability(_kernels.METROPOLIS, -x)
+            p = rules.acceptance_probability(rules.METROPOLIS, -x)
             P[a * m + b, b * m + a] += p
             P[a * m + b, a * m + b] += 1 - p
     np.testing.assert_allclose(pi @ P, pi, atol=1e-14)
@@ -161,15 +161,15 @@ def test_heat_bath_lanes_run_the_scalar_kernels_chains(hamiltonian):
 
 
 def test_lanes_are_picked_for_many_chains_on_sparse_models_only():
-    from statmech.mc import samplers
+    from statmech.mc import engines
     seed = np.random.SeedSequence(0)
     torus, dense = Ising.square(6), statmech.models.SherringtonKirkpatrick(6, seed=0)
     for model, chains, sampler, expected in (
-            (torus, 64, mc.Metropolis(multispin=False), samplers._LaneEngine),
-            (torus, 8, mc.Metropolis(multispin=False), samplers._PairwiseEngine),
-            (torus, 64, mc.Metropolis(lanes=False), samplers._PairwiseEngine),
-            (dense, 64, mc.HeatBath(), samplers._PairwiseEngine),
-            (dense, 4, mc.HeatBath(lanes=True), samplers._LaneEngine)):
+            (torus, 64, mc.Metropolis(multispin=False), engines.LaneEngine),
+            (torus, 8, mc.Metropolis(multispin=False), engines.PairwiseEngine),
+            (torus, 64, mc.Metropolis(lanes=False), engines.PairwiseEngine),
+            (dense, 64, mc.HeatBath(), engines.PairwiseEngine),
+            (dense, 4, mc.HeatBath(lanes=True), engines.LaneEngine)):
         engine = sampler.engine(model, model.random_states(chains, seed=0), np.ones(chains), seed)
         assert type(engine) is expected, (model, chains, sampler)
     with pytest.raises(ValueError, match="exclude each other"):

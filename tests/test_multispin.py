@@ -4,7 +4,7 @@ import pytest
 
 from statmech._simd import vload, vstore
 from statmech.jit import njit
-from statmech.mc._multispin import N_PLANES, bernoulli_word, probability_planes
+from statmech.mc.engines.multispin_kernels import N_PLANES, bernoulli_word, probability_planes
 from statmech.rng import next_uint64, random_streams, xoshiro_vector_step
 
 P = np.concatenate([[0.0, 1.0, 0.5, 1 / 3, 1e-6, 1 - 1e-6, np.exp(-8 * 0.44)],
@@ -115,8 +115,8 @@ def test_probability_planes_refuses_bad_probabilities(p, message):
 
 from statmech import PairwiseHamiltonian, exact                              # noqa: E402
 from statmech.exact import all_states                                        # noqa: E402
-from statmech.mc._kernels import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
-from statmech.mc._multispin import (GROUP, class_planes, multispin_run, pack, packed_batch,  # noqa: E402
+from statmech.mc.acceptance import HEAT_BATH, METROPOLIS, acceptance_probability  # noqa: E402
+from statmech.mc.engines.multispin_kernels import (GROUP, class_planes, multispin_run, pack, packed_batch,  # noqa: E402
                                     packed_lattice, sweep_plan, unpack)
 from statmech.models import EdwardsAnderson                                  # noqa: E402
 
@@ -447,26 +447,26 @@ def test_multispin_results_do_not_depend_on_the_number_of_threads(thread_counts)
 
 
 def test_metropolis_and_heat_bath_choose_multispin_where_it_applies_and_is_faster():
-    from statmech.mc import samplers
+    from statmech.mc import engines
     seed = np.random.SeedSequence(0)
     glass, square = EdwardsAnderson.cubic(3, "pm1", seed=0), Ising.square(32)
     gaussian = EdwardsAnderson.cubic(3, "gaussian", seed=0)
     fields = PairwiseHamiltonian(Ising.square(4).couplings, np.linspace(0, 1, 16))
     for model, chains, sampler, expected in (
-            (glass, mc.MULTISPIN_MIN_CHAINS, mc.HeatBath(), samplers._MultiSpinEngine),
-            (glass, mc.MULTISPIN_MIN_CHAINS - 1, mc.HeatBath(), samplers._PairwiseEngine),
-            (glass, 64, mc.HeatBath(multispin=False), samplers._LaneEngine),
-            (glass, 64, mc.Metropolis(lanes=False), samplers._PairwiseEngine),
-            (gaussian, 64, mc.Metropolis(), samplers._LaneEngine),
-            (fields, 64, mc.Metropolis(), samplers._LaneEngine),
-            (square, mc.MULTISPIN_MIN_CHAINS, mc.Metropolis(), samplers._CheckerboardEngine),
-            (square, samplers.MULTISPIN_MIN_CHAINS_CHECKERBOARD, mc.Metropolis(), samplers._MultiSpinEngine),
-            (square, 2, mc.Metropolis(multispin=True), samplers._MultiSpinEngine)):
+            (glass, mc.MULTISPIN_MIN_CHAINS, mc.HeatBath(), engines.MultiSpinEngine),
+            (glass, mc.MULTISPIN_MIN_CHAINS - 1, mc.HeatBath(), engines.PairwiseEngine),
+            (glass, 64, mc.HeatBath(multispin=False), engines.LaneEngine),
+            (glass, 64, mc.Metropolis(lanes=False), engines.PairwiseEngine),
+            (gaussian, 64, mc.Metropolis(), engines.LaneEngine),
+            (fields, 64, mc.Metropolis(), engines.LaneEngine),
+            (square, mc.MULTISPIN_MIN_CHAINS, mc.Metropolis(), engines.CheckerboardEngine),
+            (square, engines.MULTISPIN_MIN_CHAINS_CHECKERBOARD, mc.Metropolis(), engines.MultiSpinEngine),
+            (square, 2, mc.Metropolis(multispin=True), engines.MultiSpinEngine)):
         engine = sampler.engine(model, model.random_states(chains, seed=0), np.ones(chains), seed)
         assert type(engine) is expected, (model, chains, sampler)
     # a path of models (AIS from a base, learning) never gets a layout tied to one model
     engine = mc.HeatBath().engine(glass, glass.random_states(64, seed=0), np.ones(64), seed, path=True)
-    assert type(engine) is samplers._LaneEngine
+    assert type(engine) is engines.LaneEngine
     assert mc.Metropolis(multispin=True).engine(glass, glass.random_states(3, seed=0), np.ones(3),
                                                 seed).sampler.rule == METROPOLIS
 

@@ -75,8 +75,8 @@ def test_checkpoint_of_one_disorder_instance_refuses_another(tmp_path):
     lambda path: statmech.parallel_tempering(SK, LADDER, n_sweeps=10, checkpoint=path, progress=False),
     lambda path: statmech.sample(SK, 0.5, n_sweeps=10, checkpoint=path, progress=False)], ids=["pt", "sample"])
 def test_checkpoint_path_is_checked_before_the_run(tmp_path, run, monkeypatch):
-    from statmech.mc import samplers
-    monkeypatch.setattr(samplers._PairwiseEngine, "run", lambda *a: pytest.fail("the run started"))
+    from statmech.mc.engines.pairwise import PairwiseEngine
+    monkeypatch.setattr(PairwiseEngine, "run", lambda *a: pytest.fail("the run started"))
     with pytest.raises(ValueError, match="does not exist"):
         run(str(tmp_path / "missing" / "run.npz"))
     with pytest.raises(ValueError, match="is a directory"):
@@ -137,9 +137,10 @@ def _interrupt_at(monkeypatch, target, name, k):
 
 
 def test_ctrl_c_at_every_kernel_call_then_resume_is_bit_identical(tmp_path, monkeypatch):
-    from statmech.mc import _kernels, drivers, samplers
+    from statmech.mc import tempering
+    from statmech.mc.engines.pairwise import PairwiseEngine
     whole = statmech.parallel_tempering(SK, LADDER, n_sweeps=8, seed=3, progress=False)
-    for target, name in ((samplers._PairwiseEngine, "run"), (drivers._kernels, "swap_round")):
+    for target, name in ((PairwiseEngine, "run"), (tempering, "swap_round")):
         for k in range(1, 9):
             path = tmp_path / f"{name}-{k}.npz"
             with monkeypatch.context() as patch:
@@ -151,21 +152,23 @@ def test_ctrl_c_at_every_kernel_call_then_resume_is_bit_identical(tmp_path, monk
             assert not resumed.interrupted
             for field in ("energy", "overlap", "states", "swap_acceptance", "round_trips"):
                 assert np.array_equal(getattr(resumed, field), getattr(whole, field)), (name, k, field)
-    assert _kernels.swap_round is drivers._kernels.swap_round
 
 
 @pytest.mark.parametrize("driver", ["population_annealing", "wang_landau"])
 def test_ctrl_c_then_resume_is_bit_identical_for_the_free_energy_drivers(tmp_path, monkeypatch, driver):
-    from statmech.mc import _kernels, samplers
+    import importlib
+
+    from statmech.mc.engines.multispin import MultiSpinEngine
+    walks = importlib.import_module("statmech.mc.wang_landau")      # the module (mc.wang_landau is the driver)
     model = Ising.square(4)
     if driver == "population_annealing":
         run = lambda path: mc.population_annealing(model, np.linspace(0, 0.4, 9), n_chains=24, n_populations=4,
                                                    seed=5, checkpoint=path, checkpoint_every=3, progress=False)
-        target, name, fields = samplers._MultiSpinEngine, "run", ("log_z_path", "log_z_err_path", "energy")
+        target, name, fields = MultiSpinEngine, "run", ("log_z_path", "log_z_err_path", "energy")
     else:
         run = lambda path: mc.wang_landau(model, log_f_final=1e-2, check_every=500, seed=5, checkpoint=path,
                                           checkpoint_every=3, progress=False)
-        target, name, fields = _kernels, "wang_landau_walk", ("log_g", "walkers", "flatness_history")
+        target, name, fields = walks, "walk", ("log_g", "walkers", "flatness_history")
     whole = run(None)
     for k in (1, 2, 4, 7):
         path = tmp_path / f"{k}.npz"
@@ -180,8 +183,8 @@ def test_ctrl_c_then_resume_is_bit_identical_for_the_free_energy_drivers(tmp_pat
 
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_interrupted_sample_returns_states_that_match_its_traces(monkeypatch, tmp_path, k):
-    from statmech.mc import samplers
-    _interrupt_at(monkeypatch, samplers._PairwiseEngine, "run", k)
+    from statmech.mc.engines.pairwise import PairwiseEngine
+    _interrupt_at(monkeypatch, PairwiseEngine, "run", k)
     path = tmp_path / "run.npz"
     run = statmech.sample(SK, 0.7, n_sweeps=300, burn_in=400, seed=4, checkpoint=path, progress=False)
     assert run.interrupted
@@ -196,8 +199,8 @@ def test_interrupted_sample_returns_states_that_match_its_traces(monkeypatch, tm
 
 
 def test_burn_in_interrupt_reports_acceptance_of_the_sweeps_made(monkeypatch):
-    from statmech.mc import samplers
-    _interrupt_at(monkeypatch, samplers._PairwiseEngine, "run", 2)
+    from statmech.mc.engines.pairwise import PairwiseEngine
+    _interrupt_at(monkeypatch, PairwiseEngine, "run", 2)
     run = statmech.sample(SK, 0.7, n_sweeps=100, burn_in=1000, seed=4, progress=False)
     assert run.interrupted and run.energy.shape == (4, 0)
     assert np.all((run.acceptance >= 0) & (run.acceptance <= 1))

@@ -5,7 +5,7 @@ local-field update they share with the samplers live in ``statmech.units``.
 import numpy as np
 
 from ..jit import njit, prange
-from ..units import _add_coupling_row, _exp_nonpositive, unit_log_partition, unit_up_probability
+from ..units import add_coupling_row, exp_nonpositive, unit_log_partition, unit_up_probability
 
 # Layout of one row of accumulated moments (see accumulate):
 # log-weight reference, energy reference, then weighted sums of
@@ -51,7 +51,7 @@ def accumulate(log_weight, energy, energy_var, mag, mag_var, abs_mag, out):
     ref = log_weight[top]
     for t in range(log_weight.size):
         log_weight[t] -= ref
-    _exp_nonpositive(log_weight, log_weight)
+    exp_nonpositive(log_weight, log_weight)
     out[0] = ref
     out[1] = energy[top]      # deviations from the heaviest state: no cancellation when cold
     _weighted_sums(log_weight, energy, energy[top], energy_var, mag, mag_var, abs_mag, out)
@@ -127,7 +127,7 @@ def _gray_table(n_low, couplings, indptr, indices, data, dense, fields, low):
     local = fields.copy()
     if low != 0.0:
         for i in range(n_low):
-            _add_coupling_row(local, i, low, couplings, indptr, indices, data, dense)
+            add_coupling_row(local, i, low, couplings, indptr, indices, data, dense)
     e = 0.0
     for i in range(n_low):
         e -= 0.5 * low * (local[i] + fields[i])
@@ -138,7 +138,7 @@ def _gray_table(n_low, couplings, indptr, indices, data, dense, fields, low):
         delta = (1.0 - low) if state[i] == low else (low - 1.0)
         e -= delta * local[i]
         state[i] += delta
-        _add_coupling_row(local, i, delta, couplings, indptr, indices, data, dense)
+        add_coupling_row(local, i, delta, couplings, indptr, indices, data, dense)
         flip_index[t] = i
         flip_delta[t] = delta
         table_energy[t] = e
@@ -161,7 +161,7 @@ def _block_energies(prefix, n_low, couplings, indptr, indices, data, dense, fiel
     for k in range(n - n_low):
         x = 1.0 if (prefix >> k) & 1 else low
         if x != 0.0:
-            _add_coupling_row(high_field, n_low + k, x, couplings, indptr, indices, data, dense)
+            add_coupling_row(high_field, n_low + k, x, couplings, indptr, indices, data, dense)
     e_high = offset
     m_high = 0.0
     for k in range(n - n_low):

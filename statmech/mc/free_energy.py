@@ -1,29 +1,27 @@
-"""Partition functions by Monte Carlo: annealed importance sampling, population annealing
-and Wang-Landau. Each says how wrong it may be: an error bar on ln Z."""
+"""Partition functions by Monte Carlo: annealed importance sampling and population
+annealing (Wang-Landau's density of states is :mod:`statmech.mc.wang_landau`). Each says
+how wrong it may be: an error bar on ln Z."""
 import json
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import EffectiveSampleSizeWarning
+from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..gibbs import sample_from_fields
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint
+from ..rng import random_streams
+from ..runloop import Field, Run, between, finite, generator_state, prefixed
+from ..schedules import as_schedule
 from ..units import unit_up_probability
 from ..unit_types import UNIT_TYPES
-from ..rng import random_streams
-from ..validation import (LOW_VALUE, as_float, as_int, as_real_array, check_on_failure)
-from ..estimators import kish_effective_sample_size, log_mean_exp
-from ..exact import energy_grid
-from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint
-from ..errors import ConvergenceError, ConvergenceWarning, EffectiveSampleSizeWarning
-from ..thermodynamics import DensityOfStates
-from .records import FreeEnergyEstimate
-from ..runloop import Field, Run, at_least, between, finite, generator_state, prefixed
-from ..schedules import as_schedule
-from . import _kernels
+from ..validation import LOW_VALUE, as_int
 from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine
-from .samplers import BlockGibbs, Metropolis
+from .records import FreeEnergyEstimate
+from .samplers import BlockGibbs
 
-__all__ = ["ais", "population_annealing", "wang_landau", "MIN_ESS_FRACTION"]
+__all__ = ["ais", "population_annealing", "MIN_ESS_FRACTION"]
 
 #: AIS warns when its final weights' effective sample size falls below this fraction of
 #: its chains (or below 2): the delta-method error bar then rests on a handful of weights
@@ -407,240 +405,3 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
         sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
-
-
-def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,
-                check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
-                progress=None, on_failure="raise", checkpoint=None, checkpoint_every=100):
-    """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
-
-    Each of ``n_chains`` independent walkers flips random variables, accepting a move from
-    energy E to E' with min(1, g(E)/g(E')), and adds ln f to ln g at its current energy.
-    When its histogram is flat (every visited bin >= ``flatness`` * mean) ln f halves;
-    once ln f < 1/t (t = moves so far per energy level visited, Belardinelli & Pereyra's
-    time) it follows ln f = 1/t, which removes the saturation of the original method,
-    until ln f < ``log_f_final``: a walk over L levels makes about L / ``log_f_final``
-    moves. Each walker's ln g is normalised (below); the result is their mean and
-    ``walkers`` keeps them all, so ``log_z(beta)`` carries an error bar from their spread.
-
-    ``energy_range`` restricts the walk to a window of energies (Wang & Landau's energy
-    windows): time is spent where the quantity of interest lives, and the walk across the
-    window is shorter. Walkers start from random states and, if these lie outside the
-    window, first descend into it (moves that do not increase the distance to the window).
-    A restricted walk reaches only the states connected to the rest through the window, so
-    levels next to an edge that excludes energies can miss states: in the 4 x 4 Ising
-    torus cut at E = -16, the 8 of its 424 states made of two straight domain walls have
-    every single-flip neighbour above -16, and ln g(-16) comes out ln(424/416) = 0.019 low.
-    Keep edges where the canonical weight is negligible: ``DensityOfStates.thermodynamics``
-    warns when it is not.
-
-    Normalisation: by default ``sum_E g(E) = 2**n`` over the visited energies, right when
-    the walk covers all energies, or all but tails of negligible weight; the walkers' random
-    starting states must then lie inside ``energy_range`` (a window that excludes the
-    infinite-temperature bulk is refused). ``normalization=(E_ref, count)`` pins
-    g(E_ref) = count instead, e.g. the two ground states of an Ising ferromagnet
-    (Wang & Landau 2001): a window from the ground state to above a beta's canonical
-    energies then gives ln Z(beta) at a fraction of the cost of the whole range.
-
-    Parameters
-    ----------
-    hamiltonian : PairwiseHamiltonian
-        With energies on a grid of spacing ``resolution`` (e.g. Ising models).
-    resolution : float
-    n_chains : int, >= 2
-        Independent walkers.
-    flatness : float in (0, 1)
-    log_f_final : float
-    check_every : int
-        Moves per walker between flatness checks.
-    max_sweeps : int, >= 1
-        Give up after this many sweeps per walker (see ``on_failure``).
-    energy_range : (float, float) or None
-        Lowest and highest energy the walkers may visit (default: all energies). For ln Z
-        at one beta, a window from below that beta's canonical energies to some standard
-        deviations above the infinite-temperature mean, or (with a reference count) from the
-        ground state to above that beta's energies, saves most of the time.
-    normalization : "total" or (float, float)
-        "total", or (E_ref, count): an energy in the window and its known number of states.
-    seed : int, SeedSequence, Generator or None
-    progress : bool or None
-    on_failure : {"raise", "warn"}
-        When ``max_sweeps`` is reached first: raise :class:`~statmech.errors.ConvergenceError`
-        carrying the density of states reached (``converged=False``), or warn and return it.
-    checkpoint : path or None
-        If given, the walk saves its state there every ``checkpoint_every`` flatness checks,
-        on Ctrl-C and at the end, and resumes from it when it exists (same arguments and
-        model), ending bit-identical to an uninterrupted run.
-    checkpoint_every : int, default 100
-
-    Returns
-    -------
-    DensityOfStates
-        With ``seed``, ``elapsed``, ``converged`` and ``interrupted``. Ctrl-C stops at the
-        next flatness check and returns the estimate so far (``interrupted=True``).
-
-    References
-    ----------
-    F. Wang and D. P. Landau, Phys. Rev. Lett. 86, 2050 (2001); R. E. Belardinelli and
-    V. D. Pereyra, Phys. Rev. E 75, 046701 (2007).
-    """
-    if not has_structure(hamiltonian, PairwiseHamiltonian):
-        raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}"
-                        f"{structure_hint(hamiltonian)}")
-    resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
-    n_walkers = as_int(n_chains, "n_chains", minimum=2)
-    flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)
-    if flatness >= 1:
-        raise ValueError(f"flatness must be < 1; got {flatness}")
-    log_f_final = as_float(log_f_final, "log_f_final", minimum=0.0, allow_equal=False)
-    check_every = as_int(check_every, "check_every", minimum=1)
-    max_sweeps = as_int(max_sweeps, "max_sweeps", minimum=1)
-    on_failure = check_on_failure(on_failure)
-    n = hamiltonian.n
-    low = float(LOW_VALUE[hamiltonian.domain])
-    energy_min, n_bins = energy_grid(hamiltonian, resolution)
-    window = (0, n_bins - 1)
-    if energy_range is not None:
-        bounds = as_real_array(energy_range, "energy_range", shape=(2,))
-        if bounds[0] >= bounds[1]:
-            raise ValueError(f"energy_range must be (low, high) with low < high; got {energy_range!r}")
-        window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
-                  min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
-    reference = None
-    if isinstance(normalization, str):
-        if normalization != "total":
-            raise ValueError(f"normalization must be 'total' or (E_ref, count); got {normalization!r}")
-    else:
-        pair = as_real_array(normalization, "normalization", shape=(2,))
-        if pair[1] < 1:
-            raise ValueError(f"normalization count must be >= 1; got {normalization!r}")
-        reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
-        if not window[0] <= reference[0] <= window[1]:
-            raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
-    run = Run("wang_landau", seed, progress, np.log(1 / log_f_final), "Wang-Landau", checkpoint, checkpoint_every,
-              {"n": n, "resolution": resolution, "n_chains": n_walkers, "flatness": flatness,
-               "log_f_final": log_f_final, "check_every": check_every, "window": list(window),
-               "model": None if checkpoint is None else hamiltonian.content_hash()})
-    state_seed, walk_seed = run.seed_sequence.spawn(2)
-    # The walkers' chain state (states, local fields, energies) is that of a Metropolis engine.
-    walkers = Metropolis(checkerboard=False, lanes=False, multispin=False).engine(
-        hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
-    energy = walkers.energy
-    off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
-    if off_grid > 1e-6:
-        raise ValueError(f"energies are not multiples of resolution = {resolution} (off by {off_grid:.3g} "
-                         f"* resolution); pass the spacing of the energy levels")
-    start = np.rint((energy - energy_min) / resolution)
-    outside = (start < window[0]) | (start > window[1])
-    if np.any(outside) and reference is None:
-        raise ValueError(f"energy_range = {tuple(energy_range)} excludes the walkers' random starting energies "
-                         f"{np.sort(energy)}, so normalising to sum g = 2**n would be wrong: widen it to include "
-                         f"the infinite-temperature bulk, or pass normalization=(E_ref, count)")
-    if np.any(outside):
-        entered = _kernels.wang_landau_enter(walkers.states, walkers.local, energy, 1000 * n, energy_min,
-                                             resolution, window, *walkers.coupling_args, walkers.dense, low,
-                                             walkers.rng)
-        if not entered.all():
-            raise ValueError(f"walkers could not descend into energy_range = {tuple(energy_range)} from random "
-                             f"states in 1000 sweeps (stuck at energies {energy[~entered]})")
-    log_g = np.zeros((n_walkers, n_bins))
-    hist = np.zeros((n_walkers, n_bins), np.int64)
-    visited = np.zeros((n_walkers, n_bins), bool)
-    log_f = np.ones(n_walkers)
-    one_over_t = np.zeros(n_walkers, bool)
-    steps = 0
-    history = []
-    if run.resumed_step:
-        saved = run.restored({**prefixed("engine", walkers.snapshot_fields()),
-                              "log_g": Field.like(log_g, finite), "hist": Field.like(hist, at_least(0)),
-                              "visited": Field.like(visited), "log_f": Field.like(log_f, at_least(0.0)),
-                              "one_over_t": Field.like(one_over_t), "history": Field(np.float64, (None, 2), finite)})
-        restore_engine(run, walkers, saved, 0.0)
-        bins = np.rint((energy - energy_min) / resolution)
-        if np.any((bins < window[0]) | (bins > window[1])):
-            raise run.damaged("engine_states", "puts a walker outside the energy window of the walk")
-        if np.any((saved["hist"] > 0) & ~saved["visited"]):
-            raise run.damaged("visited", "misses energies the histogram has visited")
-        for name, array in (("log_g", log_g), ("hist", hist), ("visited", visited), ("log_f", log_f),
-                            ("one_over_t", one_over_t)):
-            array[...] = saved[name]
-        steps = run.resumed_step * check_every
-        history = [tuple(row) for row in saved["history"]]
-
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        arrays = prefixed("engine", walkers.snapshot())
-        arrays.update(log_g=log_g, hist=hist, visited=visited, log_f=log_f, one_over_t=one_over_t,
-                      history=np.array(history).reshape(-1, 2))
-        run.save(steps // check_every, arrays)
-
-    exhausted = False
-    with run:
-        # A step is check_every moves of every walker and a flatness check; Ctrl-C is acted
-        # on between steps.
-        while np.any(log_f > log_f_final) and not run.stop_requested:
-            if steps / n >= max_sweeps:
-                exhausted = True
-                break
-            _kernels.wang_landau_walk(walkers.states, walkers.local, energy, check_every, log_g, hist, log_f,
-                                      energy_min, resolution, window, *walkers.coupling_args, walkers.dense,
-                                      low, walkers.rng)
-            steps += check_every
-            visited |= hist > 0
-            _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, steps / n)
-            run.bar.set(np.log(1 / max(log_f.max(), log_f_final)))
-            if run.due(steps // check_every):
-                save()
-    save()
-    reachable = visited.all(axis=0)
-    normalised = log_g[:, reachable]
-    if reference is None:
-        normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
-            np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
-    elif not reachable[reference[0]]:
-        # Nothing to normalise to: say so rather than return NaN.
-        message = f"the normalization energy {energy_min + resolution * reference[0]} was not visited by every walker"
-        if run.interrupted:
-            raise KeyboardInterrupt(message + " before Ctrl-C, so there is no estimate yet"
-                                    + ("" if checkpoint is None else f"; {checkpoint!r} keeps the walk"))
-        if exhausted:
-            raise ConvergenceError(message + f" in max_sweeps = {max_sweeps} sweeps per walker", None)
-        raise ValueError(message + "; it must be an energy the model has")
-    else:
-        normalised = normalised - log_g[:, [reference[0]]] + reference[1]
-    result = DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
-                             log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
-                             flatness_history=np.array(history).reshape(-1, 2),
-                             energy_range=None if energy_range is None else
-                             (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
-                              np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]),
-                             seed=run.seed, elapsed=run.elapsed,
-                             converged=not np.any(log_f > log_f_final), interrupted=run.interrupted)
-    if exhausted:
-        message = (f"Wang-Landau did not converge in max_sweeps = {max_sweeps} sweeps per walker "
-                   f"(ln f = {log_f.max():.3g} > log_f_final = {log_f_final:g})")
-        if on_failure == "raise":
-            raise ConvergenceError(message + "; the estimate reached is the error's .result", result)
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
-    return result
-
-
-def _refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, sweeps):
-    """Halve ln f of each walker whose histogram is flat; follow 1/t once ln f < 1/t."""
-    for w in range(log_f.size):
-        if log_f[w] <= log_f_final:
-            continue
-        # Belardinelli & Pereyra's time: moves per energy level.
-        time_per_level = steps / visited[w].sum()
-        if one_over_t[w]:
-            log_f[w] = 1.0 / time_per_level
-            continue
-        counts = hist[w][visited[w]]
-        if counts.min() >= flatness * counts.mean():
-            log_f[w] /= 2
-            hist[w] = 0
-            history.append((log_f[w], sweeps))
-            if log_f[w] < 1.0 / time_per_level:
-                one_over_t[w] = True
-                log_f[w] = 1.0 / time_per_level

@@ -26,13 +26,14 @@ advances only while that word has undecided lanes, so the grouping changes no ch
 import numpy as np
 import scipy.sparse as sp
 
-from ..jit import njit, prange
-from .._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore, vxor
-from ..rng import xoshiro_vector_step
-from ._kernels import HEAT_BATH, acceptance_probability
+from ...jit import njit, prange
+from ..._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore, vxor
+from ...rng import xoshiro_vector_step
+from ..acceptance import HEAT_BATH, acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice", "packed_lattice", "packed_batch",
-           "class_planes", "sweep_plan", "multispin_run", "packed_overlaps", "pack", "unpack"]
+           "class_planes", "sweep_plan", "multispin_run", "packed_overlaps", "pack", "unpack", "PackedStates",
+           "random_packed", "MAX_DEGREE", "GROUP"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
 N_PLANES = 53
@@ -290,7 +291,7 @@ def class_planes(lattice, betas, rule, active=None, out=None):
     ``betas`` (n_words, 64) per lane; ``active`` (n_words,) uint64 marks the lanes in use
     (the others never flip). Returns planes (n_words, 53, K) (a round of the selection reads
     one row), certain and fixed (n_words, K), from the samplers' own acceptance rule
-    (``_kernels.acceptance_probability``), written into ``out`` when given."""
+    (``statmech.mc.acceptance.acceptance_probability``), written into ``out`` when given."""
     betas = np.ascontiguousarray(betas, dtype=np.float64)
     n_words, n_classes = betas.shape[0], lattice.n_classes
     if active is None:

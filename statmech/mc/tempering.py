@@ -1,0 +1,312 @@
+"""Parallel tempering (replica exchange) on a beta ladder, of one model or of many disorder
+instances at once in shared words, and a ladder tuned to even swap rates; the swap round
+is the kernel here."""
+import numpy as np
+
+from ..hamiltonian import Hamiltonian, validate_hamiltonian
+from ..jit import njit
+from ..rng import random_streams
+from ..runloop import Field, Run, at_least, between, finite, one_of, prefixed, streams
+from ..schedules import as_schedule, from_array, geometric
+from ..validation import as_int, as_seed_sequence
+from . import engines
+from .acceptance import METROPOLIS, accept
+from .drivers import require_multiple, resolve_sampler, restore_engine, start_engine
+from .records import TemperingResult
+from .samplers import Metropolis, MultiSpin
+
+__all__ = ["parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
+
+def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_every=1,
+                       sampler=None, seed=None, checkpoint=None, checkpoint_every=100, progress=None):
+    """Parallel tempering (replica exchange) on a ladder of betas.
+
+    ``n_chains`` independent ladders each hold one configuration per beta; after every
+    ``swap_every`` sweeps, neighbouring betas try to exchange
+    configurations (even pairs, then odd pairs, alternately), accepted with
+    min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))). Two sets give the overlap q needed
+    for P(q), so the default is 2 (with 1 there is no overlap to record).
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    betas : Schedule or array_like of shape (n_beta,)
+        Strictly increasing.
+    n_sweeps : int
+        Total sweeps per configuration; a trace entry per swap round.
+    n_chains : int, default 2
+        Independent ladders (replica sets).
+    swap_every : int, default 1
+    sampler : HeatBath (default) or any sampler the model accepts
+    seed : int, SeedSequence, Generator or None
+    checkpoint : path or None
+        If given, the run saves its full state there every ``checkpoint_every`` rounds,
+        on Ctrl-C and at the end; if the file exists, the run resumes from it (the same
+        arguments, with n_sweeps at least the checkpoint's) and ends bit-identical to
+        an uninterrupted run.
+    checkpoint_every : int, default 100
+    progress : bool or None
+
+    Returns
+    -------
+    TemperingResult
+
+    References
+    ----------
+    K. Hukushima and K. Nemoto, J. Phys. Soc. Jpn. 65, 1604 (1996).
+    """
+    sampler = resolve_sampler(hamiltonian, sampler)
+    return _tempering([hamiltonian], betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
+                      progress, packed=False)[0]
+
+
+def parallel_tempering_batch(hamiltonians, betas, *, n_sweeps=1000, n_chains=2, swap_every=1, sampler=None, seed=None,
+                             checkpoint=None, checkpoint_every=100, progress=None):
+    """Parallel tempering of several models on one lattice at once, their chains sharing
+    the bits of machine words: many disorder instances per word (multi-spin coding).
+
+    Each model gets what :func:`parallel_tempering` would give it: ``n_chains`` ladders of
+    ``betas``, swaps only between its own configurations, its own record. The models must
+    be ones :class:`MultiSpin` runs and pack alike: spins on the same lattice (same
+    neighbours, J, h and offset), bonds differing only in sign, e.g. +-J Edwards-Anderson
+    instances of one size. Model k's chains are chains k m .. (k + 1) m - 1, m = n_chains
+    * len(betas), so with 2 ladders of 16 betas two instances fill a word, and a 3D glass
+    of a few hundred spins, swept 64 chains per word and 256 per SIMD group, costs a small
+    fraction of running its instances one by one (``benchmarks/bench_multispin.py``,
+    stage 6).
+
+    Parameters
+    ----------
+    hamiltonians : sequence of PairwiseHamiltonian
+    betas, n_sweeps, n_chains, swap_every, checkpoint, checkpoint_every, progress
+        As in :func:`parallel_tempering`; one checkpoint holds the whole batch (and checks
+        every model's content on resuming).
+    sampler : MultiSpin, HeatBath or Metropolis, optional
+        The acceptance rule of the packed sweeps; HeatBath by default.
+    seed : int, SeedSequence, Generator or None
+        One seed for the batch. Every record carries it; it reproduces the batch run (the
+        same models in the same order) bit for bit, not a run of one model alone.
+
+    Returns
+    -------
+    list of TemperingResult
+        One per model, in order.
+    """
+    if isinstance(hamiltonians, Hamiltonian) or not hasattr(hamiltonians, "__len__"):
+        raise TypeError(f"hamiltonians must be a sequence of Hamiltonians (one model: parallel_tempering); "
+                        f"got {type(hamiltonians).__name__}")
+    hamiltonians = list(hamiltonians)
+    if not hamiltonians:
+        raise ValueError("hamiltonians must hold at least one model; got an empty sequence")
+    for k, hamiltonian in enumerate(hamiltonians):
+        validate_hamiltonian(hamiltonian, name=f"hamiltonians[{k}]")
+    if sampler is None:
+        sampler = MultiSpin()
+    elif isinstance(sampler, Metropolis):       # HeatBath too: the same rule, packed
+        if sampler.multispin is False or sampler.checkerboard or sampler.lanes or sampler.precision != "float64":
+            raise ValueError(f"parallel_tempering_batch runs its models packed (MultiSpin); got {sampler!r}")
+        sampler = MultiSpin(sampler.acceptance)
+    elif not isinstance(sampler, MultiSpin):
+        raise TypeError(f"sampler must be MultiSpin(), HeatBath() or Metropolis(); got {sampler!r}")
+    return _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint,
+                      checkpoint_every, progress, packed=True)
+
+
+def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
+               progress, *, packed):
+    """parallel_tempering of the models in one engine (``packed``: the models' chains in
+    shared words, ``MultiSpin.batch_plan``; else one model): rows k * n_chains + r of the
+    bookkeeping and traces are ladder r of model k. One record per model."""
+    ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
+    swap_every = as_int(swap_every, "swap_every", minimum=1)
+    checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
+    require_multiple(n_sweeps, swap_every, "swap_every", "rounds of sweeps between swaps")
+    hamiltonian, n_models = hamiltonians[0], len(hamiltonians)
+    n_beta, n = ladder.size, hamiltonian.n
+    n_rows = n_models * n_sets              # ladders
+    n_total = n_rows * n_beta
+    n_rounds = n_sweeps // swap_every
+    if checkpoint is None:
+        content = None
+    else:               # every model of a batch; one model's hash as before (its checkpoints still resume)
+        content = [h.content_hash() for h in hamiltonians] if packed else hamiltonian.content_hash()
+    run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every,
+              {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
+               "sampler": repr(sampler), "model": content})
+    if run.resumed_step > n_rounds:
+        raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
+                         f"n_sweeps asks for only {n_rounds}")
+    state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
+    plan = engines.select_batch(sampler, hamiltonians, n_total) if packed else sampler.plan(hamiltonian, n_total)
+    engine = start_engine(plan, hamiltonian, None, n_total, np.tile(ladder, n_rows), state_seed, chain_seed,
+                          other_bytes=24 * n_total * n_rounds)      # traces (random spins: any model of a batch)
+    chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
+    bookkeeping = {
+        "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
+        "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+        "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+        "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64)}
+    n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
+    # the overlaps of each model's ladders 2p and 2p + 1
+    pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
+    traces = {"energy": np.empty((n_rows, n_beta, n_rounds)),
+              "magnetization": np.empty((n_rows, n_beta, n_rounds)),
+              "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
+    done = run.resumed_step
+    if done:
+        saved = run.restored(_tempering_fields(engine, bookkeeping, traces, n, done))
+        _check_ladders(run, saved, n_beta, done)
+        for key, value in bookkeeping.items():
+            value[...] = saved[key]
+        for key, value in traces.items():
+            value[..., :done] = saved[key]
+        restore_engine(run, engine, saved, _betas_of_chains(ladder, chain_at_beta),
+                       done * swap_every * engine.attempts_per_sweep)
+
+    def save():
+        if not run.checkpointing:      # a snapshot copies every chain's state
+            return
+        arrays = dict(prefixed("engine", engine.snapshot()), **bookkeeping)
+        arrays.update({k: v[..., :done] for k, v in traces.items()})
+        run.save(done, arrays)
+
+    scratch_e = np.empty((n_total, 1))
+    scratch_m = np.empty((n_total, 1))
+    with run:
+        run.bar.update(done)
+        # One step is a round of sweeps, swaps and traces: Ctrl-C is acted on between rounds,
+        # so the state, counters and traces saved always belong to the same round.
+        for _ in run.steps(range(done, n_rounds)):
+            engine.run(1, swap_every, scratch_e, scratch_m, 0)
+            swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
+                                bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
+                                bookkeeping["direction"], bookkeeping["round_trips"])
+            engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
+            traces["energy"][..., done] = engine.energy[chain_at_beta]
+            traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
+            if n_pairs:
+                traces["overlap"][..., done] = engine.overlaps(chain_at_beta[pair_rows], chain_at_beta[pair_rows + 1])
+            done += 1
+            run.bar.update(1)
+            if run.due(done):
+                save()
+    save()
+    acceptance = (bookkeeping["swap_accepted"] / np.maximum(bookkeeping["swap_attempted"], 1))[:, :n_beta - 1]
+    states = engine.get_states()[chain_at_beta]
+    results = []
+    for k, model in enumerate(hamiltonians):
+        rows, pairs = slice(k * n_sets, (k + 1) * n_sets), slice(k * n_pairs, (k + 1) * n_pairs)
+        results.append(TemperingResult(
+            betas=ladder.copy(), energy=traces["energy"][rows, :, :done].copy(),
+            magnetization=traces["magnetization"][rows, :, :done].copy(),
+            overlap=traces["overlap"][pairs, :, :done].copy() if n_pairs else None,
+            swap_acceptance=acceptance[rows].copy(), round_trips=bookkeeping["round_trips"][rows].copy(),
+            states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
+            hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+            engine=plan.name))
+    return results
+
+
+def _tempering_fields(engine, bookkeeping, traces, n, done):
+    """The Fields of a tempering checkpoint after ``done`` rounds."""
+    fields = prefixed("engine", engine.snapshot_fields())
+    fields.update(chain_at_beta=Field.like(bookkeeping["chain_at_beta"], at_least(0)),
+                  swap_rng=Field.like(bookkeeping["swap_rng"], streams()),
+                  swap_accepted=Field.like(bookkeeping["swap_accepted"], between(0, done)),
+                  swap_attempted=Field.like(bookkeeping["swap_attempted"], between(0, done)),
+                  direction=Field.like(bookkeeping["direction"], one_of(-1, 0, 1)),
+                  round_trips=Field.like(bookkeeping["round_trips"], between(0, done)),
+                  energy=Field(np.float64, traces["energy"].shape[:2] + (done,), finite),
+                  magnetization=Field(np.float64, traces["magnetization"].shape[:2] + (done,), between(-n, n)),
+                  overlap=Field(np.float64, traces["overlap"].shape[:2] + (done,), between(-1, 1)))
+    return fields
+
+
+def _check_ladders(run, saved, n_beta, done):
+    """Each ladder's configurations are a permutation of its own chains, and no pair
+    accepted more swaps than it attempted, nor attempted other than every other round."""
+    chain_at_beta = saved["chain_at_beta"]
+    own = np.arange(chain_at_beta.size).reshape(chain_at_beta.shape)
+    if not np.array_equal(np.sort(chain_at_beta, axis=1), own):
+        raise run.damaged("chain_at_beta", "is not a permutation of each ladder's own chains")
+    if np.any(saved["swap_accepted"] > saved["swap_attempted"]):
+        raise run.damaged("swap_accepted", "counts more swaps than swap_attempted")
+    pairs = np.arange(saved["swap_attempted"].shape[1])
+    rounds = (done + 1 - pairs % 2) // 2 if n_beta > 1 else np.zeros_like(pairs)     # pair k: rounds of parity k % 2
+    if np.any(saved["swap_attempted"] != rounds):
+        raise run.damaged("swap_attempted", f"is not every other round of the {done} the checkpoint holds")
+
+
+def _betas_of_chains(ladder, chain_at_beta):
+    """betas[c] of every chain from the permutation chain_at_beta[set, k]."""
+    betas = np.empty(chain_at_beta.size)
+    betas[chain_at_beta] = ladder[None, :]
+    return betas
+
+
+@njit
+def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, direction, round_trips):
+    """One round of replica-exchange attempts between neighbouring betas b, b+1 (b = parity,
+    parity + 2, ...) in each replica set, accepted with min(1, exp((beta_b - beta_b+1)(E_b - E_b+1))).
+
+    chain_at_beta : (n_sets, n_beta) chain index now at each beta. direction[chain] is +1
+    after visiting the hottest end (index 0), -1 after the coldest; arriving at the
+    hottest end with -1 completes a round trip.
+    """
+    n_sets, n_beta = chain_at_beta.shape
+    for r in range(n_sets):
+        for b in range(parity, n_beta - 1, 2):
+            ci, cj = chain_at_beta[r, b], chain_at_beta[r, b + 1]
+            # The exchange changes -ln(weight) by -(beta_b - beta_b+1)(E_b - E_b+1).
+            x = (ladder[b] - ladder[b + 1]) * (energy[ci] - energy[cj])
+            attempted[r, b] += 1
+            if accept(METROPOLIS, -x, rng[r]):
+                chain_at_beta[r, b], chain_at_beta[r, b + 1] = cj, ci
+                accepted[r, b] += 1
+        hot, cold = chain_at_beta[r, 0], chain_at_beta[r, n_beta - 1]
+        if direction[hot] == -1:
+            round_trips[r] += 1
+        direction[hot] = 1
+        if n_beta > 1:
+            direction[cold] = -1
+
+
+def adaptive_ladder(hamiltonian, beta_min, beta_max, n, *, n_sweeps=200, n_rounds=8, seed=None,
+                    sampler=None):
+    """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
+
+    Starts geometric, then repeats: run short parallel tempering, measure the swap
+    acceptance A_k of each pair, and move the betas so that each gap shrinks where A_k
+    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints.
+
+    Parameters
+    ----------
+    hamiltonian : Hamiltonian
+    beta_min, beta_max : float, 0 < beta_min < beta_max
+    n : int, >= 2
+    n_sweeps, n_rounds : int
+        Sweeps of each trial run, and number of feedback rounds.
+    seed : int, SeedSequence, Generator or None
+
+    Returns
+    -------
+    Schedule
+
+    References
+    ----------
+    H. G. Katzgraber, S. Trebst, D. A. Huse and M. Troyer, J. Stat. Mech. P03018 (2006)
+    (feedback on replica flow); here the simpler feedback on acceptance rates.
+    """
+    n = as_int(n, "n", minimum=2)
+    ladder = geometric(beta_min, beta_max, n).betas.copy()
+    seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
+    for round_seed in seeds:
+        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
+                                    seed=round_seed, progress=False,
+                                    **({} if sampler is None else {"sampler": sampler}))
+        acceptance = result.swap_acceptance.mean(axis=0)
+        gaps = np.diff(ladder) * (acceptance + 0.05)
+        ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
+    return from_array(ladder)
