@@ -13,10 +13,10 @@ import scipy.sparse as sp
 from scipy import optimize
 
 import statmech
-from statmech.validation import LOW_VALUE, as_beta, as_generator, as_int, as_scalar_beta
+from statmech.validation import as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.exact import all_states
-from statmech.hamiltonian import PairwiseHamiltonian, has_structure, structure_hint
+from statmech.hamiltonian import PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
 __all__ = ["Minima", "Landscape", "energy_minima", "all_energy_minima", "tap_fixed_points", "landscape"]
@@ -86,6 +86,7 @@ def _check_model(hamiltonian):
     if not has_structure(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, RBM, ...); got "
                         f"{type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
+    validate_hamiltonian(hamiltonian)           # two-state units of one kind
 
 
 def _flips(states, local, low):
@@ -103,7 +104,7 @@ def quench(hamiltonian, states):
     _check_model(hamiltonian)
     J = hamiltonian.couplings
     J = J.toarray() if sp.issparse(J) else np.asarray(J)
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     s = np.array(states, dtype=np.float64)
     local = hamiltonian.local_fields(states)
     rows = np.arange(len(s))
@@ -166,7 +167,7 @@ def all_energy_minima(hamiltonian, *, chunk=1 << 16):
     n, chunk = hamiltonian.n, as_int(chunk, "chunk", minimum=1)
     if n > 30:
         raise ValueError(f"all_energy_minima checks all 2**n states; n = {n} exceeds 30: use energy_minima")
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     found = []
     for start in range(0, 1 << n, chunk):
         states = all_states(n, hamiltonian.domain, start, min(start + chunk, 1 << n))
@@ -199,7 +200,7 @@ def _minimise_gibbs(hamiltonian, beta, method, starts, tol, max_iter):
     (magnetizations (k, n), values (k,), converged (k,))."""
     order = ORDERS[method]
     couplings = Couplings(hamiltonian, order)
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     edge = 1e-9 * (1.0 - low)
     bounds = [(low + edge, 1.0 - edge)] * hamiltonian.n
 
@@ -251,7 +252,7 @@ def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping
     n_starts = as_int(n_starts, "n_starts", minimum=1)
     if solver not in ("iterate", "minimize"):
         raise ValueError(f"solver must be 'iterate' or 'minimize'; got {solver!r}")
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     init = low + (1.0 - low) * as_generator(seed).uniform(0.0, 1.0, (n_starts, hamiltonian.n))
     if solver == "minimize":
         check_pairwise(hamiltonian, method)

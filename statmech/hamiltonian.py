@@ -123,6 +123,13 @@ class Hamiltonian:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement energy(states)")
 
+    @property
+    def low(self):
+        """The value of a variable that is down: -1.0 for spins, 0.0 for binary variables
+        (up is 1 in both); None for a bipartite model whose layers are not two-state
+        units of one kind."""
+        return None if self.domain is None else float(LOW_VALUE[self.domain])
+
     def check_states(self, states, name="states"):
         """``states`` validated against ``n`` and ``domain``, as int8 of shape (..., n)."""
         return as_states(states, self.n, self.domain, name)
@@ -143,7 +150,7 @@ class Hamiltonian:
         states = self.check_states(states)
         i = self._check_index(i)
         flipped = states.copy()
-        flipped[..., i] = (LOW_VALUE[self.domain] + 1) - flipped[..., i]
+        flipped[..., i] = (self.low + 1) - flipped[..., i]
         return checked_energy(self, flipped) - checked_energy(self, states)
 
     def random_states(self, k=None, seed=None):
@@ -471,7 +478,7 @@ class PairwiseHamiltonian(Hamiltonian):
             return super().delta_energy(states, i)          # the difference of its own energies
         states = self.check_states(states)
         i = self._check_index(i)
-        delta = (LOW_VALUE[self.domain] + 1) - 2.0 * states[..., i]
+        delta = (self.low + 1) - 2.0 * states[..., i]
         if self.is_sparse:
             column = self.couplings[:, [i]].toarray().ravel()
         else:

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import gray_code
-from ..validation import LOW_VALUE, as_beta, as_float, as_int, check_domain
+from ..validation import as_beta, as_float, as_int, check_domain
 from ..errors import EnumerationTooLarge, SlowPathWarning
 from ..frozen import read_only_view
 from ..hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
@@ -72,7 +72,7 @@ def exact(hamiltonian, beta):
     betas, scalar = as_beta(beta)
     if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
         return _unit_types_exact(hamiltonian, betas, scalar)
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     if has_structure(hamiltonian, BipartiteHamiltonian):
         rows = _bipartite_moments(hamiltonian, betas, low)
     elif has_structure(hamiltonian, PairwiseHamiltonian):
@@ -114,7 +114,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
         n_low, n_blocks = _blocks(hamiltonian.n)
         counts, off_grid = gray_code.energy_histogram_pairwise(
             couplings, indptr, indices, data, dense, fields, hamiltonian.offset,
-            float(LOW_VALUE[hamiltonian.domain]), n_low, n_blocks, energy_min, resolution, n_bins)
+            hamiltonian.low, n_low, n_blocks, energy_min, resolution, n_bins)
     else:
         _check_size(hamiltonian.n, MAX_GENERIC_N, "n")
         energies = np.concatenate([e for e, _ in _generic_batches(hamiltonian)])

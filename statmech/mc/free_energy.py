@@ -16,7 +16,7 @@ from ..runloop import Field, Run, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
 from ..units import unit_up_probability
 from ..unit_types import UNIT_TYPES
-from ..validation import LOW_VALUE, as_int
+from ..validation import as_int
 from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine
 from .records import FreeEnergyEstimate
 from .samplers import BlockGibbs
@@ -159,7 +159,7 @@ def _independent_draws(base, n_chains, seed_sequence):
         streams = random_streams(seed_sequence, (n_chains,))
         draws = [units.sample(np.tile(bias, (n_chains, 1)), 1.0, streams) for units, bias in layers]
         return log_z, base.check_states(np.hstack(draws))
-    low = float(LOW_VALUE[base.domain])
+    low = base.low
     fields = base.fields
     log_z = float(UNIT_TYPES[base.domain].log_partition(fields).sum()) - base.offset
     up = np.random.default_rng(seed_sequence).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)

@@ -11,13 +11,13 @@ import numpy as np
 
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..exact import energy_grid
-from ..hamiltonian import PairwiseHamiltonian, has_structure, structure_hint
+from ..hamiltonian import PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 from ..jit import njit, prange
 from ..runloop import Field, Run, at_least, finite, prefixed
 from ..thermodynamics import DensityOfStates
 from ..rng import uniform_32_nonzero, xoshiro_step
 from ..units import add_coupling_row
-from ..validation import LOW_VALUE, as_float, as_int, as_real_array, check_on_failure
+from ..validation import as_float, as_int, as_real_array, check_on_failure
 from .drivers import initial_states_or_random, restore_engine
 from .samplers import Metropolis
 
@@ -101,6 +101,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     if not has_structure(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}"
                         f"{structure_hint(hamiltonian)}")
+    validate_hamiltonian(hamiltonian)           # two-state units of one kind
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
     n_walkers = as_int(n_chains, "n_chains", minimum=2)
     flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)
@@ -111,7 +112,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     max_sweeps = as_int(max_sweeps, "max_sweeps", minimum=1)
     on_failure = check_on_failure(on_failure)
     n = hamiltonian.n
-    low = float(LOW_VALUE[hamiltonian.domain])
+    low = hamiltonian.low
     energy_min, n_bins = energy_grid(hamiltonian, resolution)
     window = (0, n_bins - 1)
     if energy_range is not None:

@@ -35,7 +35,6 @@ import scipy.sparse as sp
 
 from ..units import add_reaction_fields, unit_mean_array
 from ..unit_types import UNIT_TYPES, unit_type
-from ..validation import LOW_VALUE
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}
@@ -46,7 +45,7 @@ def as_unit_type(units, name="units"):
     (0: binary, -1: spin)."""
     if isinstance(units, numbers.Real) and not isinstance(units, bool):
         for candidate in ("binary", "spin"):
-            if float(units) == LOW_VALUE[candidate]:
+            if float(units) == UNIT_TYPES[candidate].low:
                 return UNIT_TYPES[candidate]
         raise ValueError(f"{name} as a number is the low state of two-state units, 0 or -1; got {units!r}")
     return unit_type(units, name)
@@ -292,6 +291,3 @@ class _SingleUnits(ModelUnits):
         self.segments = ((slice(None), units),)
         self.discrete, self.uniform = units.discrete, True
 
-
-def low_of(hamiltonian):
-    return float(LOW_VALUE[hamiltonian.domain])

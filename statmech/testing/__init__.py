@@ -25,9 +25,9 @@ def _close(actual, expected, what, rtol=1e-9, atol=1e-9):
         raise AssertionError(f"{what}: max deviation {worst:.3g} (rtol={rtol}, atol={atol})")
 
 
-def _flip(states, i, domain):
+def _flip(states, i, low):
     flipped = states.copy()
-    flipped[..., i] = (LOW_VALUE[domain] + 1) - flipped[..., i]
+    flipped[..., i] = (low + 1) - flipped[..., i]
     return flipped
 
 
@@ -83,7 +83,7 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     _close(single, energies[0], "energy of a single state of shape (n,)", **tol)
 
     for i in range(n):
-        brute = np.asarray(hamiltonian.energy(_flip(states, i, domain))) - energies
+        brute = np.asarray(hamiltonian.energy(_flip(states, i, hamiltonian.low))) - energies
         _close(hamiltonian.delta_energy(states, i), brute, f"delta_energy(states, {i})", **tol)
 
     other = "binary" if domain == "spin" else "spin"
@@ -96,7 +96,7 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
 
     if has_structure(hamiltonian, PairwiseHamiltonian):
         local = hamiltonian.local_fields(states)
-        delta = (LOW_VALUE[domain] + 1) - 2.0 * states
+        delta = (hamiltonian.low + 1) - 2.0 * states
         for i in range(n):
             _close(-delta[:, i] * local[:, i], hamiltonian.delta_energy(states, i),
                    f"-delta * local_fields[:, {i}] vs delta_energy", **tol)

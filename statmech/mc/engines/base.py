@@ -7,7 +7,6 @@ import numpy as np
 from ...hamiltonian import checked_energy, convert_states
 from ...rng import random_streams
 from ...runloop import Field, at_least, finite, streams
-from ...validation import LOW_VALUE
 
 __all__ = ["ChainEngine", "disagreement"]
 
@@ -57,7 +56,7 @@ class ChainEngine:
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self.hamiltonian = hamiltonian
         self.sampler = sampler
-        self.low = None if hamiltonian.domain is None else float(LOW_VALUE[hamiltonian.domain])
+        self.low = hamiltonian.low
         self.states = np.ascontiguousarray(states, dtype=np.float64)
         self.betas = np.zeros(self.states.shape[0])
         self.set_betas(betas)

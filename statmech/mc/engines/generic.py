@@ -8,7 +8,6 @@ from ...errors import SlowPathWarning
 from ...hamiltonian import Hamiltonian, structure_hint
 from ...jit import njit, prange
 from ...rng import uniform
-from ...validation import LOW_VALUE
 from ..acceptance import acceptance_probabilities
 from .base import ChainEngine
 
@@ -71,7 +70,7 @@ class GenericEngine(ChainEngine):
         n_chains, n = self.int_states.shape
         uniforms = np.empty(n_chains)
         probabilities = np.empty(n_chains)
-        flip = np.int8(LOW_VALUE[self.hamiltonian.domain] + 1)
+        flip = np.int8(self.hamiltonian.low + 1)
         for r in range(n_records):
             for _ in range(thin):
                 for i in range(n):
