@@ -16,7 +16,7 @@ import statmech
 from statmech.validation import as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.exact import all_states
-from statmech.hamiltonian import PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
+from statmech.hamiltonian import pairwise_form, structure_hint, validate_hamiltonian
 from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
 
 __all__ = ["Minima", "Landscape", "energy_minima", "all_energy_minima", "tap_fixed_points", "landscape"]
@@ -83,10 +83,10 @@ class Landscape:
 
 
 def _check_model(hamiltonian):
-    if not has_structure(hamiltonian, PairwiseHamiltonian):
-        raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, RBM, ...); got "
-                        f"{type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
     validate_hamiltonian(hamiltonian)           # two-state units of one kind
+    if pairwise_form(hamiltonian) is None:
+        raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, ...) or a BipartiteHamiltonian of "
+                        f"two-state units (an RBM); got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
 
 
 def _flips(states, local, low):
@@ -102,7 +102,7 @@ def quench(hamiltonian, states):
     """Steepest-descent single-flip quenches (zero temperature) of states (k, n) until no
     flip lowers the energy: the local minima reached, as int8 (k, n)."""
     _check_model(hamiltonian)
-    J = hamiltonian.couplings
+    J = pairwise_form(hamiltonian).couplings
     J = J.toarray() if sp.issparse(J) else np.asarray(J)
     low = hamiltonian.low
     s = np.array(states, dtype=np.float64)

@@ -20,7 +20,7 @@ from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_b
                           as_generator, check_domain)
 
 __all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "validate_hamiltonian",
-           "checked_energy", "has_structure", "structure_hint"]
+           "checked_energy", "has_structure", "pairwise_form", "structure_hint"]
 
 
 def convert_states(states, domain):
@@ -102,6 +102,21 @@ class Hamiltonian:
                 raise AttributeError(str(read_only_error(label, self.changed_model_hint)))
             value = freeze(value, label, self.changed_model_hint)
         object.__setattr__(self, name, value)
+
+    def __getstate__(self):
+        """Pickles and copies carry the model's attributes, not what was derived from them
+        (:meth:`_derived`)."""
+        return {name: value for name, value in self.__dict__.items() if not name.startswith("_derived_")}
+
+    def _derived(self, name, build):
+        """``build()``, computed once per model: a model is a value, so what is derived from
+        its values never goes stale."""
+        key = "_derived_" + name
+        value = self.__dict__.get(key)
+        if value is None:
+            value = build()
+            object.__setattr__(self, key, value)
+        return value
 
     def __setstate__(self, state):
         """Unpickled (and deep-copied) models are values too: their arrays frozen again."""
@@ -239,29 +254,40 @@ def has_structure(hamiltonian, kind):
     paths, which use its own energy."""
     if not isinstance(hamiltonian, kind) or hamiltonian.structure is None:
         return False
-    base = BipartiteHamiltonian if isinstance(hamiltonian, BipartiteHamiltonian) else PairwiseHamiltonian
-    if type(hamiltonian).energy is base.energy or hamiltonian.__dict__.get("_structure_checked"):
+    if type(hamiltonian).energy is kind.energy or hamiltonian.__dict__.get("_structure_checked"):
         return True
     states = hamiltonian.random_states(16, seed=0x5EED)
-    own, structural = checked_energy(hamiltonian, states), base.energy(hamiltonian, states)
+    own, structural = checked_energy(hamiltonian, states), kind.energy(hamiltonian, states)
     scale = max(1.0, float(np.abs(structural).max()))
     worst = float(np.abs(own - structural).max())
     if worst > 1e-9 * scale:
         raise ValueError(f"{type(hamiltonian).__name__} declares structure = {hamiltonian.structure!r}, but its "
-                         f"energy differs from the {base.__name__} energy of its parameters by {worst:.3g} on a "
+                         f"energy differs from the {kind.__name__} energy of its parameters by {worst:.3g} on a "
                          f"random state: remove the declaration (statmech then uses its energy alone) or fix it")
     object.__setattr__(hamiltonian, "_structure_checked", True)
     return True
 
 
+def pairwise_form(hamiltonian):
+    """The :class:`PairwiseHamiltonian` whose couplings and fields algorithms may use for
+    ``hamiltonian``: the model itself when it has pairwise structure, its
+    :meth:`~BipartiteHamiltonian.to_pairwise` when it is a bipartite model of two-state
+    units of one kind, and None otherwise (its energy alone counts)."""
+    if has_structure(hamiltonian, PairwiseHamiltonian):
+        return hamiltonian
+    if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is not None:
+        return hamiltonian.to_pairwise()
+    return None
+
+
 def structure_hint(hamiltonian):
     """A sentence for errors about a model that overrides ``energy`` and so has no
     structure an algorithm may use; "" for any other model."""
-    if not isinstance(hamiltonian, PairwiseHamiltonian) or hamiltonian.structure is not None:
+    kind = next((k for k in (PairwiseHamiltonian, BipartiteHamiltonian) if isinstance(hamiltonian, k)), None)
+    if kind is None or hamiltonian.structure is not None:
         return ""
-    base = BipartiteHamiltonian if isinstance(hamiltonian, BipartiteHamiltonian) else PairwiseHamiltonian
     return (f" ({type(hamiltonian).__name__} overrides energy(), so statmech uses that energy alone; if it is "
-            f"the {base.__name__} energy of its parameters, set structure = {base.structure!r} in the class)")
+            f"the {kind.__name__} energy of its parameters, set structure = {kind.structure!r} in the class)")
 
 
 def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
@@ -536,14 +562,17 @@ class PairwiseHamiltonian(Hamiltonian):
         return PairwiseHamiltonian(self.couplings * scale, fields, offset, domain)
 
 
-class BipartiteHamiltonian(PairwiseHamiltonian):
+class BipartiteHamiltonian(Hamiltonian):
     """E(v, h) = sum_i e(v_i) + sum_j e(h_j) - a^T v - b^T h - v^T W h + offset: two layers,
     couplings only between them, each layer of one unit type (:mod:`statmech.unit_types`).
 
-    States are the concatenation (v, h) of shape (..., n_visible + n_hidden). With
-    two-state units of one kind (the default: binary, or spin, both layers), e = 0 and the
-    couplings of the pairwise form are the block matrix [[0, W], [W^T, 0]], so every
-    pairwise algorithm applies. Gaussian and rectified Gaussian layers (e(h) = h^2 / 2,
+    States are the concatenation (v, h) of shape (..., n_visible + n_hidden). A bipartite
+    model is not a pairwise one (a Gaussian or ReLU layer has no pairwise form), but with
+    two-state units of one kind (the default: binary, or spin, both layers) e = 0 and
+    :meth:`to_pairwise` gives the same energy as a :class:`PairwiseHamiltonian` with
+    couplings [[0, W], [W^T, 0]]; the single-flip samplers, Wang-Landau, exact
+    enumeration and the other pairwise algorithms run on that form
+    (:func:`pairwise_form`). Gaussian and rectified Gaussian layers (e(h) = h^2 / 2,
     states float) and binary-spin pairs are taken by exact thermodynamics, block Gibbs
     sampling (``sample``, ``anneal``, ``parallel_tempering``), AIS from a base of the same
     unit types, naive mean field and TAP2, ``unroll`` and learning; the conditionals and
@@ -564,17 +593,15 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
     """
 
     structure = "bipartite"
-    values = ("weights", "visible_bias", "hidden_bias", "n_visible", "n_hidden", "visible_units", "hidden_units")
+    values = ("n", "domain", "offset", "weights", "visible_bias", "hidden_bias", "n_visible", "n_hidden", "visible_units", "hidden_units")
     changed_model_hint = (", e.g. H.with_parameters(weights=W, visible_bias=a, hidden_bias=b) with arrays of "
                           "your own")
 
     def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary", *,
                  visible=None, hidden=None):
         domain = check_domain(domain)
-        self.visible_units = unit_type(domain if visible is None else visible, "visible")
-        self.hidden_units = unit_type(domain if hidden is None else hidden, "hidden")
-        same_two_state = self.visible_units == self.hidden_units and self.visible_units.discrete
-        self.domain = self.visible_units.name if same_two_state else None
+        self._set_units(unit_type(domain if visible is None else visible, "visible"),
+                        unit_type(domain if hidden is None else hidden, "hidden"))
         self.weights = as_real_array(weights, "weights", ndim=2)
         self.n_visible, self.n_hidden = self.weights.shape
         if self.n_visible == 0 or self.n_hidden == 0:
@@ -586,26 +613,88 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
                             as_real_array(hidden_bias, "hidden_bias", shape=(self.n_hidden,)))
         self.offset = as_float(offset, "offset")
         self.n = self.n_visible + self.n_hidden
-        self._block = None
+
+    def _set_units(self, visible_units, hidden_units):
+        self.visible_units, self.hidden_units = visible_units, hidden_units
+        same_two_state = visible_units == hidden_units and visible_units.discrete
+        self.domain = visible_units.name if same_two_state else None
+
+    @classmethod
+    def from_arrays(cls, weights, visible_bias, hidden_bias, offset=0.0, *, visible="binary", hidden="binary"):
+        """A model that reads the given arrays in place, for code that owns them and builds
+        a model per step (learning updates its weights between models).
+
+        Unlike the constructor, it neither copies the arrays nor converts their dtype
+        (float32 stays float32), and it checks shapes and dtypes only, not values. The
+        model holds read-only views: it cannot change them, but their owner can, so the
+        owner must not write to them while the model is in use.
+
+        Parameters
+        ----------
+        weights : ndarray of shape (n_visible, n_hidden), float32 or float64
+        visible_bias, hidden_bias : ndarray of shape (n_visible,) and (n_hidden,), weights' dtype
+        offset : float, default 0
+        visible, hidden : {"binary", "spin", "gaussian", "relu"}, default "binary"
+
+        Returns
+        -------
+        BipartiteHamiltonian
+        """
+        arrays = {"weights": weights, "visible_bias": visible_bias, "hidden_bias": hidden_bias}
+        for name, array in arrays.items():
+            if not isinstance(array, np.ndarray) or array.dtype not in (np.float32, np.float64):
+                raise TypeError(f"{name} must be a float32 or float64 ndarray; got "
+                                f"{getattr(array, 'dtype', type(array).__name__)}")
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise ValueError(f"weights must have shape (n_visible, n_hidden), both >= 1; got {weights.shape}")
+        for name, size in (("visible_bias", weights.shape[0]), ("hidden_bias", weights.shape[1])):
+            if arrays[name].shape != (size,) or arrays[name].dtype != weights.dtype:
+                raise ValueError(f"{name} must have shape ({size},) and dtype {weights.dtype}; got "
+                                 f"{arrays[name].shape} {arrays[name].dtype}")
+        model = cls.__new__(cls)
+        for name, array in arrays.items():
+            object.__setattr__(model, name, read_only_view(array))
+        model._set_units(unit_type(visible, "visible"), unit_type(hidden, "hidden"))
+        model.n_visible, model.n_hidden = weights.shape
+        model.n = model.n_visible + model.n_hidden
+        model.offset = as_float(offset, "offset")
+        return model
+
+    def to_pairwise(self):
+        """The energy of these parameters as a :class:`PairwiseHamiltonian` on the states
+        (v, h): couplings [[0, W], [W^T, 0]] (sparse), fields (a, b), the same offset and
+        domain. Built once per model.
+
+        Returns
+        -------
+        PairwiseHamiltonian with n = n_visible + n_hidden
+
+        Raises
+        ------
+        ValueError
+            When the layers are not two-state units of one kind (a Gaussian, ReLU or
+            binary-spin model has no pairwise form).
+        """
+        if self.domain is None:
+            raise ValueError(f"a pairwise form exists for two-state units of one kind (both binary or both spin); "
+                             f"this model has {self.visible_units.name} visible and {self.hidden_units.name} "
+                             f"hidden units")
+        return self._derived("pairwise", lambda: PairwiseHamiltonian(self.couplings, self.fields, self.offset,
+                                                                     self.domain))
 
     @property
     def couplings(self):
-        """The block matrix [[0, W], [W^T, 0]] as read-only CSR, built on first use."""
-        if self._block is None:
-            self._block = freeze(sp.bmat([[None, sp.csr_matrix(self.weights)],
-                                          [sp.csr_matrix(self.weights.T), None]], format="csr"),
-                                 f"{type(self).__name__}.couplings", self.changed_model_hint)
-        return self._block
+        """The interaction matrix [[0, W], [W^T, 0]] of the states (v, h): read-only CSR of
+        shape (n, n), for every unit type (the couplings of :meth:`to_pairwise`)."""
+        return self._derived("couplings", lambda: freeze(
+            sp.bmat([[None, sp.csr_matrix(self.weights)], [sp.csr_matrix(self.weights.T), None]], format="csr"),
+            f"{type(self).__name__}.couplings", self.changed_model_hint))
 
     @property
     def fields(self):
-        """(a, b) concatenated, read-only."""
-        return freeze(np.concatenate([self.visible_bias, self.hidden_bias]), f"{type(self).__name__}.fields",
-                      self.changed_model_hint)
-
-    @property
-    def is_sparse(self):
-        return True
+        """(a, b): the bias of every unit of the states (v, h), read-only, shape (n,)."""
+        return self._derived("fields", lambda: freeze(np.concatenate([self.visible_bias, self.hidden_bias]),
+                                                      f"{type(self).__name__}.fields", self.changed_model_hint))
 
     def split(self, states):
         """(visible, hidden) parts of states of shape (..., n)."""
@@ -667,6 +756,26 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         v, h = self.split(self.check_states(states).astype(np.float64))
         weights = plain(self.weights)
         return np.concatenate([h @ weights.T + plain(self.visible_bias), v @ weights + plain(self.hidden_bias)], axis=-1)
+
+    def _local_field(self, states, i):
+        """The local field of unit ``i`` in each state: a_i + (W h)_i, or b_j + (W^T v)_j
+        for i = n_visible + j; ndarray of shape (...)."""
+        v, h = self.split(self.check_states(states).astype(np.float64))
+        if i < self.n_visible:
+            return h @ plain(self.weights)[i] + self.visible_bias[i]
+        return v @ plain(self.weights)[:, i - self.n_visible] + self.hidden_bias[i - self.n_visible]
+
+    def delta_energy(self, states, i):
+        """Energy change of flipping unit ``i`` (two-state units of one kind): -delta times
+        its local field; ndarray of shape (...)."""
+        if self.domain is None:
+            raise ValueError(f"flips are defined for two-state units of one kind; this model has "
+                             f"{self.visible_units.name} visible and {self.hidden_units.name} hidden units")
+        if not has_structure(self, BipartiteHamiltonian):
+            return super().delta_energy(states, i)          # the difference of its own energies
+        states = self.check_states(states)
+        i = self._check_index(i)
+        return -((self.low + 1) - 2.0 * states[..., i]) * self._local_field(states, i)
 
     def hidden_fields(self, v):
         """Fields on the hidden units, b + W^T v: ndarray of shape (..., n_hidden)."""
@@ -810,7 +919,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
             raise ValueError(f"to_domain converts models whose layers are both binary or both spin; this one has "
                              f"{self.visible_units.name} visible and {self.hidden_units.name} hidden units")
         if not has_structure(self, BipartiteHamiltonian):
-            return Hamiltonian.to_domain(self, domain)
+            return super().to_domain(domain)
         row_sums = np.concatenate([self.weights.sum(axis=1), self.weights.sum(axis=0)])
         scale, fields, offset = _domain_change(row_sums, row_sums.sum(), self.fields,
                                                self.offset, self.domain, domain)
@@ -821,7 +930,7 @@ class BipartiteHamiltonian(PairwiseHamiltonian):
         """A digest of the class, unit types, weights, biases and offset (and of its
         energies, for a subclass with an energy of its own)."""
         if not has_structure(self, BipartiteHamiltonian):
-            return content_digest(Hamiltonian.content_hash(self), self._arrays_digest())
+            return content_digest(super().content_hash(), self._arrays_digest())
         return self._arrays_digest()
 
     def _arrays_digest(self):

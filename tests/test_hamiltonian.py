@@ -31,6 +31,51 @@ def test_bipartite_conformance_and_block_couplings(hamiltonian):
     np.testing.assert_allclose(hamiltonian.energy(states), expected, rtol=1e-12, atol=1e-12)
 
 
+def test_bipartite_models_are_not_pairwise_and_convert_explicitly():
+    rbm = statmech.BipartiteHamiltonian(np.array([[0.5, -1.0], [2.0, 0.25], [0.0, 1.5]]), [0.1, -0.2, 0.3],
+                                        [1.0, -1.0], offset=0.5, domain="spin")
+    assert not isinstance(rbm, statmech.PairwiseHamiltonian)
+    pairwise = rbm.to_pairwise()
+    assert type(pairwise) is statmech.PairwiseHamiltonian and rbm.to_pairwise() is pairwise   # built once
+    assert (pairwise.n, pairwise.domain, pairwise.offset) == (5, "spin", 0.5)
+    states = all_states(5, "spin")
+    np.testing.assert_allclose(pairwise.energy(states), rbm.energy(states), rtol=1e-13)
+    assert statmech.hamiltonian.pairwise_form(rbm) is pairwise
+    assert statmech.hamiltonian.pairwise_form(pairwise) is pairwise
+    gaussian = statmech.BipartiteHamiltonian(np.ones((2, 2)) * 0.1, visible="gaussian")
+    assert statmech.hamiltonian.pairwise_form(gaussian) is None
+    with pytest.raises(ValueError, match="pairwise form exists for two-state units.*gaussian visible"):
+        gaussian.to_pairwise()
+    with pytest.raises(ValueError, match="flips are defined for two-state units"):
+        gaussian.delta_energy(gaussian.random_states(2, seed=0), 0)
+    for i in range(5):              # its own single-flip energy change, not the pairwise form's
+        flipped = states.copy()
+        flipped[:, i] *= -1
+        np.testing.assert_allclose(rbm.delta_energy(states, i), rbm.energy(flipped) - rbm.energy(states),
+                                   rtol=1e-12, atol=1e-12)
+    import pickle
+    twin = pickle.loads(pickle.dumps(rbm))          # what was derived from a model is not pickled
+    assert "_derived_pairwise" not in vars(twin) and twin.content_hash() == rbm.content_hash()
+
+
+def test_from_arrays_reads_the_arrays_in_place_in_their_dtype():
+    rng = np.random.default_rng(0)
+    W, a, b = (rng.normal(size=shape).astype(np.float32) for shape in ((4, 3), (4,), (3,)))
+    model = statmech.BipartiteHamiltonian.from_arrays(W, a, b, visible="binary", hidden="spin")
+    assert np.shares_memory(model.weights, W) and model.weights.dtype == np.float32
+    assert not model.weights.flags.writeable and W.flags.writeable        # the owner keeps its rights
+    assert model.unit_types == (statmech.unit_types.UNIT_TYPES["binary"], statmech.unit_types.UNIT_TYPES["spin"])
+    reference = statmech.BipartiteHamiltonian(W, a, b, visible="binary", hidden="spin")
+    states = reference.random_states(6, seed=1)
+    np.testing.assert_allclose(model.energy(states), reference.energy(states), rtol=1e-6)
+    with pytest.raises(TypeError, match="visible_bias must be a float32 or float64 ndarray; got int64"):
+        statmech.BipartiteHamiltonian.from_arrays(W, np.zeros(4, np.int64), b)
+    with pytest.raises(ValueError, match=r"hidden_bias must have shape \(3,\) and dtype float32; got \(3,\) float64"):
+        statmech.BipartiteHamiltonian.from_arrays(W, a, b.astype(np.float64))
+    with pytest.raises(ValueError, match="weights must have shape"):
+        statmech.BipartiteHamiltonian.from_arrays(W[:0], a[:0], b)
+
+
 @given(pairwise_hamiltonians(max_n=6))
 def test_domain_conversion_preserves_boltzmann_weights(hamiltonian):
     other = "binary" if hamiltonian.domain == "spin" else "spin"

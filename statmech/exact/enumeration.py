@@ -18,7 +18,7 @@ from ..validation import as_beta, as_float, as_int, check_domain
 from ..errors import EnumerationTooLarge, SlowPathWarning
 from ..frozen import read_only_view
 from ..hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
-                          structure_hint, validate_hamiltonian)
+                          pairwise_form, structure_hint, validate_hamiltonian)
 from ..thermodynamics import DensityOfStates, thermodynamics_from_moments
 
 __all__ = ["exact", "density_of_states", "all_states", "energy_grid", "MAX_KERNEL_N", "MAX_GENERIC_N"]
@@ -107,7 +107,7 @@ def density_of_states(hamiltonian, *, resolution=1.0):
     """
     validate_hamiltonian(hamiltonian)
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
-    if has_structure(hamiltonian, PairwiseHamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian):
+    if has_structure(hamiltonian, PairwiseHamiltonian):
         _check_size(hamiltonian.n, MAX_KERNEL_N, "n")
         couplings, indptr, indices, data, dense, fields = _pairwise_arrays(hamiltonian)
         energy_min, n_bins = energy_grid(hamiltonian, resolution)
@@ -162,8 +162,10 @@ def _in_calls(kernel, arguments, n_bits, cost):
 
 def energy_grid(hamiltonian, resolution):
     """(lowest grid energy, number of bins) of a grid of spacing ``resolution`` that holds
-    every energy of a pairwise model: |E - offset| <= sum_{i<j} |J_ij| + sum_i |h_i|."""
-    bound = 0.5 * float(abs(hamiltonian.couplings).sum()) + float(np.abs(hamiltonian.fields).sum())
+    every energy of a model with a pairwise form (:func:`~statmech.hamiltonian.pairwise_form`):
+    |E - offset| <= sum_{i<j} |J_ij| + sum_i |h_i|."""
+    form = pairwise_form(hamiltonian)
+    bound = 0.5 * float(abs(form.couplings).sum()) + float(np.abs(form.fields).sum())
     energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
     return energy_min, int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exact import all_states
-from ..hamiltonian import PairwiseHamiltonian, content_digest, has_structure, structure_hint
+from ..hamiltonian import content_digest, structure_hint
 from ..mc.drivers import resolve_sampler, restore_engine
 from ..runloop import Field, Run, at_least, finite, prefixed, unprefixed
 from ..validation import as_int, as_states
@@ -91,9 +91,9 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
         if not callable(getattr(hamiltonian, name, None)):
             raise TypeError(f"Boltzmann learning needs a Hamiltonian with parameters(), with_parameters() and "
                             f"energy_gradient(); {type(hamiltonian).__name__} has no {name}()")
-    if isinstance(hamiltonian, PairwiseHamiltonian) and not has_structure(hamiltonian, PairwiseHamiltonian):
-        raise TypeError(f"Boltzmann learning of {type(hamiltonian).__name__} would fit the couplings and fields of "
-                        f"the pairwise energy, not its own{structure_hint(hamiltonian)}")
+    if structure_hint(hamiltonian):
+        raise TypeError(f"Boltzmann learning of {type(hamiltonian).__name__} would fit the parameters of its "
+                        f"structure's energy, not its own{structure_hint(hamiltonian)}")
     if method not in ("exact", "pcd"):
         raise ValueError(f"method must be 'exact' or 'pcd'; got {method!r}")
     n_iter = as_int(n_iter, "n_iter", minimum=1)

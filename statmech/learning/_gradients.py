@@ -47,25 +47,6 @@ def _parameters(rbm):
     return rbm.weights, rbm.visible_bias, rbm.hidden_bias
 
 
-def _units(rbm):
-    """(visible, hidden) unit types of an RBM or of Parameters."""
-    return getattr(rbm, "unit_types", (_BINARY, _BINARY))
-
-
-class Parameters:
-    """Weights and biases of an RBM as plain arrays (any float dtype) with its unit types,
-    under the attribute names of ``BipartiteHamiltonian`` so the gradient code takes either."""
-
-    def __init__(self, weights, visible_bias, hidden_bias, visible="binary", hidden="binary"):
-        self.weights, self.visible_bias, self.hidden_bias = weights, visible_bias, hidden_bias
-        self.n_visible, self.n_hidden = weights.shape
-        self.visible_units, self.hidden_units = unit_type(visible, "visible"), unit_type(hidden, "hidden")
-
-    @property
-    def unit_types(self):
-        return self.visible_units, self.hidden_units
-
-
 def check_data(X, n_features=None, name="X", dtype=np.float64, units="binary"):
     """A 2-D finite array of values the visible units can take or average to: in [0, 1]
     for binary units (probabilities or binary data), [-1, 1] for spins, >= 0 for rectified
@@ -98,7 +79,7 @@ def conditional(fields):
 
 def hidden_mean(rbm, v):
     """<h | v> at beta = 1 for rows v (n_samples, n_visible): p(h = 1 | v) for binary units."""
-    return layer_mean(v, rbm.weights, rbm.hidden_bias, _units(rbm)[1])
+    return layer_mean(v, rbm.weights, rbm.hidden_bias, rbm.unit_types[1])
 
 
 def data_statistics(rbm, v, h=None):
@@ -119,7 +100,7 @@ def exact_statistics(rbm):
     if both are) with the other summed or integrated out: p(layer) from the other layer's
     log-partition, <other | layer> from its activation."""
     W, a, b = _parameters(rbm)
-    visible, hidden = _units(rbm)
+    visible, hidden = rbm.unit_types
     if hidden.discrete and (rbm.n_hidden <= rbm.n_visible or not visible.discrete):
         h = _layer_states(rbm.n_hidden, low=hidden.low)
         fields = h @ W.T + a                                           # (2**nh, nv)
@@ -164,7 +145,7 @@ def tap_statistics(rbm, m_visible, m_hidden, method):
     order = ORDERS[method]
     k = len(m_visible)
     stats_W = m_visible.T @ m_hidden / k
-    for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order, _units(rbm)):
+    for coefficient, matrix, left, right in tap_corrections(rbm.weights, m_visible, m_hidden, order, rbm.unit_types):
         add_scaled_product(stats_W, coefficient / k, matrix, left.T @ right)
     return {"W": stats_W, "a": m_visible.mean(0), "b": m_hidden.mean(0)}
 
@@ -222,7 +203,7 @@ class Gibbs:
         v -> h product runs on [clamped; v_k] at once, so the data's <h | v> comes out of
         the same product: then v and <h | v> are those stacked rows (n_data + n_chains)."""
         W, a, b = _parameters(rbm)
-        visible, hidden = _units(rbm)
+        visible, hidden = rbm.unit_types
         if visible != _BINARY or hidden != _BINARY:
             return self._run_units(rbm, visible, hidden, h, k, clamped)
         for step in range(k):
@@ -342,7 +323,7 @@ class ModelTerm:
         if method in ("cd", "pcd"):
             if self.gibbs is None:
                 self.gibbs = Gibbs(max(self.n_chains, len(v_data)), self.seed_sequence)
-            hidden = _units(rbm)[1]
+            hidden = rbm.unit_types[1]
             if method == "cd":          # the chains start from the data's hidden samples
                 h_data = hidden_mean(rbm, v_data)
                 start = (self.gibbs.sample(h_data) if hidden == _BINARY
@@ -359,7 +340,7 @@ class ModelTerm:
         if self.persistent and self.state is not None:
             start = self.state
         else:
-            start = interior(_units(rbm)[0], v_data[:self.n_chains] if self.persistent else v_data, 1e-6)
+            start = interior(rbm.unit_types[0], v_data[:self.n_chains] if self.persistent else v_data, 1e-6)
         # in the parameters' precision: float32 weights keep every product in float32
         dtype = np.result_type(rbm.weights.dtype, np.float32)
         m, _, _ = solve_fixed_point(rbm, 1.0, np.asarray(start, dtype), method, self.damping, 0.0, self.mf_iter)
@@ -369,7 +350,7 @@ class ModelTerm:
         m_visible, m_hidden = m[:, :rbm.n_visible], m[:, rbm.n_visible:]
         h_data = hidden_mean(rbm, v_data)
         return StackedRows(np.concatenate([v_data, m_visible]), np.concatenate([h_data, m_hidden]), len(v_data),
-                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method], _units(rbm)))
+                           tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method], rbm.unit_types))
 
 
 def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
@@ -377,7 +358,8 @@ def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
 
     Parameters
     ----------
-    rbm : BipartiteHamiltonian or Parameters
+    rbm : BipartiteHamiltonian
+        Any dtype of parameters (``BipartiteHamiltonian.from_arrays`` keeps float32).
     v_data : ndarray of shape (n_data, n_visible)
     model_statistics : dict, StackedRows or tuple
         The dict {"W", "a", "b"} of model averages; or rows whose averages they are:

@@ -13,7 +13,7 @@ from ..schedules import linear
 from ..exact import exact
 from ..mc.free_energy import ais
 from ..records import Estimate
-from ._gradients import MEAN_FIELD_METHODS, Parameters, _units, check_data
+from ._gradients import MEAN_FIELD_METHODS, check_data
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def free_energy(rbm, v):
     unit's log-partition (ln(1 + e^x) for binary units): ln p(v) = -F(v) - ln Z for any RBM.
     Binary visible units take v in [0, 1] (probabilities allowed, unlike
     ``BipartiteHamiltonian.free_energy_visible``)."""
-    visible, hidden = _units(rbm)
+    visible, hidden = rbm.unit_types
     return (visible.self_energy(v).sum(-1) - v @ rbm.visible_bias
             - hidden.log_partition(v @ rbm.weights + rbm.hidden_bias).sum(-1) + getattr(rbm, "offset", 0.0))
 
@@ -148,7 +148,7 @@ def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):
     -------
     ndarray of shape (n_samples,)
     """
-    rbm = _as_rbm(rbm) if not isinstance(rbm, Parameters) else rbm
+    rbm = _as_rbm(rbm)
     if rbm.visible_units.name != "binary":
         raise ValueError(f"the pseudo-log-likelihood flips binary visible units; this RBM has "
                          f"{rbm.visible_units.name} visible units: use log_likelihood")

@@ -14,7 +14,7 @@ from ..validation import as_float, as_int, as_seed_sequence
 from ..hamiltonian import BipartiteHamiltonian
 from ..nn.optim import make_optimizer
 from ..gibbs import sample_from_fields
-from ._gradients import METHODS, ModelTerm, Parameters, check_data, gradient, hidden_mean
+from ._gradients import METHODS, ModelTerm, check_data, gradient, hidden_mean
 from ._likelihood import free_energy, pseudo_log_likelihood
 
 
@@ -142,8 +142,8 @@ class BernoulliRBM:
         self._gradient_buffer = np.empty_like(self._params["W"])     # W's gradient of the sample form
 
     def _parameters(self):
-        return Parameters(self._params["W"], self._params["a"], self._params["b"], self.visible_units,
-                          self.hidden_units)
+        return BipartiteHamiltonian.from_arrays(self._params["W"], self._params["a"], self._params["b"],
+                                                visible=self.visible_units, hidden=self.hidden_units)
 
     def _update(self, batch):
         params = self._parameters()

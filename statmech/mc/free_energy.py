@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from ..errors import EffectiveSampleSizeWarning
 from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..gibbs import sample_from_fields
-from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint
+from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, pairwise_form, structure_hint
 from ..rng import random_streams
 from ..runloop import Field, Run, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
@@ -45,13 +45,13 @@ def _beta_path(schedule):
 
 def _independent_base(base, target):
     """Validate a base model for a base-to-target path: same kind, n and domain, no couplings."""
-    bipartite = has_structure(target, BipartiteHamiltonian)
-    if not has_structure(target, PairwiseHamiltonian):
+    kind = next((k for k in (PairwiseHamiltonian, BipartiteHamiltonian) if has_structure(target, k)), None)
+    if kind is None:
         raise TypeError(f"a base-to-target path needs a PairwiseHamiltonian or BipartiteHamiltonian; "
                         f"got {type(target).__name__}{structure_hint(target)}")
-    same_kind = has_structure(base, BipartiteHamiltonian) == bipartite and has_structure(base, PairwiseHamiltonian)
-    if not same_kind:
-        raise TypeError(f"base must be a Hamiltonian of the target's kind ({type(target).__name__}); "
+    bipartite = kind is BipartiteHamiltonian
+    if not has_structure(base, kind):
+        raise TypeError(f"base must be a Hamiltonian of the target's kind ({kind.__name__}); "
                         f"got {type(base).__name__}{structure_hint(base)}")
     if base.n != target.n or base.domain != target.domain:
         raise ValueError(f"base must have the target's n = {target.n} and domain {target.domain!r}; "
@@ -160,7 +160,7 @@ def _independent_draws(base, n_chains, seed_sequence):
         draws = [units.sample(np.tile(bias, (n_chains, 1)), 1.0, streams) for units, bias in layers]
         return log_z, base.check_states(np.hstack(draws))
     low = base.low
-    fields = base.fields
+    fields = pairwise_form(base).fields
     log_z = float(UNIT_TYPES[base.domain].log_partition(fields).sum()) - base.offset
     up = np.random.default_rng(seed_sequence).random((n_chains, base.n)) < unit_up_probability(fields, 1.0, low)
     return log_z, np.where(up, 1, int(low)).astype(np.int8)

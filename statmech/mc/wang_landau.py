@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..exact import energy_grid
-from ..hamiltonian import PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
+from ..hamiltonian import pairwise_form, structure_hint, validate_hamiltonian
 from ..jit import njit, prange
 from ..runloop import Field, Run, at_least, finite, prefixed
 from ..thermodynamics import DensityOfStates
@@ -58,7 +58,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
 
     Parameters
     ----------
-    hamiltonian : PairwiseHamiltonian
+    hamiltonian : PairwiseHamiltonian, or BipartiteHamiltonian of two-state units of one kind
         With energies on a grid of spacing ``resolution`` (e.g. Ising models).
     resolution : float
     n_chains : int, >= 2
@@ -98,10 +98,10 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     F. Wang and D. P. Landau, Phys. Rev. Lett. 86, 2050 (2001); R. E. Belardinelli and
     V. D. Pereyra, Phys. Rev. E 75, 046701 (2007).
     """
-    if not has_structure(hamiltonian, PairwiseHamiltonian):
-        raise TypeError(f"wang_landau needs a PairwiseHamiltonian; got {type(hamiltonian).__name__}"
-                        f"{structure_hint(hamiltonian)}")
     validate_hamiltonian(hamiltonian)           # two-state units of one kind
+    if pairwise_form(hamiltonian) is None:
+        raise TypeError(f"wang_landau needs a PairwiseHamiltonian (or a BipartiteHamiltonian of two-state units); "
+                        f"got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
     resolution = as_float(resolution, "resolution", minimum=0.0, allow_equal=False)
     n_walkers = as_int(n_chains, "n_chains", minimum=2)
     flatness = as_float(flatness, "flatness", minimum=0.0, allow_equal=False)

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .records import MeanFieldResult
+from ..hamiltonian import pairwise_form
 from .plefka import check_pairwise
 
 
@@ -23,7 +24,7 @@ def _log_2cosh(x):
 def belief_propagation(hamiltonian, beta, damping, tol, max_iter):
     """Bethe solution of a pairwise model (any domain; computed in spin form)."""
     check_pairwise(hamiltonian, "bethe")
-    spin = hamiltonian.to_domain("spin")
+    spin = pairwise_form(hamiltonian).to_domain("spin")
     J = sp.csr_matrix(spin.couplings, copy=True)       # tidied here, not in the model
     J.eliminate_zeros()
     J.sort_indices()

@@ -146,20 +146,13 @@ def interior(units, m, margin):
     return np.maximum(m, margin) if units.name == "relu" else np.asarray(m, dtype=np.float64)
 
 
-def is_bipartite(model):
-    """A BipartiteHamiltonian, or the bare parameters of one (learning's ``Parameters``:
-    weights, visible_bias, hidden_bias, n_visible, unit_types, in any float dtype)."""
-    return has_structure(model, BipartiteHamiltonian) or all(
-        hasattr(model, name) for name in ("weights", "visible_bias", "hidden_bias", "n_visible", "unit_types"))
-
-
 class ModelUnits:
     """The unit types of a model's variables, by segment: one two-state type for a pairwise
     model; (visible, hidden) for a bipartite one. Applies a unit-type formula at
     magnetizations m of shape (..., n) segment by segment."""
 
     def __init__(self, hamiltonian):
-        if is_bipartite(hamiltonian):
+        if has_structure(hamiltonian, BipartiteHamiltonian):
             n_v = hamiltonian.n_visible
             self.types = hamiltonian.unit_types
             self.segments = ((slice(0, n_v), self.types[0]), (slice(n_v, None), self.types[1]))
@@ -214,7 +207,7 @@ class Couplings:
     """
 
     def __init__(self, hamiltonian, order):
-        self.bipartite = is_bipartite(hamiltonian)
+        self.bipartite = has_structure(hamiltonian, BipartiteHamiltonian)
         if self.bipartite:
             W = hamiltonian.weights
             self.n_visible = hamiltonian.n_visible
@@ -224,8 +217,15 @@ class Couplings:
             J = hamiltonian.couplings
             J = J.tocsr() if sp.issparse(J) else np.asarray(J)
             self.powers = [J.power(p) if sp.issparse(J) else J ** p for p in range(1, order + 1)]
-        self.fields = getattr(hamiltonian, "fields", None)       # (bare bipartite parameters have none)
-        self.offset = getattr(hamiltonian, "offset", 0.0)
+        self.offset = hamiltonian.offset
+        self.hamiltonian = hamiltonian
+
+    @property
+    def fields(self):
+        """The fields of the pairwise form: h, or (a, b) of a bipartite model, shape (n,)."""
+        if self.bipartite:
+            return np.concatenate([self.hamiltonian.visible_bias, self.hamiltonian.hidden_bias])
+        return self.hamiltonian.fields
 
     def apply(self, p, x):
         """x J**p for x of shape (..., n) (J symmetric), shape (..., n)."""
@@ -243,7 +243,7 @@ class Couplings:
 
 
 def check_pairwise(hamiltonian, method):
-    if not has_structure(hamiltonian, PairwiseHamiltonian):
+    if not (has_structure(hamiltonian, PairwiseHamiltonian) or has_structure(hamiltonian, BipartiteHamiltonian)):
         raise TypeError(f"mean-field method {method!r} needs a PairwiseHamiltonian (or a bipartite one, "
                         f"e.g. an RBM); got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
     if method == "tap3" and not has_structure(hamiltonian, BipartiteHamiltonian):

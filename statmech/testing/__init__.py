@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from ..validation import LOW_VALUE, as_beta
 from ..exact import all_states, exact
-from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, PairwiseHamiltonian, convert_states, has_structure
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, convert_states, has_structure, pairwise_form
 
 __all__ = ["check_hamiltonian", "check_thermodynamic_identities"]
 
@@ -38,8 +38,8 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     ``energy`` returns finite floats of shape (...) for states of shape (..., n) and is
     vectorised consistently over leading axes; ``delta_energy`` equals the brute-force
     difference of energies for every variable; ``to_domain`` gives the same energy on
-    the mapped states, both ways; for pairwise models ``local_fields`` and for
-    bipartite models the conditionals and free energies (against enumeration of a layer
+    the mapped states, both ways; ``local_fields`` of models with a pairwise form; for
+    bipartite models ``to_pairwise`` and the conditionals and free energies (against enumeration of a layer
     when it has at most 10 units); and that the attributes the class lists in ``values``
     cannot change (their arrays read-only, the attributes not assignable).
 
@@ -94,7 +94,7 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     _close(converted.energy(mapped), energies, f"energy after to_domain({other!r})", **tol)
     _close(converted.to_domain(domain).energy(states), energies, "energy after a round trip of to_domain", **tol)
 
-    if has_structure(hamiltonian, PairwiseHamiltonian):
+    if pairwise_form(hamiltonian) is not None:
         local = hamiltonian.local_fields(states)
         delta = (hamiltonian.low + 1) - 2.0 * states
         for i in range(n):
@@ -125,6 +125,8 @@ def _check_values(hamiltonian):
 def _check_bipartite(hamiltonian, states, tol, beta=0.7):
     v, h = hamiltonian.split(states)
     domain = hamiltonian.domain
+    pairwise = hamiltonian.to_pairwise()
+    _close(pairwise.energy(states), hamiltonian.energy(states), "to_pairwise().energy vs energy", **tol)
     for size, layer, fixed, free_energy, conditional, name in (
             (hamiltonian.n_hidden, "hidden", v, hamiltonian.free_energy_visible,
              hamiltonian.conditional_hidden, "free_energy_visible"),

@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional, Protocol, runtime_checkable
 import numpy as np
 import scipy.sparse as sp
 
-from ...hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint
+from ...hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, pairwise_form, structure_hint
 from .base import ChainEngine
 from .block_gibbs import BlockGibbsEngine
 from .checkerboard import CheckerboardEngine
@@ -190,11 +190,11 @@ class Rule:
 
 
 def _pairwise(hamiltonian):
-    return has_structure(hamiltonian, PairwiseHamiltonian)
+    return pairwise_form(hamiltonian) is not None
 
 
 def _plain_pairwise(hamiltonian):
-    return _pairwise(hamiltonian) and not isinstance(hamiltonian, BipartiteHamiltonian)
+    return has_structure(hamiltonian, PairwiseHamiltonian)
 
 
 def _packable(hamiltonian):
@@ -228,15 +228,16 @@ def _ferromagnet(sampler, hamiltonian):
 
 
 ANY = Condition("any", lambda *args: True)
-SPIN_PAIRWISE = Condition("a PairwiseHamiltonian of spins (not bipartite)", _plain_pairwise)  # then the lattice checks
-PAIRWISE = Condition("a PairwiseHamiltonian (two-state bipartite models included)", _pairwise)
+SPIN_PAIRWISE = Condition("a PairwiseHamiltonian of spins", _plain_pairwise)  # then the lattice checks
+PAIRWISE = Condition("a PairwiseHamiltonian, or a BipartiteHamiltonian of two-state units (its to_pairwise())",
+                     _pairwise)
 PACKABLE = Condition("a PairwiseHamiltonian of spins with at most 7 neighbours per variable, couplings +J or -J of "
                      "one magnitude and one uniform field", _packable)
 SQUARE_LATTICE = Condition("a periodic square-lattice Ising model with even sides and uniform J and h",
                            lambda h: _pairwise(h) and h.square_lattice is not None)
 LONG_ROWS = Condition(f"a square lattice as above with rows of at least {CHECKERBOARD_MIN_ROW} sites", _long_rows)
-SPARSE = Condition("a PairwiseHamiltonian with sparse couplings",
-                   lambda h: _pairwise(h) and sp.issparse(h.couplings))
+SPARSE = Condition("a pairwise form (as above) with sparse couplings",
+                   lambda h: _pairwise(h) and pairwise_form(h).is_sparse)
 
 #: The engine of each sampler family, setting, model and number of chains: the first row
 #: that matches. The documentation prints it (:func:`engine_table`).
@@ -244,7 +245,7 @@ ENGINE_TABLE = (
     Rule("single-flip", Condition("multispin=True", lambda s: s.multispin is True), SPIN_PAIRWISE, ANY,
          MultiSpinEngine, paths=False, required=True, prepare=_packed_lattice, asks="multispin=True"),
     Rule("single-flip", Condition("precision='float32'", lambda s: s.precision == "float32"),
-         Condition("a PairwiseHamiltonian (not bipartite)", _plain_pairwise), ANY, PairwiseEngine, paths=True,
+         Condition("a PairwiseHamiltonian", _plain_pairwise), ANY, PairwiseEngine, paths=True,
          required=True, asks="precision='float32'", error=ValueError),
     Rule("single-flip", Condition("checkerboard=True", lambda s: s.checkerboard is True), SQUARE_LATTICE, ANY,
          CheckerboardEngine, paths=False, required=True, asks="checkerboard=True", error=ValueError),

@@ -3,7 +3,7 @@ ferromagnets (J_ij >= 0), one chain per thread."""
 import numpy as np
 import scipy.sparse as sp
 
-from ...hamiltonian import PairwiseHamiltonian, BipartiteHamiltonian, csr_arrays, has_structure, structure_hint
+from ...hamiltonian import PairwiseHamiltonian, csr_arrays, has_structure, structure_hint
 from ...jit import njit, prange
 from ...rng import uniform
 from .base import ChainEngine
@@ -107,7 +107,7 @@ KERNELS = {"wolff": wolff_sample, "swendsen-wang": swendsen_wang_sample}
 def require_ferromagnet(hamiltonian, name):
     """The couplings as CSR, or the error of a model that is not a zero-field Ising
     ferromagnet (TypeError: not pairwise; ValueError: its values)."""
-    if not has_structure(hamiltonian, PairwiseHamiltonian) or isinstance(hamiltonian, BipartiteHamiltonian):
+    if not has_structure(hamiltonian, PairwiseHamiltonian):
         raise TypeError(f"{name} needs a pairwise Ising ferromagnet; got {hamiltonian!r}{structure_hint(hamiltonian)}")
     if hamiltonian.domain != "spin":
         raise ValueError(f"{name} needs spins (domain 'spin'); got domain {hamiltonian.domain!r}")

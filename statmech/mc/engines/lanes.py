@@ -3,7 +3,7 @@ vector: the same sweep as the pairwise engine, with a vectorised exp and branch-
 flips, the chains stored variable-major by block (n_blocks, n, LANES)."""
 import numpy as np
 
-from ...hamiltonian import csr_arrays
+from ...hamiltonian import csr_arrays, pairwise_form
 from ...jit import njit, prange
 from ...rng import random_streams, uniform_32_high, xoshiro_step
 from ...runloop import at_least, finite, streams
@@ -166,7 +166,7 @@ class LaneEngine(ChainEngine):
     def _set_couplings(self, hamiltonian):
         states = self._get(self.lane_states, padding=True).astype(np.int8)
         self._put(self.lane_local, hamiltonian.local_fields(states))
-        self.csr_args = csr_arrays(hamiltonian.couplings)
+        self.csr_args = csr_arrays(pairwise_form(hamiltonian).couplings)
 
     def value_rules(self):
         return {"lane_states": self.valid_lane_states, "lane_local": finite, "lane_energy": finite,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...hamiltonian import checked_energy
+from ...hamiltonian import checked_energy, pairwise_form
 from ...jit import njit, prange
 from ...units import add_coupling_row
 from ..acceptance import accept
@@ -162,7 +162,7 @@ class PairwiseEngine(ChainEngine):
 
     def _set_couplings(self, hamiltonian):
         dtype = np.dtype(getattr(self.sampler, "precision", "float64"))
-        self.dense, matrix, indptr, indices, data = hamiltonian.kernel_couplings()
+        self.dense, matrix, indptr, indices, data = pairwise_form(hamiltonian).kernel_couplings()
         self.coupling_args = (matrix.astype(dtype, copy=False), indptr, indices, data.astype(dtype, copy=False))
         self.states = self.states.astype(dtype, copy=False)
         self.local = np.ascontiguousarray(hamiltonian.local_fields(self.get_states()), dtype=dtype)
