@@ -26,7 +26,7 @@ imported = time.perf_counter() - start
 from statmech import mc
 from statmech.learning import BernoulliRBM
 from statmech.models import Ising
-from statmech.units import unit_variance
+from statmech.unit_types import unit_variance
 X = (np.random.default_rng(0).random((1000, 784)) < 0.3).astype(float)
 start = time.perf_counter()
 unit_variance(0.5, 0.0)             # a one-line jitted function: numba's once-per-process set-up

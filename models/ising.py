@@ -2,9 +2,10 @@
 import numpy as np
 
 from statmech import PairwiseHamiltonian
+from statmech.lattice import Lattice
 from statmech.validation import as_float, as_int, as_real_array
 
-from ._lattice import couplings_from_edges, lattice_edges
+from ._lattice import couplings_from_edges
 
 __all__ = ["Ising", "CurieWeiss"]
 
@@ -18,9 +19,10 @@ class Ising(PairwiseHamiltonian):
     Attributes
     ----------
     edges : ndarray of shape (n_edges, 2)
-    shape : tuple of int or None
-        Lattice side lengths for the lattice constructors.
-    periodic : bool or None
+    lattice : statmech.lattice.Lattice or None
+        The lattice of the lattice constructors (None for :meth:`from_graph`).
+    J : float or None
+        The coupling of every bond, when it is one number (else None: one per edge).
     h : float
         The uniform field.
 
@@ -29,10 +31,10 @@ class Ising(PairwiseHamiltonian):
     E. Ising, Z. Phys. 31, 253 (1925); L. Onsager, Phys. Rev. 65, 117 (1944).
     """
 
-    values = ("h", "edges", "shape", "periodic", "square_lattice")
+    values = ("J", "h", "edges", "lattice")
     changed_model_hint = ", e.g. Ising.square(L, J=..., h=...) (or lattice, chain, cubic, from_graph)"
 
-    def __init__(self, n, edges, couplings=1.0, h=0.0, shape=None, periodic=None):
+    def __init__(self, n, edges, couplings=1.0, h=0.0, lattice=None):
         n = as_int(n, "n", minimum=1)
         edges = np.asarray(edges)
         if edges.size and (edges.ndim != 2 or edges.shape[1] != 2 or not np.issubdtype(edges.dtype, np.integer)):
@@ -45,22 +47,21 @@ class Ising(PairwiseHamiltonian):
         values = as_real_array(couplings, "couplings")
         if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != edges.shape[0]):
             raise ValueError(f"couplings must be a scalar or have shape ({edges.shape[0]},); got {values.shape}")
+        if lattice is not None and (not isinstance(lattice, Lattice) or lattice.n_sites != n
+                                    or not np.array_equal(lattice.edges(), edges)):
+            raise ValueError(f"lattice must be a statmech.lattice.Lattice of n = {n} sites whose edges() are the "
+                             f"edges given; got {lattice!r}")
         self.h = as_float(h, "h")
-        self.edges, self.shape, self.periodic = edges, shape, periodic
+        self.J = float(values) if values.ndim == 0 else None
+        self.edges, self.lattice = edges, lattice
         super().__init__(couplings_from_edges(n, edges, values), np.full(n, self.h))
 
     @classmethod
     def lattice(cls, shape, J=1.0, h=0.0, periodic=True):
         """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``
         (a tuple, e.g. (L,) for a chain, (L, M) for a square lattice)."""
-        if np.ndim(shape) != 1 or len(shape) == 0:
-            raise TypeError(f"shape must be a tuple of side lengths, e.g. (4, 4); got {type(shape).__name__} {shape!r}")
-        shape = tuple(as_int(side, "shape entries", minimum=1) for side in shape)
-        J = as_float(J, "J")
-        model = cls(int(np.prod(shape)), lattice_edges(shape, periodic), J, h, shape, bool(periodic))
-        if len(shape) == 2 and periodic and shape[0] % 2 == 0 and shape[1] % 2 == 0:
-            model.square_lattice = (shape[0], shape[1], J, model.h)
-        return model
+        lattice = Lattice(shape, periodic)
+        return cls(lattice.n_sites, lattice.edges(), as_float(J, "J"), h, lattice)
 
     @classmethod
     def chain(cls, n, J=1.0, h=0.0, periodic=True):
@@ -88,7 +89,8 @@ class Ising(PairwiseHamiltonian):
         return cls(n, edges, couplings, h)
 
     def __repr__(self):
-        where = f"shape={self.shape}, periodic={self.periodic}" if self.shape else f"n={self.n}"
+        where = (f"shape={self.lattice.shape}, periodic={self.lattice.periodic}" if self.lattice is not None
+                 else f"n={self.n}")
         return f"Ising({where}, h={self.h})"
 
 

@@ -5,9 +5,10 @@ from math import comb, factorial
 import numpy as np
 
 from statmech import Hamiltonian, PairwiseHamiltonian
+from statmech.lattice import Lattice
 from statmech.validation import as_generator, as_int
 
-from ._lattice import couplings_from_edges, lattice_edges
+from ._lattice import couplings_from_edges
 
 __all__ = ["SherringtonKirkpatrick", "EdwardsAnderson", "PSpin", "RandomEnergyModel"]
 
@@ -44,25 +45,32 @@ class EdwardsAnderson(PairwiseHamiltonian):
     J_ij ~ N(0, 1) (``couplings="gaussian"``) or +-1 with equal probability
     (``couplings="pm1"``), i.i.d. per bond. Build with :meth:`square` or :meth:`cubic`.
 
+    Attributes
+    ----------
+    lattice : statmech.lattice.Lattice
+    edges : ndarray of shape (n_edges, 2)
+        The lattice's bonds, in the order of ``bond_couplings``.
+    bond_couplings : ndarray of shape (n_edges,)
+    distribution : {"gaussian", "pm1"}
+
     References
     ----------
     S. F. Edwards and P. W. Anderson, J. Phys. F 5, 965 (1975).
     """
 
-    values = ("shape", "periodic", "distribution", "edges", "bond_couplings")
+    values = ("lattice", "distribution", "edges", "bond_couplings")
     changed_model_hint = ", e.g. EdwardsAnderson.cubic(L, couplings=..., seed=...)"
 
     def __init__(self, shape, couplings="gaussian", seed=None, periodic=True):
         if couplings not in ("gaussian", "pm1"):
             raise ValueError(f"couplings must be 'gaussian' or 'pm1'; got {couplings!r}")
         rng = as_generator(seed)
-        self.shape, self.periodic, self.distribution = tuple(shape), bool(periodic), couplings
-        self.edges = lattice_edges(self.shape, periodic)
+        self.lattice, self.distribution = Lattice(tuple(shape), bool(periodic)), couplings
+        self.edges = self.lattice.edges()
         m = self.edges.shape[0]
         self.bond_couplings = (rng.normal(size=m) if couplings == "gaussian"
                                else rng.choice([-1.0, 1.0], size=m))
-        n = int(np.prod(self.shape))
-        super().__init__(couplings_from_edges(n, self.edges, self.bond_couplings))
+        super().__init__(couplings_from_edges(self.lattice.n_sites, self.edges, self.bond_couplings))
 
     @classmethod
     def square(cls, L, couplings="gaussian", seed=None, periodic=True):
@@ -75,7 +83,7 @@ class EdwardsAnderson(PairwiseHamiltonian):
         return cls((L, L, L), couplings, seed, periodic)
 
     def __repr__(self):
-        return f"EdwardsAnderson(shape={self.shape}, couplings={self.distribution!r})"
+        return f"EdwardsAnderson(shape={self.lattice.shape}, couplings={self.distribution!r})"
 
 
 class PSpin(Hamiltonian):

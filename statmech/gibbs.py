@@ -2,14 +2,14 @@
 implementation behind the ``BlockGibbs`` sampler, AIS along a base-to-target path (with
 the hidden layer summed out) and CD/PCD learning.
 
-A half-step is :func:`layer_probability` (the unit's conditional, ``statmech.units``,
+A half-step is :func:`layer_probability` (the unit's conditional, ``statmech.unit_types``,
 applied to the other layer's field) followed by :func:`sample_layer` (Bernoulli draws
 from per-row xoshiro streams, ``statmech.rng``).
 """
 import numpy as np
 
 from .rng import sample_units, sample_units_serial
-from .units import unit_up_probability_array
+from .unit_types import unit_up_probability_array
 
 __all__ = ["layer_probability", "sample_layer", "sample_from_fields", "layer_mean"]
 

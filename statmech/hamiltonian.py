@@ -11,11 +11,10 @@ import json
 import numpy as np
 import scipy.sparse as sp
 
-from . import units
 from .frozen import freeze, owned, plain, read_only_error, read_only_view
 from .rng import random_streams
 from .thermodynamics import free_energy_from_log_z
-from .unit_types import unit_type
+from .unit_types import unit_type, unit_up_probability_array
 from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, as_states,
                           as_generator, check_domain)
 
@@ -69,9 +68,6 @@ class Hamiltonian:
 
     n: int
     domain: str = "spin"
-    #: (L, M, J, h) when the model is a periodic L x M square-lattice Ising ferromagnet with
-    #: uniform coupling J and field h, sites numbered x * M + y (enables checkerboard sweeps).
-    square_lattice = None
     #: The attributes that define the energy. Each is set once, in ``__init__``, and is
     #: read-only afterwards, its arrays included (:mod:`statmech.frozen`): a model is a
     #: value, so no fast path built from it can drift from it. A class lists its own; the
@@ -840,13 +836,13 @@ class BipartiteHamiltonian(Hamiltonian):
         ndarray of shape (..., n_hidden)
         """
         beta = as_scalar_beta(beta)
-        return units.unit_up_probability_array(self.hidden_fields(v), beta,
+        return unit_up_probability_array(self.hidden_fields(v), beta,
                                                self._two_state(self.hidden_units, "conditional_hidden"))
 
     def conditional_visible(self, h, beta=1.0):
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
         beta = as_scalar_beta(beta)
-        return units.unit_up_probability_array(self.visible_fields(h), beta,
+        return unit_up_probability_array(self.visible_fields(h), beta,
                                                self._two_state(self.visible_units, "conditional_visible"))
 
     def free_energy_visible(self, v, beta=1.0):

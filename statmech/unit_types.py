@@ -22,8 +22,13 @@ function and Laplace's continued fraction for the Mills ratio, so that they keep
 relative accuracy for |x| up to 50 and beta up to 100 and never overflow.
 
 Every algorithm uses a unit only through this interface: ``mean``, ``variance``,
-``log_partition``, ``self_energy``, ``sample``. The discrete units take their formulas from
-:mod:`statmech.units` (the one sigmoid, the one log-partition of a two-state unit).
+``log_partition``, ``self_energy``, ``sample``. This module is the one place unit formulas
+are written: the continuous units hold theirs; the two-state units (binary and spin) use
+the scalar functions at the top of the module (``unit_up_probability``, ``unit_mean``,
+``unit_log_partition``, ``unit_variance``, ...), which numba kernels call directly, so a
+sampler, a solver and a network compute a unit's conditional with the same function.
+numba's cache keys a function on its own file only: after editing this file, delete the
+``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
 
 References
 ----------
@@ -36,12 +41,134 @@ Functions* (2008), eq. 13.2.22 (Mills ratio).
 import numpy as np
 from scipy import special
 
+from .fastmath import logistic
 from .jit import njit, prange
 from .rng import sample_units_serial, uniform_53_open, xoshiro_step
-from .units import (unit_entropy, unit_field, unit_log_partition, unit_mean_array, unit_up_probability_array,
-                    unit_variance, unit_variance_slope)
 
-__all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_TYPES", "uniforms"]
+__all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_TYPES", "uniforms",
+           "unit_up_probability", "unit_up_probability_array", "unit_mean", "unit_mean_array", "unit_log_partition",
+           "unit_variance", "unit_variance_slope", "unit_entropy", "unit_field", "add_reaction_fields", "sigmoid",
+           "softplus"]
+
+
+# -- the two-state unit, s in {low, 1} with energy -field * s (low = -1 spins, 0 binary) ------------------
+# Scalar forms are numba-callable (kernels use them) and work on numpy arrays alike.
+
+@njit
+def unit_up_probability(field, beta, low):
+    """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
+
+    Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
+    sigmoid(2*beta*field) = (1 + tanh(beta*field)) / 2. Written with tanh, it never
+    overflows. Its array form for hot loops over large arrays is ``logistic`` (the same
+    function through a vectorised exp, equal to ~1e-16).
+    """
+    return 0.5 * (1.0 + np.tanh((0.5 * beta * (1.0 - low)) * field))
+
+
+@njit
+def sigmoid(x):
+    """Logistic function 1 / (1 + exp(-x)) (unit_up_probability of a binary unit at beta = 1)."""
+    return unit_up_probability(x, 1.0, 0.0)
+
+
+@njit
+def softplus(x):
+    """ln(1 + exp(x)), stable for large |x|."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@njit
+def unit_mean(field, beta, low):
+    """<s> for a unit with energy -field*s: sigmoid(beta*field) or tanh(beta*field)."""
+    return low + (1.0 - low) * unit_up_probability(field, beta, low)
+
+
+def unit_up_probability_array(field, beta, low, out=None):
+    """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
+    callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
+    that broadcasts (one per chain). float32 fields stay float32. ``out`` as in ``logistic``
+    (may be ``field``)."""
+    scale = beta * (1.0 - low)
+    field = np.asarray(field)
+    if np.ndim(scale) == 0 and scale == 1.0:
+        return logistic(field, out)
+    return logistic(scale * field, out)
+
+
+def unit_mean_array(field, beta, low, out=None):
+    """``unit_mean`` for float arrays (numpy callers: solvers, networks):
+    low + (1 - low) * unit_up_probability_array(field, beta, low); ``out`` as there."""
+    mean = unit_up_probability_array(field, beta, low, out)
+    if low != 0.0:
+        mean *= 1.0 - low
+        mean += low
+    return mean
+
+
+@njit
+def unit_log_partition(field, beta, low):
+    """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit:
+    the larger exponent plus log1p of the smaller's ratio, to full relative precision also
+    where the result is tiny (ln(1 + e^-50) = 1.9e-22 for a binary unit)."""
+    x = beta * field
+    return np.maximum(low * x, x) + np.log1p(np.exp(-np.abs((1.0 - low) * x)))
+
+
+@njit
+def unit_variance(mean, low):
+    """Variance of a unit with mean ``mean``: (m - low)(1 - m), i.e. 1 - m**2 for spins and
+    m (1 - m) for binary units. Its derivative in m is ``1 + low - 2 m``, and the third
+    cumulant is their product (see ``statmech.meanfield``)."""
+    return (mean - low) * (1.0 - mean)
+
+
+@njit
+def unit_variance_slope(mean, low):
+    """d unit_variance / d mean = 1 + low - 2 m."""
+    return 1.0 + low - 2.0 * mean
+
+
+@njit
+def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, third_coefficient, low, order):
+    """The elementwise part of the mean-field/TAP effective field, in place on ``field``
+    (rows, n_out) holding x W (see ``statmech.meanfield.plefka.effective_field``):
+
+        field += bias + c2 v'(s) (v(x) W2) + c3 (v'(s)^2 - 2 v(s)) (k(x) W3)
+
+    with c2 = ``onsager_coefficient`` (beta / 2), c3 = ``third_coefficient`` (beta^2 / 6),
+    ``onsager`` = v(x) W2 and ``third`` = k(x) W3 (rows, n_out) used when order >= 2 / 3,
+    s (rows, n_out) the updated units' magnetizations. One pass, no temporaries.
+    """
+    for r in range(field.shape[0]):
+        for j in range(field.shape[1]):
+            f = field[r, j] + bias[j]
+            if order >= 2:
+                slope = unit_variance_slope(s[r, j], low)
+                f += onsager_coefficient * slope * onsager[r, j]
+                if order >= 3:
+                    f += third_coefficient * (slope * slope - 2.0 * unit_variance(s[r, j], low)) * third[r, j]
+            field[r, j] = f
+
+
+def unit_entropy(mean, low):
+    """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
+    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends. (numpy: only array callers.)"""
+    p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
+    q = 1.0 - p
+    return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
+
+
+def unit_field(mean, beta, low):
+    """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
+    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits.
+    (numpy: only array callers.)"""
+    p = (mean - low) / (1.0 - low)
+    return (np.log(p) - np.log1p(-p)) / ((1.0 - low) * beta)
+
+
+# -- unit types ------------------------------------------------------------------------------------------
+
 
 @njit(parallel=True)
 def uniforms(rng, out):

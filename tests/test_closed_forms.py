@@ -128,7 +128,8 @@ def test_vectorised_logistic_against_extended_precision(dtype, rtol):
     """The array conditional (range-reduced exp, one polynomial per precision) against
     1 / (1 + e^-x) in long double, relative error on the whole normal range of outputs;
     float32 input is computed and returned in float32; ``out`` may be the input."""
-    from statmech.units import logistic, unit_up_probability
+    from statmech.fastmath import logistic
+    from statmech.unit_types import unit_up_probability
     x = np.concatenate([np.linspace(-800.0, 800.0, 40001), np.random.default_rng(0).normal(0.0, 6.0, 5000),
                         [0.0, -0.0, 1e-300, -1e-300]]).astype(dtype)
     exact = 1.0 / (1.0 + np.exp(-x.astype(np.longdouble)))

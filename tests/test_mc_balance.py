@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import statmech
 from statmech import mc
-from statmech.units import unit_up_probability
+from statmech.unit_types import unit_up_probability
 from statmech.mc import acceptance as rules
 from statmech.rng import random_streams, uniform
 from statmech.models import RBM, Ising

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 
 import statmech
+from statmech import mc
 from statmech.models import (RBM, CurieWeiss, EdwardsAnderson, Hopfield, Ising, PSpin,
                              RandomEnergyModel, SherringtonKirkpatrick)
 from statmech.models.strategies import models
@@ -27,6 +28,46 @@ def test_ising_lattices_have_the_right_bonds():
     assert Ising.cubic(3).couplings.sum() == 2 * 3 * 27
     # A periodic side of length 2 has two bonds between the same pair (as in Kaufman's formula).
     assert Ising.square(2).couplings[0, 1] == 2.0
+
+
+def test_lattice_models_declare_their_lattice():
+    from statmech.lattice import Lattice
+    from statmech.mc import engines
+
+    square = Lattice((4, 6))
+    assert (square.dimension, square.n_sites, square.degree) == (2, 24, 4)
+    assert Lattice((4, 4), periodic=False).degree is None and Lattice((2, 4)).degree is None
+    assert Lattice((3, 3, 3)).degree == 6 and len(Lattice((3, 3, 3)).edges()) == 3 * 27
+    edges = square.edges()
+    step = (square.coordinates()[edges[:, 1]] - square.coordinates()[edges[:, 0]]) % np.array(square.shape)
+    assert np.all((step == 1).sum(1) == 1) and np.all((step == 0).sum(1) == 1)     # one step along one axis
+    assert len(np.unique(np.sort(edges, 1), axis=0)) == len(edges) == 2 * 24
+    edges[0] = 0                                # a copy: the lattice's own cannot change
+    assert not np.array_equal(square.edges(), edges)
+    assert square == Lattice((4, 6), True) and hash(square) == hash(Lattice((4, 6)))
+    with pytest.raises(Exception):
+        square.shape = (2, 2)
+    with pytest.raises(TypeError, match="shape must be a tuple"):
+        Lattice(4)
+    with pytest.raises(TypeError, match="periodic must be True or False"):
+        Lattice((4,), periodic="yes")
+
+    ising = Ising.square(4, J=0.5, h=0.1)
+    assert ising.lattice == Lattice((4, 4)) and (ising.J, ising.h) == (0.5, 0.1)
+    assert EdwardsAnderson.cubic(3, seed=0).lattice == Lattice((3, 3, 3))
+    assert Ising.from_graph([[0, 1], [1, 2]]).lattice is None
+    with pytest.raises(ValueError, match="lattice must be a statmech.lattice.Lattice of n = 4 sites"):
+        Ising(4, Lattice((2, 2)).edges()[::-1], lattice=Lattice((2, 2)))
+    # Checkerboard sweeps run on what a model declares, not on couplings that happen to
+    # form a torus: the same couplings as a PairwiseHamiltonian, or per-edge couplings of
+    # one value, run on the general kernel.
+    checkerboard = mc.Metropolis(checkerboard=True)
+    assert engines.select(checkerboard, Ising.square(4), 2).name == "checkerboard"
+    for undeclared in (statmech.PairwiseHamiltonian(Ising.square(4).couplings),
+                       Ising(16, Lattice((4, 4)).edges(), np.ones(32), lattice=Lattice((4, 4))),
+                       Ising.lattice((4, 4), periodic=False), Ising.lattice((3, 4))):
+        with pytest.raises(ValueError, match="checkerboard=True needs a periodic square-lattice"):
+            engines.select(checkerboard, undeclared, 2)
 
 
 def test_ising_energy_of_ordered_and_checkerboard_states():

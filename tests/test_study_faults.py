@@ -5,7 +5,6 @@ metadata. After each, either the store is consistent and resumes to the uninterr
 store, bit for bit, or the error names the problem; nothing done is lost and nothing is
 written under the wrong label."""
 import os
-import random
 import re
 import signal
 import subprocess

@@ -1,11 +1,13 @@
 """Kernels of exact enumeration (``statmech.exact``): streaming moment accumulation and
 Gray-code enumeration of pairwise and bipartite models. The unit formulas and the
-local-field update they share with the samplers live in ``statmech.units``.
+local-field update they share with the samplers live in ``statmech.unit_types`` and
+``statmech.fastmath``.
 """
 import numpy as np
 
 from ..jit import njit, prange
-from ..units import add_coupling_row, exp_nonpositive, unit_log_partition, unit_up_probability
+from ..fastmath import add_coupling_row, exp_nonpositive
+from ..unit_types import unit_log_partition, unit_up_probability
 
 # Layout of one row of accumulated moments (see accumulate):
 # log-weight reference, energy reference, then weighted sums of

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.optim import add_scaled_product
-from ..units import logistic
+from ..fastmath import logistic
 from ..unit_types import UNIT_TYPES, unit_type
 from ..gibbs import layer_mean, layer_probability, sample_from_fields, sample_layer
 from ..rng import random_streams

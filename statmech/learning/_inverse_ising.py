@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..units import unit_mean_array
+from ..unit_types import unit_mean_array
 from ..unit_types import UNIT_TYPES
 from ..validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states, has_structure, structure_hint

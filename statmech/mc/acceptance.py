@@ -8,7 +8,7 @@ import numpy as np
 
 from ..jit import njit
 from ..rng import uniform
-from ..units import sigmoid
+from ..unit_types import sigmoid
 
 __all__ = ["METROPOLIS", "HEAT_BATH", "RULES", "acceptance_probability", "accept", "rejects_without_exp",
            "acceptance_probabilities"]

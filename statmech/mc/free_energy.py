@@ -14,7 +14,7 @@ from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structu
 from ..rng import random_streams
 from ..runloop import Field, Run, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
-from ..units import unit_up_probability
+from ..unit_types import unit_up_probability
 from ..unit_types import UNIT_TYPES
 from ..validation import as_int
 from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine

@@ -47,8 +47,8 @@ class Metropolis(_Sampler):
 
     One sweep visits the variables in order 0..n-1 (each update obeys detailed balance;
     the sweep leaves the Boltzmann distribution stationary). Pairwise models keep local
-    fields up to date incrementally; a square-lattice Ising model (``H.square_lattice``)
-    is swept in checkerboard order; any other Hamiltonian goes through its own
+    fields up to date incrementally; a square-lattice Ising model (its ``lattice``, ``J``
+    and ``h``) is swept in checkerboard order; any other Hamiltonian goes through its own
     ``delta_energy`` (slow; warns once).
 
     A move of Delta E = 0 is accepted with probability 1/2, not 1 as in the textbook

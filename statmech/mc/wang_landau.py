@@ -16,7 +16,7 @@ from ..jit import njit, prange
 from ..runloop import Field, Run, at_least, finite, prefixed
 from ..thermodynamics import DensityOfStates
 from ..rng import uniform_32_nonzero, xoshiro_step
-from ..units import add_coupling_row
+from ..fastmath import add_coupling_row
 from ..validation import as_float, as_int, as_real_array, check_on_failure
 from .drivers import initial_states_or_random, restore_engine
 from .samplers import Metropolis

@@ -33,7 +33,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..units import add_reaction_fields, unit_mean_array
+from ..unit_types import add_reaction_fields, unit_mean_array
 from ..unit_types import UNIT_TYPES, unit_type
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 

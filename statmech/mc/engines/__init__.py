@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from ...hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, pairwise_form, structure_hint
 from .base import ChainEngine
 from .block_gibbs import BlockGibbsEngine
-from .checkerboard import CheckerboardEngine
+from .checkerboard import CheckerboardEngine, square_torus
 from .cluster import ClusterEngine, require_ferromagnet
 from .generic import GenericEngine
 from .lanes import LANES, LaneEngine
@@ -205,8 +205,8 @@ def _packable(hamiltonian):
 
 
 def _long_rows(hamiltonian):
-    lattice = hamiltonian.square_lattice if _pairwise(hamiltonian) else None
-    return lattice is not None and lattice[1] >= CHECKERBOARD_MIN_ROW
+    torus = square_torus(hamiltonian)
+    return torus is not None and torus[1] >= CHECKERBOARD_MIN_ROW
 
 
 def _checkerboard_would_run(sampler, hamiltonian):
@@ -233,8 +233,9 @@ PAIRWISE = Condition("a PairwiseHamiltonian, or a BipartiteHamiltonian of two-st
                      _pairwise)
 PACKABLE = Condition("a PairwiseHamiltonian of spins with at most 7 neighbours per variable, couplings +J or -J of "
                      "one magnitude and one uniform field", _packable)
-SQUARE_LATTICE = Condition("a periodic square-lattice Ising model with even sides and uniform J and h",
-                           lambda h: _pairwise(h) and h.square_lattice is not None)
+SQUARE_LATTICE = Condition("a periodic square-lattice model of spins with even sides, one bond coupling J and one "
+                           "field h (as Ising.square declares: its lattice, J and h)",
+                           lambda h: square_torus(h) is not None)
 LONG_ROWS = Condition(f"a square lattice as above with rows of at least {CHECKERBOARD_MIN_ROW} sites", _long_rows)
 SPARSE = Condition("a pairwise form (as above) with sparse couplings",
                    lambda h: _pairwise(h) and pairwise_form(h).is_sparse)

@@ -3,13 +3,28 @@ swept one sublattice at a time, a lattice row per random stream and thread; the 
 are int8, split by colour (:func:`split_colours`)."""
 import numpy as np
 
+from ...hamiltonian import PairwiseHamiltonian, has_structure
 from ...jit import njit, prange
+from ...lattice import Lattice
 from ...rng import random_streams, uniform_32_high, uniform_32_low, xoshiro_step
 from ...runloop import one_of
 from ..acceptance import acceptance_probability
 from .base import ChainEngine
 
-__all__ = ["CheckerboardEngine", "split_colours", "join_colours"]
+__all__ = ["CheckerboardEngine", "square_torus", "split_colours", "join_colours"]
+
+
+def square_torus(hamiltonian):
+    """(L, M, J, h) of a model checkerboard sweeps can run, else None: spins on a periodic
+    two-dimensional ``lattice`` (:class:`~statmech.lattice.Lattice`) with even sides, one
+    coupling ``J`` on every bond and one field ``h``, as ``Ising.square`` declares them."""
+    lattice = getattr(hamiltonian, "lattice", None)
+    J, h = getattr(hamiltonian, "J", None), getattr(hamiltonian, "h", None)
+    if (not has_structure(hamiltonian, PairwiseHamiltonian) or hamiltonian.domain != "spin"
+            or not isinstance(lattice, Lattice) or lattice.dimension != 2 or not lattice.periodic
+            or any(side % 2 for side in lattice.shape) or J is None or h is None):
+        return None
+    return lattice.shape[0], lattice.shape[1], float(J), float(h)
 
 
 @njit
@@ -191,7 +206,7 @@ class CheckerboardEngine(ChainEngine):
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         super().__init__(hamiltonian, sampler, states, betas, seed_sequence)
-        self.L, self.M, self.J, self.h = hamiltonian.square_lattice
+        self.L, self.M, self.J, self.h = square_torus(hamiltonian)
         grid = self.states.reshape(-1, self.L, self.M).astype(np.int8)
         self.black, self.white = split_colours(grid)
         self.rng = random_streams(seed_sequence, (grid.shape[0], self.L))

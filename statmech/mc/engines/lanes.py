@@ -7,7 +7,7 @@ from ...hamiltonian import csr_arrays, pairwise_form
 from ...jit import njit, prange
 from ...rng import random_streams, uniform_32_high, xoshiro_step
 from ...runloop import at_least, finite, streams
-from ...units import exp_nonpositive_scratch, logistic_scratch
+from ...fastmath import exp_nonpositive_scratch, logistic_scratch
 from ..acceptance import METROPOLIS
 from .base import ChainEngine, disagreement
 

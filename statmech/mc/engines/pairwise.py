@@ -2,7 +2,7 @@
 with incrementally updated local fields, one chain per thread, for sampling and annealing.
 
 Flipping variable i changes E by -delta * local[i] (delta = new - old value); on
-acceptance the local fields move by delta * J[i, :] (``statmech.units.add_coupling_row``,
+acceptance the local fields move by delta * J[i, :] (``statmech.fastmath.add_coupling_row``,
 shared with exact enumeration).
 """
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ import numpy as np
 
 from ...hamiltonian import checked_energy, pairwise_form
 from ...jit import njit, prange
-from ...units import add_coupling_row
+from ...fastmath import add_coupling_row
 from ..acceptance import accept
 from .base import ChainEngine, disagreement
 

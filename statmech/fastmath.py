@@ -1,11 +1,6 @@
-"""Unit formulas, in one place: for a unit with local field ``field`` whose energy term is
-``-field * s``, ``s`` in ``{low, 1}`` (``low`` = -1 for spins, 0 for binary units), its
-conditional probability and mean (the activation), variance, log-partition, entropy and
-inverse map; their vectorised array forms (``logistic``, a vectorised exp); and the
-local-field update of a flipped variable that every single-variable kernel shares.
-
-Internal infrastructure shared by every package (model, sampler, solver, network): one
-formula, one function. The scalar forms work under numba and plain numpy alike.
+"""Arithmetic the kernels share: exp of non-positive arguments and the logistic function,
+vectorised (a polynomial exp that numba's loops SIMD-vectorise, in float64 and float32),
+scalars cast to an array's precision, and the local-field update of a flipped variable.
 numba's cache keys a function on its own file only: after editing this file, delete the
 ``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
 """
@@ -14,118 +9,8 @@ from numba.extending import overload
 
 from .jit import njit
 
-
-@njit
-def unit_up_probability(field, beta, low):
-    """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
-
-    Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
-    sigmoid(2*beta*field) = (1 + tanh(beta*field)) / 2. Written with tanh, it never
-    overflows. Its array form for hot loops over large arrays is ``logistic`` (the same
-    function through a vectorised exp, equal to ~1e-16).
-    """
-    return 0.5 * (1.0 + np.tanh((0.5 * beta * (1.0 - low)) * field))
-
-
-@njit
-def sigmoid(x):
-    """Logistic function 1 / (1 + exp(-x)) (unit_up_probability of a binary unit at beta = 1)."""
-    return unit_up_probability(x, 1.0, 0.0)
-
-
-@njit
-def softplus(x):
-    """ln(1 + exp(x)), stable for large |x|."""
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-@njit
-def unit_mean(field, beta, low):
-    """<s> for a unit with energy -field*s: sigmoid(beta*field) or tanh(beta*field)."""
-    return low + (1.0 - low) * unit_up_probability(field, beta, low)
-
-
-def unit_up_probability_array(field, beta, low, out=None):
-    """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
-    callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
-    that broadcasts (one per chain). float32 fields stay float32. ``out`` as in ``logistic``
-    (may be ``field``)."""
-    scale = beta * (1.0 - low)
-    field = np.asarray(field)
-    if np.ndim(scale) == 0 and scale == 1.0:
-        return logistic(field, out)
-    return logistic(scale * field, out)
-
-
-def unit_mean_array(field, beta, low, out=None):
-    """``unit_mean`` for float arrays (numpy callers: solvers, networks):
-    low + (1 - low) * unit_up_probability_array(field, beta, low); ``out`` as there."""
-    mean = unit_up_probability_array(field, beta, low, out)
-    if low != 0.0:
-        mean *= 1.0 - low
-        mean += low
-    return mean
-
-
-@njit
-def unit_log_partition(field, beta, low):
-    """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit:
-    the larger exponent plus log1p of the smaller's ratio, to full relative precision also
-    where the result is tiny (ln(1 + e^-50) = 1.9e-22 for a binary unit)."""
-    x = beta * field
-    return np.maximum(low * x, x) + np.log1p(np.exp(-np.abs((1.0 - low) * x)))
-
-
-@njit
-def unit_variance(mean, low):
-    """Variance of a unit with mean ``mean``: (m - low)(1 - m), i.e. 1 - m**2 for spins and
-    m (1 - m) for binary units. Its derivative in m is ``1 + low - 2 m``, and the third
-    cumulant is their product (see ``statmech.meanfield``)."""
-    return (mean - low) * (1.0 - mean)
-
-
-@njit
-def unit_variance_slope(mean, low):
-    """d unit_variance / d mean = 1 + low - 2 m."""
-    return 1.0 + low - 2.0 * mean
-
-
-@njit
-def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, third_coefficient, low, order):
-    """The elementwise part of the mean-field/TAP effective field, in place on ``field``
-    (rows, n_out) holding x W (see ``statmech.meanfield.plefka.effective_field``):
-
-        field += bias + c2 v'(s) (v(x) W2) + c3 (v'(s)^2 - 2 v(s)) (k(x) W3)
-
-    with c2 = ``onsager_coefficient`` (beta / 2), c3 = ``third_coefficient`` (beta^2 / 6),
-    ``onsager`` = v(x) W2 and ``third`` = k(x) W3 (rows, n_out) used when order >= 2 / 3,
-    s (rows, n_out) the updated units' magnetizations. One pass, no temporaries.
-    """
-    for r in range(field.shape[0]):
-        for j in range(field.shape[1]):
-            f = field[r, j] + bias[j]
-            if order >= 2:
-                slope = unit_variance_slope(s[r, j], low)
-                f += onsager_coefficient * slope * onsager[r, j]
-                if order >= 3:
-                    f += third_coefficient * (slope * slope - 2.0 * unit_variance(s[r, j], low)) * third[r, j]
-            field[r, j] = f
-
-
-def unit_entropy(mean, low):
-    """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
-    p = P(s = 1) = (m - low) / (1 - low); 0 at the ends. (numpy: only array callers.)"""
-    p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
-    q = 1.0 - p
-    return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
-
-
-def unit_field(mean, beta, low):
-    """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
-    beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits.
-    (numpy: only array callers.)"""
-    p = (mean - low) / (1.0 - low)
-    return (np.log(p) - np.log1p(-p)) / ((1.0 - low) * beta)
+__all__ = ["exp_nonpositive", "exp_nonpositive_scratch", "logistic", "logistic_scratch", "cast_like",
+           "add_coupling_row"]
 
 
 _LOG2E = 1.4426950408889634
