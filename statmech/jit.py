@@ -4,10 +4,11 @@ Every kernel is compiled through :func:`njit`, which turns on numba's on-disk ca
 unless the environment variable ``STATMECH_NUMBA_CACHE`` is ``0``. Threads are set
 in one place, :func:`set_num_threads`.
 
-Kernels in ``statmech/mc/_kernels.py`` call the shared helpers of
-``statmech/_kernels.py`` (the one sigmoid, the one local-field update). numba's cache
-keys a function on its own file only, so after editing a shared helper, delete the
-``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
+Kernels of one module call jitted helpers of others (the engines in ``statmech/mc/engines/``
+and the enumeration kernels of ``statmech/exact/gray_code.py`` call the unit formulas of
+``statmech/unit_types.py`` and the arithmetic of ``statmech/fastmath.py``). numba's cache
+keys a function on its own file only, so after editing or moving a shared helper, delete
+the ``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
 """
 import os
 

@@ -73,7 +73,7 @@ def check_data(X, n_features=None, name="X", dtype=np.float64, units="binary"):
 
 def conditional(fields):
     """p(unit = 1) = sigmoid(field) of binary units at beta = 1: the one conditional in its
-    vectorised array form (``statmech._kernels.logistic``; float32 stays float32)."""
+    vectorised array form (``statmech.fastmath.logistic``; float32 stays float32)."""
     return logistic(fields)
 
 

@@ -70,10 +70,9 @@ def parallel_tempering_batch(hamiltonians, betas, *, n_sweeps=1000, n_chains=2, 
     be ones :class:`MultiSpin` runs and pack alike: spins on the same lattice (same
     neighbours, J, h and offset), bonds differing only in sign, e.g. +-J Edwards-Anderson
     instances of one size. Model k's chains are chains k m .. (k + 1) m - 1, m = n_chains
-    * len(betas), so with 2 ladders of 16 betas two instances fill a word, and a 3D glass
-    of a few hundred spins, swept 64 chains per word and 256 per SIMD group, costs a small
-    fraction of running its instances one by one (``benchmarks/bench_multispin.py``,
-    stage 6).
+    * len(betas), so with 2 ladders of 16 betas two instances fill a word: a glass of a
+    few hundred spins is swept 64 chains per word and 256 per SIMD group instead of one
+    instance at a time (``benchmarks/bench_multispin.py`` measures the gain).
 
     Parameters
     ----------

@@ -76,7 +76,8 @@ class Layer:
         return ACTIVATIONS[self.units.name]
 
     @property
-    def _pair(self):
+    def unit_types(self):
+        """(units of the layer's input, units of the layer): what ``effective_field`` takes."""
         return self.input_units, self.units
 
 
@@ -159,7 +160,7 @@ class MLP:
             s = None if layer.skip is None else acts[layer.skip]
             anchor = None if layer.anchor is None else acts[layer.anchor]
             acts.append(mean_field_step(acts[-1], s, self._weights(layer), self.params[layer.bias], layer.beta,
-                                        layer._pair, layer.order, layer.damping, anchor))
+                                        layer.unit_types, layer.order, layer.damping, anchor))
         return acts if return_all else acts[-1]
 
     def untie(self):
@@ -270,7 +271,7 @@ class MLP:
         beta, units_x, units = layer.beta, layer.input_units, layer.units
         s = None if layer.skip is None else acts[layer.skip]
         weights = self._weights(layer)
-        field = effective_field(x, s, weights, self.params[layer.bias], beta, layer._pair, layer.order)
+        field = effective_field(x, s, weights, self.params[layer.bias], beta, layer.unit_types, layer.order)
         if layer.damping:
             g_acts[layer.skip if layer.anchor is None else layer.anchor] += layer.damping * g_out
         # d<unit>/d field = beta Var(unit | field): v(m) of a two-state unit, from the field otherwise

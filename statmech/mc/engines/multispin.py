@@ -11,7 +11,7 @@ __all__ = ["MultiSpinEngine"]
 
 
 class MultiSpinEngine(ChainEngine):
-    """64 chains per uint64 word (``_multispin``): chain c is bit c % 64 of ``spins[c // 64]``;
+    """64 chains per uint64 word (``multispin_kernels``): chain c is bit c % 64 of ``spins[c // 64]``;
     ``energy``, ``betas`` and ``accepted`` are views of the first n_chains lanes."""
 
     name = "multispin"
