@@ -31,8 +31,8 @@ from tqdm.auto import tqdm
 from .records import load_npz, remove_partial, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
 
-__all__ = ["Run", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed", "unprefixed",
-           "Field", "finite", "at_least", "between", "one_of", "streams", "generator_state", "all_of"]
+__all__ = ["Run", "Loop", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed",
+           "unprefixed", "Field", "finite", "at_least", "between", "one_of", "streams", "generator_state", "all_of"]
 
 
 @dataclass(frozen=True)
@@ -378,15 +378,57 @@ def _check_path(path):
     return path
 
 
-class Run:
-    """What every driver's loop shares: the seed (the checkpoint's, when resuming with
-    ``seed=None``), a clock, a progress bar, Ctrl-C acted on between steps, and the
-    checkpoint file.
+class Loop:
+    """The state of a driver's run, as :meth:`Run.execute` drives it.
 
-    ``with run:`` opens the bar and the Ctrl-C guard; ``for x in run.steps(items)`` yields
-    until Ctrl-C is requested. A KeyboardInterrupt raised inside the block (a second
-    Ctrl-C, or outside the main thread) is swallowed and marks the run ``torn``: the step
-    in progress may be half done, so the checkpoint then keeps its last whole step.
+    A driver builds one (its chains, traces and counters), and the run loop does the rest:
+    resume from a checkpoint, the progress bar, Ctrl-C acted on between whole steps,
+    checkpoints every ``checkpoint_every`` steps, on Ctrl-C and at the end. A subclass
+    supplies:
+
+    - :meth:`steps`: the steps still to take (any values; each is handed to
+      :meth:`advance`), ending when the run is done;
+    - :meth:`advance`: take one step;
+    - ``position``: the whole steps taken, what a checkpoint records;
+    - ``work``: the work done, in the units of the progress bar's total;
+    - :meth:`fields`: what each array of a checkpoint after ``position`` steps must be;
+    - :meth:`restore`: continue from a checkpoint's arrays (checked against
+      :meth:`fields` already), after checking what they must satisfy together;
+    - :meth:`snapshot`: the arrays of a checkpoint.
+    """
+
+    position = 0
+    work = 0.0
+
+    def steps(self):
+        raise NotImplementedError
+
+    def advance(self, step):
+        raise NotImplementedError
+
+    def fields(self, position):
+        """{name: Field} of a checkpoint after ``position`` steps."""
+        raise NotImplementedError
+
+    def restore(self, arrays, run):
+        """Continue from ``arrays``; a checkpoint whose arrays disagree gets
+        ``run.damaged(name, what)`` raised."""
+        raise NotImplementedError
+
+    def snapshot(self):
+        raise NotImplementedError
+
+
+class Run:
+    """The run loop every driver shares: the seed (the checkpoint's, when resuming with
+    ``seed=None``), a clock, a progress bar, Ctrl-C acted on between steps, and the
+    checkpoint file. A driver hands its state, a :class:`Loop`, to :meth:`execute`, then
+    builds its record from that state and ``seed``, ``elapsed`` and ``interrupted``.
+
+    Inside :meth:`execute` (or ``with run:`` and ``run.steps(items)``) a KeyboardInterrupt
+    (a second Ctrl-C, or one outside the main thread) is swallowed and marks the run
+    ``torn``: the step in progress may be half done, so the checkpoint then keeps its last
+    whole step.
 
     Parameters
     ----------
@@ -431,9 +473,13 @@ class Run:
         return self._stop.requested
 
     def steps(self, items):
-        """``items`` until Ctrl-C is requested."""
-        for item in items:
-            if self._stop.requested:
+        """``items`` until Ctrl-C is requested; the next item is not asked for once it is
+        (a generator of steps does no work after Ctrl-C)."""
+        iterator = iter(items)
+        while not self._stop.requested:
+            try:
+                item = next(iterator)
+            except StopIteration:
                 return
             yield item
 
@@ -477,3 +523,25 @@ class Run:
         """Write the checkpoint (no-op without one, and after a torn step)."""
         if not self.torn:
             self.store.save(step, self.seed_sequence, arrays)
+
+    def execute(self, loop):
+        """Run ``loop`` (a :class:`Loop`) from its checkpoint, if the run has one, to its
+        last step or to Ctrl-C, saving a checkpoint every ``checkpoint_every`` steps taken,
+        when it stops and at the end. Returns ``loop``."""
+        if self.resumed_step:
+            loop.restore(self.restored(loop.fields(self.resumed_step)), self)
+        taken = 0
+        with self:
+            self.bar.set(loop.work)
+            for step in self.steps(loop.steps()):
+                loop.advance(step)
+                self.bar.set(loop.work)
+                taken += 1
+                if self.due(taken):
+                    self._save(loop)
+        self._save(loop)
+        return loop
+
+    def _save(self, loop):
+        if self.checkpointing:          # a snapshot copies every chain's state: only when it is written
+            self.save(loop.position, loop.snapshot())

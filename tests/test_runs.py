@@ -307,3 +307,51 @@ def test_boltzmann_learning_resumes_from_its_checkpoint_bit_identically(tmp_path
         assert not resumed.interrupted
         assert np.array_equal(resumed.gradient_norm, whole.gradient_norm)
         assert np.array_equal(resumed.hamiltonian.couplings, whole.hamiltonian.couplings)
+
+
+# --- the run loop ------------------------------------------------------------------------
+
+class _Counter(statmech.runloop.Loop):
+    """A loop of n steps whose state is a running sum; Ctrl-C arrives during step ``stop_at``."""
+
+    def __init__(self, n, stop_at=None):
+        self.n, self.stop_at, self.total, self.asked = n, stop_at, np.zeros(1), []
+
+    @property
+    def work(self):
+        return self.position
+
+    def steps(self):
+        while self.position < self.n:
+            self.asked.append(self.position)
+            yield self.position
+
+    def advance(self, k):
+        self.total += k
+        self.position = k + 1
+        if k == self.stop_at:
+            signal.raise_signal(signal.SIGINT)
+
+    def fields(self, position):
+        return {"total": statmech.runloop.Field(np.float64, (1,), statmech.runloop.finite)}
+
+    def restore(self, saved, run):
+        self.total[:] = saved["total"]
+        self.position = run.resumed_step
+
+    def snapshot(self):
+        return {"total": self.total}
+
+
+def test_the_run_loop_stops_between_steps_saves_and_resumes(tmp_path):
+    from statmech.runloop import Run
+    path = tmp_path / "counter.npz"
+    run = Run("counter", 3, False, 10, "", path, 3)
+    first = run.execute(_Counter(10, stop_at=4))
+    # the step in progress ends, the next is not even asked for, and the checkpoint holds step 5
+    assert run.interrupted and first.position == 5 and first.asked == [0, 1, 2, 3, 4]
+    again = Run("counter", None, False, 10, "", path, 3)
+    assert again.resumed_step == 5
+    second = again.execute(_Counter(10))
+    assert not again.interrupted and second.asked == [5, 6, 7, 8, 9] and second.total[0] == sum(range(10))
+    assert str(again.seed.entropy) == "3"          # the recorded seed, with seed=None

@@ -18,7 +18,7 @@ import numpy as np
 from ..exact import all_states
 from ..hamiltonian import content_digest, structure_hint
 from ..mc.drivers import resolve_sampler, restore_engine
-from ..runloop import Field, Run, at_least, finite, prefixed, unprefixed
+from ..runloop import Field, Loop, Run, at_least, finite, prefixed, unprefixed
 from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
 
@@ -101,7 +101,6 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
     if data.ndim != 2:
         raise ValueError(f"data must be 2-D (n_samples, {hamiltonian.n}); got shape {data.shape}")
     data_term = hamiltonian.energy_gradient(data)
-    params = {name: np.array(value, dtype=np.float64) for name, value in hamiltonian.parameters().items()}
     step = make_optimizer(optimizer, learning_rate)
     run = Run("boltzmann_learning", seed, progress, n_iter, "Boltzmann learning", checkpoint, checkpoint_every,
               {"method": method, "learning_rate": learning_rate, "n_chains": n_chains,
@@ -109,67 +108,87 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
                "n_sweeps": n_sweeps, "sampler": repr(sampler),
                "model": None if checkpoint is None else hamiltonian.content_hash(),
                "data": None if checkpoint is None else content_digest(data)})
-    model = hamiltonian
-    if method == "exact":
-        if hamiltonian.n > 20:
-            raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
-        states = all_states(hamiltonian.n, hamiltonian.domain)
-    else:
+    if method == "exact" and hamiltonian.n > 20:
+        raise ValueError(f"method 'exact' enumerates 2**n states; n = {hamiltonian.n} > 20 (use 'pcd')")
+    engine = None
+    if method == "pcd":
         sampler = resolve_sampler(hamiltonian, sampler)
         state_seed, chain_seed = run.seed_sequence.spawn(2)
         start = data[np.random.default_rng(state_seed).integers(0, len(data), n_chains)]
         engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed, path=True)
-        scratch = np.empty((n_chains, 1))
-    norms = np.empty(max(n_iter, run.resumed_step))
-    done = run.resumed_step
-    if done:
-        fields = dict(prefixed("param", {name: Field.like(value, finite) for name, value in params.items()}),
-                      **step.snapshot_fields(params, done), gradient_norm=Field(np.float64, (done,), at_least(0.0)))
-        if method == "pcd":
-            fields.update(prefixed("engine", engine.snapshot_fields()))
-        saved = run.restored(fields)
+    fit = run.execute(_Ascent(hamiltonian, data_term, step, engine, n_iter, n_sweeps))
+    done, model = fit.position, fit.model
+    return BoltzmannFit(hamiltonian=model, gradient_norm=fit.norms[:done], method=method, interrupted=run.interrupted,
+                        seed=run.seed, elapsed=run.elapsed)
+
+
+class _Ascent(Loop):
+    """Gradient ascent of the log-likelihood: a step is one update of the parameters, its
+    model term from exact enumeration (``engine`` None) or from the persistent chains of
+    ``engine`` after ``n_sweeps`` sweeps (PCD). Ctrl-C keeps the parameters reached."""
+
+    def __init__(self, hamiltonian, data_term, optimizer, engine, n_iter, n_sweeps):
+        self.hamiltonian = self.model = hamiltonian
+        self.params = {name: np.array(value, dtype=np.float64) for name, value in hamiltonian.parameters().items()}
+        self.data_term, self.optimizer, self.engine, self.n_iter, self.n_sweeps = (data_term, optimizer, engine,
+                                                                                    n_iter, n_sweeps)
+        self.norms = np.empty(n_iter)
+        if engine is None:
+            self.states = all_states(hamiltonian.n, hamiltonian.domain)
+        else:
+            self.scratch = np.empty((len(engine.energy), 1))
+
+    @property
+    def work(self):
+        return self.position
+
+    def steps(self):
+        return range(self.position, self.n_iter)
+
+    def advance(self, t):
+        model = self.model
+        if self.engine is None:
+            energy = model.energy(self.states)
+            weights = np.exp(-(energy - energy.min()))
+            model_term = model.energy_gradient(self.states, weights / weights.sum())
+        else:
+            self.engine.run(1, self.n_sweeps, self.scratch, self.scratch.copy(), 0)
+            model_term = model.energy_gradient(self.engine.get_states())
+        # d ln L / d theta = <dE>_model - <dE>_data; the optimiser descends, so it gets minus that
+        grads = {name: self.data_term[name] - model_term[name] for name in self.params}
+        self.norms[t] = max(np.abs(g).max() for g in grads.values())
+        self.optimizer.step(self.params, grads)
+        self.model = self.hamiltonian.with_parameters(**self.params)
+        if self.engine is not None:
+            self.engine.set_hamiltonian(self.model)
+        self.position = t + 1
+
+    def fields(self, done):
+        fields = dict(prefixed("param", {name: Field.like(value, finite) for name, value in self.params.items()}),
+                      **self.optimizer.snapshot_fields(self.params, done),
+                      gradient_norm=Field(np.float64, (done,), at_least(0.0)))
+        if self.engine is not None:
+            fields.update(prefixed("engine", self.engine.snapshot_fields()))
+        return fields
+
+    def restore(self, saved, run):
+        done = run.resumed_step
         for name, value in unprefixed("param", saved).items():
-            params[name][...] = value
-        step.restore(saved)
-        norms[:done] = saved["gradient_norm"]
+            self.params[name][...] = value
+        self.optimizer.restore(saved)
+        self.norms = np.concatenate([saved["gradient_norm"], np.empty(max(self.n_iter - done, 0))])
         try:
-            model = hamiltonian.with_parameters(**params)
+            self.model = self.hamiltonian.with_parameters(**self.params)
         except ValueError as error:             # e.g. couplings no longer symmetric
             raise run.damaged("param_couplings", f"do not make a model ({error})") from None
-        if method == "pcd":
-            engine.set_hamiltonian(model)
-            restore_engine(run, engine, saved, 1.0, done * n_sweeps * engine.attempts_per_sweep)
+        if self.engine is not None:
+            self.engine.set_hamiltonian(self.model)
+            restore_engine(run, self.engine, saved, 1.0, done * self.n_sweeps * self.engine.attempts_per_sweep)
+        self.position = done
 
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        arrays = prefixed("param", params)
-        arrays.update(step.snapshot(), gradient_norm=norms[:done])
-        if method == "pcd":
-            arrays.update(prefixed("engine", engine.snapshot()))
-        run.save(done, arrays)
-
-    with run:
-        run.bar.update(done)
-        for t in run.steps(range(done, n_iter)):       # Ctrl-C keeps the parameters reached
-            if method == "exact":
-                energy = model.energy(states)
-                weights = np.exp(-(energy - energy.min()))
-                model_term = model.energy_gradient(states, weights / weights.sum())
-            else:
-                engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
-                model_term = model.energy_gradient(engine.get_states())
-            # d ln L / d theta = <dE>_model - <dE>_data; the optimiser descends, so it gets minus that
-            grads = {name: data_term[name] - model_term[name] for name in params}
-            norms[t] = max(np.abs(g).max() for g in grads.values())
-            step.step(params, grads)
-            model = hamiltonian.with_parameters(**params)
-            if method == "pcd":
-                engine.set_hamiltonian(model)
-            done = t + 1
-            run.bar.update(1)
-            if run.due(done):
-                save()
-    save()
-    return BoltzmannFit(hamiltonian=model, gradient_norm=norms[:done], method=method, interrupted=run.interrupted,
-                        seed=run.seed, elapsed=run.elapsed)
+    def snapshot(self):
+        arrays = prefixed("param", self.params)
+        arrays.update(self.optimizer.snapshot(), gradient_norm=self.norms[:self.position])
+        if self.engine is not None:
+            arrays.update(prefixed("engine", self.engine.snapshot()))
+        return arrays

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import DataWarning
 from ..hamiltonian import content_digest
-from ..runloop import Field, Run, at_least, finite, generator_state, prefixed, unprefixed
+from ..runloop import Field, Loop, Run, at_least, finite, generator_state, prefixed, unprefixed
 from ..unit_types import unit_type
 from ..rng import random_streams
 from ..validation import as_float, as_int, as_seed_sequence
@@ -200,77 +200,9 @@ class BernoulliRBM:
                                                  "data": None if checkpoint is None else content_digest(X)})
         self._initialise(X.shape[1], run.seed_sequence)
         self.n_iter_, self.interrupted_, self.seed_ = 0, False, run.seed
-        epoch, first_batch, updates = 0, 0, 0
-        epoch_rng = json.dumps(self._rng.bit_generator.state)
-        if run.resumed_step:
-            saved = self._restored(run, len(X))
-            for name, value in unprefixed("param", saved).items():
-                self._params[name][...] = value
-            self._optimizer.restore(saved)
-            self._model_term.restore(saved)
-            epoch, first_batch, self.n_iter_ = (int(x) for x in saved["position"])
-            epoch_rng = str(saved["epoch_rng"])
-            updates = run.resumed_step
-        self._rng.bit_generator.state = json.loads(epoch_rng)
-
-        def save():
-            if not run.checkpointing:
-                return
-            arrays = prefixed("param", self._params)
-            arrays.update(self._optimizer.snapshot(), **self._model_term.snapshot())
-            arrays.update(position=np.array([epoch, start, self.n_iter_]), epoch_rng=np.array(epoch_rng))
-            run.save(updates, arrays)
-
-        start = first_batch
-        mid_epoch = first_batch > 0         # where a resumed run stands if it stops at once
-        with run:
-            run.bar.update(self.n_iter_)
-            for epoch in run.steps(range(epoch, self.n_iter)):
-                epoch_rng = json.dumps(self._rng.bit_generator.state)     # its permutation can be redrawn
-                data = X[self._rng.permutation(len(X))] if self.shuffle else X    # slices of X are views
-                start = first_batch
-                for start in run.steps(range(first_batch, len(X), self.batch_size)):
-                    self._update(data[start:start + self.batch_size])
-                    updates += 1
-                    start += self.batch_size        # the position after this minibatch
-                    if run.due(updates):
-                        save()
-                mid_epoch = start < len(X)
-                if mid_epoch:                       # Ctrl-C inside the epoch: resume at this minibatch
-                    break
-                first_batch = 0
-                self.n_iter_ = epoch + 1
-                if callback is not None:
-                    callback(epoch, self)
-                run.bar.update(1)
-        if not mid_epoch:                           # resume at the next epoch's permutation
-            epoch, start, epoch_rng = self.n_iter_, 0, json.dumps(self._rng.bit_generator.state)
-        save()
+        run.execute(_Epochs(self, X, callback))
         self.interrupted_ = run.interrupted
         return self
-
-    def _restored(self, run, n_samples):
-        """The checkpoint's arrays, checked: parameters, optimiser and model-term state of
-        this estimator, and a position [epoch, start, epochs done] that is a point of
-        this fit (its minibatches of ``batch_size`` over ``n_samples`` rows)."""
-        params = self._params
-        n_visible, n_hidden = params["W"].shape
-        fields = dict(prefixed("param", {name: Field.like(value, finite) for name, value in params.items()}),
-                      **self._optimizer.snapshot_fields(params, run.resumed_step),
-                      **self._model_term.snapshot_fields(n_visible, n_hidden, params["W"].dtype,
-                                                         (unit_type(self.visible_units), unit_type(self.hidden_units))),
-                      position=Field(np.int64, (3,), at_least(0)), epoch_rng=Field(str, (), generator_state))
-        saved = run.restored(fields)
-        epoch, start, epochs_done = (int(x) for x in saved["position"])
-        batches = -(-n_samples // self.batch_size)
-        if (epochs_done != epoch or epoch > self.n_iter or start % self.batch_size or start > batches * self.batch_size
-                or run.resumed_step != epoch * batches + start // self.batch_size):
-            raise run.damaged("position", f"[{epoch}, {start}, {epochs_done}] is not a point of this fit "
-                                          f"({run.resumed_step} updates of minibatches of {self.batch_size})")
-        if "term_streams" in saved and "term_state" in saved and self.method == "pcd" \
-                and len(saved["term_streams"]) < len(saved["term_state"]):
-            raise run.damaged("term_streams", "has fewer streams than the chains it drives")
-        return saved
 
     # -- fitted attributes and transforms ---------------------------------------------------
 
@@ -379,3 +311,88 @@ class GaussianBernoulliRBM(BernoulliRBM):
 
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
+
+
+class _Epochs(Loop):
+    """A fit's minibatch updates, epoch by epoch (consecutive slices of X, or of its
+    permutation when the estimator shuffles). A step is one update; Ctrl-C stops after
+    the minibatch in progress and keeps the parameters reached. The position of the next
+    update is (``epoch``, ``start``); ``epoch_rng`` is the state of the estimator's
+    generator before the epoch's permutation, so that a resumed fit can draw it again."""
+
+    def __init__(self, estimator, X, callback):
+        self.estimator, self.X, self.callback = estimator, X, callback
+        self.epoch, self.start, self.data = 0, 0, None
+        self.epoch_rng = json.dumps(estimator._rng.bit_generator.state)
+
+    @property
+    def work(self):
+        return self.estimator.n_iter_
+
+    def steps(self):
+        estimator = self.estimator
+        while self.epoch < estimator.n_iter:
+            if self.data is None:       # an epoch starts: slices of X are views, a permutation a copy
+                self.epoch_rng = json.dumps(estimator._rng.bit_generator.state)
+                self.data = self.X[estimator._rng.permutation(len(self.X))] if estimator.shuffle else self.X
+            if self.start >= len(self.X):       # a checkpoint saved after an epoch's last update
+                self._end_epoch()
+                continue
+            yield self.start
+
+    def advance(self, start):
+        estimator = self.estimator
+        estimator._update(self.data[start:start + estimator.batch_size])
+        self.position += 1
+        self.start = start + estimator.batch_size
+        if self.start >= len(self.X):
+            self._end_epoch()
+
+    def _end_epoch(self):
+        estimator = self.estimator
+        estimator.n_iter_ = self.epoch + 1
+        if self.callback is not None:
+            self.callback(self.epoch, estimator)
+        self.epoch, self.start, self.data = self.epoch + 1, 0, None
+        self.epoch_rng = json.dumps(estimator._rng.bit_generator.state)
+
+    def fields(self, position):
+        estimator = self.estimator
+        params = estimator._params
+        n_visible, n_hidden = params["W"].shape
+        units = (unit_type(estimator.visible_units), unit_type(estimator.hidden_units))
+        return dict(prefixed("param", {name: Field.like(value, finite) for name, value in params.items()}),
+                    **estimator._optimizer.snapshot_fields(params, position),
+                    **estimator._model_term.snapshot_fields(n_visible, n_hidden, params["W"].dtype, units),
+                    position=Field(np.int64, (3,), at_least(0)), epoch_rng=Field(str, (), generator_state))
+
+    def restore(self, saved, run):
+        """Continue from a checkpoint whose position [epoch, start, epochs done] is a point
+        of this fit (its minibatches of ``batch_size`` over the rows of X)."""
+        estimator = self.estimator
+        epoch, start, epochs_done = (int(x) for x in saved["position"])
+        batch_size = estimator.batch_size
+        batches = -(-len(self.X) // batch_size)
+        if (epochs_done != epoch or epoch > estimator.n_iter or start % batch_size or start > batches * batch_size
+                or run.resumed_step != epoch * batches + start // batch_size):
+            raise run.damaged("position", f"[{epoch}, {start}, {epochs_done}] is not a point of this fit "
+                                          f"({run.resumed_step} updates of minibatches of {batch_size})")
+        if "term_streams" in saved and "term_state" in saved and estimator.method == "pcd" \
+                and len(saved["term_streams"]) < len(saved["term_state"]):
+            raise run.damaged("term_streams", "has fewer streams than the chains it drives")
+        for name, value in unprefixed("param", saved).items():
+            estimator._params[name][...] = value
+        estimator._optimizer.restore(saved)
+        estimator._model_term.restore(saved)
+        self.epoch, self.start, estimator.n_iter_ = epoch, start, epochs_done
+        self.epoch_rng = str(saved["epoch_rng"])
+        estimator._rng.bit_generator.state = json.loads(self.epoch_rng)
+        self.position = run.resumed_step
+
+    def snapshot(self):
+        estimator = self.estimator
+        arrays = prefixed("param", estimator._params)
+        arrays.update(estimator._optimizer.snapshot(), **estimator._model_term.snapshot())
+        arrays.update(position=np.array([self.epoch, self.start, estimator.n_iter_]),
+                      epoch_rng=np.array(self.epoch_rng))
+        return arrays

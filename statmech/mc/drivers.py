@@ -9,7 +9,7 @@ chain c always gets the same stream, whatever the number of threads.
 import numpy as np
 
 from ..hamiltonian import BipartiteHamiltonian, content_digest, has_structure, validate_hamiltonian
-from ..runloop import Field, Run, at_least, between, finite, prefixed, unprefixed
+from ..runloop import Field, Loop, Run, at_least, between, finite, prefixed, unprefixed
 from ..schedules import as_schedule
 from ..validation import as_int, as_scalar_beta, as_states, check_memory
 from . import engines
@@ -192,73 +192,94 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
                          f"{hamiltonian!r} on the {plan.name} engine")
     engine = start_engine(plan, hamiltonian, initial_states, n_chains, np.full(n_chains, beta), state_seed, chain_seed,
                           other_bytes=16 * n_chains * n_steps, unpacked_states=not packed_states)
-    energy = np.empty((n_chains, n_steps))
-    magnetization = np.empty((n_chains, n_steps))
-    burnt, done, counted = 0, 0, 0      # burn-in sweeps, recorded steps, sweeps behind engine.accepted
-    if run.resumed_step:
-        saved = run.restored({**prefixed("engine", engine.snapshot_fields()),
-                              "energy": Field(np.float64, (n_chains, None), finite),
-                              "magnetization": Field(np.float64, (n_chains, None), between(-hamiltonian.n, hamiltonian.n)),
-                              "progress": Field(np.int64, (3,), at_least(0))})
-        burnt, done, counted = (int(x) for x in saved["progress"])
-        _check_progress(run, burnt, done, counted, burn_in, thin, saved)
-        if done > n_steps:
-            raise ValueError(f"checkpoint {run.store.path!r} already holds {done} steps; n_sweeps asks for {n_steps}")
-        restore_engine(run, engine, saved, beta, counted * engine.attempts_per_sweep)
-        energy[:, :done], magnetization[:, :done] = saved["energy"], saved["magnetization"]
-
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        run.save(burnt + done, dict(prefixed("engine", engine.snapshot()), energy=energy[:, :done],
-                                    magnetization=magnetization[:, :done], progress=np.array([burnt, done, counted])))
-
-    chunks = 0
-    with run:
-        # Ctrl-C is acted on between chunks: states, traces and counts then agree.
-        run.bar.update(burnt + done * thin)
-        scratch = np.empty((n_chains, 1))
-        for begin, size in run.steps(_chunks(burn_in)):
-            if begin + size <= burnt:
-                continue
-            engine.run(1, size, scratch, scratch.copy(), 0)
-            burnt, counted = burnt + size, counted + size
-            run.bar.update(size)
-            chunks += 1
-            if run.due(chunks):
-                save()
-        if burnt == burn_in and done == 0 and counted == burn_in:
-            engine.accepted[:] = 0          # acceptance counts the recorded sweeps only
-            counted = 0
-        for _, size in run.steps(_chunks(n_steps - done) if burnt == burn_in else ()):
-            engine.run(size, thin, energy, magnetization, done)
-            done += size
-            counted += size * thin
-            run.bar.update(size * thin)
-            chunks += 1
-            if run.due(chunks):
-                save()
-    save()
-    attempts = counted * engine.attempts_per_sweep
+    chains = run.execute(_Sampling(engine, hamiltonian.n, beta, burn_in, thin, n_steps))
+    attempts = chains.counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
-    return Samples(energy=energy[:, :done].copy(), magnetization=magnetization[:, :done].copy(),
+    done = chains.done
+    return Samples(energy=chains.energy[:, :done].copy(), magnetization=chains.magnetization[:, :done].copy(),
                    states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
                    sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
                    burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
                    engine=plan.name, packed_states=engine.spins.copy() if packed_states else None)
 
 
-def _check_progress(run, burnt, done, counted, burn_in, thin, saved):
-    """sample's counters: burn-in before records, the sweeps behind the acceptance counts,
-    the traces' length and the checkpoint's step agree."""
-    during_burn_in = done == 0 and counted in (burnt, 0 if burnt == burn_in else burnt)
-    if burnt > burn_in or (done and burnt != burn_in) or not (during_burn_in or counted == done * thin) \
-            or run.resumed_step != burnt + done:
-        raise run.damaged("progress", f"[{burnt}, {done}, {counted}] is not a point of this run "
-                                      f"(burn_in {burn_in}, thin {thin}, step {run.resumed_step})")
-    for name in ("energy", "magnetization"):
-        if saved[name].shape[1] != done:
-            raise run.damaged(name, f"holds {saved[name].shape[1]} steps; progress says {done}")
+class _Sampling(Loop):
+    """sample's chains: burn-in in chunks, then recorded steps of ``thin`` sweeps in chunks
+    (a chunk is one jitted call, about 1% of the run); Ctrl-C is acted on between chunks,
+    so states, traces and counts agree. ``burnt``, ``done`` and ``counted`` are the
+    burn-in sweeps, the recorded steps and the sweeps behind ``engine.accepted``."""
+
+    def __init__(self, engine, n, beta, burn_in, thin, n_steps):
+        self.engine, self.n, self.beta, self.burn_in, self.thin, self.n_steps = engine, n, beta, burn_in, thin, n_steps
+        n_chains = len(engine.energy)
+        self.energy = np.empty((n_chains, n_steps))
+        self.magnetization = np.empty((n_chains, n_steps))
+        self.burnt, self.done, self.counted = 0, 0, 0
+        self.scratch = np.empty((n_chains, 1))
+
+    @property
+    def position(self):
+        return self.burnt + self.done
+
+    @property
+    def work(self):
+        return self.burnt + self.done * self.thin
+
+    def steps(self):
+        for begin, size in _chunks(self.burn_in):
+            if begin + size > self.burnt:
+                yield False, size
+        for _, size in _chunks(self.n_steps - self.done):
+            yield True, size
+
+    def advance(self, step):
+        recorded, size = step
+        if recorded:
+            self.engine.run(size, self.thin, self.energy, self.magnetization, self.done)
+            self.done += size
+            self.counted += size * self.thin
+            return
+        self.engine.run(1, size, self.scratch, self.scratch.copy(), 0)
+        self.burnt += size
+        self.counted += size
+        self._start_recording()
+
+    def _start_recording(self):
+        """Acceptance counts the recorded sweeps only: its count restarts after burn-in."""
+        if self.burnt == self.burn_in and self.done == 0 and self.counted == self.burn_in:
+            self.engine.accepted[:] = 0
+            self.counted = 0
+
+    def fields(self, position):
+        n_chains = len(self.energy)
+        return {**prefixed("engine", self.engine.snapshot_fields()),
+                "energy": Field(np.float64, (n_chains, None), finite),
+                "magnetization": Field(np.float64, (n_chains, None), between(-self.n, self.n)),
+                "progress": Field(np.int64, (3,), at_least(0))}
+
+    def restore(self, saved, run):
+        burnt, done, counted = (int(x) for x in saved["progress"])
+        during_burn_in = done == 0 and counted in (burnt, 0 if burnt == self.burn_in else burnt)
+        counts_agree = during_burn_in or counted == done * self.thin
+        if burnt > self.burn_in or (done and burnt != self.burn_in) or not counts_agree \
+                or run.resumed_step != burnt + done:
+            raise run.damaged("progress", f"[{burnt}, {done}, {counted}] is not a point of this run "
+                                          f"(burn_in {self.burn_in}, thin {self.thin}, step {run.resumed_step})")
+        for name in ("energy", "magnetization"):
+            if saved[name].shape[1] != done:
+                raise run.damaged(name, f"holds {saved[name].shape[1]} steps; progress says {done}")
+        if done > self.n_steps:
+            raise ValueError(f"checkpoint {run.store.path!r} already holds {done} steps; n_sweeps asks for "
+                             f"{self.n_steps}")
+        restore_engine(run, self.engine, saved, self.beta, counted * self.engine.attempts_per_sweep)
+        self.energy[:, :done], self.magnetization[:, :done] = saved["energy"], saved["magnetization"]
+        self.burnt, self.done, self.counted = burnt, done, counted
+        self._start_recording()
+
+    def snapshot(self):
+        return dict(prefixed("engine", self.engine.snapshot()), energy=self.energy[:, :self.done],
+                    magnetization=self.magnetization[:, :self.done],
+                    progress=np.array([self.burnt, self.done, self.counted]))
 
 
 def unpack_states(packed_states, n_chains):
@@ -323,18 +344,35 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     plan = sampler.plan(hamiltonian, n_chains)
     engine = start_engine(plan, hamiltonian, initial_states, n_chains, np.full(n_chains, schedule[0]), state_seed,
                           chain_seed, other_bytes=8 * n_chains * (len(schedule) + hamiltonian.n))   # trace, best states
-    best_energy = engine.energy.copy()
-    best_states = engine.get_states().astype(np.float64)
-    trace = np.empty((n_chains, len(schedule)))
-    done = 0
-    with run:
-        for offset, size in run.steps(_chunks(len(schedule))):
-            engine.anneal(schedule.betas[offset:offset + size], n_sweeps, best_energy, best_states, trace, offset)
-            done = offset + size
-            run.bar.update(size)
-    engine.exact_energies(best_energy, best_states)
-    return AnnealResult(best_states=best_states.astype(engine.get_states().dtype), best_energy=best_energy,
+    reads = run.execute(_Annealing(engine, schedule.betas, n_sweeps))
+    engine.exact_energies(reads.best_energy, reads.best_states)
+    done = reads.position
+    return AnnealResult(best_states=reads.best_states.astype(engine.get_states().dtype), best_energy=reads.best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
-                        energy_trace=trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
+                        energy_trace=reads.trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
                         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
+
+
+class _Annealing(Loop):
+    """anneal's reads: chunks of the schedule, one jitted call each, keeping every read's
+    best state. ``position`` counts the betas done (anneal writes no checkpoint)."""
+
+    def __init__(self, engine, betas, n_sweeps):
+        self.engine, self.betas, self.n_sweeps = engine, betas, n_sweeps
+        self.best_energy = engine.energy.copy()
+        self.best_states = engine.get_states().astype(np.float64)
+        self.trace = np.empty((len(engine.energy), len(betas)))
+
+    @property
+    def work(self):
+        return self.position
+
+    def steps(self):
+        return _chunks(len(self.betas))
+
+    def advance(self, step):
+        offset, size = step
+        self.engine.anneal(self.betas[offset:offset + size], self.n_sweeps, self.best_energy, self.best_states,
+                           self.trace, offset)
+        self.position = offset + size

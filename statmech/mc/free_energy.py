@@ -12,7 +12,7 @@ from ..estimators import kish_effective_sample_size, log_mean_exp
 from ..gibbs import sample_from_fields
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, pairwise_form, structure_hint
 from ..rng import random_streams
-from ..runloop import Field, Run, between, finite, generator_state, prefixed
+from ..runloop import Field, Loop, Run, between, finite, generator_state, prefixed
 from ..schedules import as_schedule
 from ..unit_types import unit_up_probability
 from ..unit_types import UNIT_TYPES
@@ -243,33 +243,51 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
         else:
             engine = sampler.engine(base, states, np.ones(n_chains), chain_seed, path=True)
             walk = _EnginePath(engine, hamiltonian, base, n_sweeps)
-    log_w = np.zeros(n_chains)
-    log_z = np.full(path.size, log_z0)
-    log_z_err = np.zeros(path.size)
-    ess = np.full(path.size, float(n_chains))
-    energy = np.empty(path.size)
-    energy[0] = walk.energy.mean()
-    done = 1
-    with run:
-        # A step reweights and moves every chain; Ctrl-C is acted on between steps.
-        for k in run.steps(range(1, path.size)):
-            log_w += walk.log_weight_step(path[k - 1], path[k])
-            mean_w, log_z_err[k], ess[k] = _weights_summary(log_w)
-            log_z[k] = log_z0 + mean_w
-            chain_energy = walk.move(path[k])
-            w = np.exp(log_w - log_w.max())
-            energy[k] = float(w @ chain_energy / w.sum())
-            done = k + 1
-            run.bar.update(1)
+    chains = run.execute(_Importance(walk, path, log_z0))
+    done = chains.position
     if done == path.size:
-        _warn_if_collapsed(ess[-1], n_chains, log_z[-1], log_z_err[-1])
+        _warn_if_collapsed(chains.ess[-1], n_chains, chains.log_z[-1], chains.log_z_err[-1])
     return FreeEnergyEstimate(
-        schedule=path[:done].copy(), log_z_path=log_z[:done], log_z_err_path=log_z_err[:done],
-        effective_sample_size=ess[:done], energy=energy[:done], log_weights=log_w, family_rho=None,
-        method="ais" if base is None else "ais-base",
+        schedule=path[:done].copy(), log_z_path=chains.log_z[:done], log_z_err_path=chains.log_z_err[:done],
+        effective_sample_size=chains.ess[:done], energy=chains.energy[:done], log_weights=chains.log_w,
+        family_rho=None, method="ais" if base is None else "ais-base",
         sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
         n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
         engine="marginal" if marginal else walk.engine.name)
+
+
+class _Importance(Loop):
+    """AIS's chains and their log-weights along ``path``: a step reweights and moves every
+    chain at the next point of the path; Ctrl-C is acted on between steps (AIS writes no
+    checkpoint). ``position`` counts the points done, from 1 (the chains start exact at
+    the first)."""
+
+    def __init__(self, walk, path, log_z0):
+        n_chains = len(walk.energy)
+        self.walk, self.path, self.log_z0 = walk, path, log_z0
+        self.log_w = np.zeros(n_chains)
+        self.log_z = np.full(path.size, log_z0)
+        self.log_z_err = np.zeros(path.size)
+        self.ess = np.full(path.size, float(n_chains))
+        self.energy = np.empty(path.size)
+        self.energy[0] = walk.energy.mean()
+        self.position = 1
+
+    @property
+    def work(self):
+        return self.position - 1
+
+    def steps(self):
+        return range(1, self.path.size)
+
+    def advance(self, k):
+        self.log_w += self.walk.log_weight_step(self.path[k - 1], self.path[k])
+        mean_w, self.log_z_err[k], self.ess[k] = _weights_summary(self.log_w)
+        self.log_z[k] = self.log_z0 + mean_w
+        chain_energy = self.walk.move(self.path[k])
+        w = np.exp(self.log_w - self.log_w.max())
+        self.energy[k] = float(w @ chain_energy / w.sum())
+        self.position = k + 1
 
 
 def _warn_if_collapsed(ess, n_chains, log_z, log_z_err):
@@ -341,67 +359,87 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
                                  "n_populations": n_populations, "n_sweeps": n_sweeps, "sampler": repr(sampler),
                                  "model": None if checkpoint is None else hamiltonian.content_hash()})
     state_seed, chain_seed, resample_seed = run.seed_sequence.spawn(3)
-    rng = np.random.default_rng(resample_seed)
     plan = sampler.plan(hamiltonian, n_chains)
     engine = start_engine(plan, hamiltonian, None, n_chains, np.zeros(n_chains), state_seed, chain_seed,
                           other_bytes=8 * n_chains * path.size)
-    family = np.arange(n_chains)
-    log_z_pop = np.full((path.size, n_populations), hamiltonian.n * np.log(2.0))
-    ess = np.full(path.size, float(n_chains))
-    energy = np.empty(path.size)
-    energy[0] = engine.energy.mean()
-    scratch = np.empty((n_chains, 1))
-    done = 1
-    if run.resumed_step:
-        done = run.resumed_step
-        if done > path.size:
-            raise run.damaged("step", f"{done} is beyond the schedule's {path.size} betas")
-        saved = run.restored({**prefixed("engine", engine.snapshot_fields()),
-                              "log_z_pop": Field(np.float64, (done, n_populations), finite),
-                              "ess": Field(np.float64, (done,), between(1.0, n_chains * (1 + 1e-9))),
-                              "energy": Field(np.float64, (done,), finite),
-                              "family": Field(np.int64, (n_chains,), between(0, n_chains - 1)),
-                              "resample_rng": Field(str, (), generator_state)})
-        restore_engine(run, engine, saved, path[done - 1], (done - 1) * n_sweeps * engine.attempts_per_sweep)
-        log_z_pop[:done], ess[:done], energy[:done], family[:] = (saved["log_z_pop"], saved["ess"], saved["energy"],
-                                                                   saved["family"])
-        rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
-
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        arrays = prefixed("engine", engine.snapshot())
-        arrays.update(log_z_pop=log_z_pop[:done], ess=ess[:done], energy=energy[:done], family=family,
-                      resample_rng=np.array(json.dumps(rng.bit_generator.state)))
-        run.save(done, arrays)
-
-    with run:
-        run.bar.update(done - 1)
-        # A step reweights, resamples and moves every replica; Ctrl-C is acted on between steps.
-        for k in run.steps(range(done, path.size)):
-            log_w = -(path[k] - path[k - 1]) * engine.energy
-            indices = np.empty(n_chains, np.int64)
-            for p in range(n_populations):
-                block = slice(p * size, (p + 1) * size)
-                log_z_pop[k, p] = log_z_pop[k - 1, p] + log_mean_exp(log_w[block])
-                indices[block] = p * size + _systematic_resample(log_w[block], rng)
-            ess[k] = _weights_summary(log_w)[2]
-            engine.take(indices)
-            family = family[indices]
-            engine.set_betas(path[k])
-            engine.run(1, n_sweeps, scratch, scratch.copy(), 0)
-            energy[k] = engine.energy.mean()
-            done = k + 1
-            run.bar.update(1)
-            if run.due(done):
-                save()
-    save()
-    log_z_pop = log_z_pop[:done]
+    population = run.execute(_Populations(engine, path, n_populations, n_sweeps, hamiltonian.n, resample_seed))
+    done, family = population.position, population.family
+    log_z_pop = population.log_z_pop[:done]
     family_sizes = np.bincount(family, minlength=n_chains)
     return FreeEnergyEstimate(
         schedule=path[:done].copy(), log_z_path=log_mean_exp(log_z_pop, axis=1),
         log_z_err_path=log_z_pop.std(axis=1, ddof=1) / np.sqrt(n_populations),
-        effective_sample_size=ess[:done], energy=energy[:done], log_weights=None,
+        effective_sample_size=population.ess[:done], energy=population.energy[:done], log_weights=None,
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
         sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
+
+
+class _Populations(Loop):
+    """population_annealing's replicas: ``n_populations`` blocks of ``size`` replicas. A
+    step reweights, resamples and moves every replica at the next beta of ``path``;
+    Ctrl-C is acted on between steps. ``position`` counts the betas done (from 1: beta = 0
+    is where the replicas start)."""
+
+    def __init__(self, engine, path, n_populations, n_sweeps, n, resample_seed):
+        n_chains = len(engine.energy)
+        self.engine, self.path, self.n_populations, self.n_sweeps = engine, path, n_populations, n_sweeps
+        self.size = n_chains // n_populations
+        self.rng = np.random.default_rng(resample_seed)
+        self.family = np.arange(n_chains)
+        self.log_z_pop = np.full((path.size, n_populations), n * np.log(2.0))
+        self.ess = np.full(path.size, float(n_chains))
+        self.energy = np.empty(path.size)
+        self.energy[0] = engine.energy.mean()
+        self.scratch = np.empty((n_chains, 1))
+        self.position = 1
+
+    @property
+    def work(self):
+        return self.position - 1
+
+    def steps(self):
+        return range(self.position, self.path.size)
+
+    def advance(self, k):
+        path, size, engine = self.path, self.size, self.engine
+        log_w = -(path[k] - path[k - 1]) * engine.energy
+        indices = np.empty(len(log_w), np.int64)
+        for p in range(self.n_populations):
+            block = slice(p * size, (p + 1) * size)
+            self.log_z_pop[k, p] = self.log_z_pop[k - 1, p] + log_mean_exp(log_w[block])
+            indices[block] = p * size + _systematic_resample(log_w[block], self.rng)
+        self.ess[k] = _weights_summary(log_w)[2]
+        engine.take(indices)
+        self.family = self.family[indices]
+        engine.set_betas(path[k])
+        engine.run(1, self.n_sweeps, self.scratch, self.scratch.copy(), 0)
+        self.energy[k] = engine.energy.mean()
+        self.position = k + 1
+
+    def fields(self, done):
+        n_chains = len(self.family)
+        return {**prefixed("engine", self.engine.snapshot_fields()),
+                "log_z_pop": Field(np.float64, (done, self.n_populations), finite),
+                "ess": Field(np.float64, (done,), between(1.0, n_chains * (1 + 1e-9))),
+                "energy": Field(np.float64, (done,), finite),
+                "family": Field(np.int64, (n_chains,), between(0, n_chains - 1)),
+                "resample_rng": Field(str, (), generator_state)}
+
+    def restore(self, saved, run):
+        done = run.resumed_step
+        if done > self.path.size:
+            raise run.damaged("step", f"{done} is beyond the schedule's {self.path.size} betas")
+        restore_engine(run, self.engine, saved, self.path[done - 1],
+                       (done - 1) * self.n_sweeps * self.engine.attempts_per_sweep)
+        self.log_z_pop[:done], self.ess[:done], self.energy[:done] = saved["log_z_pop"], saved["ess"], saved["energy"]
+        self.family[:] = saved["family"]
+        self.rng.bit_generator.state = json.loads(str(saved["resample_rng"]))
+        self.position = done
+
+    def snapshot(self):
+        done = self.position
+        arrays = prefixed("engine", self.engine.snapshot())
+        arrays.update(log_z_pop=self.log_z_pop[:done], ess=self.ess[:done], energy=self.energy[:done],
+                      family=self.family, resample_rng=np.array(json.dumps(self.rng.bit_generator.state)))
+        return arrays

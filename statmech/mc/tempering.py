@@ -6,7 +6,7 @@ import numpy as np
 from ..hamiltonian import Hamiltonian, validate_hamiltonian
 from ..jit import njit
 from ..rng import random_streams
-from ..runloop import Field, Run, at_least, between, finite, one_of, prefixed, streams
+from ..runloop import Field, Loop, Run, at_least, between, finite, one_of, prefixed, streams
 from ..schedules import as_schedule, from_array, geometric
 from ..validation import as_int, as_seed_sequence
 from . import engines
@@ -141,59 +141,11 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
     plan = engines.select_batch(sampler, hamiltonians, n_total) if packed else sampler.plan(hamiltonian, n_total)
     engine = start_engine(plan, hamiltonian, None, n_total, np.tile(ladder, n_rows), state_seed, chain_seed,
                           other_bytes=24 * n_total * n_rounds)      # traces (random spins: any model of a batch)
-    chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
-    bookkeeping = {
-        "chain_at_beta": chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
-        "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
-        "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
-        "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64)}
     n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
-    # the overlaps of each model's ladders 2p and 2p + 1
-    pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
-    traces = {"energy": np.empty((n_rows, n_beta, n_rounds)),
-              "magnetization": np.empty((n_rows, n_beta, n_rounds)),
-              "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
-    done = run.resumed_step
-    if done:
-        saved = run.restored(_tempering_fields(engine, bookkeeping, traces, n, done))
-        _check_ladders(run, saved, n_beta, done)
-        for key, value in bookkeeping.items():
-            value[...] = saved[key]
-        for key, value in traces.items():
-            value[..., :done] = saved[key]
-        restore_engine(run, engine, saved, _betas_of_chains(ladder, chain_at_beta),
-                       done * swap_every * engine.attempts_per_sweep)
-
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        arrays = dict(prefixed("engine", engine.snapshot()), **bookkeeping)
-        arrays.update({k: v[..., :done] for k, v in traces.items()})
-        run.save(done, arrays)
-
-    scratch_e = np.empty((n_total, 1))
-    scratch_m = np.empty((n_total, 1))
-    with run:
-        run.bar.update(done)
-        # One step is a round of sweeps, swaps and traces: Ctrl-C is acted on between rounds,
-        # so the state, counters and traces saved always belong to the same round.
-        for _ in run.steps(range(done, n_rounds)):
-            engine.run(1, swap_every, scratch_e, scratch_m, 0)
-            swap_round(engine.energy, chain_at_beta, ladder, done % 2, bookkeeping["swap_rng"],
-                                bookkeeping["swap_accepted"], bookkeeping["swap_attempted"],
-                                bookkeeping["direction"], bookkeeping["round_trips"])
-            engine.set_betas(_betas_of_chains(ladder, chain_at_beta))
-            traces["energy"][..., done] = engine.energy[chain_at_beta]
-            traces["magnetization"][..., done] = scratch_m[chain_at_beta, 0]
-            if n_pairs:
-                traces["overlap"][..., done] = engine.overlaps(chain_at_beta[pair_rows], chain_at_beta[pair_rows + 1])
-            done += 1
-            run.bar.update(1)
-            if run.due(done):
-                save()
-    save()
+    ladders = run.execute(_Ladders(engine, ladder, n_models, n_sets, n_pairs, n_rounds, swap_every, n, swap_seed))
+    done, bookkeeping, traces = ladders.position, ladders.bookkeeping, ladders.traces
     acceptance = (bookkeeping["swap_accepted"] / np.maximum(bookkeeping["swap_attempted"], 1))[:, :n_beta - 1]
-    states = engine.get_states()[chain_at_beta]
+    states = engine.get_states()[ladders.chain_at_beta]
     results = []
     for k, model in enumerate(hamiltonians):
         rows, pairs = slice(k * n_sets, (k + 1) * n_sets), slice(k * n_pairs, (k + 1) * n_pairs)
@@ -208,19 +160,78 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
     return results
 
 
-def _tempering_fields(engine, bookkeeping, traces, n, done):
-    """The Fields of a tempering checkpoint after ``done`` rounds."""
-    fields = prefixed("engine", engine.snapshot_fields())
-    fields.update(chain_at_beta=Field.like(bookkeeping["chain_at_beta"], at_least(0)),
-                  swap_rng=Field.like(bookkeeping["swap_rng"], streams()),
-                  swap_accepted=Field.like(bookkeeping["swap_accepted"], between(0, done)),
-                  swap_attempted=Field.like(bookkeeping["swap_attempted"], between(0, done)),
-                  direction=Field.like(bookkeeping["direction"], one_of(-1, 0, 1)),
-                  round_trips=Field.like(bookkeeping["round_trips"], between(0, done)),
-                  energy=Field(np.float64, traces["energy"].shape[:2] + (done,), finite),
-                  magnetization=Field(np.float64, traces["magnetization"].shape[:2] + (done,), between(-n, n)),
-                  overlap=Field(np.float64, traces["overlap"].shape[:2] + (done,), between(-1, 1)))
-    return fields
+class _Ladders(Loop):
+    """The ladders of a tempering run: rows k * n_sets + r of the bookkeeping and traces
+    are ladder r of model k, ``chain_at_beta[row, b]`` the chain at beta b. One step is a
+    round of ``swap_every`` sweeps, swaps and trace entries: Ctrl-C is acted on between
+    rounds, so the state, counters and traces saved always belong to the same round."""
+
+    def __init__(self, engine, ladder, n_models, n_sets, n_pairs, n_rounds, swap_every, n, swap_seed):
+        self.engine, self.ladder, self.n_rounds, self.swap_every, self.n = engine, ladder, n_rounds, swap_every, n
+        n_rows, n_beta = n_models * n_sets, ladder.size
+        n_total = n_rows * n_beta
+        self.chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
+        self.bookkeeping = {
+            "chain_at_beta": self.chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
+            "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+            "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
+            "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64)}
+        # the overlaps of each model's ladders 2p and 2p + 1
+        self.pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
+        self.traces = {"energy": np.empty((n_rows, n_beta, n_rounds)),
+                       "magnetization": np.empty((n_rows, n_beta, n_rounds)),
+                       "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
+        self.scratch_e, self.scratch_m = np.empty((n_total, 1)), np.empty((n_total, 1))
+
+    @property
+    def work(self):
+        return self.position
+
+    def steps(self):
+        return range(self.position, self.n_rounds)
+
+    def advance(self, step):
+        engine, chain_at_beta, book, traces = self.engine, self.chain_at_beta, self.bookkeeping, self.traces
+        engine.run(1, self.swap_every, self.scratch_e, self.scratch_m, 0)
+        swap_round(engine.energy, chain_at_beta, self.ladder, step % 2, book["swap_rng"], book["swap_accepted"],
+                   book["swap_attempted"], book["direction"], book["round_trips"])
+        engine.set_betas(_betas_of_chains(self.ladder, chain_at_beta))
+        traces["energy"][..., step] = engine.energy[chain_at_beta]
+        traces["magnetization"][..., step] = self.scratch_m[chain_at_beta, 0]
+        if len(self.pair_rows):
+            pairs = self.pair_rows
+            traces["overlap"][..., step] = engine.overlaps(chain_at_beta[pairs], chain_at_beta[pairs + 1])
+        self.position = step + 1
+
+    def fields(self, done):
+        book, traces, n = self.bookkeeping, self.traces, self.n
+        fields = prefixed("engine", self.engine.snapshot_fields())
+        fields.update(chain_at_beta=Field.like(book["chain_at_beta"], at_least(0)),
+                      swap_rng=Field.like(book["swap_rng"], streams()),
+                      swap_accepted=Field.like(book["swap_accepted"], between(0, done)),
+                      swap_attempted=Field.like(book["swap_attempted"], between(0, done)),
+                      direction=Field.like(book["direction"], one_of(-1, 0, 1)),
+                      round_trips=Field.like(book["round_trips"], between(0, done)),
+                      energy=Field(np.float64, traces["energy"].shape[:2] + (done,), finite),
+                      magnetization=Field(np.float64, traces["magnetization"].shape[:2] + (done,), between(-n, n)),
+                      overlap=Field(np.float64, traces["overlap"].shape[:2] + (done,), between(-1, 1)))
+        return fields
+
+    def restore(self, saved, run):
+        done = run.resumed_step
+        _check_ladders(run, saved, self.ladder.size, done)
+        for key, value in self.bookkeeping.items():
+            value[...] = saved[key]
+        for key, value in self.traces.items():
+            value[..., :done] = saved[key]
+        restore_engine(run, self.engine, saved, _betas_of_chains(self.ladder, self.chain_at_beta),
+                       done * self.swap_every * self.engine.attempts_per_sweep)
+        self.position = done
+
+    def snapshot(self):
+        arrays = dict(prefixed("engine", self.engine.snapshot()), **self.bookkeeping)
+        arrays.update({k: v[..., :self.position] for k, v in self.traces.items()})
+        return arrays
 
 
 def _check_ladders(run, saved, n_beta, done):

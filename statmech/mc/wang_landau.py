@@ -6,6 +6,8 @@ a pairwise engine's :meth:`flip_state`), the refinement of ln f (:func:`refine`)
 normalised estimate.
 """
 import warnings
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from ..errors import ConvergenceError, ConvergenceWarning
 from ..exact import energy_grid
 from ..hamiltonian import pairwise_form, structure_hint, validate_hamiltonian
 from ..jit import njit, prange
-from ..runloop import Field, Run, at_least, finite, prefixed
+from ..runloop import Field, Loop, Run, at_least, finite, prefixed
 from ..thermodynamics import DensityOfStates
 from ..rng import uniform_32_nonzero, xoshiro_step
 from ..fastmath import add_coupling_row
@@ -111,134 +113,199 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     check_every = as_int(check_every, "check_every", minimum=1)
     max_sweeps = as_int(max_sweeps, "max_sweeps", minimum=1)
     on_failure = check_on_failure(on_failure)
-    n = hamiltonian.n
-    low = hamiltonian.low
-    energy_min, n_bins = energy_grid(hamiltonian, resolution)
-    window = (0, n_bins - 1)
-    if energy_range is not None:
-        bounds = as_real_array(energy_range, "energy_range", shape=(2,))
-        if bounds[0] >= bounds[1]:
-            raise ValueError(f"energy_range must be (low, high) with low < high; got {energy_range!r}")
-        window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
-                  min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
-    reference = None
-    if isinstance(normalization, str):
-        if normalization != "total":
-            raise ValueError(f"normalization must be 'total' or (E_ref, count); got {normalization!r}")
-    else:
-        pair = as_real_array(normalization, "normalization", shape=(2,))
-        if pair[1] < 1:
-            raise ValueError(f"normalization count must be >= 1; got {normalization!r}")
-        reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
-        if not window[0] <= reference[0] <= window[1]:
-            raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
+    grid = _Grid.of(hamiltonian, resolution, energy_range, normalization)
     run = Run("wang_landau", seed, progress, np.log(1 / log_f_final), "Wang-Landau", checkpoint, checkpoint_every,
-              {"n": n, "resolution": resolution, "n_chains": n_walkers, "flatness": flatness,
-               "log_f_final": log_f_final, "check_every": check_every, "window": list(window),
+              {"n": hamiltonian.n, "resolution": resolution, "n_chains": n_walkers, "flatness": flatness,
+               "log_f_final": log_f_final, "check_every": check_every, "window": list(grid.window),
                "model": None if checkpoint is None else hamiltonian.content_hash()})
-    state_seed, walk_seed = run.seed_sequence.spawn(2)
-    # The walkers' chain state (states, local fields, energies) is that of a pairwise engine,
-    # which its flip_state() hands to the walk's kernels.
-    walkers = Metropolis(checkerboard=False, lanes=False, multispin=False).engine(
-        hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
-    flips = walkers.flip_state()
-    energy = flips.energy
-    off_grid = np.abs((energy - energy_min) / resolution - np.rint((energy - energy_min) / resolution)).max()
-    if off_grid > 1e-6:
-        raise ValueError(f"energies are not multiples of resolution = {resolution} (off by {off_grid:.3g} "
-                         f"* resolution); pass the spacing of the energy levels")
-    start = np.rint((energy - energy_min) / resolution)
-    outside = (start < window[0]) | (start > window[1])
-    if np.any(outside) and reference is None:
-        raise ValueError(f"energy_range = {tuple(energy_range)} excludes the walkers' random starting energies "
-                         f"{np.sort(energy)}, so normalising to sum g = 2**n would be wrong: widen it to include "
-                         f"the infinite-temperature bulk, or pass normalization=(E_ref, count)")
-    if np.any(outside):
-        entered = enter(flips.states, flips.local, energy, 1000 * n, energy_min, resolution, window,
-                        *flips.couplings, flips.dense, low, flips.rng)
-        if not entered.all():
-            raise ValueError(f"walkers could not descend into energy_range = {tuple(energy_range)} from random "
-                             f"states in 1000 sweeps (stuck at energies {energy[~entered]})")
-    log_g = np.zeros((n_walkers, n_bins))
-    hist = np.zeros((n_walkers, n_bins), np.int64)
-    visited = np.zeros((n_walkers, n_bins), bool)
-    log_f = np.ones(n_walkers)
-    one_over_t = np.zeros(n_walkers, bool)
-    steps = 0
-    history = []
-    if run.resumed_step:
-        saved = run.restored({**prefixed("engine", walkers.snapshot_fields()),
-                              "log_g": Field.like(log_g, finite), "hist": Field.like(hist, at_least(0)),
-                              "visited": Field.like(visited), "log_f": Field.like(log_f, at_least(0.0)),
-                              "one_over_t": Field.like(one_over_t), "history": Field(np.float64, (None, 2), finite)})
-        restore_engine(run, walkers, saved, 0.0)
-        bins = np.rint((energy - energy_min) / resolution)
-        if np.any((bins < window[0]) | (bins > window[1])):
-            raise run.damaged("engine_states", "puts a walker outside the energy window of the walk")
-        if np.any((saved["hist"] > 0) & ~saved["visited"]):
-            raise run.damaged("visited", "misses energies the histogram has visited")
-        for name, array in (("log_g", log_g), ("hist", hist), ("visited", visited), ("log_f", log_f),
-                            ("one_over_t", one_over_t)):
-            array[...] = saved[name]
-        steps = run.resumed_step * check_every
-        history = [tuple(row) for row in saved["history"]]
-
-    def save():
-        if not run.checkpointing:      # a snapshot copies every chain's state
-            return
-        arrays = prefixed("engine", walkers.snapshot())
-        arrays.update(log_g=log_g, hist=hist, visited=visited, log_f=log_f, one_over_t=one_over_t,
-                      history=np.array(history).reshape(-1, 2))
-        run.save(steps // check_every, arrays)
-
-    exhausted = False
-    with run:
-        # A step is check_every moves of every walker and a flatness check; Ctrl-C is acted
-        # on between steps.
-        while np.any(log_f > log_f_final) and not run.stop_requested:
-            if steps / n >= max_sweeps:
-                exhausted = True
-                break
-            walk(flips.states, flips.local, energy, check_every, log_g, hist, log_f, energy_min, resolution, window,
-                 *flips.couplings, flips.dense, low, flips.rng)
-            steps += check_every
-            visited |= hist > 0
-            refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, steps / n)
-            run.bar.set(np.log(1 / max(log_f.max(), log_f_final)))
-            if run.due(steps // check_every):
-                save()
-    save()
-    reachable = visited.all(axis=0)
-    normalised = log_g[:, reachable]
-    if reference is None:
-        normalised = normalised - (normalised.max(axis=1, keepdims=True) + np.log(
-            np.exp(normalised - normalised.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))) + n * np.log(2.0)
-    elif not reachable[reference[0]]:
-        # Nothing to normalise to: say so rather than return NaN.
-        message = f"the normalization energy {energy_min + resolution * reference[0]} was not visited by every walker"
-        if run.interrupted:
-            raise KeyboardInterrupt(message + " before Ctrl-C, so there is no estimate yet"
-                                    + ("" if checkpoint is None else f"; {checkpoint!r} keeps the walk"))
-        if exhausted:
-            raise ConvergenceError(message + f" in max_sweeps = {max_sweeps} sweeps per walker", None)
-        raise ValueError(message + "; it must be an energy the model has")
-    else:
-        normalised = normalised - log_g[:, [reference[0]]] + reference[1]
-    result = DensityOfStates(energies=energy_min + resolution * np.flatnonzero(reachable),
-                             log_g=normalised.mean(axis=0), counts=None, n=n, walkers=normalised,
-                             flatness_history=np.array(history).reshape(-1, 2),
-                             energy_range=None if energy_range is None else
-                             (-np.inf if window[0] == 0 else energy_min + resolution * window[0],
-                              np.inf if window[1] == n_bins - 1 else energy_min + resolution * window[1]),
-                             seed=run.seed, elapsed=run.elapsed,
-                             converged=not np.any(log_f > log_f_final), interrupted=run.interrupted)
-    if exhausted:
+    walkers = _start_walkers(hamiltonian, grid, n_walkers, run.seed_sequence)
+    walk = run.execute(_Walk(walkers, grid, hamiltonian.n, flatness, log_f_final, check_every, max_sweeps))
+    result = _estimate(walk, grid, run, checkpoint, max_sweeps)
+    if walk.exhausted:
         message = (f"Wang-Landau did not converge in max_sweeps = {max_sweeps} sweeps per walker "
-                   f"(ln f = {log_f.max():.3g} > log_f_final = {log_f_final:g})")
+                   f"(ln f = {walk.log_f.max():.3g} > log_f_final = {log_f_final:g})")
         if on_failure == "raise":
             raise ConvergenceError(message + "; the estimate reached is the error's .result", result)
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
     return result
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The walk's energy bins: E = energy_min + resolution * bin for bins 0 .. n_bins - 1,
+    the closed range of bins the walkers may visit (``window``), and the normalisation
+    (``reference``: None for sum g = 2**n, or (bin, ln count))."""
+
+    energy_min: float
+    n_bins: int
+    resolution: float
+    window: tuple
+    reference: Optional[tuple]
+    energy_range: Optional[tuple]
+
+    @classmethod
+    def of(cls, hamiltonian, resolution, energy_range, normalization):
+        energy_min, n_bins = energy_grid(hamiltonian, resolution)
+        window = (0, n_bins - 1)
+        if energy_range is not None:
+            bounds = as_real_array(energy_range, "energy_range", shape=(2,))
+            if bounds[0] >= bounds[1]:
+                raise ValueError(f"energy_range must be (low, high) with low < high; got {energy_range!r}")
+            window = (max(int(np.ceil((bounds[0] - energy_min) / resolution - 1e-9)), 0),
+                      min(int(np.floor((bounds[1] - energy_min) / resolution + 1e-9)), n_bins - 1))
+            energy_range = tuple(energy_range)
+        reference = None
+        if isinstance(normalization, str):
+            if normalization != "total":
+                raise ValueError(f"normalization must be 'total' or (E_ref, count); got {normalization!r}")
+        else:
+            pair = as_real_array(normalization, "normalization", shape=(2,))
+            if pair[1] < 1:
+                raise ValueError(f"normalization count must be >= 1; got {normalization!r}")
+            reference = (int(np.rint((pair[0] - energy_min) / resolution)), float(np.log(pair[1])))
+            if not window[0] <= reference[0] <= window[1]:
+                raise ValueError(f"normalization energy {pair[0]} lies outside energy_range = {energy_range}")
+        return cls(energy_min, n_bins, resolution, window, reference, energy_range)
+
+    def bins(self, energy):
+        """The (real) bin of each energy."""
+        return (energy - self.energy_min) / self.resolution
+
+    def outside(self, energy):
+        bins = np.rint(self.bins(energy))
+        return (bins < self.window[0]) | (bins > self.window[1])
+
+    def bounds(self):
+        """The energy range of the estimate: +-inf where the window reaches the grid's ends."""
+        if self.energy_range is None:
+            return None
+        first, last = self.window
+        return (-np.inf if first == 0 else self.energy_min + self.resolution * first,
+                np.inf if last == self.n_bins - 1 else self.energy_min + self.resolution * last)
+
+
+def _start_walkers(hamiltonian, grid, n_walkers, seed_sequence):
+    """The walkers' chain state, inside the window: that of a pairwise engine, whose
+    flip_state() the walk's kernels work on."""
+    state_seed, walk_seed = seed_sequence.spawn(2)
+    walkers = Metropolis(checkerboard=False, lanes=False, multispin=False).engine(
+        hamiltonian, initial_states_or_random(hamiltonian, None, n_walkers, state_seed), np.zeros(n_walkers), walk_seed)
+    flips = walkers.flip_state()
+    energy, bins = flips.energy, grid.bins(flips.energy)
+    off_grid = np.abs(bins - np.rint(bins)).max()
+    if off_grid > 1e-6:
+        raise ValueError(f"energies are not multiples of resolution = {grid.resolution} (off by {off_grid:.3g} "
+                         f"* resolution); pass the spacing of the energy levels")
+    outside = grid.outside(energy)
+    if np.any(outside) and grid.reference is None:
+        raise ValueError(f"energy_range = {grid.energy_range} excludes the walkers' random starting energies "
+                         f"{np.sort(energy)}, so normalising to sum g = 2**n would be wrong: widen it to include "
+                         f"the infinite-temperature bulk, or pass normalization=(E_ref, count)")
+    if np.any(outside):
+        entered = enter(flips.states, flips.local, energy, 1000 * hamiltonian.n, grid.energy_min, grid.resolution,
+                        grid.window, *flips.couplings, flips.dense, hamiltonian.low, flips.rng)
+        if not entered.all():
+            raise ValueError(f"walkers could not descend into energy_range = {grid.energy_range} from random "
+                             f"states in 1000 sweeps (stuck at energies {energy[~entered]})")
+    return walkers
+
+
+class _Walk(Loop):
+    """The walkers' ln g, histograms and ln f. A step is ``check_every`` moves of every
+    walker and a flatness check (:func:`refine`); Ctrl-C is acted on between steps. The
+    walk ends when every ln f is below ``log_f_final``, or, ``exhausted``, after
+    ``max_sweeps`` sweeps per walker."""
+
+    def __init__(self, walkers, grid, n, flatness, log_f_final, check_every, max_sweeps):
+        self.walkers, self.flips, self.grid, self.n = walkers, walkers.flip_state(), grid, n
+        self.flatness, self.log_f_final, self.check_every, self.max_sweeps = flatness, log_f_final, check_every, max_sweeps
+        n_walkers = len(self.flips.energy)
+        self.log_g = np.zeros((n_walkers, grid.n_bins))
+        self.hist = np.zeros((n_walkers, grid.n_bins), np.int64)
+        self.visited = np.zeros((n_walkers, grid.n_bins), bool)
+        self.log_f = np.ones(n_walkers)
+        self.one_over_t = np.zeros(n_walkers, bool)
+        self.moves = 0              # per walker
+        self.history = []
+        self.exhausted = False
+
+    @property
+    def position(self):
+        return self.moves // self.check_every
+
+    @property
+    def work(self):
+        return np.log(1 / max(self.log_f.max(), self.log_f_final))
+
+    def steps(self):
+        while np.any(self.log_f > self.log_f_final):
+            if self.moves / self.n >= self.max_sweeps:
+                self.exhausted = True
+                return
+            yield self.moves
+
+    def advance(self, step):
+        flips, grid = self.flips, self.grid
+        walk(flips.states, flips.local, flips.energy, self.check_every, self.log_g, self.hist, self.log_f,
+             grid.energy_min, grid.resolution, grid.window, *flips.couplings, flips.dense, self.walkers.low, flips.rng)
+        self.moves += self.check_every
+        self.visited |= self.hist > 0
+        refine(self.log_f, self.log_f_final, self.hist, self.visited, self.one_over_t, self.moves, self.flatness,
+               self.history, self.moves / self.n)
+
+    def arrays(self):
+        return {"log_g": self.log_g, "hist": self.hist, "visited": self.visited, "log_f": self.log_f,
+                "one_over_t": self.one_over_t}
+
+    def fields(self, position):
+        return {**prefixed("engine", self.walkers.snapshot_fields()),
+                "log_g": Field.like(self.log_g, finite), "hist": Field.like(self.hist, at_least(0)),
+                "visited": Field.like(self.visited), "log_f": Field.like(self.log_f, at_least(0.0)),
+                "one_over_t": Field.like(self.one_over_t), "history": Field(np.float64, (None, 2), finite)}
+
+    def restore(self, saved, run):
+        restore_engine(run, self.walkers, saved, 0.0)
+        if np.any(self.grid.outside(self.flips.energy)):
+            raise run.damaged("engine_states", "puts a walker outside the energy window of the walk")
+        if np.any((saved["hist"] > 0) & ~saved["visited"]):
+            raise run.damaged("visited", "misses energies the histogram has visited")
+        for name, array in self.arrays().items():
+            array[...] = saved[name]
+        self.moves = run.resumed_step * self.check_every
+        self.history = [tuple(row) for row in saved["history"]]
+
+    def snapshot(self):
+        return dict(prefixed("engine", self.walkers.snapshot()), **self.arrays(),
+                    history=np.array(self.history).reshape(-1, 2))
+
+
+def _estimate(walk, grid, run, checkpoint, max_sweeps):
+    """The normalised density of states over the energies every walker visited: each
+    walker's ln g normalised (to sum g = 2**n, or to the reference count), their mean the
+    estimate; an error when the reference energy was never visited."""
+    reachable = walk.visited.all(axis=0)
+    normalised = walk.log_g[:, reachable]
+    if grid.reference is None:
+        top = normalised.max(axis=1, keepdims=True)
+        normalised = normalised - (top + np.log(np.exp(normalised - top).sum(axis=1, keepdims=True))) \
+            + walk.n * np.log(2.0)
+    elif not reachable[grid.reference[0]]:
+        # Nothing to normalise to: say so rather than return NaN.
+        message = (f"the normalization energy {grid.energy_min + grid.resolution * grid.reference[0]} was not "
+                   f"visited by every walker")
+        if run.interrupted:
+            raise KeyboardInterrupt(message + " before Ctrl-C, so there is no estimate yet"
+                                    + ("" if checkpoint is None else f"; {checkpoint!r} keeps the walk"))
+        if walk.exhausted:
+            raise ConvergenceError(message + f" in max_sweeps = {max_sweeps} sweeps per walker", None)
+        raise ValueError(message + "; it must be an energy the model has")
+    else:
+        normalised = normalised - walk.log_g[:, [grid.reference[0]]] + grid.reference[1]
+    return DensityOfStates(energies=grid.energy_min + grid.resolution * np.flatnonzero(reachable),
+                           log_g=normalised.mean(axis=0), counts=None, n=walk.n, walkers=normalised,
+                           flatness_history=np.array(walk.history).reshape(-1, 2), energy_range=grid.bounds(),
+                           seed=run.seed, elapsed=run.elapsed, converged=not np.any(walk.log_f > walk.log_f_final),
+                           interrupted=run.interrupted)
 
 
 def refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, sweeps):
