@@ -263,7 +263,7 @@ def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = statmech.mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter,
                                          init=init, on_failure="warn")
-        points, values = result.magnetization, np.atleast_1d(result.free_energy)
+        points, values = result.m, np.atleast_1d(result.free_energy)
         converged = np.atleast_1d(result.converged)
     points, values, counts = _distinct(points[converged], values[converged], distinct_tol)
     return Minima(points, values, counts / n_starts, n_starts, int((~converged).sum()), method)

@@ -38,7 +38,7 @@ with warnings.catch_warnings():        # stopped after `steps` iterations on pur
     warnings.simplefilter("ignore", statmech.errors.ConvergenceWarning)
     solver = statmech.mean_field(rbm, beta, method="tap2", damping=0.0, init=X[:5], max_iter=steps, tol=0.0,
                                  on_failure="warn")
-gap = np.abs(np.hstack([acts[-2], acts[-1]]) - solver.magnetization).max()
+gap = np.abs(np.hstack([acts[-2], acts[-1]]) - solver.m).max()
 print(f"{len(net.layers)} layers ({net.source}); max |forward - TAP iterate| = {gap:.1e}")
 
 # -- 2. train tied and untied ------------------------------------------------------------

@@ -11,7 +11,7 @@ from scipy import special
 
 from .validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
-from .records import Estimate
+from .records import Estimate, Record
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife", "jackknife_spread",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
@@ -19,8 +19,8 @@ __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "j
            "kish_effective_sample_size"]
 
 
-@dataclass(frozen=True)
-class Reweighted:
+@dataclass(frozen=True, eq=False)
+class Reweighted(Record):
     """Single-histogram reweighting of a trace to another beta.
 
     Attributes
@@ -38,8 +38,8 @@ class Reweighted:
     effective_sample_size: float
 
 
-@dataclass(frozen=True)
-class OverlapDistribution:
+@dataclass(frozen=True, eq=False)
+class OverlapDistribution(Record):
     """Distribution P(q) of the overlap q = (1/n) sum_i s_i^a s_i^b between two replicas.
 
     Attributes
@@ -54,6 +54,8 @@ class OverlapDistribution:
     abs_q : Estimate
         <|q|>.
     """
+
+    dims = {"q": ("sample",), "edges": ("edge",), "density": ("bin",)}
 
     q: np.ndarray
     edges: np.ndarray
@@ -362,7 +364,8 @@ def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
                       effective_sample_size=kish_effective_sample_size(log_w))
 
 
-class MultistateReweighting:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MultistateReweighting(Record):
     """Free energies from canonical traces at several betas (MBAR / multiple histograms).
 
     The f_k = -ln Z(beta_k) (up to a constant) solve the self-consistent equations
@@ -377,6 +380,12 @@ class MultistateReweighting:
     log_z : ndarray of shape (K,)
         ln Z(beta_k) - ln Z(beta_0) (plus ``reference_log_z`` when given).
     log_z_err : ndarray of shape (K,)
+    energies : ndarray of shape (N,)
+        Every trace's energies, trace after trace (what ``log_z_at`` reweights).
+    counts : ndarray of shape (K,)
+        The length N_k of each trace.
+    reference_log_z : float
+        ln Z(beta_0) that ``log_z`` is relative to (0 when none was given).
 
     References
     ----------
@@ -384,32 +393,39 @@ class MultistateReweighting:
     M. R. Shirts and J. D. Chodera, J. Chem. Phys. 129, 124105 (2008), eq. (11).
     """
 
-    def __init__(self, betas, log_z, log_z_err, energies, counts, reference_log_z):
-        self.betas, self.log_z, self.log_z_err = betas, log_z, log_z_err
-        self._energies, self._counts, self._reference = energies, counts, reference_log_z
+    dims = {"betas": ("beta",), "log_z": ("beta",), "log_z_err": ("beta",), "energies": ("sample",),
+            "counts": ("beta",)}
+    coords = {"betas": "beta"}
+
+    betas: np.ndarray
+    log_z: np.ndarray
+    log_z_err: np.ndarray
+    energies: np.ndarray
+    counts: np.ndarray
+    reference_log_z: float
 
     def _log_denominator(self, log_z):
         # ln sum_j N_j exp(-beta_j E + ln Z_j^-1 ...): with f_j = -ln Z_j
-        terms = np.log(self._counts)[None, :] - self.betas[None, :] * self._energies[:, None] - log_z[None, :]
+        terms = np.log(self.counts)[None, :] - self.betas[None, :] * self.energies[:, None] - log_z[None, :]
         top = terms.max(axis=1, keepdims=True)
         return top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
 
     def log_z_at(self, beta):
         """ln Z(beta) (same reference as ``log_z``) at any beta: ndarray of shape (k,)."""
         betas, _ = as_beta(beta)
-        denominator = self._log_denominator(self.log_z - self._reference)
-        logs = -betas[:, None] * self._energies[None, :] - denominator[None, :]
-        return np.array([log_mean_exp(row) + np.log(row.size) for row in logs]) + self._reference
+        denominator = self._log_denominator(self.log_z - self.reference_log_z)
+        logs = -betas[:, None] * self.energies[None, :] - denominator[None, :]
+        return np.array([log_mean_exp(row) + np.log(row.size) for row in logs]) + self.reference_log_z
 
     def energy_at(self, beta):
         """<E>(beta) by reweighting all traces: ndarray of shape (k,)."""
         betas, _ = as_beta(beta)
-        denominator = self._log_denominator(self.log_z - self._reference)
+        denominator = self._log_denominator(self.log_z - self.reference_log_z)
         out = []
         for b in betas:
-            logs = -b * self._energies - denominator
+            logs = -b * self.energies - denominator
             w = np.exp(logs - logs.max())
-            out.append(float(w @ self._energies / w.sum()))
+            out.append(float(w @ self.energies / w.sum()))
         return np.array(out)
 
 
@@ -488,8 +504,8 @@ def multistate_reweighting(energies, betas, reference_log_z=0.0, n_bootstrap=40,
             starts = rng.integers(0, t.size - block + 1, size=-(-t.size // block))
             resampled.append(np.concatenate([t[s:s + block] for s in starts])[:t.size])
         boot.append(_solve_mbar(np.concatenate(resampled), counts, betas, initial=log_z))
-    return MultistateReweighting(betas, log_z + reference_log_z, np.std(boot, axis=0, ddof=1), flat, counts,
-                                 reference_log_z)
+    return MultistateReweighting(betas=betas, log_z=log_z + reference_log_z, log_z_err=np.std(boot, axis=0, ddof=1),
+                                 energies=flat, counts=np.asarray(counts), reference_log_z=reference_log_z)
 
 
 def thermodynamic_integration(betas, energy, energy_err, reference_log_z=0.0):

@@ -6,12 +6,13 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numpy as np
 
 from .validation import seed_from_json, seed_to_json
 
-__all__ = ["Estimate", "Saveable", "save_npz", "load_npz", "remove_partial", "xarray_attrs"]
+__all__ = ["Record", "RunRecord", "Estimate", "save_npz", "load_npz", "remove_partial", "xarray_attrs"]
 
 
 def save_npz(path, arrays, metadata):
@@ -76,37 +77,142 @@ def xarray_attrs(record, names):
             value = int(value)
         elif isinstance(value, tuple):
             value = list(value)
+        elif isinstance(value, np.generic):
+            value = value.item()
         attrs[name] = value
     return attrs
 
 
-class Saveable:
-    """save/load for dataclass records: ndarray fields go to the archive, the rest to JSON
-    (a SeedSequence as its entropy, spawn key and pool size)."""
+@dataclass(frozen=True, eq=False)
+class Record:
+    """The base of every record: a frozen dataclass that saves to ``.npz`` and loads back
+    equal, without pickle, and converts to xarray.
+
+    Arrays go to the archive; scalars, strings, None, tuples, seeds (a SeedSequence as its
+    entropy, spawn key and pool size) and scalar :class:`Estimate` fields to its JSON
+    metadata; array estimates and dicts of arrays to the archive under ``name.part``.
+    ``dims`` names the axes of each array field for :meth:`to_xarray` (an axis not named
+    is ``<field>_<axis>``), and ``coords`` maps the fields that are coordinates to their
+    names ("betas" -> "beta").
+    """
+
+    dims: ClassVar[dict] = {}
+    coords: ClassVar[dict] = {}
 
     def save(self, path):
+        """Write the record to ``path`` (.npz), atomically."""
         arrays, metadata = {}, {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
                 arrays[f.name] = value
-            elif isinstance(value, np.random.SeedSequence):
-                metadata[f.name] = {"__seed_sequence__": seed_to_json(value)}
+            elif isinstance(value, Estimate) and (np.ndim(value.value) or np.ndim(value.error)):
+                arrays[f.name + ".value"], arrays[f.name + ".error"] = np.asarray(value.value), np.asarray(value.error)
+                metadata[f.name] = {"__estimate_arrays__": None}
+            elif isinstance(value, dict):
+                for key, array in value.items():
+                    arrays[f"{f.name}.{key}"] = np.asarray(array)
+                metadata[f.name] = {"__arrays__": list(value)}
             else:
-                metadata[f.name] = value
+                metadata[f.name] = _to_json(value, f"{type(self).__name__}.{f.name}")
         save_npz(path, arrays, metadata)
 
     @classmethod
     def load(cls, path):
+        """The record :meth:`save` wrote to ``path``."""
         arrays, metadata = load_npz(path)
-        for key, value in metadata.items():
-            if isinstance(value, dict) and "__seed_sequence__" in value:
-                metadata[key] = seed_from_json(value["__seed_sequence__"])
-        return cls(**arrays, **metadata)
+        values = {name: array for name, array in arrays.items() if "." not in name}
+        for name, value in metadata.items():
+            if isinstance(value, dict) and "__estimate_arrays__" in value:
+                values[name] = Estimate(arrays[name + ".value"], arrays[name + ".error"])
+            elif isinstance(value, dict) and "__arrays__" in value:
+                values[name] = {key: arrays[f"{name}.{key}"] for key in value["__arrays__"]}
+            else:
+                values[name] = _from_json(value)
+        return cls(**values)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset``: every array field a variable on its axes (``dims``), the
+        fields in ``coords`` coordinates, array estimates as ``name`` and ``name_error``,
+        and the scalar fields attributes (a seed as JSON, a bool as 0/1)."""
+        import xarray as xr
+
+        data, coords, scalars = {}, {}, []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Estimate) and np.ndim(value.value):
+                data[f.name] = (self._axes(f.name, value.value), np.asarray(value.value))
+                data[f.name + "_error"] = (self._axes(f.name, value.error), np.asarray(value.error))
+            elif isinstance(value, Estimate):
+                data[f.name], data[f.name + "_error"] = float(value.value), float(value.error)
+            elif isinstance(value, np.ndarray) and f.name in self.coords:
+                coords[self.coords[f.name]] = (self._axes(f.name, value), value)
+            elif isinstance(value, np.ndarray):
+                data[f.name] = (self._axes(f.name, value), value)
+            elif isinstance(value, dict):
+                for key, array in value.items():
+                    data[f"{f.name}_{key}"] = (self._axes(f"{f.name}.{key}", array), np.asarray(array))
+            else:
+                scalars.append(f.name)
+        return xr.Dataset(data, coords=coords, attrs=xarray_attrs(self, scalars))
+
+    def _axes(self, name, array):
+        named = self.dims.get(name, ())
+        return tuple(named[:np.ndim(array)]) + tuple(f"{name}_{axis}" for axis in range(len(named), np.ndim(array)))
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RunRecord(Record):
+    """The base of the record of a run: what every driver's record carries besides its
+    results.
+
+    Attributes
+    ----------
+    seed : numpy.random.SeedSequence or None
+        Reproduces the run bit for bit when passed back as ``seed`` (None for a
+        deterministic run).
+    elapsed : float or None
+        Wall-clock seconds.
+    interrupted : bool
+        True when Ctrl-C stopped the run: the record holds what was done.
+    """
+
+    seed: object = None
+    elapsed: object = None
+    interrupted: bool = False
+
+
+def _to_json(value, label):
+    if isinstance(value, np.random.SeedSequence):
+        return {"__seed_sequence__": seed_to_json(value)}
+    if isinstance(value, Estimate):
+        return {"__estimate__": [_to_json(value.value, label), _to_json(value.error, label)]}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_to_json(v, label) for v in value]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [_to_json(v, label) for v in value]
+    raise TypeError(f"{label} is a {type(value).__name__}, which a record cannot save; records hold arrays, "
+                    f"scalars, strings, seeds and estimates")
+
+
+def _from_json(value):
+    if isinstance(value, dict) and "__seed_sequence__" in value:
+        return seed_from_json(value["__seed_sequence__"])
+    if isinstance(value, dict) and "__estimate__" in value:
+        return Estimate(*(_from_json(v) for v in value["__estimate__"]))
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_from_json(v) for v in value["__tuple__"])
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(Record):
     """A value with its standard error (floats, or arrays of one shape).
 
     Attributes
@@ -123,3 +229,12 @@ class Estimate:
     def __float__(self):
         """The value, for a scalar estimate (``float(estimate)``)."""
         return float(self.value)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` with the variables ``value`` and ``error`` (0-d for a scalar
+        estimate) and the other fields as the default conversion gives them."""
+        dataset = super().to_xarray()
+        for name in ("value", "error"):
+            if name in dataset.attrs:
+                dataset[name] = ((), float(dataset.attrs.pop(name)))
+        return dataset

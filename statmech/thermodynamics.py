@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .validation import as_beta
-from .records import Estimate, xarray_attrs
+from .records import Estimate, Record, RunRecord, xarray_attrs
 
 __all__ = ["Thermodynamics", "DensityOfStates", "free_energy_from_log_z", "thermodynamics_from_moments"]
 
@@ -65,7 +65,7 @@ def _times_beta_squared(beta, energy_var):
 
 
 @dataclass(frozen=True)
-class Thermodynamics:
+class Thermodynamics(Record):
     """Canonical thermodynamics at one or more inverse temperatures (k_B = 1).
 
     All quantities are totals for the whole system (divide by ``n`` for per-spin
@@ -127,8 +127,8 @@ class Thermodynamics:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class DensityOfStates:
+@dataclass(frozen=True, eq=False)
+class DensityOfStates(RunRecord):
     """Density of states g(E) on a grid of energies.
 
     Attributes
@@ -142,8 +142,8 @@ class DensityOfStates:
         Exact numbers of states, when known.
     n : int
         Number of variables.
-    walkers : ndarray of shape (n_walkers, k) or None
-        ln g of independent estimates (Wang-Landau walkers), whose spread gives errors.
+    chain_log_g : ndarray of shape (n_chains, k) or None
+        ln g of independent estimates (the Wang-Landau chains), whose spread gives errors.
     flatness_history : ndarray of shape (m, 2) or None
         (ln f, Monte Carlo steps per variable) at each reduction of the modification factor.
     energy_range : (float, float) or None
@@ -166,24 +166,21 @@ class DensityOfStates:
     log_g: np.ndarray
     counts: object = None
     n: int = 1
-    walkers: object = None
+    chain_log_g: object = None
     flatness_history: object = None
     energy_range: object = None
-    seed: object = None
-    elapsed: object = None
     converged: object = None
-    interrupted: bool = False
 
     def to_xarray(self):
         """An ``xarray.Dataset`` on dim ``energy``: ``log_g``, ``counts`` (exact counts),
-        ``walkers`` (walker, energy) when present; the scalar fields are attributes."""
+        ``chain_log_g`` (chain, energy) when present; the scalar fields are attributes."""
         import xarray as xr
 
         data = {"log_g": (("energy",), self.log_g)}
         if self.counts is not None:
             data["counts"] = (("energy",), self.counts)
-        if self.walkers is not None:
-            data["walkers"] = (("walker", "energy"), self.walkers)
+        if self.chain_log_g is not None:
+            data["chain_log_g"] = (("chain", "energy"), self.chain_log_g)
         return xr.Dataset(data, coords={"energy": self.energies},
                           attrs=xarray_attrs(self, ["n", "energy_range", "seed", "elapsed", "converged",
                                                     "interrupted"]))
@@ -198,11 +195,11 @@ class DensityOfStates:
         """
         betas, scalar = as_beta(beta)
         value = self.thermodynamics(betas).log_z
-        if self.walkers is None or self.walkers.shape[0] < 2:
+        if self.chain_log_g is None or self.chain_log_g.shape[0] < 2:
             error = np.zeros_like(value)
         else:
             per_walker = np.array([DensityOfStates(self.energies, g, n=self.n).thermodynamics(betas).log_z
-                                   for g in self.walkers])
+                                   for g in self.chain_log_g])
             error = per_walker.std(axis=0, ddof=1) / np.sqrt(per_walker.shape[0])
         return Estimate(float(value[0]), float(error[0])) if scalar else Estimate(value, error)
 

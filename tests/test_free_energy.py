@@ -106,7 +106,7 @@ def test_wang_landau_density_of_states_and_thermodynamics():
     exact_dos = statmech.density_of_states(Ising.square(4))
     dos = mc.wang_landau(Ising.square(4), seed=0, log_f_final=1e-6, progress=False)
     np.testing.assert_array_equal(dos.energies, exact_dos.energies)
-    spread = dos.walkers.std(axis=0, ddof=1) / np.sqrt(dos.walkers.shape[0])
+    spread = dos.chain_log_g.std(axis=0, ddof=1) / np.sqrt(dos.chain_log_g.shape[0])
     assert np.all(np.abs(dos.log_g - exact_dos.log_g) < 4 * spread + 0.02)
     assert dos.flatness_history.shape[1] == 2
 
@@ -134,7 +134,7 @@ def test_wang_landau_in_an_energy_window_pinned_at_the_ground_state():
                          progress=False)
     expected = exact_dos.log_g[exact_dos.energies <= -16]
     np.testing.assert_array_equal(dos.energies, exact_dos.energies[exact_dos.energies <= -16])
-    spread = dos.walkers.std(axis=0, ddof=1) / np.sqrt(dos.walkers.shape[0])
+    spread = dos.chain_log_g.std(axis=0, ddof=1) / np.sqrt(dos.chain_log_g.shape[0])
     assert np.all(np.abs(dos.log_g - expected)[:-1] < 4 * spread[:-1] + 1e-3)
     missed = np.log(424 / 416)                    # the isolated states' share of g(-16)
     assert abs(dos.log_g[-1] - (expected[-1] - missed)) < 4 * spread[-1] + 1e-3

@@ -66,7 +66,7 @@ def test_wang_landau_that_runs_out_of_sweeps_carries_its_estimate():
 def test_wang_landau_with_many_walkers_on_a_sparse_model():
     """>= 32 walkers used to pick the lane engine, which has no per-chain states."""
     dos = mc.wang_landau(Ising.square(4), n_chains=32, log_f_final=1e-3, seed=0, progress=False)
-    assert dos.walkers.shape[0] == 32 and dos.converged
+    assert dos.chain_log_g.shape[0] == 32 and dos.converged
 
 
 def test_tap_log_likelihood_says_when_its_fixed_point_was_not_reached():

@@ -11,7 +11,7 @@ from statmech.analysis.exact_results import ising_square_torus
 from statmech.estimators import blocking_error
 from statmech.models import (RBM, CurieWeiss, EdwardsAnderson, Hopfield, Ising, PSpin,
                              RandomEnergyModel, SherringtonKirkpatrick)
-from statmech.results import Samples
+from statmech.results import SampleResult
 
 from reference import all_states, boltzmann, chi_square_p_value
 
@@ -98,7 +98,7 @@ def test_annealing_finds_sk_ground_states():
         np.testing.assert_allclose(result.best_energy, sk.energy(result.best_states), atol=1e-9)
         assert np.all(result.best_energy >= ground - 1e-9)
         found.append(np.mean(np.isclose(result.best_energy, ground)))
-        assert result.energy_trace.shape == (16, 1000)
+        assert result.energy.shape == (16, 1000)
     assert min(found) >= 0.5, found
 
 
@@ -183,7 +183,7 @@ def test_samples_save_and_load_round_trip(tmp_path):
     run = statmech.sample(CurieWeiss(6), 0.5, n_sweeps=50, n_chains=2, seed=1, progress=False)
     path = tmp_path / "run.npz"
     run.save(path)
-    loaded = Samples.load(path)
+    loaded = SampleResult.load(path)
     for name in ("energy", "magnetization", "states", "acceptance"):
         assert np.array_equal(getattr(run, name), getattr(loaded, name))
     assert loaded.seed.entropy == run.seed.entropy and loaded.seed.spawn_key == run.seed.spawn_key

@@ -70,7 +70,7 @@ def test_bethe_is_exact_on_trees(seed, domain):
     assert result.log_z == pytest.approx(exact.log_z, abs=1e-9)
     states = all_states(tree.n, domain).astype(float)
     weights = np.exp(-beta * (tree.energy(states) - tree.energy(states).min()))
-    np.testing.assert_allclose(result.magnetization, weights @ states / weights.sum(), atol=1e-9)
+    np.testing.assert_allclose(result.m, weights @ states / weights.sum(), atol=1e-9)
 
 
 def test_bethe_on_a_loopy_graph_is_close_but_not_exact():
@@ -91,7 +91,7 @@ def test_curie_weiss_mean_field_becomes_exact_as_n_grows():
     assert all(a > b for a, b in zip(gaps, gaps[1:]))
     assert gaps[-1] < 0.25 * gaps[0] and gaps[-1] < 5e-3
     infinite = curie_weiss_infinite(beta, J=1.0, h=0.05)
-    assert mf.magnetization.mean() == pytest.approx(infinite.magnetization, abs=2e-3)
+    assert mf.m.mean() == pytest.approx(infinite.magnetization, abs=2e-3)
 
 
 def test_sk_tap_at_high_temperature_matches_the_annealed_free_energy():
@@ -100,7 +100,7 @@ def test_sk_tap_at_high_temperature_matches_the_annealed_free_energy():
     n, beta = 400, 0.6
     sk = SherringtonKirkpatrick(n, seed=5)
     tap = statmech.mean_field(sk, beta, method="tap2", seed=0)
-    assert np.abs(tap.magnetization).max() < 1e-8
+    assert np.abs(tap.m).max() < 1e-8
     J2 = (sk.couplings ** 2).sum()
     assert tap.log_z == pytest.approx(n * np.log(2) + beta ** 2 * J2 / 4, rel=1e-12)
     annealed = sk_annealed_log_z(n, beta)
@@ -120,7 +120,7 @@ def test_sk_tap_at_high_temperature_matches_the_annealed_free_energy():
 def test_fixed_points_are_stationary_points_of_the_gibbs_free_energy(method, model):
     beta = 0.7
     result = statmech.mean_field(model, beta, method=method, seed=2, tol=1e-13)
-    gibbs = statmech.gibbs_free_energy(model, beta, result.magnetization, method=method)
+    gibbs = statmech.gibbs_free_energy(model, beta, result.m, method=method)
     assert np.abs(gibbs.gradient).max() < 1e-9
     assert gibbs.value == pytest.approx(result.free_energy, rel=1e-13)
     # the gradient itself is right: finite differences at a generic point
@@ -140,7 +140,7 @@ def test_damping_does_not_change_the_fixed_point(method):
     model = statmech.PairwiseHamiltonian(model.couplings, np.linspace(-0.5, 0.5, 12))
     results = [statmech.mean_field(model, 0.6, method=method, damping=d, seed=1, tol=1e-13) for d in (0.0, 0.5, 0.9)]
     for r in results[1:]:
-        np.testing.assert_allclose(r.magnetization, results[0].magnetization, atol=1e-10)
+        np.testing.assert_allclose(r.m, results[0].m, atol=1e-10)
         assert r.free_energy == pytest.approx(results[0].free_energy, rel=1e-12)
     assert results[2].n_iter > results[1].n_iter
 
@@ -169,16 +169,16 @@ def test_deterministic_annealing_follows_the_curie_weiss_magnetization():
     model = CurieWeiss(2000, J=1.0, h=0.01)
     betas = np.linspace(0.5, 2.0, 16)
     path = statmech.deterministic_annealing(model, betas, method="naive", init=np.zeros(2000))
-    assert path.converged.all() and path.magnetization.shape == (16, 2000)
+    assert path.converged.all() and path.m.shape == (16, 2000)
     expected = curie_weiss_infinite(betas, J=1.0, h=0.01).magnetization
-    np.testing.assert_allclose(path.magnetization.mean(1), expected, atol=2e-3)
+    np.testing.assert_allclose(path.m.mean(1), expected, atol=2e-3)
 
 
 def test_non_convergence_raises_with_the_last_iterate_or_warns():
     sk = SherringtonKirkpatrick(30, seed=0)
     with pytest.raises(ConvergenceError) as info:
         statmech.mean_field(sk, 3.0, method="tap2", max_iter=5, seed=0)
-    assert info.value.result.magnetization.shape == (30,) and not info.value.result.converged
+    assert info.value.result.m.shape == (30,) and not info.value.result.converged
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         result = statmech.mean_field(sk, 3.0, method="tap2", max_iter=5, seed=0, on_failure="warn")
     assert result.n_iter == 5 and len(result.residuals) == 5

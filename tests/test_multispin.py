@@ -532,7 +532,7 @@ def test_a_batch_of_copies_is_bit_for_bit_one_model_with_more_ladders():
         for name in ("energy", "magnetization", "states", "swap_acceptance", "round_trips"):
             np.testing.assert_array_equal(getattr(run, name), getattr(one, name)[rows], err_msg=name)
         np.testing.assert_array_equal(run.overlap, one.overlap[pairs])
-        assert run.seed.entropy == one.seed.entropy and run.n_sweeps == 30 and run.hamiltonian == repr(model)
+        assert run.seed.entropy == one.seed.entropy and run.n_sweeps == 30 and run.model == repr(model)
 
 
 def test_a_batch_of_different_glasses_gives_each_its_own_boltzmann_averages():

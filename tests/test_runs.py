@@ -168,7 +168,7 @@ def test_ctrl_c_then_resume_is_bit_identical_for_the_free_energy_drivers(tmp_pat
     else:
         run = lambda path: mc.wang_landau(model, log_f_final=1e-2, check_every=500, seed=5, checkpoint=path,
                                           checkpoint_every=3, progress=False)
-        target, name, fields = walks, "walk", ("log_g", "walkers", "flatness_history")
+        target, name, fields = walks, "walk", ("log_g", "chain_log_g", "flatness_history")
     whole = run(None)
     for k in (1, 2, 4, 7):
         path = tmp_path / f"{k}.npz"
@@ -306,7 +306,7 @@ def test_boltzmann_learning_resumes_from_its_checkpoint_bit_identically(tmp_path
         resumed = fit(checkpoint=path)
         assert not resumed.interrupted
         assert np.array_equal(resumed.gradient_norm, whole.gradient_norm)
-        assert np.array_equal(resumed.hamiltonian.couplings, whole.hamiltonian.couplings)
+        assert np.array_equal(resumed.parameters["couplings"], whole.parameters["couplings"])
 
 
 # --- the run loop ------------------------------------------------------------------------

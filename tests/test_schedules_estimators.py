@@ -43,7 +43,7 @@ def test_adaptive_ladder_evens_out_swap_acceptance():
     from statmech import parallel_tempering
     sk = SherringtonKirkpatrick(32, seed=1)
     start = schedules.geometric(0.2, 3.0, 8)
-    ladder = mc.adaptive_ladder(sk, 0.2, 3.0, 8, n_sweeps=400, n_rounds=6, seed=0)
+    ladder = mc.adaptive_ladder(sk, schedules.geometric(0.2, 3.0, 8), n_sweeps=400, n_rounds=6, seed=0)
     assert ladder[0] == pytest.approx(0.2) and ladder[-1] == pytest.approx(3.0)
     assert ladder.is_increasing(strict=True)
 

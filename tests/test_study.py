@@ -473,12 +473,12 @@ def test_records_to_xarray_keep_their_arrays_and_labels():
     H = Ising.chain(6)
     s = statmech.sample(H, 0.5, n_sweeps=20, n_chains=2, burn_in=4, thin=2, seed=1, progress=False)
     x = s.to_xarray()
-    assert x.energy.dims == ("chain", "sweep") and np.array_equal(x.energy.values, s.energy)
+    assert x.energy.dims == ("chain", "draw") and np.array_equal(x.energy.values, s.energy)
     assert x.sweep.values.tolist() == list(range(6, 25, 2)) and x.states.dims == ("chain", "site")
     assert x.attrs["beta"] == 0.5 and '"entropy": 1' in x.attrs["seed"]
     t = statmech.parallel_tempering(SherringtonKirkpatrick(6, seed=1), [0.5, 1.0, 2.0], n_sweeps=10, n_chains=2,
                                     seed=0, progress=False).to_xarray()
-    assert t.energy.dims == ("chain", "beta", "step") and t.overlap.dims == ("pair", "beta", "step")
+    assert t.energy.dims == ("chain", "beta", "draw") and t.overlap.dims == ("pair", "beta", "draw")
     assert t.beta.values.tolist() == [0.5, 1.0, 2.0] and t.swap_acceptance.dims == ("chain", "swap")
     e = statmech.exact(H, [0.5, 1.0]).to_xarray()
     assert e.specific_heat.dims == ("beta",) and e.attrs["n"] == 6
@@ -490,14 +490,14 @@ def test_records_to_xarray_keep_their_arrays_and_labels():
     ax = a.to_xarray()
     assert ax.log_z == a.log_z and ax.schedule.values.tolist() == np.linspace(0, 1, 5).tolist()
     r = statmech.anneal(H, [0.1, 1.0], n_chains=2, seed=0, progress=False).to_xarray()
-    assert r.energy_trace.dims == ("chain", "step") and r.beta.values.tolist() == [0.1, 1.0]
+    assert r.energy.dims == ("chain", "step") and r.beta.values.tolist() == [0.1, 1.0]
     sk = SherringtonKirkpatrick(6, seed=2)
     mf = statmech.mean_field(sk, 0.5, method="tap2", seed=0)
     m = mf.to_xarray()
-    assert m.magnetization.dims == ("site",) and float(m.log_z) == mf.log_z and m.attrs["method"] == "tap2"
+    assert m.m.dims == ("site",) and float(m.log_z) == mf.log_z and m.attrs["method"] == "tap2"
     path = statmech.deterministic_annealing(sk, [0.2, 0.5], method="naive", seed=0)
     p = path.to_xarray()
-    assert p.magnetization.dims == ("beta", "site") and np.array_equal(p.log_z.values, path.log_z)
+    assert p.m.dims == ("beta", "site") and np.array_equal(p.log_z.values, path.log_z)
 
 
 @pytest.mark.slow                                 # starts a process pool

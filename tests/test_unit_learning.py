@@ -48,7 +48,7 @@ def test_emf_statistics_are_the_derivatives_of_the_tap_ln_z(visible, hidden):
     the partial derivatives at fixed magnetizations)."""
     H = model(visible, hidden, 2, 2)
     solve = lambda h: statmech.mean_field(h, 1.0, method="tap2", seed=0, tol=1e-13, max_iter=10_000)
-    m = solve(H).magnetization
+    m = solve(H).m
     stats = tap_statistics(H, m[None, :H.n_visible], m[None, H.n_visible:], "tap2")
     assert_statistics_are_derivatives(H, stats, lambda h: solve(h).log_z, 1e-6)
 

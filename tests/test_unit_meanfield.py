@@ -61,7 +61,7 @@ def test_gibbs_free_energy_gradient_fixed_points_and_bound(visible, hidden):
                        - statmech.gibbs_free_energy(H, beta, down, method=method).value) / (2 * step)
             np.testing.assert_allclose(g.gradient[:, i], numeric, rtol=1e-6, atol=1e-7)
         solution = statmech.mean_field(H, beta, method=method, seed=2, tol=1e-13)
-        at = statmech.gibbs_free_energy(H, beta, solution.magnetization, method=method)
+        at = statmech.gibbs_free_energy(H, beta, solution.m, method=method)
         assert np.abs(at.gradient).max() < 1e-9
         assert at.value == pytest.approx(solution.free_energy, rel=1e-12)
     if solvable(visible, hidden):       # Gibbs-Bogoliubov: naive G(m) >= F at every m
@@ -83,7 +83,7 @@ def test_unrolled_network_is_the_solver_and_its_layers_are_named_by_unit_type(vi
         # the RBM's <h | v> (mean_hidden itself takes states of a two-state layer, not means)
         np.testing.assert_allclose(acts[1], H.hidden_units.mean(v0 @ H.weights + H.hidden_bias, beta), rtol=1e-13)
         solver = statmech.mean_field(H, beta, method=method, damping=0.2, init=v0, max_iter=3, tol=0.0,
-                                     on_failure="warn").magnetization
+                                     on_failure="warn").m
         np.testing.assert_allclose(np.hstack([acts[-2], acts[-1]]), solver, rtol=1e-12, atol=1e-14)
 
 

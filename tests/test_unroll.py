@@ -24,7 +24,7 @@ def _solver(model, beta, method, damping, x0, t):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return statmech.mean_field(model, beta, method=method, damping=damping, init=x0, max_iter=t, tol=0.0,
-                                   on_failure="warn").magnetization
+                                   on_failure="warn").m
 
 
 @pytest.mark.parametrize("model", [RBM_MODEL, SK_MODEL, RBM_MODEL.to_domain("spin")], ids=repr)

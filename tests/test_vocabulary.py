@@ -21,6 +21,7 @@ DRIVERS = {   # function: (second positional or None, stochastic, long-running)
     statmech.density_of_states: (None, False, False),
     statmech.mean_field: ("beta", True, False),
     statmech.deterministic_annealing: ("schedule", True, False),
+    mc.adaptive_ladder: ("betas", True, False),
 }
 RENAMED = {"n_reads", "n_replicas_per_beta", "population", "n_walkers", "random_state", "rng", "n_samples_per_beta"}
 
@@ -83,3 +84,48 @@ def test_batch_tempering_speaks_as_parallel_tempering_does():
     single = list(inspect.signature(statmech.parallel_tempering).parameters.values())
     assert batch[0].name == "hamiltonians"
     assert [(p.name, p.kind, p.default) for p in batch[1:]] == [(p.name, p.kind, p.default) for p in single[1:]]
+
+
+def _record_classes():
+    """Every Record subclass statmech defines (after importing its packages)."""
+    import statmech.estimators, statmech.learning, statmech.meanfield, statmech.mc  # noqa: F401
+    from statmech.records import Record
+    found, stack = set(), [Record]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub.__module__.startswith("statmech") and sub not in found:
+                found.add(sub)
+                stack.append(sub)
+    return found - {statmech.records.RunRecord}
+
+
+def test_every_record_is_listed_and_every_field_means_one_thing():
+    """statmech.results lists every record, and the table statmech.results.FIELDS gives each
+    field name its one meaning: a record whose field is not in it (a new name, or an old
+    one such as ``hamiltonian``, ``energy_trace`` or ``walkers``) fails here."""
+    import dataclasses
+
+    from statmech import results
+    assert _record_classes() == set(results.RECORDS)
+    assert {cls.__name__ for cls in results.RECORDS} <= set(results.__all__)
+    used = set()
+    for cls in results.RECORDS:
+        names = {field.name for field in dataclasses.fields(cls)}
+        assert names <= set(results.FIELDS), (cls.__name__, names - set(results.FIELDS))
+        used |= names
+    assert used == set(results.FIELDS), set(results.FIELDS) - used          # no stale entries
+    assert not {"hamiltonian", "energy_trace", "walkers", "magnetizations"} & used
+    for name in results.FIELDS:
+        assert f"{name}  " in results.__doc__                                 # the table is published
+
+
+def test_records_of_runs_are_results_and_values_with_errors_are_estimates():
+    from statmech import results
+    from statmech.records import Estimate, RunRecord
+    quantities_of_runs = {results.DensityOfStates, results.LogLikelihood}      # a quantity, possibly from a run
+    for cls in results.RECORDS:
+        if cls.__name__.endswith("Result"):
+            assert issubclass(cls, RunRecord), cls
+        elif issubclass(cls, RunRecord):
+            assert cls in quantities_of_runs, cls
+    assert issubclass(results.LogLikelihood, Estimate)

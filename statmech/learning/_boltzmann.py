@@ -18,35 +18,42 @@ import numpy as np
 from ..exact import all_states
 from ..hamiltonian import content_digest, structure_hint
 from ..mc.drivers import resolve_sampler, restore_engine
+from ..records import RunRecord
 from ..runloop import Field, Loop, Run, at_least, finite, prefixed, unprefixed
 from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
 
-__all__ = ["boltzmann_learning", "BoltzmannFit"]
+__all__ = ["boltzmann_learning", "BoltzmannResult"]
 
 
-@dataclass(frozen=True)
-class BoltzmannFit:
-    """A model fitted by Boltzmann learning.
+@dataclass(frozen=True, eq=False, kw_only=True)
+class BoltzmannResult(RunRecord):
+    """The parameters Boltzmann learning fitted (:func:`boltzmann_learning`).
 
     Attributes
     ----------
-    hamiltonian : Hamiltonian
+    parameters : dict of str to ndarray
+        The fitted parameters, named as the model's ``parameters()`` names them:
+        ``result.fitted(hamiltonian)`` is the fitted model.
     gradient_norm : ndarray of shape (n_iter,)
         Max |gradient| over all parameters at each update.
-    method : str
-    interrupted : bool
-        True when Ctrl-C stopped the updates (the parameters reached are kept).
-    seed : numpy.random.SeedSequence or None
-    elapsed : float or None
+    method, model : str
+        ``model`` describes the fitted model.
+    seed, elapsed, interrupted
+        As every run record; Ctrl-C keeps the parameters reached.
     """
 
-    hamiltonian: object
+    dims = {"gradient_norm": ("update",)}
+
+    parameters: dict
     gradient_norm: np.ndarray
     method: str
-    interrupted: bool = False
-    seed: object = None
-    elapsed: object = None
+    model: str
+
+    def fitted(self, hamiltonian):
+        """The fitted model: ``hamiltonian.with_parameters(**parameters)``, for the model
+        learning started from (or any of its kind)."""
+        return hamiltonian.with_parameters(**self.parameters)
 
 
 def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
@@ -67,7 +74,11 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
         Updates (full-batch).
     learning_rate : float
     optimizer : {"adam", "sgd"}
-    n_chains, n_sweeps : int
+    n_chains : int, default 100
+        Persistent chains (PCD). The model term of the gradient is their average, whose
+        noise (~ 1 / sqrt(n_chains)) sets how close the fit gets, hence more than
+        ``sample``'s 4.
+    n_sweeps : int, default 1
     sampler : sampler configuration, default HeatBath()
     seed : int, SeedSequence or None
     progress : bool or None
@@ -80,7 +91,7 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
 
     Returns
     -------
-    BoltzmannFit
+    BoltzmannResult
 
     References
     ----------
@@ -118,8 +129,9 @@ def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learni
         engine = sampler.engine(hamiltonian, start, np.ones(n_chains), chain_seed, path=True)
     fit = run.execute(_Ascent(hamiltonian, data_term, step, engine, n_iter, n_sweeps))
     done, model = fit.position, fit.model
-    return BoltzmannFit(hamiltonian=model, gradient_norm=fit.norms[:done], method=method, interrupted=run.interrupted,
-                        seed=run.seed, elapsed=run.elapsed)
+    return BoltzmannResult(parameters={name: value.copy() for name, value in fit.params.items()},
+                           gradient_norm=fit.norms[:done], method=method, model=repr(model),
+                           interrupted=run.interrupted, seed=run.seed, elapsed=run.elapsed)
 
 
 class _Ascent(Loop):

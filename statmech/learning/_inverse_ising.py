@@ -3,36 +3,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..unit_types import unit_mean_array
-from ..unit_types import UNIT_TYPES
-from ..validation import as_float, as_int
 from ..hamiltonian import PairwiseHamiltonian, convert_states, has_structure, structure_hint
 from ..nn.optim import Adam
+from ..records import RunRecord
+from ..runloop import Stopwatch
+from ..unit_types import UNIT_TYPES, unit_mean_array
+from ..validation import as_float, as_int
 
 _SPIN = UNIT_TYPES["spin"]
 
 METHODS = ("naive", "tap2", "plm", "exact")
 
 
-@dataclass(frozen=True)
-class InverseIsingResult:
-    """A pairwise model fitted to samples.
+@dataclass(frozen=True, eq=False, kw_only=True)
+class InverseIsingResult(RunRecord):
+    """A pairwise model fitted to samples (:func:`inverse_ising`).
 
     Attributes
     ----------
-    hamiltonian : PairwiseHamiltonian
-        In the samples' domain.
     couplings : ndarray of shape (n, n)
         J in spin form (symmetric, zero diagonal).
     fields : ndarray of shape (n,)
         h in spin form.
-    method : str
+    domain : str
+        The samples' domain, which :meth:`to_hamiltonian` gives the model in.
+    method, model : str
+    seed, elapsed, interrupted
+        As every run record (inverse Ising is deterministic: ``seed`` is None).
     """
 
-    hamiltonian: PairwiseHamiltonian
+    dims = {"couplings": ("site", "other_site"), "fields": ("site",)}
+
     couplings: np.ndarray
     fields: np.ndarray
+    domain: str
     method: str
+    model: str
+
+    def to_hamiltonian(self):
+        """The fitted model as a :class:`~statmech.PairwiseHamiltonian` in ``domain``."""
+        return PairwiseHamiltonian(self.couplings, self.fields, 0.0, "spin").to_domain(self.domain)
 
 
 def coupling_error(true, estimated):
@@ -147,6 +157,7 @@ def inverse_ising(samples, *, method="plm", domain="spin", l2=1e-4, n_iter=2000,
     E 58, 2302 (1998); E. Aurell and M. Ekeberg, Phys. Rev. Lett. 108, 090201 (2012);
     H. C. Nguyen, R. Zecchina and J. Berg, Adv. Phys. 66, 197 (2017).
     """
+    clock = Stopwatch()
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     samples = np.asarray(samples)
@@ -167,4 +178,5 @@ def inverse_ising(samples, *, method="plm", domain="spin", l2=1e-4, n_iter=2000,
     else:
         J, h = _exact_learning(spins, n_iter, as_float(learning_rate, "learning_rate", minimum=0.0))
     model = PairwiseHamiltonian(J, h, 0.0, "spin").to_domain(domain)
-    return InverseIsingResult(hamiltonian=model, couplings=J, fields=h, method=method)
+    return InverseIsingResult(couplings=J, fields=h, domain=domain, method=method, model=repr(model),
+                              elapsed=clock.elapsed)

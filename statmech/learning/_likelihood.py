@@ -12,12 +12,13 @@ from ..meanfield.plefka import interior
 from ..schedules import linear
 from ..exact import exact
 from ..mc.free_energy import ais
-from ..records import Estimate
+from ..records import Estimate, RunRecord
+from ..runloop import Stopwatch
 from ._gradients import MEAN_FIELD_METHODS, check_data
 
 
-@dataclass(frozen=True)
-class LogLikelihood(Estimate):
+@dataclass(frozen=True, eq=False)
+class LogLikelihood(RunRecord, Estimate):
     """Average ln p(x) per sample and how it was obtained: an :class:`Estimate`
     (``float()`` gives the value).
 
@@ -37,6 +38,9 @@ class LogLikelihood(Estimate):
         AIS: the effective sample size of the final importance weights (out of
         ``n_chains``); a small one means the error bar does not measure the error (an
         EffectiveSampleSizeWarning says so too). None for the other methods.
+    seed, elapsed, interrupted
+        As every run record: ``seed`` reproduces AIS (None for the deterministic methods);
+        Ctrl-C during AIS stops it, and the record then holds the ln Z reached.
     """
 
     log_z: float = None
@@ -95,7 +99,8 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
         ln Z is biased low, so ln p is biased *high*); or the mean-field / TAP free energy at the fixed point reached from the
         data mean (an approximation without an error bar).
     n_steps, n_chains : int
-        AIS effort.
+        AIS effort (``n_chains`` importance-weighted chains: as in :func:`statmech.mc.ais`,
+        many, so that the log-mean of their weights is reliable).
     base_data : array_like, optional
         Data for the AIS base rates (default X; pass the training set when X is test data).
     seed : int, Generator or None
@@ -109,12 +114,13 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
     R. Salakhutdinov and I. Murray, ICML (2008); M. Gabrie, E. W. Tramel and F. Krzakala,
     NeurIPS (2015).
     """
+    clock = Stopwatch()
     rbm = _as_rbm(rbm)
     visible, hidden = rbm.unit_types
     X = check_data(X, rbm.n_visible, units=visible)
     if len(X) == 0:
         raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
-    converged, ess = True, None
+    converged, ess, run = True, None, {}
     mean_free_energy = float(free_energy(rbm, X).mean())
     if method == "exact":
         log_z, log_z_err, error = exact(rbm, 1.0).log_z, 0.0, 0.0
@@ -126,6 +132,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
                                  progress=False)
         log_z, log_z_err, ess = result.log_z, result.log_z_err, float(result.effective_sample_size[-1])
         error = log_z_err
+        run = {"seed": result.seed, "interrupted": result.interrupted}
     elif method in MEAN_FIELD_METHODS:
         start = interior(visible, X.mean(0), 1e-3)
         result = mean_field(rbm, 1.0, method=method, damping=0.7, max_iter=10_000, init=start, on_failure="warn")
@@ -134,7 +141,8 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
     else:
         raise ValueError(f"method must be 'exact', 'ais', 'naive', 'tap2' or 'tap3'; got {method!r}")
     return LogLikelihood(value=-mean_free_energy - log_z, error=error, log_z=log_z, log_z_err=log_z_err,
-                         method=method, converged=converged, effective_sample_size=ess)
+                         method=method, converged=converged, effective_sample_size=ess, elapsed=clock.elapsed,
+                         **run)
 
 
 def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):

@@ -13,7 +13,7 @@ from ..runloop import Field, Loop, Run, at_least, between, finite, prefixed, unp
 from ..schedules import as_schedule
 from ..validation import as_int, as_scalar_beta, as_states, check_memory
 from . import engines
-from .records import AnnealResult, Samples
+from .records import AnnealResult, SampleResult
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
 __all__ = ["sample", "anneal", "unpack_states", "resolve_sampler", "model_states", "initial_states_or_random",
@@ -132,8 +132,9 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
         (BlockGibbs, the only one, for bipartite models with continuous or mixed units)
     n_sweeps : int
         Recorded sweeps per chain (after burn-in); a trace entry every ``thin`` sweeps.
-    n_chains : int
-        Independent chains, run in parallel.
+    n_chains : int, default 4
+        Independent chains, run in parallel. Four, as in most MCMC tools: enough to compare
+        chains (their spread, R-hat) at little cost.
     burn_in : int
         Sweeps discarded first.
     thin : int
@@ -157,7 +158,7 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
 
     Returns
     -------
-    Samples
+    SampleResult
         Traces of shape (n_chains, n_steps), final states, acceptance rates, the seed,
         the engine that ran and all parameters. Ctrl-C stops at the end of the chunk in
         progress and returns what was done, with ``interrupted=True``; the final states
@@ -196,9 +197,9 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     attempts = chains.counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     done = chains.done
-    return Samples(energy=chains.energy[:, :done].copy(), magnetization=chains.magnetization[:, :done].copy(),
+    return SampleResult(energy=chains.energy[:, :done].copy(), magnetization=chains.magnetization[:, :done].copy(),
                    states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
-                   sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_sweeps=done * thin,
+                   sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=done * thin,
                    burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
                    engine=plan.name, packed_states=engine.spins.copy() if packed_states else None)
 
@@ -288,7 +289,7 @@ def unpack_states(packed_states, n_chains):
     Parameters
     ----------
     packed_states : ndarray of shape (n_words, n), uint64
-        Chain c is bit c % 64 of word c // 64 (``Samples.packed_states``).
+        Chain c is bit c % 64 of word c // 64 (``SampleResult.packed_states``).
     n_chains : int
         The first ``n_chains`` chains (at most 64 n_words).
 
@@ -298,7 +299,7 @@ def unpack_states(packed_states, n_chains):
     """
     words = np.asarray(packed_states)
     if words.dtype != np.uint64 or words.ndim != 2:
-        raise TypeError(f"packed_states must be a 2-d uint64 array (Samples.packed_states); got {words.dtype} "
+        raise TypeError(f"packed_states must be a 2-d uint64 array (SampleResult.packed_states); got {words.dtype} "
                         f"of shape {words.shape}")
     n_chains = as_int(n_chains, "n_chains", minimum=0)
     if n_chains > 64 * words.shape[0]:
@@ -318,7 +319,9 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     n_sweeps : int, default 1
         Sweeps at each beta of the schedule (total sweeps = n_sweeps * len(schedule)).
     n_chains : int, default 16
-        Independent reads (annealing runs), in parallel.
+        Independent reads (annealing runs), in parallel. More than ``sample``'s 4: annealing
+        is judged by its best read, and the best of 16 is a useful answer where the best
+        of 4 often is not.
     sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
         (BlockGibbs for continuous or mixed unit types). Metropolis reaches lower energies
         than heat bath at the same schedule.
@@ -349,8 +352,8 @@ def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed
     done = reads.position
     return AnnealResult(best_states=reads.best_states.astype(engine.get_states().dtype), best_energy=reads.best_energy,
                         final_states=engine.get_states(), final_energy=engine.energy.copy(),
-                        energy_trace=reads.trace[:, :done].copy(), schedule=schedule.betas[:done].copy(),
-                        n_sweeps=n_sweeps, sampler=repr(sampler), hamiltonian=repr(hamiltonian),
+                        energy=reads.trace[:, :done].copy(), betas=schedule.betas[:done].copy(),
+                        n_sweeps=n_sweeps, sampler=repr(sampler), model=repr(hamiltonian),
                         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
 
 

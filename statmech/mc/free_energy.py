@@ -18,7 +18,7 @@ from ..unit_types import unit_up_probability
 from ..unit_types import UNIT_TYPES
 from ..validation import as_int
 from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine
-from .records import FreeEnergyEstimate
+from .records import FreeEnergyResult
 from .samplers import BlockGibbs
 
 __all__ = ["ais", "population_annealing", "MIN_ESS_FRACTION"]
@@ -194,7 +194,10 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     hamiltonian : Hamiltonian
     schedule : Schedule or array_like
         Non-decreasing betas (or t in [0, 1] with ``base``); many small steps are better.
-    n_chains : int
+    n_chains : int, default 256
+        Independent chains, each with its importance weight. Many more than ``sample``'s 4:
+        ln Z is a log-mean of the weights, whose bias and error fall as 1 / n_chains and
+        whose effective sample size needs many chains to be meaningful.
     n_sweeps : int
         Sweeps of ``sampler`` per step.
     base : Hamiltonian, optional
@@ -205,7 +208,7 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
 
     Returns
     -------
-    FreeEnergyEstimate
+    FreeEnergyResult
         ``log_z`` and ``log_z_err`` at every step of the schedule (ln Z of the model at
         that beta, or of E_t).
 
@@ -247,11 +250,11 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
     done = chains.position
     if done == path.size:
         _warn_if_collapsed(chains.ess[-1], n_chains, chains.log_z[-1], chains.log_z_err[-1])
-    return FreeEnergyEstimate(
+    return FreeEnergyResult(
         schedule=path[:done].copy(), log_z_path=chains.log_z[:done], log_z_err_path=chains.log_z_err[:done],
         effective_sample_size=chains.ess[:done], energy=chains.energy[:done], log_weights=chains.log_w,
         family_rho=None, method="ais" if base is None else "ais-base",
-        sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), hamiltonian=repr(hamiltonian),
+        sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), model=repr(hamiltonian),
         n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
         engine="marginal" if marginal else walk.engine.name)
 
@@ -323,8 +326,10 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     hamiltonian : Hamiltonian
     schedule : Schedule or array_like
         Non-decreasing betas.
-    n_chains : int
-        Total replicas R (the population, over all independent populations).
+    n_chains : int, default 1000
+        Total replicas R (the population, over all independent populations). Population
+        annealing's resampling biases ln Z by O(1 / R) per population, so each of the
+        ``n_populations`` needs about a hundred replicas.
     n_sweeps : int
     n_populations : int, default 10
         Independent populations (>= 2); their spread is the error bar, itself uncertain by
@@ -340,7 +345,7 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
 
     Returns
     -------
-    FreeEnergyEstimate
+    FreeEnergyResult
         With ``family_rho``, the family-size diagnostic of the final population.
 
     References
@@ -366,12 +371,12 @@ def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_
     done, family = population.position, population.family
     log_z_pop = population.log_z_pop[:done]
     family_sizes = np.bincount(family, minlength=n_chains)
-    return FreeEnergyEstimate(
+    return FreeEnergyResult(
         schedule=path[:done].copy(), log_z_path=log_mean_exp(log_z_pop, axis=1),
         log_z_err_path=log_z_pop.std(axis=1, ddof=1) / np.sqrt(n_populations),
         effective_sample_size=population.ess[:done], energy=population.energy[:done], log_weights=None,
         family_rho=float(n_chains * np.sum((family_sizes / n_chains) ** 2)), method="population annealing",
-        sampler=repr(sampler), hamiltonian=repr(hamiltonian), n_chains=n_chains,
+        sampler=repr(sampler), model=repr(hamiltonian), n_chains=n_chains,
         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
 
 

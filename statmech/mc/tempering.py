@@ -6,8 +6,8 @@ import numpy as np
 from ..hamiltonian import Hamiltonian, validate_hamiltonian
 from ..jit import njit
 from ..rng import random_streams
-from ..runloop import Field, Loop, Run, at_least, between, finite, one_of, prefixed, streams
-from ..schedules import as_schedule, from_array, geometric
+from ..runloop import Field, Loop, Progress, Run, at_least, between, finite, one_of, prefixed, streams
+from ..schedules import as_schedule, from_array
 from ..validation import as_int, as_seed_sequence
 from . import engines
 from .acceptance import METROPOLIS, accept
@@ -35,7 +35,8 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
     n_sweeps : int
         Total sweeps per configuration; a trace entry per swap round.
     n_chains : int, default 2
-        Independent ladders (replica sets).
+        Independent ladders (replica sets). Two, the fewest that give the replica overlap q
+        between ladders (``overlap``), which spin-glass observables need.
     swap_every : int, default 1
     sampler : HeatBath (default) or any sampler the model accepts
     seed : int, SeedSequence, Generator or None
@@ -155,7 +156,7 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
             overlap=traces["overlap"][pairs, :, :done].copy() if n_pairs else None,
             swap_acceptance=acceptance[rows].copy(), round_trips=bookkeeping["round_trips"][rows].copy(),
             states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
-            hamiltonian=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+            model=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
             engine=plan.name))
     return results
 
@@ -283,22 +284,27 @@ def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, 
             direction[cold] = -1
 
 
-def adaptive_ladder(hamiltonian, beta_min, beta_max, n, *, n_sweeps=200, n_rounds=8, seed=None,
-                    sampler=None):
+def adaptive_ladder(hamiltonian, betas, *, n_sweeps=200, n_rounds=8, sampler=None, seed=None, progress=None):
     """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
 
-    Starts geometric, then repeats: run short parallel tempering, measure the swap
+    Starts from ``betas``, then repeats: run short parallel tempering, measure the swap
     acceptance A_k of each pair, and move the betas so that each gap shrinks where A_k
-    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints.
+    was low (gap_k proportional to gap_k * (A_k + 0.05)), keeping the endpoints and the
+    number of betas.
 
     Parameters
     ----------
     hamiltonian : Hamiltonian
-    beta_min, beta_max : float, 0 < beta_min < beta_max
-    n : int, >= 2
+    betas : Schedule or array_like of shape (n_beta,)
+        The starting ladder, increasing, at least two betas (e.g.
+        ``schedules.geometric(0.2, 3.0, 16)``).
     n_sweeps, n_rounds : int
         Sweeps of each trial run, and number of feedback rounds.
+    sampler : sampler configuration, optional
+        As in :func:`parallel_tempering`.
     seed : int, SeedSequence, Generator or None
+    progress : bool or None
+        A progress bar over the rounds (None: only on a terminal).
 
     Returns
     -------
@@ -309,14 +315,17 @@ def adaptive_ladder(hamiltonian, beta_min, beta_max, n, *, n_sweeps=200, n_round
     H. G. Katzgraber, S. Trebst, D. A. Huse and M. Troyer, J. Stat. Mech. P03018 (2006)
     (feedback on replica flow); here the simpler feedback on acceptance rates.
     """
-    n = as_int(n, "n", minimum=2)
-    ladder = geometric(beta_min, beta_max, n).betas.copy()
+    ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas.copy()
+    if ladder.size < 2:
+        raise ValueError(f"betas must hold at least two betas; got {ladder.size}")
     seeds = as_seed_sequence(seed).spawn(as_int(n_rounds, "n_rounds", minimum=1))
-    for round_seed in seeds:
-        result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
-                                    seed=round_seed, progress=False,
-                                    **({} if sampler is None else {"sampler": sampler}))
-        acceptance = result.swap_acceptance.mean(axis=0)
-        gaps = np.diff(ladder) * (acceptance + 0.05)
-        ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
+    with Progress(len(seeds), "tuning the ladder", progress) as bar:
+        for round_seed in seeds:
+            result = parallel_tempering(hamiltonian, ladder, n_sweeps=n_sweeps, n_chains=1,
+                                        seed=round_seed, progress=False,
+                                        **({} if sampler is None else {"sampler": sampler}))
+            acceptance = result.swap_acceptance.mean(axis=0)
+            gaps = np.diff(ladder) * (acceptance + 0.05)
+            ladder = ladder[0] + np.concatenate([[0.0], np.cumsum(gaps)]) * (ladder[-1] - ladder[0]) / gaps.sum()
+            bar.update(1)
     return from_array(ladder)

@@ -37,7 +37,7 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     time) it follows ln f = 1/t, which removes the saturation of the original method,
     until ln f < ``log_f_final``: a walk over L levels makes about L / ``log_f_final``
     moves. Each walker's ln g is normalised (below); the result is their mean and
-    ``walkers`` keeps them all, so ``log_z(beta)`` carries an error bar from their spread.
+    ``chain_log_g`` keeps them all, so ``log_z(beta)`` carries an error bar from their spread.
 
     ``energy_range`` restricts the walk to a window of energies (Wang & Landau's energy
     windows): time is spent where the quantity of interest lives, and the walk across the
@@ -63,8 +63,9 @@ def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_
     hamiltonian : PairwiseHamiltonian, or BipartiteHamiltonian of two-state units of one kind
         With energies on a grid of spacing ``resolution`` (e.g. Ising models).
     resolution : float
-    n_chains : int, >= 2
-        Independent walkers.
+    n_chains : int, >= 2, default 4
+        Independent walkers (chains), each with its own ln g: the spread of their estimates
+        is the error bar, so at least two; four as in ``sample``.
     flatness : float in (0, 1)
     log_f_final : float
     check_every : int
@@ -302,7 +303,7 @@ def _estimate(walk, grid, run, checkpoint, max_sweeps):
     else:
         normalised = normalised - walk.log_g[:, [grid.reference[0]]] + grid.reference[1]
     return DensityOfStates(energies=grid.energy_min + grid.resolution * np.flatnonzero(reachable),
-                           log_g=normalised.mean(axis=0), counts=None, n=walk.n, walkers=normalised,
+                           log_g=normalised.mean(axis=0), counts=None, n=walk.n, chain_log_g=normalised,
                            flatness_history=np.array(walk.history).reshape(-1, 2), energy_range=grid.bounds(),
                            seed=run.seed, elapsed=run.elapsed, converged=not np.any(walk.log_f > walk.log_f_final),
                            interrupted=run.interrupted)

@@ -67,6 +67,6 @@ def belief_propagation(hamiltonian, beta, damping, tol, max_iter):
     log_z -= beta * spin.offset
     m = m_spin if hamiltonian.domain == "spin" else 0.5 * (m_spin + 1.0)
     free_energy = -log_z / beta if beta > 0 else -np.inf
-    return MeanFieldResult(magnetization=m, free_energy=float(free_energy), log_z=float(log_z),
+    return MeanFieldResult(m=m, free_energy=float(free_energy), log_z=float(log_z),
                            converged=converged, n_iter=len(residuals), residuals=np.array(residuals),
-                           method="bethe", beta=beta, hamiltonian=repr(hamiltonian))
+                           method="bethe", beta=beta, model=repr(hamiltonian))

@@ -1,16 +1,18 @@
-"""Records of the mean-field solvers."""
+"""Records of the mean-field solvers; the meaning of each field is the one the table in
+:mod:`statmech.results` gives it."""
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..records import Saveable, xarray_attrs
+from ..records import Record, RunRecord
 
-__all__ = ["GibbsFreeEnergy", "MeanFieldResult", "MeanFieldPath"]
+__all__ = ["GibbsFreeEnergy", "MeanFieldResult", "MeanFieldPathResult"]
 
 
-@dataclass(frozen=True)
-class GibbsFreeEnergy:
-    """A mean-field (Plefka) Gibbs free energy G(m) and its gradient.
+@dataclass(frozen=True, eq=False, kw_only=True)
+class GibbsFreeEnergy(Record):
+    """A mean-field (Plefka) Gibbs free energy G(m) and its gradient, evaluated at given
+    magnetizations (:func:`statmech.gibbs_free_energy`: a function value, not a run).
 
     Attributes
     ----------
@@ -22,20 +24,27 @@ class GibbsFreeEnergy:
     beta : float
     """
 
+    dims = {"value": ("start",), "gradient": ("start", "site")}
+
     value: object
     gradient: np.ndarray
     method: str
     beta: float
 
+    def _axes(self, name, array):
+        named = self.dims[name][-np.ndim(array):] if np.ndim(array) else ()
+        return ("site",) if name == "gradient" and np.ndim(array) == 1 else named
 
-@dataclass(frozen=True)
-class MeanFieldResult(Saveable):
-    """A mean-field, TAP or Bethe solution at one beta.
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MeanFieldResult(RunRecord):
+    """A mean-field, TAP or Bethe solution at one beta (:func:`statmech.mean_field`).
 
     Attributes
     ----------
-    magnetization : ndarray of shape (n,) or (n_starts, n)
-        <s_i> in the model's domain (in [-1, 1] for spins, [0, 1] for binary units).
+    m : ndarray of shape (n,) or (n_starts, n)
+        The magnetizations <s_i> of the solution, in the model's domain (in [-1, 1] for
+        spins, [0, 1] for binary units; the unit's mean for other unit types).
     free_energy : float or ndarray of shape (n_starts,)
         The approximate free energy at the solution, an estimate of -ln Z / beta.
     log_z : float or ndarray of shape (n_starts,)
@@ -47,14 +56,12 @@ class MeanFieldResult(Saveable):
         max |m(t+1) - m(t)| (for Bethe, of the messages) over all units and starts.
     method : str
     beta : float
-    hamiltonian : str
-    seed : numpy.random.SeedSequence or None
-        Reproduces the default starting point.
-    elapsed : float or None
-        Wall-clock seconds.
+    model : str
+    seed, elapsed, interrupted
+        As every run record; ``seed`` reproduces the default starting point.
     """
 
-    magnetization: np.ndarray
+    m: np.ndarray
     free_energy: object
     log_z: object
     converged: object
@@ -62,62 +69,47 @@ class MeanFieldResult(Saveable):
     residuals: np.ndarray
     method: str
     beta: float
-    hamiltonian: str
-    seed: object = None
-    elapsed: object = None
+    model: str
 
     def to_xarray(self):
-        """An ``xarray.Dataset``: ``magnetization`` (site) or (start, site), ``free_energy``,
-        ``log_z``, ``converged`` (scalars or (start,)), ``residuals`` (iteration); the scalar
-        fields are attributes."""
-        import xarray as xr
-
+        """An ``xarray.Dataset``: ``m`` (site) or (start, site), ``free_energy``, ``log_z``,
+        ``converged`` (scalars or (start,)), ``residuals`` (iteration); the scalar fields are
+        attributes."""
         starts = ("start",) if np.ndim(self.free_energy) else ()
-        return xr.Dataset(
-            {"magnetization": (starts + ("site",), self.magnetization),
-             "free_energy": (starts, np.asarray(self.free_energy, dtype=np.float64)),
-             "log_z": (starts, np.asarray(self.log_z, dtype=np.float64)),
-             "converged": (starts, np.asarray(self.converged, dtype=bool)),
-             "residuals": (("iteration",), self.residuals)},
-            attrs=xarray_attrs(self, ["n_iter", "method", "beta", "hamiltonian", "seed", "elapsed"]))
+        dataset = super().to_xarray().drop_vars(["m", "residuals"])
+        return dataset.assign(m=(starts + ("site",), self.m),
+                              free_energy=(starts, np.asarray(self.free_energy, dtype=np.float64)),
+                              log_z=(starts, np.asarray(self.log_z, dtype=np.float64)),
+                              converged=(starts, np.asarray(self.converged, dtype=bool)),
+                              residuals=(("iteration",), self.residuals))
 
 
-@dataclass(frozen=True)
-class MeanFieldPath(Saveable):
-    """Mean-field solutions followed along a beta schedule (deterministic annealing).
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MeanFieldPathResult(RunRecord):
+    """Mean-field solutions followed along a beta schedule (deterministic annealing,
+    :func:`statmech.deterministic_annealing`).
 
     Attributes
     ----------
-    betas : ndarray of shape (K,)
-    magnetization : ndarray of shape (K, n)
-    free_energy, log_z : ndarray of shape (K,)
-    converged : ndarray of shape (K,) of bool
-    n_iter : ndarray of shape (K,)
-    method, hamiltonian : str
-    seed : numpy.random.SeedSequence or None
-        Reproduces the default starting point.
-    elapsed : float or None
+    betas : ndarray of shape (n_steps,)
+    m : ndarray of shape (n_steps, n)
+    free_energy, log_z : ndarray of shape (n_steps,)
+    converged : ndarray of shape (n_steps,) of bool
+    n_iter : ndarray of shape (n_steps,)
+    method, model : str
+    seed, elapsed, interrupted
+        As every run record; ``seed`` reproduces the default starting point.
     """
 
+    dims = {"betas": ("beta",), "m": ("beta", "site"), "free_energy": ("beta",), "log_z": ("beta",),
+            "converged": ("beta",), "n_iter": ("beta",)}
+    coords = {"betas": "beta"}
+
     betas: np.ndarray
-    magnetization: np.ndarray
+    m: np.ndarray
     free_energy: np.ndarray
     log_z: np.ndarray
     converged: np.ndarray
     n_iter: np.ndarray
     method: str
-    hamiltonian: str
-    seed: object = None
-    elapsed: object = None
-
-    def to_xarray(self):
-        """An ``xarray.Dataset`` on dim ``beta``: ``magnetization`` (beta, site),
-        ``free_energy``, ``log_z``, ``converged``, ``n_iter``; the scalar fields are attributes."""
-        import xarray as xr
-
-        return xr.Dataset(
-            {"magnetization": (("beta", "site"), self.magnetization), "free_energy": (("beta",), self.free_energy),
-             "log_z": (("beta",), self.log_z), "converged": (("beta",), self.converged),
-             "n_iter": (("beta",), self.n_iter)},
-            coords={"beta": self.betas},
-            attrs=xarray_attrs(self, ["method", "hamiltonian", "seed", "elapsed"]))
+    model: str

@@ -8,7 +8,7 @@ from ..validation import (as_float, as_int, as_real_array, as_scalar_beta, as_se
                            fresh_seed_sequence)
 from ..errors import ConvergenceError, ConvergenceWarning
 from ..hamiltonian import BipartiteHamiltonian, has_structure, validate_hamiltonian
-from .records import GibbsFreeEnergy, MeanFieldPath, MeanFieldResult
+from .records import GibbsFreeEnergy, MeanFieldPathResult, MeanFieldResult
 from ..runloop import Stopwatch
 from ..schedules import as_schedule
 from . import bethe
@@ -201,9 +201,9 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
             free_energy, log_z = np.full(len(m), -np.inf), np.full(len(m), hamiltonian.n * np.log(2.0))
         if single:
             m, free_energy, log_z, converged = m[0], float(free_energy[0]), float(log_z[0]), bool(converged[0])
-        result = MeanFieldResult(magnetization=m, free_energy=free_energy, log_z=log_z, converged=converged,
+        result = MeanFieldResult(m=m, free_energy=free_energy, log_z=log_z, converged=converged,
                                  n_iter=len(residuals), residuals=residuals, method=method, beta=beta,
-                                 hamiltonian=repr(hamiltonian))
+                                 model=repr(hamiltonian))
     result = replace(result, seed=seed, elapsed=clock.elapsed)
     if not np.all(result.converged):
         message = (f"{method} did not converge in {result.n_iter} iterations at beta = {beta:g} "
@@ -230,7 +230,7 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
 
     Returns
     -------
-    MeanFieldPath
+    MeanFieldPathResult
 
     References
     ----------
@@ -252,13 +252,13 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
             result = mean_field(hamiltonian, beta, method=method, damping=damping, tol=tol, max_iter=max_iter,
                                 init=m, seed=seed, on_failure=on_failure)
             rows.append(result)
-            m = units.clip(result.magnetization)
+            m = units.clip(result.m)
     converged = np.array([r.converged for r in rows], dtype=bool)
     if on_failure == "warn" and not converged.all():
         warnings.warn(f"{(~converged).sum()} of {len(rows)} betas did not converge", ConvergenceWarning,
                       stacklevel=2)
-    return MeanFieldPath(betas=np.asarray(betas, float), magnetization=np.array([r.magnetization for r in rows]),
-                         free_energy=np.array([r.free_energy for r in rows]),
-                         log_z=np.array([r.log_z for r in rows]), converged=converged,
-                         n_iter=np.array([r.n_iter for r in rows]), method=method,
-                         hamiltonian=repr(hamiltonian), seed=fresh_seed_sequence(seed), elapsed=clock.elapsed)
+    return MeanFieldPathResult(betas=np.asarray(betas, float), m=np.array([r.m for r in rows]),
+                               free_energy=np.array([r.free_energy for r in rows]),
+                               log_z=np.array([r.log_z for r in rows]), converged=converged,
+                               n_iter=np.array([r.n_iter for r in rows]), method=method,
+                               model=repr(hamiltonian), seed=fresh_seed_sequence(seed), elapsed=clock.elapsed)

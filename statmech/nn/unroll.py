@@ -27,7 +27,7 @@ def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
     previous layer of those units. Damping mixes in that value too (for non-bipartite
     models: m(t)). The forward pass equals the solver's iterates from the same start:
     ``mean_field(H, beta, method, damping, init=x, max_iter=t, tol=0,
-    on_failure="warn").magnetization`` is (v(t), h(t)) or m(t).
+    on_failure="warn").m`` is (v(t), h(t)) or m(t).
 
     Parameters
     ----------

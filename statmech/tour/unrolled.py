@@ -52,7 +52,7 @@ def run(quick=True, out="."):
         with warnings.catch_warnings():         # stopped after `steps` iterations on purpose
             warnings.simplefilter("ignore", ConvergenceWarning)
             solver = mean_field(rbm, 1.0, method="tap2", damping=0.0, init=X_test[:20], max_iter=steps, tol=0.0,
-                                on_failure="warn").magnetization
+                                on_failure="warn").m
         gaps.append(np.abs(np.hstack([acts[-2], acts[-1]]) - solver).max())
     # 2. tied, untied and plain networks as classifiers
     rows = []
