@@ -3,13 +3,20 @@
 Finite systems return totals (like :func:`statmech.exact`); infinite systems return
 per-spin values in a record with ``n = 1``. Inverse temperature ``beta``, k_B = 1.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import optimize, special
 
 from statmech.validation import as_beta, as_float, as_int
 from statmech.thermodynamics import thermodynamics_from_moments
+
+if TYPE_CHECKING:
+    from statmech.thermodynamics import Thermodynamics
+    from statmech.typing import ArrayLike
 
 __all__ = ["ising_chain", "ising_chain_infinite", "curie_weiss", "curie_weiss_infinite",
            "ising_square_torus", "onsager", "onsager_spontaneous_magnetization",
@@ -71,7 +78,7 @@ def _chain_log_z(n, K, H, dK, dH):
     return n * np.log(lp) + np.log(z), d1, z2 / z - d1 ** 2
 
 
-def ising_chain(n, beta, J=1.0, h=0.0):
+def ising_chain(n: int, beta: float, J: float = 1.0, h: ArrayLike = 0.0) -> Thermodynamics:
     """Periodic Ising chain E = -J sum_i s_i s_(i+1) - h sum_i s_i by transfer matrix.
 
     ln Z = ln(l+^n + l-^n) with l+- the eigenvalues of the 2x2 transfer matrix;
@@ -97,7 +104,7 @@ def ising_chain(n, beta, J=1.0, h=0.0):
     return _log_moments_to_record(betas, log_z, d_beta, dd_beta, d_h, dd_h, n=n, scalar=scalar)
 
 
-def ising_chain_infinite(beta, J=1.0, h=0.0):
+def ising_chain_infinite(beta: float, J: float = 1.0, h: ArrayLike = 0.0) -> Thermodynamics:
     """Per-spin thermodynamics of the infinite Ising chain: ln Z / n = ln l+."""
     betas, scalar = as_beta(beta)
     J, h = as_float(J, "J"), as_float(h, "h")
@@ -108,7 +115,7 @@ def ising_chain_infinite(beta, J=1.0, h=0.0):
                                   hp1 / lp, hp2 / lp - (hp1 / lp) ** 2, n=1, scalar=scalar)
 
 
-def curie_weiss(n, beta, J=1.0, h=0.0):
+def curie_weiss(n: int, beta: float, J: float = 1.0, h: ArrayLike = 0.0) -> Thermodynamics:
     """Finite Curie-Weiss model E = -(J/2n)(M^2 - n) - h M as an exact sum over M.
 
     Z = sum_k C(n, k) exp(-beta E(M = 2k - n)); all moments, including <|M|>, exactly.
@@ -135,12 +142,12 @@ def curie_weiss(n, beta, J=1.0, h=0.0):
         m_mean, mean_square_deviation(p, m, m_mean), mean(np.abs(m)), n=n, scalar=scalar)
 
 
-def mean_square_deviation(p, x, x_mean):
+def mean_square_deviation(p: np.ndarray, x: np.ndarray, x_mean: np.ndarray) -> np.ndarray:
     """Var x under each row of probabilities p (shape (k, m)), x of shape (m,)."""
     return (p * (x[None, :] - x_mean[:, None]) ** 2).sum(axis=1)
 
 
-def curie_weiss_infinite(beta, J=1.0, h=0.0):
+def curie_weiss_infinite(beta: float, J: float = 1.0, h: ArrayLike = 0.0) -> Thermodynamics:
     """Per-spin thermodynamics of the Curie-Weiss model as n -> infinity (exact mean field).
 
     m is the stable root of m = tanh(beta (J m + h)) (of the sign of h; m >= 0 when
@@ -216,7 +223,7 @@ def _kaufman_product(x, x1, x2, use_cosh):
     return log_rest + abs(a), g0, g1, g2
 
 
-def ising_square_torus(L, beta, J=1.0, M=None):
+def ising_square_torus(L: int, beta: float, J: float = 1.0, M=None) -> Thermodynamics:
     """Exact Ising model on a finite L x M torus, E = -J sum_<ij> s_i s_j (zero field).
 
     Kaufman's solution in Ferdinand and Fisher's form:
@@ -267,7 +274,7 @@ def ising_square_torus(L, beta, J=1.0, M=None):
     return thermodynamics_from_moments(betas, log_z, -d1, d2, n=N, scalar=scalar)
 
 
-def onsager(beta, J=1.0):
+def onsager(beta: float, J: float = 1.0) -> Thermodynamics:
     """Per-spin thermodynamics of the infinite square-lattice Ising model (zero field).
 
     -beta f = ln(2 cosh 2K) + (1/pi) int_0^(pi/2) ln[(1 + sqrt(1 - kappa^2 sin^2 phi)) / 2] dphi,
@@ -303,7 +310,7 @@ def onsager(beta, J=1.0):
     return thermodynamics_from_moments(betas, log_z, energy, energy_var, n=1, scalar=scalar)
 
 
-def onsager_spontaneous_magnetization(beta, J=1.0):
+def onsager_spontaneous_magnetization(beta: float, J: float = 1.0) -> float | np.ndarray:
     """Spontaneous magnetization per spin (1 - sinh(2 beta J)^-4)^(1/8) below T_c, else 0.
 
     References
@@ -318,7 +325,7 @@ def onsager_spontaneous_magnetization(beta, J=1.0):
     return float(m[0]) if scalar else m
 
 
-def rem_infinite(beta):
+def rem_infinite(beta: float) -> Thermodynamics:
     """Per-spin thermodynamics of the REM (energies N(0, n/2)) as n -> infinity.
 
     beta < beta_c = 2 sqrt(ln 2): ln Z/n = ln 2 + beta^2/4, u = -beta/2, s = ln 2 - beta^2/4;
@@ -336,7 +343,7 @@ def rem_infinite(beta):
     return thermodynamics_from_moments(betas, log_z, energy, np.where(hot, 0.5, 0.0), n=1, scalar=scalar)
 
 
-def sk_annealed_log_z(n, beta):
+def sk_annealed_log_z(n: int, beta: float) -> float | np.ndarray:
     """ln E_J[Z] = n ln 2 + beta^2 (n - 1) / 4 for the SK model with J_ij ~ N(0, 1/n).
 
     Each of the n(n-1)/2 couplings contributes E exp(beta J s s') = exp(beta^2 / 2n).
@@ -357,16 +364,16 @@ class ReplicaSymmetricSolution:
         q is the Edwards-Anderson order parameter; ``log_z`` is -beta f.
     """
 
-    beta: object
-    q: object
-    magnetization: object
-    log_z: object
-    free_energy: object
-    energy: object
-    entropy: object
+    beta: Any
+    q: Any
+    magnetization: Any
+    log_z: Any
+    free_energy: Any
+    energy: Any
+    entropy: Any
 
 
-def sk_replica_symmetric(beta, h=0.0):
+def sk_replica_symmetric(beta: float, h: ArrayLike = 0.0) -> ReplicaSymmetricSolution:
     """Sherrington-Kirkpatrick replica-symmetric solution (exact for beta < 1 at h = 0).
 
     q = E_z tanh^2(beta (sqrt(q) z + h)), m = E_z tanh(beta (sqrt(q) z + h)),

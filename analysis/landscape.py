@@ -5,8 +5,11 @@ minima (its fixed points, reached from many starts) than the zero-temperature en
 E(s) has single-flip local minima. Both are counted here from many random starts,
 with the fraction of starts that reach each one (its basin size).
 """
+from __future__ import annotations
+
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,8 +19,12 @@ import statmech
 from statmech.validation import as_beta, as_generator, as_int, as_scalar_beta
 from statmech.errors import ConvergenceWarning
 from statmech.exact import all_states
-from statmech.hamiltonian import pairwise_form, structure_hint, validate_hamiltonian
+from statmech.hamiltonian import PairwiseHamiltonian, pairwise_form, structure_hint, validate_hamiltonian
 from statmech.meanfield.plefka import ORDERS, Couplings, check_pairwise, gibbs_value_and_gradient
+
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Structured
+    from statmech.typing import ArrayLike, Seed
 
 __all__ = ["Minima", "Landscape", "energy_minima", "all_energy_minima", "tap_fixed_points", "landscape"]
 
@@ -45,13 +52,13 @@ class Minima:
 
     points: np.ndarray
     values: np.ndarray
-    basin_fraction: np.ndarray
+    basin_fraction: np.ndarray | None
     n_starts: int
     n_unconverged: int
     kind: str
 
     @property
-    def count(self):
+    def count(self) -> int:
         return len(self.values)
 
 
@@ -82,11 +89,15 @@ class Landscape:
     n_starts: int
 
 
-def _check_model(hamiltonian):
+def _check_model(hamiltonian: Any) -> tuple[PairwiseHamiltonian, float]:
+    """The model's pairwise form and the value of a down variable; errors for models
+    landscape analysis cannot take."""
     validate_hamiltonian(hamiltonian)           # two-state units of one kind
-    if pairwise_form(hamiltonian) is None:
+    form = pairwise_form(hamiltonian)
+    if form is None or hamiltonian.low is None:
         raise TypeError(f"landscape analysis needs a PairwiseHamiltonian (SK, ...) or a BipartiteHamiltonian of "
                         f"two-state units (an RBM); got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
+    return form, hamiltonian.low
 
 
 def _flips(states, local, low):
@@ -98,13 +109,12 @@ def _flips(states, local, low):
     return delta, change, change < -1e-12 * (1.0 + np.abs(local))
 
 
-def quench(hamiltonian, states):
+def quench(hamiltonian: Structured, states: ArrayLike) -> np.ndarray:
     """Steepest-descent single-flip quenches (zero temperature) of states (k, n) until no
     flip lowers the energy: the local minima reached, as int8 (k, n)."""
-    _check_model(hamiltonian)
-    J = pairwise_form(hamiltonian).couplings
+    form, low = _check_model(hamiltonian)
+    J: Any = form.couplings
     J = J.toarray() if sp.issparse(J) else np.asarray(J)
-    low = hamiltonian.low
     s = np.array(states, dtype=np.float64)
     local = hamiltonian.local_fields(states)
     rows = np.arange(len(s))
@@ -120,7 +130,7 @@ def quench(hamiltonian, states):
         local[r] += d[:, None] * J[i]
 
 
-def energy_minima(hamiltonian, *, n_starts=1000, seed=None):
+def energy_minima(hamiltonian: Structured, *, n_starts: int = 1000, seed: Seed | None = None) -> Minima:
     """Distinct single-flip local minima of the energy reached from uniform random states.
 
     Parameters
@@ -144,7 +154,7 @@ def energy_minima(hamiltonian, *, n_starts=1000, seed=None):
     return Minima(points[order], energies[order], counts[order] / n_starts, n_starts, 0, "energy")
 
 
-def all_energy_minima(hamiltonian, *, chunk=1 << 16):
+def all_energy_minima(hamiltonian: Structured, *, chunk: int = 1 << 16) -> Minima:
     """Every single-flip local minimum of the energy, by checking all 2**n states.
 
     A state is a local minimum when no single flip lowers its energy (the test of
@@ -163,11 +173,10 @@ def all_energy_minima(hamiltonian, *, chunk=1 << 16):
     Minima
         All minima, lowest energy first; ``basin_fraction`` None, ``n_starts`` = 2**n.
     """
-    _check_model(hamiltonian)
+    _, low = _check_model(hamiltonian)
     n, chunk = hamiltonian.n, as_int(chunk, "chunk", minimum=1)
     if n > 30:
         raise ValueError(f"all_energy_minima checks all 2**n states; n = {n} exceeds 30: use energy_minima")
-    low = hamiltonian.low
     found = []
     for start in range(0, 1 << n, chunk):
         states = all_states(n, hamiltonian.domain, start, min(start + chunk, 1 << n))
@@ -219,8 +228,9 @@ def _minimise_gibbs(hamiltonian, beta, method, starts, tol, max_iter):
     return np.array(points), np.array(values), np.array(converged)
 
 
-def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping=0.5, tol=1e-10, max_iter=2000,
-                     distinct_tol=1e-4, solver="iterate", seed=None):
+def tap_fixed_points(hamiltonian: Structured, beta: float, *, method: str = "tap2", n_starts: int = 1000,
+                     damping: float = 0.5, tol: float = 1e-10, max_iter: int = 2000, distinct_tol: float = 1e-4,
+                     solver: str = "iterate", seed: Seed | None = None) -> Minima:
     """Distinct mean-field/TAP solutions reached from uniform random magnetizations.
 
     ``solver="iterate"``: the damped fixed-point iteration of ``statmech.mean_field``, all
@@ -248,11 +258,10 @@ def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping
     Minima
         Points are magnetizations, values the Gibbs free energies G(m).
     """
-    _check_model(hamiltonian)
+    _, low = _check_model(hamiltonian)
     n_starts = as_int(n_starts, "n_starts", minimum=1)
     if solver not in ("iterate", "minimize"):
         raise ValueError(f"solver must be 'iterate' or 'minimize'; got {solver!r}")
-    low = hamiltonian.low
     init = low + (1.0 - low) * as_generator(seed).uniform(0.0, 1.0, (n_starts, hamiltonian.n))
     if solver == "minimize":
         check_pairwise(hamiltonian, method)
@@ -269,8 +278,9 @@ def tap_fixed_points(hamiltonian, beta, *, method="tap2", n_starts=1000, damping
     return Minima(points, values, counts / n_starts, n_starts, int((~converged).sum()), method)
 
 
-def landscape(hamiltonian, betas, *, method="naive", n_starts=500, damping=0.5, max_iter=2000, solver="iterate",
-              seed=None):
+def landscape(hamiltonian: Structured, betas: ArrayLike, *, method: str = "naive", n_starts: int = 500,
+              damping: float = 0.5, max_iter: int = 2000, solver: str = "iterate",
+              seed: Seed | None = None) -> Landscape:
     """Count TAP fixed points at each beta, and the energy's local minima, from the same number of starts.
 
     Parameters
@@ -290,12 +300,13 @@ def landscape(hamiltonian, betas, *, method="naive", n_starts=500, damping=0.5, 
     Landscape
     """
     betas, _ = as_beta(betas)
-    seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)
+    seeds = np.random.SeedSequence(seed).spawn(len(betas) + 1)  # type: ignore[arg-type]  # an int or None
     energy = energy_minima(hamiltonian, n_starts=n_starts, seed=np.random.default_rng(seeds[0]))
     rows = [tap_fixed_points(hamiltonian, b, method=method, n_starts=n_starts, damping=damping, max_iter=max_iter,
                              solver=solver, seed=np.random.default_rng(s)) for b, s in zip(betas, seeds[1:])]
+    fractions = [np.asarray(r.basin_fraction) for r in rows]        # sampled minima: every one has fractions
     return Landscape(betas=betas, n_fixed_points=np.array([r.count for r in rows]),
-                     largest_basin=np.array([r.basin_fraction.max(initial=0.0) for r in rows]),
+                     largest_basin=np.array([f.max(initial=0.0) for f in fractions]),
                      n_unconverged=np.array([r.n_unconverged for r in rows]),
-                     n_energy_minima=energy.count, energy_largest_basin=float(energy.basin_fraction.max()),
+                     n_energy_minima=energy.count, energy_largest_basin=float(np.asarray(energy.basin_fraction).max()),
                      method=method, n_starts=n_starts)

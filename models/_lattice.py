@@ -1,10 +1,17 @@
 """Coupling matrices from edge lists, shared by the Ising and Edwards-Anderson models."""
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
 
 
-def couplings_from_edges(n, edges, values):
+
+def couplings_from_edges(n: int, edges: ArrayLike, values: Any) -> Any:
     """Symmetric sparse coupling matrix with J_ij = J_ji = value for each edge (i, j).
 
     Repeated edges add up.

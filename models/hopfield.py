@@ -1,8 +1,15 @@
 """The Hopfield network: Hebbian couplings storing patterns as energy minima."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from statmech import PairwiseHamiltonian
 from statmech.validation import as_states
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
 
 __all__ = ["Hopfield"]
 
@@ -23,7 +30,7 @@ class Hopfield(PairwiseHamiltonian):
     values = ("patterns",)
     changed_model_hint = ", e.g. Hopfield(new_patterns)"
 
-    def __init__(self, patterns):
+    def __init__(self, patterns: ArrayLike) -> None:
         patterns = np.asarray(patterns)
         if patterns.ndim != 2 or patterns.shape[0] < 1:
             raise ValueError(f"patterns must have shape (n_patterns, n); got {patterns.shape}")
@@ -33,7 +40,7 @@ class Hopfield(PairwiseHamiltonian):
         np.fill_diagonal(couplings, 0.0)
         super().__init__(couplings)
 
-    def overlaps(self, states):
+    def overlaps(self, states: ArrayLike) -> np.ndarray:
         """Overlaps m_mu = xi_mu . s / n with each pattern: ndarray of shape (..., n_patterns)."""
         return self.check_states(states).astype(np.float64) @ self.patterns.T / self.n
 

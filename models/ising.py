@@ -1,4 +1,8 @@
 """Ising ferromagnets on lattices and graphs, and the Curie-Weiss (mean-field) model."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from statmech import PairwiseHamiltonian
@@ -6,6 +10,9 @@ from statmech.lattice import Lattice
 from statmech.validation import as_float, as_int, as_real_array
 
 from ._lattice import couplings_from_edges
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
 
 __all__ = ["Ising", "CurieWeiss"]
 
@@ -19,8 +26,9 @@ class Ising(PairwiseHamiltonian):
     Attributes
     ----------
     edges : ndarray of shape (n_edges, 2)
-    lattice : statmech.lattice.Lattice or None
-        The lattice of the lattice constructors (None for :meth:`from_graph`).
+    geometry : statmech.lattice.Lattice or None
+        The lattice the spins sit on, for the lattice constructors (None for
+        :meth:`from_graph`).
     J : float or None
         The coupling of every bond, when it is one number (else None: one per edge).
     h : float
@@ -31,10 +39,11 @@ class Ising(PairwiseHamiltonian):
     E. Ising, Z. Phys. 31, 253 (1925); L. Onsager, Phys. Rev. 65, 117 (1944).
     """
 
-    values = ("J", "h", "edges", "lattice")
+    values = ("J", "h", "edges", "geometry")
     changed_model_hint = ", e.g. Ising.square(L, J=..., h=...) (or lattice, chain, cubic, from_graph)"
 
-    def __init__(self, n, edges, couplings=1.0, h=0.0, lattice=None):
+    def __init__(self, n: int, edges: ArrayLike, couplings: ArrayLike = 1.0, h: ArrayLike = 0.0,
+                 geometry: Lattice | None = None) -> None:
         n = as_int(n, "n", minimum=1)
         edges = np.asarray(edges)
         if edges.size and (edges.ndim != 2 or edges.shape[1] != 2 or not np.issubdtype(edges.dtype, np.integer)):
@@ -47,41 +56,42 @@ class Ising(PairwiseHamiltonian):
         values = as_real_array(couplings, "couplings")
         if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != edges.shape[0]):
             raise ValueError(f"couplings must be a scalar or have shape ({edges.shape[0]},); got {values.shape}")
-        if lattice is not None and (not isinstance(lattice, Lattice) or lattice.n_sites != n
-                                    or not np.array_equal(lattice.edges(), edges)):
-            raise ValueError(f"lattice must be a statmech.lattice.Lattice of n = {n} sites whose edges() are the "
-                             f"edges given; got {lattice!r}")
+        if geometry is not None and (not isinstance(geometry, Lattice) or geometry.n_sites != n
+                                     or not np.array_equal(geometry.edges(), edges)):
+            raise ValueError(f"geometry must be a statmech.lattice.Lattice of n = {n} sites whose edges() are the "
+                             f"edges given; got {geometry!r}")
         self.h = as_float(h, "h")
         self.J = float(values) if values.ndim == 0 else None
-        self.edges, self.lattice = edges, lattice
+        self.edges, self.geometry = edges, geometry
         super().__init__(couplings_from_edges(n, edges, values), np.full(n, self.h))
 
     @classmethod
-    def lattice(cls, shape, J=1.0, h=0.0, periodic=True):
+    def lattice(cls, shape: tuple, J: float = 1.0, h: ArrayLike = 0.0, periodic: bool = True) -> Ising:
         """Nearest-neighbour ferromagnet (J > 0) on a hypercubic lattice of side lengths ``shape``
         (a tuple, e.g. (L,) for a chain, (L, M) for a square lattice)."""
         lattice = Lattice(shape, periodic)
         return cls(lattice.n_sites, lattice.edges(), as_float(J, "J"), h, lattice)
 
     @classmethod
-    def chain(cls, n, J=1.0, h=0.0, periodic=True):
+    def chain(cls, n: int, J: float = 1.0, h: ArrayLike = 0.0, periodic: bool = True) -> Ising:
         """1D chain of n spins (a ring when periodic)."""
         return cls.lattice((as_int(n, "n", minimum=1),), J, h, periodic)
 
     @classmethod
-    def square(cls, L, J=1.0, h=0.0, periodic=True):
+    def square(cls, L: int, J: float = 1.0, h: ArrayLike = 0.0, periodic: bool = True) -> Ising:
         """L x L square lattice (a torus when periodic)."""
         L = as_int(L, "L", minimum=1)
         return cls.lattice((L, L), J, h, periodic)
 
     @classmethod
-    def cubic(cls, L, J=1.0, h=0.0, periodic=True):
+    def cubic(cls, L: int, J: float = 1.0, h: ArrayLike = 0.0, periodic: bool = True) -> Ising:
         """L x L x L simple cubic lattice."""
         L = as_int(L, "L", minimum=1)
         return cls.lattice((L, L, L), J, h, periodic)
 
     @classmethod
-    def from_graph(cls, edges, couplings=1.0, n=None, h=0.0):
+    def from_graph(cls, edges: ArrayLike, couplings: ArrayLike = 1.0, n: int | None = None,
+                   h: ArrayLike = 0.0) -> Ising:
         """Ising model on any graph: one coupling per edge (scalar or shape (n_edges,))."""
         edges = np.asarray(edges)
         if n is None:
@@ -89,7 +99,7 @@ class Ising(PairwiseHamiltonian):
         return cls(n, edges, couplings, h)
 
     def __repr__(self):
-        where = (f"shape={self.lattice.shape}, periodic={self.lattice.periodic}" if self.lattice is not None
+        where = (f"shape={self.geometry.shape}, periodic={self.geometry.periodic}" if self.geometry is not None
                  else f"n={self.n}")
         return f"Ising({where}, h={self.h})"
 
@@ -112,14 +122,14 @@ class CurieWeiss(PairwiseHamiltonian):
     values = ("J", "h")
     changed_model_hint = ", e.g. CurieWeiss(n, J=..., h=...)"
 
-    def __init__(self, n, J=1.0, h=0.0):
+    def __init__(self, n: int, J: float = 1.0, h: ArrayLike = 0.0) -> None:
         n = as_int(n, "n", minimum=1)
         self.J, self.h = as_float(J, "J"), as_float(h, "h")
         couplings = np.full((n, n), self.J / n)
         np.fill_diagonal(couplings, 0.0)
         super().__init__(couplings, np.full(n, self.h))
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         m = self.magnetization(states)
         return -(self.J / (2 * self.n)) * (m * m - self.n) - self.h * m
 

@@ -1,7 +1,13 @@
 """The restricted Boltzmann machine as a Hamiltonian."""
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
 
 from statmech import BipartiteHamiltonian
 from statmech.validation import as_float, as_generator, as_int
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, Seed
 
 __all__ = ["RBM"]
 
@@ -29,12 +35,13 @@ class RBM(BipartiteHamiltonian):
     "A practical guide to training RBMs" (2010), sec. 13 (other unit types).
     """
 
-    def __init__(self, weights, visible_bias=None, hidden_bias=None, *, visible="binary", hidden="binary"):
+    def __init__(self, weights: ArrayLike, visible_bias: ArrayLike | None = None, hidden_bias: ArrayLike | None = None,
+                 *, visible: Any = "binary", hidden: Any = "binary") -> None:
         super().__init__(weights, visible_bias, hidden_bias, offset=0.0, visible=visible, hidden=hidden)
 
     @classmethod
-    def random(cls, n_visible, n_hidden, scale=0.01, seed=None, bias_scale=0.0, *, visible="binary",
-               hidden="binary"):
+    def random(cls, n_visible: int, n_hidden: int, scale: float = 0.01, seed: Seed | None = None,
+               bias_scale: float = 0.0, *, visible: Any = "binary", hidden: Any = "binary") -> RBM:
         """Weights i.i.d. N(0, scale^2); biases N(0, bias_scale^2) (zero by default); unit
         types as in the constructor."""
         n_visible = as_int(n_visible, "n_visible", minimum=1)

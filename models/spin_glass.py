@@ -1,6 +1,9 @@
 """Spin glasses: Sherrington-Kirkpatrick, Edwards-Anderson, p-spin and the random energy model."""
+from __future__ import annotations
+
 from itertools import combinations
 from math import comb, factorial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -9,6 +12,9 @@ from statmech.lattice import Lattice
 from statmech.validation import as_generator, as_int
 
 from ._lattice import couplings_from_edges
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, Seed
 
 __all__ = ["SherringtonKirkpatrick", "EdwardsAnderson", "PSpin", "RandomEnergyModel"]
 
@@ -29,7 +35,7 @@ class SherringtonKirkpatrick(PairwiseHamiltonian):
     D. Sherrington and S. Kirkpatrick, Phys. Rev. Lett. 35, 1792 (1975).
     """
 
-    def __init__(self, n, seed=None):
+    def __init__(self, n: int, seed: Seed | None = None) -> None:
         n = as_int(n, "n", minimum=1)
         rng = as_generator(seed)
         upper = np.triu(rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, n)), k=1)
@@ -47,7 +53,8 @@ class EdwardsAnderson(PairwiseHamiltonian):
 
     Attributes
     ----------
-    lattice : statmech.lattice.Lattice
+    geometry : statmech.lattice.Lattice
+        The lattice the spins sit on.
     edges : ndarray of shape (n_edges, 2)
         The lattice's bonds, in the order of ``bond_couplings``.
     bond_couplings : ndarray of shape (n_edges,)
@@ -58,32 +65,35 @@ class EdwardsAnderson(PairwiseHamiltonian):
     S. F. Edwards and P. W. Anderson, J. Phys. F 5, 965 (1975).
     """
 
-    values = ("lattice", "distribution", "edges", "bond_couplings")
+    values = ("geometry", "distribution", "edges", "bond_couplings")
     changed_model_hint = ", e.g. EdwardsAnderson.cubic(L, couplings=..., seed=...)"
 
-    def __init__(self, shape, couplings="gaussian", seed=None, periodic=True):
+    def __init__(self, shape: tuple, couplings: ArrayLike = "gaussian", seed: Seed | None = None,
+                 periodic: bool = True) -> None:
         if couplings not in ("gaussian", "pm1"):
             raise ValueError(f"couplings must be 'gaussian' or 'pm1'; got {couplings!r}")
         rng = as_generator(seed)
-        self.lattice, self.distribution = Lattice(tuple(shape), bool(periodic)), couplings
-        self.edges = self.lattice.edges()
+        self.geometry, self.distribution = Lattice(tuple(shape), bool(periodic)), couplings
+        self.edges = self.geometry.edges()
         m = self.edges.shape[0]
         self.bond_couplings = (rng.normal(size=m) if couplings == "gaussian"
                                else rng.choice([-1.0, 1.0], size=m))
-        super().__init__(couplings_from_edges(self.lattice.n_sites, self.edges, self.bond_couplings))
+        super().__init__(couplings_from_edges(self.geometry.n_sites, self.edges, self.bond_couplings))
 
     @classmethod
-    def square(cls, L, couplings="gaussian", seed=None, periodic=True):
+    def square(cls, L: int, couplings: ArrayLike = "gaussian", seed: Seed | None = None,
+               periodic: bool = True) -> EdwardsAnderson:
         L = as_int(L, "L", minimum=1)
         return cls((L, L), couplings, seed, periodic)
 
     @classmethod
-    def cubic(cls, L, couplings="gaussian", seed=None, periodic=True):
+    def cubic(cls, L: int, couplings: ArrayLike = "gaussian", seed: Seed | None = None,
+              periodic: bool = True) -> EdwardsAnderson:
         L = as_int(L, "L", minimum=1)
         return cls((L, L, L), couplings, seed, periodic)
 
     def __repr__(self):
-        return f"EdwardsAnderson(shape={self.lattice.shape}, couplings={self.distribution!r})"
+        return f"EdwardsAnderson(shape={self.geometry.shape}, couplings={self.distribution!r})"
 
 
 class PSpin(Hamiltonian):
@@ -103,7 +113,7 @@ class PSpin(Hamiltonian):
     changed_model_hint = ", e.g. PSpin(n, p, seed=...)"
     _TERMS_PER_PASS = 256
 
-    def __init__(self, n, p=3, seed=None):
+    def __init__(self, n: int, p: int = 3, seed: Seed | None = None) -> None:
         self.n = as_int(n, "n", minimum=1)
         self.p = as_int(p, "p", minimum=3)
         if self.p > self.n:
@@ -116,7 +126,7 @@ class PSpin(Hamiltonian):
         scale = np.sqrt(factorial(self.p) / (2.0 * self.n ** (self.p - 1)))
         self.couplings = rng.normal(0.0, scale, size=len(self.terms))
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         states = self.check_states(states)
         total = np.zeros(states.shape[:-1])
         for start in range(0, len(self.terms), self._TERMS_PER_PASS):
@@ -159,7 +169,7 @@ class RandomEnergyModel(Hamiltonian):
     changed_model_hint = ", e.g. RandomEnergyModel(n, seed=...)"
     TABLE_MAX_N = 20
 
-    def __init__(self, n, seed=None):
+    def __init__(self, n: int, seed: Seed | None = None) -> None:
         self.n = as_int(n, "n", minimum=1)
         self.key = np.uint64(as_generator(seed).integers(0, 2 ** 63))
         table = None
@@ -186,7 +196,7 @@ class RandomEnergyModel(Hamiltonian):
         normal = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
         return np.sqrt(self.n / 2.0) * normal
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         words = self._words(self.check_states(states))
         if self._table is not None:
             return self._table[words[..., 0].astype(np.int64)]

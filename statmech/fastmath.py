@@ -4,10 +4,17 @@ scalars cast to an array's precision, and the local-field update of a flipped va
 numba's cache keys a function on its own file only: after editing this file, delete the
 ``__pycache__/*.nbi`` files or run once with ``STATMECH_NUMBA_CACHE=0``.
 """
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 from numba.extending import overload
 
 from .jit import njit
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["exp_nonpositive", "exp_nonpositive_scratch", "logistic", "logistic_scratch", "cast_like",
            "add_coupling_row"]
@@ -21,7 +28,7 @@ _SHIFTER_BITS = 0x4338000000000000         # its IEEE-754 bit pattern
 
 
 @njit
-def exp_nonpositive(x, out):
+def exp_nonpositive(x: np.ndarray, out: np.ndarray) -> None:
     """out[t] = exp(x[t]) for x[t] <= 0, in loops the compiler vectorises.
 
     np.exp is a libm call per element; this is the same function by range reduction
@@ -34,7 +41,8 @@ def exp_nonpositive(x, out):
 
 
 @njit(error_model="numpy", fastmath={"contract"})
-def logistic_scratch(x, out, e, shifted, power_bits):
+def logistic_scratch(x: np.ndarray, out: np.ndarray, e: np.ndarray, shifted: np.ndarray,
+                     power_bits: np.ndarray) -> None:
     """out[t] = 1 / (1 + exp(-x[t])) for arrays, vectorised: with e = exp(-|x|) (from
     ``exp_nonpositive_scratch``), 1 / (1 + e) for x >= 0 and e / (1 + e) below. The array
     form of ``unit_up_probability(x, 1, 0)`` (equal to ~1e-16), for hot loops; ``e``,
@@ -111,7 +119,7 @@ def _logistic32_blocks(x, out):
         _logistic32_scratch(x[start:start + m], out[start:start + m], e[:m], shifted[:m], power_bits[:m])
 
 
-def logistic(x, out=None):
+def logistic(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + exp(-x)) elementwise, vectorised: ndarray of x's shape.
 
     The array form of ``unit_up_probability(x, 1, 0)`` (``logistic_scratch``) for numpy
@@ -133,7 +141,7 @@ def logistic(x, out=None):
 
 
 @njit(fastmath={"contract"})
-def exp_nonpositive_scratch(x, out, shifted, power_bits):
+def exp_nonpositive_scratch(x: np.ndarray, out: np.ndarray, shifted: np.ndarray, power_bits: np.ndarray) -> None:
     """exp_nonpositive with caller-owned scratch (float64 and int64 arrays of x's size),
     for hot loops that call it many times on short arrays. It computes exp(-|x|), which is
     exp(x) on the arguments x <= 0 it is meant for (and what ``logistic_scratch`` needs)."""
@@ -166,7 +174,7 @@ def exp_nonpositive_scratch(x, out, shifted, power_bits):
         out[t] = p * power[t]
 
 
-def cast_like(value, array):
+def cast_like(value: Any, array: np.ndarray) -> Any:
     """``value`` as a scalar of ``array``'s dtype (in jitted code: a float32 array keeps its
     arithmetic in float32 instead of promoting to float64)."""
     return array.dtype.type(value)
@@ -179,7 +187,8 @@ def _cast_like_jit(value, array):
 
 
 @njit
-def add_coupling_row(local, i, amount, couplings, indptr, indices, data, dense):
+def add_coupling_row(local: np.ndarray, i: int, amount: float, couplings: np.ndarray, indptr: np.ndarray,
+                     indices: np.ndarray, data: np.ndarray, dense: bool) -> None:
     """local += amount * J[i, :] (dense row or CSR row), in local's precision."""
     amount = cast_like(amount, local)
     if dense:

@@ -9,13 +9,20 @@ and how to build a changed model; sparse couplings become a read-only CSR matrix
 attribute itself cannot be assigned again. Copies and results of arithmetic are ordinary
 writable arrays.
 """
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
 
 __all__ = ["ParameterArray", "freeze", "owned", "plain", "read_only_error", "read_only_view"]
 
 
-def read_only_error(label, hint):
+def read_only_error(label: str | None, hint: str) -> ValueError:
     """The error of an edit to a frozen model attribute ``label`` ("Ising.fields")."""
     return ValueError(f"{label} is read-only: a model is a value, and its fast paths rely on it not changing. "
                       f"Build a changed model instead{hint}")
@@ -49,14 +56,15 @@ class ParameterArray(np.ndarray):
             return ufunc(*[plain(x) for x in inputs], **kwargs)
         return getattr(ufunc, method)(*[plain(x) for x in inputs], **kwargs)
 
-    def copy(self, order="C"):
+    def copy(self, order: Any = "C") -> Any: # type: ignore[override]
         return np.array(self, order=order, copy=True, subok=False)
 
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    def astype(self, dtype: Any, order: Any = "K", casting: Any = "unsafe", # type: ignore[override] subok: bool = True,
+               copy: bool = True) -> Any:
         return plain(self).astype(dtype, order=order, casting=casting, copy=copy)
 
 
-def read_only_view(array):
+def read_only_view(array: np.ndarray) -> np.ndarray:
     """A read-only plain ndarray view of ``array`` (no copy). Kernels take the parameters
     they read this way whatever made them (a frozen model, a transpose, a dummy), so that
     numba compiles one signature rather than one per mix of writable and read-only
@@ -66,7 +74,7 @@ def read_only_view(array):
     return view
 
 
-def plain(x):
+def plain(x: ArrayLike) -> Any:
     """``x`` as a plain ndarray view when it is a ParameterArray (no copy, still read-only):
     the models' own arithmetic uses it, which spares every operation the Python-level
     dispatch of ``__array_ufunc__`` (~2 us each)."""
@@ -74,6 +82,16 @@ def plain(x):
 
 
 
+
+
+def _in_place(name: str) -> Any:
+    """A method of :class:`_FrozenCSR` that refuses while the matrix is frozen, else is
+    csr_matrix's ``name``."""
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._refuse_if_frozen()
+        return getattr(sp.csr_matrix, name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
 
 
 class _FrozenCSR(sp.csr_matrix):
@@ -88,17 +106,9 @@ class _FrozenCSR(sp.csr_matrix):
         self._refuse_if_frozen()
         super().__setitem__(key, value)
 
-    def _in_place(name):       # noqa: N805 -- builds methods in the class body
-        def method(self, *args, **kwargs):
-            self._refuse_if_frozen()
-            return getattr(sp.csr_matrix, name)(self, *args, **kwargs)
-        method.__name__ = name
-        return method
-
     setdiag = _in_place("setdiag")
     resize = _in_place("resize")
     eliminate_zeros = _in_place("eliminate_zeros")
-    del _in_place
 
     def prune(self):
         """scipy's checks call it on every new matrix: a no-op when nothing is to trim."""
@@ -108,7 +118,7 @@ class _FrozenCSR(sp.csr_matrix):
         super().prune()
 
 
-def owned(value):
+def owned(value: Any) -> Any:
     """``value`` (an ndarray or sparse matrix that nobody else holds: the caller made it)
     frozen in place, without the copy :func:`freeze` makes of arrays that may be someone
     else's; freezing it again as a model attribute shares it."""
@@ -139,7 +149,7 @@ def _frozen_matrix(matrix):
     return isinstance(matrix, _FrozenCSR) and not matrix.data.flags.writeable
 
 
-def freeze(value, label, hint=""):
+def freeze(value: Any, label: str | None, hint: str = "") -> Any:
     """``value`` as a model attribute that cannot change: arrays read-only, sparse matrices
     as read-only CSR in canonical form, anything else as it is (scalars, strings and
     tuples are immutable already)."""

@@ -6,15 +6,23 @@ A half-step is :func:`layer_probability` (the unit's conditional, ``statmech.uni
 applied to the other layer's field) followed by :func:`sample_layer` (Bernoulli draws
 from per-row xoshiro streams, ``statmech.rng``).
 """
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 
 from .rng import sample_units, sample_units_serial
 from .unit_types import unit_up_probability_array
 
+if TYPE_CHECKING:
+    pass
+
 __all__ = ["layer_probability", "sample_layer", "sample_from_fields", "layer_mean"]
 
 
-def layer_probability(rows, weights, bias, beta=1.0, low=0.0):
+def layer_probability(rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, beta: float = 1.0,
+                      low: float = 0.0) -> np.ndarray:
     """p(unit = 1 | other layer) for each row: unit_up_probability(rows @ weights + bias),
     with the bias added and the conditional taken in the product's own buffer.
 
@@ -38,7 +46,8 @@ def layer_probability(rows, weights, bias, beta=1.0, low=0.0):
     return unit_up_probability_array(fields, beta, low, out=fields if np.ndim(beta) == 0 else None)
 
 
-def sample_layer(probabilities, low, streams, out=None, parallel=False):
+def sample_layer(probabilities: np.ndarray, low: float, streams: np.ndarray, out: np.ndarray | None = None,
+                 parallel: bool = False) -> np.ndarray:
     """Units drawn with the given p(unit = 1): 1, else ``low``; row c uses stream c.
 
     Parameters
@@ -64,7 +73,8 @@ def sample_layer(probabilities, low, streams, out=None, parallel=False):
     return out
 
 
-def sample_from_fields(fields, units, streams, beta=1.0, out=None, parallel=False):
+def sample_from_fields(fields: np.ndarray, units: Any, streams: np.ndarray, beta: float = 1.0,
+                       out: np.ndarray | None = None, parallel: bool = False) -> np.ndarray:
     """A layer of ``units`` (a :class:`statmech.unit_types.UnitType`) drawn from
     p(unit | field), row c from stream c: the half-step for every unit type.
 
@@ -92,7 +102,7 @@ def sample_from_fields(fields, units, streams, beta=1.0, out=None, parallel=Fals
     return out
 
 
-def layer_mean(rows, weights, bias, units, beta=1.0):
+def layer_mean(rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, units: Any, beta: float = 1.0) -> np.ndarray:
     """<unit | other layer> for each row: the units' activation at rows @ weights + bias
     (p(unit = 1) for binary units, through :func:`layer_probability`; float32 rows stay
     float32). Shapes as in :func:`layer_probability`."""

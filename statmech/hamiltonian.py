@@ -5,8 +5,11 @@ and zero on the diagonal, so each pair i < j contributes -J_ij s_i s_j once. Sta
 have shape (..., n) and take values +-1 in the ``"spin"`` domain, 0/1 in the
 ``"binary"`` domain.
 """
+from __future__ import annotations
+
 import hashlib
 import json
+from typing import Any, ClassVar, TYPE_CHECKING, TypeGuard, TypeVar, Union
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,11 +21,15 @@ from .unit_types import unit_type, unit_up_probability_array
 from .validation import (LOW_VALUE, as_float, as_int, as_real_array, as_scalar_beta, as_seed_sequence, as_states,
                           as_generator, check_domain)
 
-__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "convert_states", "validate_hamiltonian",
-           "checked_energy", "has_structure", "pairwise_form", "structure_hint"]
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, Seed
+    from statmech.unit_types import UnitType
+
+__all__ = ["Hamiltonian", "PairwiseHamiltonian", "BipartiteHamiltonian", "Structured", "convert_states",
+           "validate_hamiltonian", "checked_energy", "has_structure", "pairwise_form", "structure_hint"]
 
 
-def convert_states(states, domain):
+def convert_states(states: ArrayLike, domain: str) -> np.ndarray:
     """Map states into ``domain`` by the exact affine map s = 2x - 1 (x = (s + 1) / 2).
 
     Parameters
@@ -72,16 +79,16 @@ class Hamiltonian:
     #: read-only afterwards, its arrays included (:mod:`statmech.frozen`): a model is a
     #: value, so no fast path built from it can drift from it. A class lists its own; the
     #: lists of its bases count too. Empty here: a user's class is frozen only if it asks.
-    values = ()
+    values: ClassVar[tuple[str, ...]] = ()
     #: How to build a changed model, quoted by the error an edit raises.
-    changed_model_hint = ""
+    changed_model_hint: ClassVar[str] = ""
     #: What algorithms may use besides ``energy``: None (the energy alone), "pairwise"
     #: (couplings, fields and offset) or "bipartite" (weights, biases and unit types). A
     #: subclass of a structured class that overrides ``energy`` gets None, so every
     #: algorithm uses its own energy (the generic paths, slowly), unless it sets
     #: ``structure`` again: a promise that its energy is the structure's (a faster formula
     #: of the same function, as CurieWeiss's), checked on random states on first use.
-    structure = None
+    structure: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -89,7 +96,7 @@ class Hamiltonian:
         if "energy" in vars(cls) and "structure" not in vars(cls):
             cls.structure = None
 
-    _value_names = frozenset()
+    _value_names: ClassVar[frozenset[str]] = frozenset()
 
     def __setattr__(self, name, value):
         if name in self._value_names:
@@ -121,7 +128,7 @@ class Hamiltonian:
                 value = freeze(value, f"{type(self).__name__}.{name}", self.changed_model_hint)
             object.__setattr__(self, name, value)
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         """Energy of each state.
 
         Parameters
@@ -135,17 +142,23 @@ class Hamiltonian:
         raise NotImplementedError(f"{type(self).__name__} must implement energy(states)")
 
     @property
-    def low(self):
+    def low(self) -> float | None:
         """The value of a variable that is down: -1.0 for spins, 0.0 for binary variables
         (up is 1 in both); None for a bipartite model whose layers are not two-state
         units of one kind."""
         return None if self.domain is None else float(LOW_VALUE[self.domain])
 
-    def check_states(self, states, name="states"):
+    def _flip_low(self) -> float:
+        """``low``, for what flips a variable (two-state units of one kind only)."""
+        if self.low is None:
+            raise ValueError(f"flips are defined for two-state units of one kind; {self!r} has none")
+        return self.low
+
+    def check_states(self, states: ArrayLike, name: str = "states") -> np.ndarray:
         """``states`` validated against ``n`` and ``domain``, as int8 of shape (..., n)."""
         return as_states(states, self.n, self.domain, name)
 
-    def delta_energy(self, states, i):
+    def delta_energy(self, states: ArrayLike, i: int) -> np.ndarray:
         """Energy change E(s with variable i flipped) - E(s), for each state.
 
         Parameters
@@ -161,10 +174,10 @@ class Hamiltonian:
         states = self.check_states(states)
         i = self._check_index(i)
         flipped = states.copy()
-        flipped[..., i] = (self.low + 1) - flipped[..., i]
+        flipped[..., i] = (self._flip_low() + 1) - flipped[..., i]
         return checked_energy(self, flipped) - checked_energy(self, states)
 
-    def random_states(self, k=None, seed=None):
+    def random_states(self, k: int | None = None, seed: Seed | None = None) -> np.ndarray:
         """Uniformly random states in the model's domain.
 
         Parameters
@@ -185,11 +198,11 @@ class Hamiltonian:
             states -= 1
         return states
 
-    def magnetization(self, states):
+    def magnetization(self, states: ArrayLike) -> np.ndarray:
         """Sum of the variables, M = sum_i s_i, for each state: ndarray of shape (...)."""
         return self.check_states(states).sum(axis=-1, dtype=np.float64)
 
-    def to_domain(self, domain):
+    def to_domain(self, domain: str) -> Hamiltonian:
         """The same energy function with variables in ``domain``.
 
         Returns a Hamiltonian ``H2`` with ``H2.energy(convert_states(s, domain)) ==
@@ -200,7 +213,7 @@ class Hamiltonian:
             return self
         return _DomainView(self, domain)
 
-    def content_hash(self):
+    def content_hash(self) -> str:
         """A digest of what defines the energy function: class, n, domain, and the energies
         of 256 fixed pseudo-random states (structured subclasses hash their arrays instead).
         Checkpoints compare it, so a run never resumes on another model (another disorder
@@ -241,7 +254,7 @@ class _DomainView(Hamiltonian):
         return self.base if domain == self.base.domain else self
 
 
-def has_structure(hamiltonian, kind):
+def has_structure(hamiltonian: Hamiltonian, kind: type[StructureT]) -> TypeGuard[StructureT]:
     """Whether algorithms may use the closed forms of ``kind`` (PairwiseHamiltonian or
     BipartiteHamiltonian) on ``hamiltonian``: an instance of it whose energy is the
     structure's, because its class keeps ``kind``'s ``energy`` or declares ``structure``
@@ -264,7 +277,7 @@ def has_structure(hamiltonian, kind):
     return True
 
 
-def pairwise_form(hamiltonian):
+def pairwise_form(hamiltonian: Hamiltonian) -> PairwiseHamiltonian | None:
     """The :class:`PairwiseHamiltonian` whose couplings and fields algorithms may use for
     ``hamiltonian``: the model itself when it has pairwise structure, its
     :meth:`~BipartiteHamiltonian.to_pairwise` when it is a bipartite model of two-state
@@ -276,7 +289,7 @@ def pairwise_form(hamiltonian):
     return None
 
 
-def structure_hint(hamiltonian):
+def structure_hint(hamiltonian: Hamiltonian) -> str:
     """A sentence for errors about a model that overrides ``energy`` and so has no
     structure an algorithm may use; "" for any other model."""
     kind = next((k for k in (PairwiseHamiltonian, BipartiteHamiltonian) if isinstance(hamiltonian, k)), None)
@@ -286,7 +299,8 @@ def structure_hint(hamiltonian):
             f"the {kind.__name__} energy of its parameters, set structure = {kind.structure!r} in the class)")
 
 
-def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
+def validate_hamiltonian(hamiltonian: Hamiltonian, name: str = "hamiltonian", *,
+                         unit_types: bool = False) -> Hamiltonian:
     """Refuse what is not a usable Hamiltonian before any work: not a Hamiltonian, no
     ``n``, ``n`` not a positive integer, or an unknown ``domain``; and, unless the
     algorithm takes them (``unit_types=True``), a bipartite model whose layers are not
@@ -314,7 +328,7 @@ def validate_hamiltonian(hamiltonian, name="hamiltonian", *, unit_types=False):
     return hamiltonian
 
 
-def checked_energy(hamiltonian, states):
+def checked_energy(hamiltonian: Hamiltonian, states: ArrayLike) -> np.ndarray:
     """``hamiltonian.energy(states)`` as float64 of shape states.shape[:-1], or a ValueError
     (TypeError for a non-numeric result) naming the class and what it returned: the
     drivers call a user's energy through this, so NaN, inf or a wrong shape never reach
@@ -336,20 +350,20 @@ def checked_energy(hamiltonian, states):
     return energies
 
 
-def content_digest(*parts):
+def content_digest(*parts: Any) -> str:
     """A 32-hex-digit digest of arrays (dtype, shape and bytes) and JSON-able values."""
     digest = hashlib.blake2b(digest_size=16)
     for part in parts:
         if isinstance(part, np.ndarray):
             array = np.ascontiguousarray(part)
             digest.update(f"{array.dtype.str}{array.shape}".encode())
-            digest.update(memoryview(array.reshape(-1)).cast("B"))     # the bytes, not a copy
+            digest.update(memoryview(array.reshape(-1)).cast("B"))  # type: ignore[arg-type] # the bytes, not a copy
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
-def csr_arrays(matrix):
+def csr_arrays(matrix: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(indptr, indices, data) of a matrix in CSR form, as int64, int64, float64 for numba."""
     csr = sp.csr_matrix(matrix)
     return csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data.astype(np.float64)
@@ -413,6 +427,9 @@ def _as_couplings(couplings):
     return owned(sp.csr_matrix(matrix) if sp.issparse(matrix) else np.ascontiguousarray(matrix))
 
 
+StructureT = TypeVar("StructureT", bound=Hamiltonian)
+
+
 class PairwiseHamiltonian(Hamiltonian):
     """E(s) = -1/2 s^T J s - h^T s + offset: Ising models, spin glasses, Hopfield nets.
 
@@ -443,12 +460,13 @@ class PairwiseHamiltonian(Hamiltonian):
     of the arrays it is given.
     """
 
-    structure = "pairwise"
-    values = ("n", "domain", "couplings", "fields", "offset")
-    changed_model_hint = (", e.g. H.with_parameters(couplings=J, fields=h) or "
-                          "PairwiseHamiltonian(J, h, offset, domain) with arrays of your own")
+    structure: ClassVar[str | None] = "pairwise"
+    values: ClassVar[tuple[str, ...]] = ("n", "domain", "couplings", "fields", "offset")
+    changed_model_hint: ClassVar[str] = (", e.g. H.with_parameters(couplings=J, fields=h) or "
+                                         "PairwiseHamiltonian(J, h, offset, domain) with arrays of your own")
 
-    def __init__(self, couplings, fields=None, offset=0.0, domain="spin"):
+    def __init__(self, couplings: ArrayLike, fields: ArrayLike | None = None, offset: float = 0.0,
+                 domain: str = "spin") -> None:
         self.domain = check_domain(domain)
         self.couplings = _as_couplings(couplings)
         self.n = self.couplings.shape[0]
@@ -457,10 +475,10 @@ class PairwiseHamiltonian(Hamiltonian):
         self.offset = as_float(offset, "offset")
 
     @property
-    def is_sparse(self):
+    def is_sparse(self) -> bool:
         return sp.issparse(self.couplings)
 
-    def content_hash(self):
+    def content_hash(self) -> str:
         """A digest of the class, domain, couplings, fields and offset (see
         :meth:`Hamiltonian.content_hash`); for a subclass with an energy of its own, of
         those and of its energies."""
@@ -482,7 +500,7 @@ class PairwiseHamiltonian(Hamiltonian):
             return np.asarray(self.couplings.dot(flat.T)).T.reshape(states.shape)
         return states @ plain(self.couplings)
 
-    def local_fields(self, states):
+    def local_fields(self, states: ArrayLike) -> np.ndarray:
         """Local fields f = J s + h of each state: ndarray of shape (..., n).
 
         The energy change of setting variable i from s_i to s_i + delta is -delta * f_i.
@@ -490,17 +508,17 @@ class PairwiseHamiltonian(Hamiltonian):
         states = self.check_states(states)
         return self._coupling_product(states) + plain(self.fields)
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         states = self.check_states(states).astype(np.float64)
         return (-0.5 * np.einsum("...i,...i->...", self._coupling_product(states), states)
                 - states @ plain(self.fields) + self.offset)
 
-    def delta_energy(self, states, i):
+    def delta_energy(self, states: ArrayLike, i: int) -> np.ndarray:
         if not has_structure(self, PairwiseHamiltonian):
             return super().delta_energy(states, i)          # the difference of its own energies
         states = self.check_states(states)
         i = self._check_index(i)
-        delta = (self.low + 1) - 2.0 * states[..., i]
+        delta = (self._flip_low() + 1) - 2.0 * states[..., i]
         if self.is_sparse:
             column = self.couplings[:, [i]].toarray().ravel()
         else:
@@ -511,18 +529,19 @@ class PairwiseHamiltonian(Hamiltonian):
     def _row_sums(self):
         return np.asarray(self.couplings.sum(axis=1)).ravel()
 
-    def parameters(self):
+    def parameters(self) -> dict[str, np.ndarray]:
         """{"couplings": J (dense copy), "fields": h}: what Boltzmann learning adjusts."""
         J = self.couplings.toarray() if self.is_sparse else np.array(self.couplings)
         return {"couplings": J, "fields": self.fields.copy()}
 
-    def with_parameters(self, couplings=None, fields=None):
+    def with_parameters(self, couplings: ArrayLike | None = None,
+                        fields: ArrayLike | None = None) -> PairwiseHamiltonian:
         """A PairwiseHamiltonian with this one's domain and offset and new J or h (None:
         this model's)."""
         return PairwiseHamiltonian(self.couplings if couplings is None else couplings,
                                    self.fields if fields is None else fields, self.offset, self.domain)
 
-    def energy_gradient(self, states, weights=None):
+    def energy_gradient(self, states: ArrayLike, weights: ArrayLike | None = None) -> dict[str, np.ndarray]:
         """Mean over states (weighted if given) of dE/dJ and dE/dh: {"couplings": -<s s^T>/2 off
         the diagonal (each of J_ij, J_ji carries half of the pair term), "fields": -<s>}."""
         s = self.check_states(states).reshape(-1, self.n).astype(np.float64)
@@ -532,7 +551,7 @@ class PairwiseHamiltonian(Hamiltonian):
         np.fill_diagonal(second, 0.0)
         return {"couplings": -0.5 * second, "fields": -(w @ s)}
 
-    def kernel_couplings(self):
+    def kernel_couplings(self) -> tuple:
         """The couplings as numba kernels take them: (dense, matrix, indptr, indices, data),
         every array read-only (one kernel signature for dense and sparse models).
 
@@ -546,7 +565,7 @@ class PairwiseHamiltonian(Hamiltonian):
             arrays = np.ascontiguousarray(self.couplings, np.float64), empty, empty, np.zeros(1)
         return (not sp.issparse(self.couplings),) + tuple(read_only_view(a) for a in arrays)
 
-    def to_domain(self, domain):
+    def to_domain(self, domain: str) -> Hamiltonian:
         check_domain(domain)
         if domain == self.domain:
             return self
@@ -588,13 +607,14 @@ class BipartiteHamiltonian(Hamiltonian):
         shared two-state type, or None when they have none.
     """
 
-    structure = "bipartite"
-    values = ("n", "domain", "offset", "weights", "visible_bias", "hidden_bias", "n_visible", "n_hidden", "visible_units", "hidden_units")
-    changed_model_hint = (", e.g. H.with_parameters(weights=W, visible_bias=a, hidden_bias=b) with arrays of "
-                          "your own")
+    structure: ClassVar[str | None] = "bipartite"
+    values: ClassVar[tuple[str, ...]] = ("n", "domain", "offset", "weights", "visible_bias", "hidden_bias",
+                                         "n_visible", "n_hidden", "visible_units", "hidden_units")
+    changed_model_hint: ClassVar[str] = (", e.g. H.with_parameters(weights=W, visible_bias=a, hidden_bias=b) with "
+                                         "arrays of your own")
 
-    def __init__(self, weights, visible_bias=None, hidden_bias=None, offset=0.0, domain="binary", *,
-                 visible=None, hidden=None):
+    def __init__(self, weights: ArrayLike, visible_bias: ArrayLike | None = None, hidden_bias: ArrayLike | None = None,
+                 offset: float = 0.0, domain: str = "binary", *, visible: Any = None, hidden: Any = None) -> None:
         domain = check_domain(domain)
         self._set_units(unit_type(domain if visible is None else visible, "visible"),
                         unit_type(domain if hidden is None else hidden, "hidden"))
@@ -616,7 +636,8 @@ class BipartiteHamiltonian(Hamiltonian):
         self.domain = visible_units.name if same_two_state else None
 
     @classmethod
-    def from_arrays(cls, weights, visible_bias, hidden_bias, offset=0.0, *, visible="binary", hidden="binary"):
+    def from_arrays(cls, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray, offset: float = 0.0, *,
+                    visible: Any = "binary", hidden: Any = "binary") -> BipartiteHamiltonian:
         """A model that reads the given arrays in place, for code that owns them and builds
         a model per step (learning updates its weights between models).
 
@@ -656,7 +677,7 @@ class BipartiteHamiltonian(Hamiltonian):
         model.offset = as_float(offset, "offset")
         return model
 
-    def to_pairwise(self):
+    def to_pairwise(self) -> PairwiseHamiltonian:
         """The energy of these parameters as a :class:`PairwiseHamiltonian` on the states
         (v, h): couplings [[0, W], [W^T, 0]] (sparse), fields (a, b), the same offset and
         domain. Built once per model.
@@ -679,7 +700,7 @@ class BipartiteHamiltonian(Hamiltonian):
                                                                      self.domain))
 
     @property
-    def couplings(self):
+    def couplings(self) -> Any:
         """The interaction matrix [[0, W], [W^T, 0]] of the states (v, h): read-only CSR of
         shape (n, n), for every unit type (the couplings of :meth:`to_pairwise`)."""
         return self._derived("couplings", lambda: freeze(
@@ -687,17 +708,17 @@ class BipartiteHamiltonian(Hamiltonian):
             f"{type(self).__name__}.couplings", self.changed_model_hint))
 
     @property
-    def fields(self):
+    def fields(self) -> np.ndarray:
         """(a, b): the bias of every unit of the states (v, h), read-only, shape (n,)."""
         return self._derived("fields", lambda: freeze(np.concatenate([self.visible_bias, self.hidden_bias]),
                                                       f"{type(self).__name__}.fields", self.changed_model_hint))
 
-    def split(self, states):
+    def split(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(visible, hidden) parts of states of shape (..., n)."""
         return states[..., :self.n_visible], states[..., self.n_visible:]
 
     @property
-    def unit_types(self):
+    def unit_types(self) -> tuple[UnitType, UnitType]:
         """(visible, hidden) unit types."""
         return self.visible_units, self.hidden_units
 
@@ -712,7 +733,7 @@ class BipartiteHamiltonian(Hamiltonian):
             raise ValueError(f"{name} holds rectified units, which are >= 0; got {array[array < 0].flat[0]}")
         return array
 
-    def random_states(self, k=None, seed=None):
+    def random_states(self, k: int | None = None, seed: Seed | None = None) -> np.ndarray:
         """Random states (v, h): uniform for two-state layers; for continuous layers the
         unit's distribution at zero field and beta = 1 (float64 states then).
 
@@ -727,7 +748,7 @@ class BipartiteHamiltonian(Hamiltonian):
         return np.concatenate([self.visible_units.random_states(rng, rows + (self.n_visible,)),
                                self.hidden_units.random_states(rng, rows + (self.n_hidden,))], axis=-1)
 
-    def check_states(self, states, name="states"):
+    def check_states(self, states: ArrayLike, name: str = "states") -> np.ndarray:
         """States (v, h) validated layer by layer: int8 for two-state units of one kind,
         float64 otherwise."""
         if self.domain is not None:
@@ -740,7 +761,7 @@ class BipartiteHamiltonian(Hamiltonian):
                                self._check_layer(h, self.n_hidden, f"{name} (hidden part)", self.hidden_units)],
                               axis=-1)
 
-    def energy(self, states):
+    def energy(self, states: ArrayLike) -> np.ndarray:
         v, h = self.split(self.check_states(states).astype(np.float64))
         energy = (-v @ plain(self.visible_bias) - h @ plain(self.hidden_bias)
                   - np.einsum("...j,...j->...", v @ plain(self.weights), h) + self.offset)
@@ -748,7 +769,7 @@ class BipartiteHamiltonian(Hamiltonian):
             energy = energy + self.visible_units.self_energy(v).sum(-1) + self.hidden_units.self_energy(h).sum(-1)
         return energy
 
-    def local_fields(self, states):
+    def local_fields(self, states: ArrayLike) -> np.ndarray:
         v, h = self.split(self.check_states(states).astype(np.float64))
         weights = plain(self.weights)
         return np.concatenate([h @ weights.T + plain(self.visible_bias), v @ weights + plain(self.hidden_bias)], axis=-1)
@@ -761,7 +782,7 @@ class BipartiteHamiltonian(Hamiltonian):
             return h @ plain(self.weights)[i] + self.visible_bias[i]
         return v @ plain(self.weights)[:, i - self.n_visible] + self.hidden_bias[i - self.n_visible]
 
-    def delta_energy(self, states, i):
+    def delta_energy(self, states: ArrayLike, i: int) -> np.ndarray:
         """Energy change of flipping unit ``i`` (two-state units of one kind): -delta times
         its local field; ndarray of shape (...)."""
         if self.domain is None:
@@ -771,27 +792,27 @@ class BipartiteHamiltonian(Hamiltonian):
             return super().delta_energy(states, i)          # the difference of its own energies
         states = self.check_states(states)
         i = self._check_index(i)
-        return -((self.low + 1) - 2.0 * states[..., i]) * self._local_field(states, i)
+        return -((self._flip_low() + 1) - 2.0 * states[..., i]) * self._local_field(states, i)
 
-    def hidden_fields(self, v):
+    def hidden_fields(self, v: ArrayLike) -> np.ndarray:
         """Fields on the hidden units, b + W^T v: ndarray of shape (..., n_hidden)."""
         return self._check_layer(v, self.n_visible, "v", self.visible_units) @ plain(self.weights) + plain(self.hidden_bias)
 
-    def visible_fields(self, h):
+    def visible_fields(self, h: ArrayLike) -> np.ndarray:
         """Fields on the visible units, a + W h: ndarray of shape (..., n_visible)."""
         return (self._check_layer(h, self.n_hidden, "h", self.hidden_units) @ plain(self.weights).T
                 + plain(self.visible_bias))
 
-    def mean_hidden(self, v, beta=1.0):
+    def mean_hidden(self, v: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """<h_j | v>: the hidden units' activation at their fields (sigmoid, tanh, linear or
         smooth ReLU): ndarray of shape (..., n_hidden)."""
         return self.hidden_units.mean(self.hidden_fields(v), as_scalar_beta(beta))
 
-    def mean_visible(self, h, beta=1.0):
+    def mean_visible(self, h: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """<v_i | h>: ndarray of shape (..., n_visible)."""
         return self.visible_units.mean(self.visible_fields(h), as_scalar_beta(beta))
 
-    def sample_hidden(self, v, beta=1.0, seed=None):
+    def sample_hidden(self, v: ArrayLike, beta: float = 1.0, seed: Seed | None = None) -> np.ndarray:
         """h drawn from p(h | v), row by row from streams spawned from ``seed``.
 
         Parameters
@@ -804,7 +825,7 @@ class BipartiteHamiltonian(Hamiltonian):
         """
         return self._sample(self.hidden_units, self.hidden_fields(v), beta, seed)
 
-    def sample_visible(self, h, beta=1.0, seed=None):
+    def sample_visible(self, h: ArrayLike, beta: float = 1.0, seed: Seed | None = None) -> np.ndarray:
         """v drawn from p(v | h): ndarray of shape (n_rows, n_visible)."""
         return self._sample(self.visible_units, self.visible_fields(h), beta, seed)
 
@@ -823,7 +844,7 @@ class BipartiteHamiltonian(Hamiltonian):
                              f"{units.name} units: use mean_hidden / mean_visible")
         return units.low
 
-    def conditional_hidden(self, v, beta=1.0):
+    def conditional_hidden(self, v: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """p(h_j = 1 | v) = sigmoid(beta (b_j + sum_i W_ij v_i)) (binary; tanh form for spins).
 
         Parameters
@@ -839,13 +860,13 @@ class BipartiteHamiltonian(Hamiltonian):
         return unit_up_probability_array(self.hidden_fields(v), beta,
                                                self._two_state(self.hidden_units, "conditional_hidden"))
 
-    def conditional_visible(self, h, beta=1.0):
+    def conditional_visible(self, h: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """p(v_i = 1 | h) = sigmoid(beta (a_i + sum_j W_ij h_j)): ndarray of shape (..., n_visible)."""
         beta = as_scalar_beta(beta)
         return unit_up_probability_array(self.visible_fields(h), beta,
                                                self._two_state(self.visible_units, "conditional_visible"))
 
-    def free_energy_visible(self, v, beta=1.0):
+    def free_energy_visible(self, v: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """F(v) = -ln sum_h exp(-beta E(v, h)) / beta, hidden units summed out in closed form.
 
         F(v) = sum_i e(v_i) - a^T v + offset - (1/beta) sum_j A_j(b_j + W_j^T v), with A the
@@ -863,7 +884,7 @@ class BipartiteHamiltonian(Hamiltonian):
         return (self.visible_units.self_energy(v_float).sum(-1) - v_float @ plain(self.visible_bias) + self.offset
                 + free_energy_from_log_z(log_partition, beta))
 
-    def free_energy_hidden(self, h, beta=1.0):
+    def free_energy_hidden(self, h: ArrayLike, beta: float = 1.0) -> np.ndarray:
         """F(h) = -ln sum_v exp(-beta E(v, h)) / beta, visible units summed out: ndarray of shape (...)."""
         beta = as_scalar_beta(beta)
         h_float = self._check_layer(h, self.n_hidden, "h", self.hidden_units)
@@ -872,7 +893,7 @@ class BipartiteHamiltonian(Hamiltonian):
         return (self.hidden_units.self_energy(h_float).sum(-1) - h_float @ plain(self.hidden_bias) + self.offset
                 + free_energy_from_log_z(log_partition, beta))
 
-    def gaussian_precision(self):
+    def gaussian_precision(self) -> tuple[np.ndarray, np.ndarray]:
         """(P, its Cholesky factor) of a Gaussian-Gaussian model, P = [[I, -W], [-W^T, I]]
         (E = x^T P x / 2 - c^T x + offset); a ValueError when P is not positive definite,
         i.e. when the model has no Boltzmann distribution (a singular value of W >= 1)."""
@@ -888,12 +909,13 @@ class BipartiteHamiltonian(Hamiltonian):
                              f"is positive definite, i.e. every singular value of W is < 1; the largest is "
                              f"{top:.4g}") from None
 
-    def parameters(self):
+    def parameters(self) -> dict[str, np.ndarray]:
         """{"weights": W, "visible_bias": a, "hidden_bias": b} (copies)."""
         return {"weights": self.weights.copy(), "visible_bias": self.visible_bias.copy(),
                 "hidden_bias": self.hidden_bias.copy()}
 
-    def with_parameters(self, weights=None, visible_bias=None, hidden_bias=None):
+    def with_parameters(self, weights: ArrayLike | None = None, visible_bias: ArrayLike | None = None,
+                        hidden_bias: ArrayLike | None = None) -> BipartiteHamiltonian:
         """A BipartiteHamiltonian with this one's unit types and offset and new W, a or b
         (None: this model's)."""
         return BipartiteHamiltonian(self.weights if weights is None else weights,
@@ -901,13 +923,13 @@ class BipartiteHamiltonian(Hamiltonian):
                                     self.hidden_bias if hidden_bias is None else hidden_bias, self.offset,
                                     visible=self.visible_units, hidden=self.hidden_units)
 
-    def energy_gradient(self, states, weights=None):
+    def energy_gradient(self, states: ArrayLike, weights: ArrayLike | None = None) -> dict[str, np.ndarray]:
         """Mean over fully observed states (v, h) of dE/dW = -v h^T, dE/da = -v, dE/db = -h."""
         v, h = self.split(self.check_states(states).reshape(-1, self.n).astype(np.float64))
         w = np.full(len(v), 1.0 / len(v)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
         return {"weights": -(v * w[:, None]).T @ h, "visible_bias": -(w @ v), "hidden_bias": -(w @ h)}
 
-    def to_domain(self, domain):
+    def to_domain(self, domain: str) -> Hamiltonian:
         check_domain(domain)
         if domain == self.domain:
             return self
@@ -922,7 +944,7 @@ class BipartiteHamiltonian(Hamiltonian):
         return BipartiteHamiltonian(self.weights * scale, fields[:self.n_visible],
                                     fields[self.n_visible:], offset, domain)
 
-    def content_hash(self):
+    def content_hash(self) -> str:
         """A digest of the class, unit types, weights, biases and offset (and of its
         energies, for a subclass with an energy of its own)."""
         if not has_structure(self, BipartiteHamiltonian):
@@ -940,3 +962,7 @@ class BipartiteHamiltonian(Hamiltonian):
         return (f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
                 f"domain={self.domain!r})")
 
+
+
+#: A model with a structure the structured algorithms use (mean field, unrolling).
+Structured = Union[PairwiseHamiltonian, BipartiteHamiltonian]

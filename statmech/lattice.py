@@ -5,6 +5,8 @@ a frozen :class:`Lattice` as its ``lattice`` attribute; engines (checkerboard sw
 lattice observables read it, rather than infer a geometry from the couplings. Sites are
 numbered in C order: site x = (x_0, ..., x_{d-1}) is ``np.ravel_multi_index(x, shape)``.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,20 +58,20 @@ class Lattice:
         object.__setattr__(self, "periodic", bool(self.periodic))
 
     @property
-    def dimension(self):
+    def dimension(self) -> int:
         return len(self.shape)
 
     @property
-    def n_sites(self):
+    def n_sites(self) -> int:
         return int(np.prod(self.shape))
 
     @property
-    def degree(self):
+    def degree(self) -> int | None:
         if self.periodic and min(self.shape) >= 3:
             return 2 * self.dimension
         return None
 
-    def edges(self):
+    def edges(self) -> np.ndarray:
         """Nearest-neighbour bonds (i, j), axis by axis: ndarray of shape (n_edges, 2), int64.
 
         A periodic axis of length 2 gives each pair two bonds (as on the 2-site torus of
@@ -95,7 +97,7 @@ class Lattice:
         edges.flags.writeable = False
         return edges
 
-    def coordinates(self):
+    def coordinates(self) -> np.ndarray:
         """The position of every site: ndarray of shape (n_sites, dimension), int64."""
         return np.stack(np.unravel_index(np.arange(self.n_sites), self.shape), axis=1).astype(np.int64)
 

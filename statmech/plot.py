@@ -5,11 +5,22 @@ returns it, so plots compose: an exact curve and Monte Carlo points on one Axes,
 Axes per panel of a figure. Nothing calls ``show``: the functions work headless (Agg).
 Temperatures are drawn as T = 1/beta.
 """
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 
 from .errors import AutocorrelationError
 from .estimators import autocorrelation_function, autocorrelation_time
 from .records import Estimate
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from statmech.typing import ArrayLike
+
+    from statmech.estimators import OverlapDistribution
 
 __all__ = [
     "autocorrelation",
@@ -36,7 +47,8 @@ def _values(x):
     return np.asarray(getattr(x, "values", x), dtype=np.float64)
 
 
-def versus_temperature(beta, value, error=None, *, ax=None, label=None, points=False, **style):
+def versus_temperature(beta: float, value: Any, error: Any = None, *, ax: Any = None, label: str | None = None,
+                       points: Any = False, **style: Any) -> Axes:
     """``value`` (± ``error``) against T = 1/beta, sorted by T.
 
     Parameters
@@ -74,7 +86,8 @@ def versus_temperature(beta, value, error=None, *, ax=None, label=None, points=F
     return ax
 
 
-def thermodynamics(record, quantity="specific_heat", *, per_spin=True, ax=None, label=None, points=False, **style):
+def thermodynamics(record: Any, quantity: str = "specific_heat", *, per_spin: bool = True, ax: Any = None,
+                   label: str | None = None, points: Any = False, **style: Any) -> Axes:
     """One quantity of a :class:`~statmech.Thermodynamics` record (e.g. exact) against T.
 
     Parameters
@@ -95,7 +108,7 @@ def thermodynamics(record, quantity="specific_heat", *, per_spin=True, ax=None, 
     return ax
 
 
-def binder_crossing(estimate, *, size_dim, ax=None, ylabel="Binder cumulant"):
+def binder_crossing(estimate: Any, *, size_dim: str, ax: Any = None, ylabel: str = "Binder cumulant") -> Axes:
     """Curves of a cumulant against T, one per system size, with error bands: where they
     cross is the critical temperature.
 
@@ -123,7 +136,8 @@ def binder_crossing(estimate, *, size_dim, ax=None, ylabel="Binder cumulant"):
     return ax
 
 
-def overlap_distribution(distribution, *, ax=None, label=None, **style):
+def overlap_distribution(distribution: OverlapDistribution, *, ax: Any = None, label: str | None = None,
+                         **style: Any) -> Axes:
     """P(q) as a step histogram.
 
     Parameters
@@ -137,7 +151,7 @@ def overlap_distribution(distribution, *, ax=None, label=None, **style):
     return ax
 
 
-def trace(series, *, ax=None, label=None, **style):
+def trace(series: ArrayLike, *, ax: Any = None, label: str | None = None, **style: Any) -> Axes:
     """A Monte Carlo trace (or traces: shape (n_chains, n_steps), one line each) against step."""
     ax = _axes(ax)
     series = np.atleast_2d(_values(series))
@@ -147,7 +161,8 @@ def trace(series, *, ax=None, label=None, **style):
     return ax
 
 
-def autocorrelation(series, *, max_lag=None, ax=None, label=None, **style):
+def autocorrelation(series: ArrayLike, *, max_lag: int | None = None, ax: Any = None, label: str | None = None,
+                    **style: Any) -> Axes:
     """The normalised autocorrelation function of a trace, with its integrated
     autocorrelation time (Sokal's window) in the legend.
 
@@ -176,7 +191,8 @@ def autocorrelation(series, *, max_lag=None, ax=None, label=None, **style):
     return ax
 
 
-def density_of_states(dos, *, entropy=False, ax=None, label=None, **style):
+def density_of_states(dos: Any, *, entropy: Any = False, ax: Any = None, label: str | None = None,
+                      **style: Any) -> Axes:
     """ln g(E) against E, or the microcanonical entropy S(E)/n = ln g(E)/n against E/n.
 
     Parameters
@@ -197,7 +213,7 @@ def density_of_states(dos, *, entropy=False, ax=None, label=None, **style):
     return ax
 
 
-def basins(minima, *, ax=None, label=None, **style):
+def basins(minima: Any, *, ax: Any = None, label: str | None = None, **style: Any) -> Axes:
     """The basins of a landscape's minima: each minimum's basin fraction (share of starts
     that end there) against its energy or free energy.
 
@@ -215,7 +231,8 @@ def basins(minima, *, ax=None, label=None, **style):
     return ax
 
 
-def learning_curve(values, error=None, *, epochs=None, ax=None, label=None, ylabel="log-likelihood", **style):
+def learning_curve(values: Any, error: Any = None, *, epochs: int | None = None, ax: Any = None,
+                   label: str | None = None, ylabel: str = "log-likelihood", **style: Any) -> Axes:
     """A quantity against training epoch, with an error band.
 
     Parameters

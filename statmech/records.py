@@ -2,20 +2,28 @@
 to ``.npz`` with their scalar parameters as JSON metadata, written atomically (a
 temporary file renamed into place). A leaf module: every package's records build on it.
 """
+from __future__ import annotations
+
 import json
 import os
 import tempfile
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar, TYPE_CHECKING
 
 import numpy as np
 
 from .validation import seed_from_json, seed_to_json
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+    import xarray
+
+    from statmech.typing import PathLike
+
 __all__ = ["Record", "RunRecord", "Estimate", "save_npz", "load_npz", "remove_partial", "xarray_attrs"]
 
 
-def save_npz(path, arrays, metadata):
+def save_npz(path: PathLike, arrays: dict, metadata: dict | None) -> None:
     """Write ``arrays`` and JSON ``metadata`` to ``path`` (.npz) atomically: into a
     temporary file beside it (named after it, so :func:`remove_partial` finds one a killed
     writer left), renamed into place."""
@@ -42,7 +50,7 @@ def _partial_prefix(path):
     return f".{os.path.basename(path)}.tmp-"
 
 
-def remove_partial(path):
+def remove_partial(path: PathLike) -> None:
     """Remove the temporary files :func:`save_npz` of ``path`` left when its writer was
     killed mid-write (a second Ctrl-C, SIGKILL, a worker stopped)."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -55,7 +63,7 @@ def remove_partial(path):
                 pass
 
 
-def load_npz(path):
+def load_npz(path: PathLike) -> tuple[dict[str, np.ndarray], Any]:
     """(arrays, metadata) from a file written by :func:`save_npz`."""
     with np.load(os.fspath(path), allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files if key != "__metadata__"}
@@ -63,7 +71,7 @@ def load_npz(path):
     return arrays, metadata
 
 
-def xarray_attrs(record, names):
+def xarray_attrs(record: Any, names: Any) -> dict[str, Any]:
     """The scalar fields ``names`` of a record as attributes an xarray object can carry to
     netCDF or zarr: a SeedSequence as its JSON form (a string), a bool as 0/1, None left out."""
     attrs = {}
@@ -99,9 +107,10 @@ class Record:
     dims: ClassVar[dict] = {}
     coords: ClassVar[dict] = {}
 
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         """Write the record to ``path`` (.npz), atomically."""
-        arrays, metadata = {}, {}
+        arrays: dict[str, np.ndarray] = {}
+        metadata: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
@@ -118,10 +127,10 @@ class Record:
         save_npz(path, arrays, metadata)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> Self:
         """The record :meth:`save` wrote to ``path``."""
         arrays, metadata = load_npz(path)
-        values = {name: array for name, array in arrays.items() if "." not in name}
+        values: dict[str, Any] = {name: array for name, array in arrays.items() if "." not in name}
         for name, value in metadata.items():
             if isinstance(value, dict) and "__estimate_arrays__" in value:
                 values[name] = Estimate(arrays[name + ".value"], arrays[name + ".error"])
@@ -131,13 +140,15 @@ class Record:
                 values[name] = _from_json(value)
         return cls(**values)
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset``: every array field a variable on its axes (``dims``), the
         fields in ``coords`` coordinates, array estimates as ``name`` and ``name_error``,
         and the scalar fields attributes (a seed as JSON, a bool as 0/1)."""
         import xarray as xr
 
-        data, coords, scalars = {}, {}, []
+        data: dict[str, Any] = {}
+        coords: dict[str, Any] = {}
+        scalars: list[str] = []
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Estimate) and np.ndim(value.value):
@@ -177,8 +188,8 @@ class RunRecord(Record):
         True when Ctrl-C stopped the run: the record holds what was done.
     """
 
-    seed: object = None
-    elapsed: object = None
+    seed: Any = None
+    elapsed: Any = None
     interrupted: bool = False
 
 
@@ -220,8 +231,8 @@ class Estimate(Record):
     value, error : float or ndarray
     """
 
-    value: object
-    error: object
+    value: Any
+    error: Any
 
     def __iter__(self):
         raise TypeError("an Estimate is a record: use .value and .error")
@@ -230,7 +241,7 @@ class Estimate(Record):
         """The value, for a scalar estimate (``float(estimate)``)."""
         return float(self.value)
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset`` with the variables ``value`` and ``error`` (0-d for a scalar
         estimate) and the other fields as the default conversion gives them."""
         dataset = super().to_xarray()

@@ -6,6 +6,10 @@ bit-identical results for any number of threads.
 
 Internal infrastructure shared by the samplers, AIS and learning.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ._simd import vand, vmul, vnot, vor, vshl, vshr, vsplat, vxor
@@ -16,7 +20,7 @@ __all__ = ["random_streams", "xoshiro_step", "xoshiro_vector_step", "next_uint64
            "sample_units_serial"]
 
 
-def random_streams(seed_sequence, shape):
+def random_streams(seed_sequence: np.random.SeedSequence, shape: tuple) -> np.ndarray:
     """Independent xoshiro256** stream states of the given shape: uint64 array (*shape, 4)."""
     count = int(np.prod(shape))
     words = seed_sequence.generate_state(4 * count, np.uint64)
@@ -29,7 +33,7 @@ def _rotl(x, k):
 
 
 @njit
-def xoshiro_step(s0, s1, s2, s3):
+def xoshiro_step(s0: Any, s1: Any, s2: Any, s3: Any) -> tuple:
     """xoshiro256** (Blackman & Vigna, 2018): (output, new state words)."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
@@ -48,12 +52,12 @@ def _vector_rotl(x, k, complement):
 
 
 @njit
-def xoshiro_vector_step(s0, s1, s2, s3, active, group):
+def xoshiro_vector_step(s0: Any, s1: Any, s2: Any, s3: Any, active: Any, group: Any) -> tuple:
     """:func:`xoshiro_step` of ``len(group)`` streams at once, one per element of the
     ``U64Vec`` state words; the streams whose element of ``active`` is all ones advance,
     the others (element 0) keep their state and their output is to be ignored. A single
     stream always advances (``active`` is not read). Returns (output, new state words)."""
-    result = vmul(_vector_rotl(vmul(s1, vsplat(5, group)), 7, 57), vsplat(9, group))
+    result = vmul(_vector_rotl(vmul(s1, vsplat(5, group)), 7, 57), vsplat(9, group))  # type: ignore[call-arg]
     t = vshl(s1, 17)
     n2 = vxor(s2, s0)
     n3 = vxor(s3, s1)
@@ -69,7 +73,7 @@ def xoshiro_vector_step(s0, s1, s2, s3, active, group):
 
 
 @njit
-def next_uint64(rng):
+def next_uint64(rng: Any) -> Any:
     """One output of the stream whose four state words are the array ``rng``."""
     result, rng[0], rng[1], rng[2], rng[3] = xoshiro_step(rng[0], rng[1], rng[2], rng[3])
     return result
@@ -81,21 +85,21 @@ _TO_UNIT_32 = 2.0 ** -32
 
 
 @njit(inline="always")
-def uniform_53(bits):
+def uniform_53(bits: Any) -> float:
     """[0, 1) on the 2**-53 grid from the top 53 bits of a 64-bit output: every double
     an acceptance decision ``u < p`` can tell apart (p is used to 53 binary digits)."""
     return (bits >> np.uint64(11)) * _TO_UNIT_53
 
 
 @njit(inline="always")
-def uniform_53_open(bits):
+def uniform_53_open(bits: Any) -> float:
     """(0, 1): the 2**-53 grid shifted by half a step, never 0 nor 1, for inverse CDFs
     (``ndtri``, ``log``) that diverge at the ends of the interval."""
     return ((bits >> np.uint64(11)) + 0.5) * _TO_UNIT_53
 
 
 @njit(inline="always")
-def uniform_32_high(bits):
+def uniform_32_high(bits: Any) -> float:
     """[0, 1) on the 2**-32 grid from the high 32 bits: with :func:`uniform_32_low`, two
     uniforms per output where the coarser grid is harmless (lattice and lane sweeps: it
     moves an acceptance probability by less than 2.4e-10; all of xoshiro256**'s bits are
@@ -104,20 +108,20 @@ def uniform_32_high(bits):
 
 
 @njit(inline="always")
-def uniform_32_low(bits):
+def uniform_32_low(bits: Any) -> float:
     """[0, 1) on the 2**-32 grid from the low 32 bits (see :func:`uniform_32_high`)."""
     return (bits & np.uint64(0xFFFFFFFF)) * _TO_UNIT_32
 
 
 @njit(inline="always")
-def uniform_32_nonzero(bits):
+def uniform_32_nonzero(bits: Any) -> float:
     """(0, 1] on the 2**-32 grid from the low 32 bits: never 0, so its logarithm is finite
     (Wang-Landau compares ln u with a difference of ln g)."""
     return ((bits & np.uint64(0xFFFFFFFF)) + 1.0) * _TO_UNIT_32
 
 
 @njit
-def uniform(rng):
+def uniform(rng: Any) -> float:
     """A double uniform in [0, 1) from the stream ``rng`` (:func:`uniform_53`)."""
     return uniform_53(next_uint64(rng))
 
@@ -134,14 +138,14 @@ def _sample_row(probabilities, low, stream, out):
 
 
 @njit(parallel=True)
-def sample_units(probabilities, low, rng, out):
+def sample_units(probabilities: np.ndarray, low: float, rng: Any, out: np.ndarray) -> None:
     """out[c, j] = 1 with probability probabilities[c, j], else low; one stream per row c."""
     for c in prange(probabilities.shape[0]):
         _sample_row(probabilities[c], low, rng[c], out[c])
 
 
 @njit
-def sample_units_serial(probabilities, low, rng, out):
+def sample_units_serial(probabilities: np.ndarray, low: float, rng: Any, out: np.ndarray) -> None:
     """sample_units on one thread (same numbers): small batches, where starting threads costs more."""
     for c in range(probabilities.shape[0]):
         _sample_row(probabilities[c], low, rng[c], out[c])

@@ -15,6 +15,8 @@ what only the driver knows (counters that agree with each other, energies that a
 of the states). A damaged file gets a ValueError naming the file and the field, never a
 run that continues from it.
 """
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -24,12 +26,18 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .records import load_npz, remove_partial, save_npz
 from .validation import as_int, as_seed_sequence, fresh_seed_sequence, seed_from_json, seed_to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from statmech.typing import PathLike, Seed
 
 __all__ = ["Run", "Loop", "Progress", "interruptible", "sigint_count", "Checkpoint", "Stopwatch", "prefixed",
            "unprefixed", "Field", "finite", "at_least", "between", "one_of", "streams", "generator_state", "all_of"]
@@ -50,17 +58,17 @@ class Field:
         ("holds NaN"); the rules below build them.
     """
 
-    dtype: object
+    dtype: Any
     shape: tuple
-    rule: object = None
+    rule: Any = None
 
     @classmethod
-    def like(cls, array, rule=None):
+    def like(cls, array: np.ndarray, rule: Any = None) -> Field:
         """The field of an array of ``array``'s dtype and shape."""
         array = np.asarray(array)
         return cls(array.dtype, array.shape, rule)
 
-    def problem(self, array):
+    def problem(self, array: np.ndarray) -> str | None:
         """None, or what is wrong with ``array``."""
         if self.dtype is str:
             if array.dtype.kind != "U":
@@ -73,14 +81,14 @@ class Field:
         return None if self.rule is None else self.rule(array)
 
 
-def finite(array):
+def finite(array: np.ndarray) -> str | None:
     """Rule: no NaN or inf."""
     if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
         return f"holds a non-finite value ({array[~np.isfinite(array)].flat[0]})"
     return None
 
 
-def at_least(low):
+def at_least(low: float) -> Callable[[np.ndarray], str | None]:
     """Rule: finite and >= ``low``."""
     def rule(array):
         problem = finite(array)
@@ -90,7 +98,7 @@ def at_least(low):
     return rule
 
 
-def between(low, high):
+def between(low: float, high: float) -> Callable[[np.ndarray], str | None]:
     """Rule: finite and in [low, high]."""
     def rule(array):
         problem = at_least(low)(array)
@@ -100,7 +108,7 @@ def between(low, high):
     return rule
 
 
-def one_of(*values):
+def one_of(*values: Any) -> Callable[[np.ndarray], str | None]:
     """Rule: every entry is one of ``values``."""
     def rule(array):
         bad = ~np.isin(array, values)
@@ -110,7 +118,7 @@ def one_of(*values):
     return rule
 
 
-def streams(axis=-1):
+def streams(axis: int | None = -1) -> Callable[[np.ndarray], str | None]:
     """Rule: xoshiro generator states (four words along ``axis``), none all zero (an
     all-zero state never leaves zero)."""
     def rule(array):
@@ -121,7 +129,7 @@ def streams(axis=-1):
     return rule
 
 
-def generator_state(array):
+def generator_state(array: np.ndarray) -> str | None:
     """Rule: a 0-d string holding the JSON state of a numpy PCG64 generator."""
     try:
         state = json.loads(str(array))
@@ -131,7 +139,7 @@ def generator_state(array):
     return None
 
 
-def all_of(*rules):
+def all_of(*rules: Any) -> Callable[[np.ndarray], str | None]:
     """Rule: every one of ``rules``."""
     def rule(array):
         for each in rules:
@@ -148,17 +156,17 @@ class Progress:
     enabled=None shows the bar only on a terminal or in a notebook; False never does.
     """
 
-    def __init__(self, total, description="", enabled=None):
+    def __init__(self, total: float, description: str = "", enabled: bool | None = None) -> None:
         self.total = max(float(total), 1.0)
         self.done = 0.0
         disable = (not _stderr_is_terminal()) if enabled is None else not bool(enabled)
         self._bar = tqdm(total=self.total, desc=description, disable=disable, leave=False,
                          bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
 
-    def update(self, k=1):
+    def update(self, k: float = 1) -> None:
         self.set(self.done + k)
 
-    def set(self, done):
+    def set(self, done: float) -> None:
         """Set the amount of work done (for progress that is not a count of steps)."""
         done = min(float(done), self.total)
         self._bar.update(done - self.done)
@@ -189,7 +197,7 @@ class _Interrupt:
 _SIGINTS = [0]
 
 
-def sigint_count():
+def sigint_count() -> int:
     """How many Ctrl-C's the handlers of :func:`interruptible` have received in this
     process: a caller that runs a driver compares it before and after to tell whether the
     driver was interrupted."""
@@ -197,7 +205,7 @@ def sigint_count():
 
 
 @contextlib.contextmanager
-def interruptible():
+def interruptible() -> Iterator[Any]:
     """Within the block, Ctrl-C sets ``.requested`` instead of raising (main thread only;
     elsewhere the usual KeyboardInterrupt is raised and drivers catch it at step ends).
     A second Ctrl-C raises KeyboardInterrupt at once."""
@@ -226,11 +234,11 @@ def interruptible():
 class Stopwatch:
     """Wall-clock seconds since creation (``elapsed``)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.start = time.perf_counter()
 
     @property
-    def elapsed(self):
+    def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
 
@@ -256,7 +264,7 @@ class Checkpoint:
         Steps between writes.
     """
 
-    def __init__(self, path, driver, metadata, every=100):
+    def __init__(self, path: PathLike | None, driver: str, metadata: dict, every: int = 100) -> None:
         self.every = as_int(every, "checkpoint_every", minimum=1)
         self.driver = driver
         self.metadata = dict(metadata)
@@ -296,7 +304,7 @@ class Checkpoint:
                              f"({', '.join(differing)} differ); remove it or pass the same arguments")
         return arrays, metadata
 
-    def seed_sequence(self, seed):
+    def seed_sequence(self, seed: Seed) -> np.random.SeedSequence:
         """The run's SeedSequence: the checkpoint's when resuming with seed=None; an error
         when resuming with another seed."""
         if self.saved is None:
@@ -311,19 +319,19 @@ class Checkpoint:
         return requested
 
     @property
-    def step(self):
+    def step(self) -> int:
         """Steps the checkpoint holds (0 without one)."""
         return 0 if self.saved is None else int(self.saved[1]["step"])
 
     @property
-    def arrays(self):
+    def arrays(self) -> dict[str, np.ndarray]:
         return {} if self.saved is None else self.saved[0]
 
-    def damaged(self, field, message):
+    def damaged(self, field: str, message: str) -> ValueError:
         """The error for a checkpoint whose ``field`` is ``message`` ("holds NaN")."""
         return ValueError(f"checkpoint {self.path!r} is damaged: {field} {message}; remove it or pass another path")
 
-    def checked(self, fields):
+    def checked(self, fields: dict[str, Field]) -> dict[str, np.ndarray]:
         """The saved arrays, each checked against its :class:`Field` in ``fields`` (name ->
         Field): the same names, and each array's dtype, shape and values; else the
         ValueError of :meth:`damaged`."""
@@ -339,22 +347,22 @@ class Checkpoint:
                 raise self.damaged(name, problem)
         return arrays
 
-    def due(self, step):
+    def due(self, step: Any) -> bool:
         return self.path is not None and step % self.every == 0
 
-    def save(self, step, seed_sequence, arrays):
+    def save(self, step: Any, seed_sequence: np.random.SeedSequence, arrays: dict) -> None:
         if self.path is None:
             return
         metadata = dict(self.metadata, driver=self.driver, seed=seed_to_json(seed_sequence), step=int(step))
         save_npz(self.path, arrays, metadata)
 
 
-def prefixed(prefix, arrays):
+def prefixed(prefix: str, arrays: dict) -> dict[str, Any]:
     """Named arrays (an engine snapshot, parameters) renamed ``prefix_name`` for a checkpoint."""
     return {f"{prefix}_{name}": value for name, value in arrays.items()}
 
 
-def unprefixed(prefix, arrays):
+def unprefixed(prefix: str, arrays: dict) -> dict[str, Any]:
     """The arrays of a checkpoint saved with :func:`prefixed`, under their own names."""
     start = len(prefix) + 1
     return {name[start:]: value for name, value in arrays.items() if name.startswith(prefix + "_")}
@@ -400,23 +408,26 @@ class Loop:
     position = 0
     work = 0.0
 
-    def steps(self):
+    def steps(self) -> Iterable[Any]:
         raise NotImplementedError
 
-    def advance(self, step):
+    def advance(self, step: Any) -> None:
         raise NotImplementedError
 
-    def fields(self, position):
+    def fields(self, position: int) -> dict[str, Field]:
         """{name: Field} of a checkpoint after ``position`` steps."""
         raise NotImplementedError
 
-    def restore(self, arrays, run):
+    def restore(self, arrays: dict, run: Any) -> None:
         """Continue from ``arrays``; a checkpoint whose arrays disagree gets
         ``run.damaged(name, what)`` raised."""
         raise NotImplementedError
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, np.ndarray]:
         raise NotImplementedError
+
+
+LoopT = TypeVar("LoopT", bound=Loop)
 
 
 class Run:
@@ -444,8 +455,8 @@ class Run:
         JSON-able parameters a resumed run must match (with the model's content hash).
     """
 
-    def __init__(self, driver, seed, progress, total, description, checkpoint=None, checkpoint_every=100,
-                 metadata=None):
+    def __init__(self, driver: str, seed: Seed, progress: bool | None, total: float, description: str,
+                 checkpoint: PathLike | None = None, checkpoint_every: int = 100, metadata: dict | None = None) -> None:
         self.store = Checkpoint(checkpoint, driver, metadata or {}, every=checkpoint_every)
         self.seed_sequence = self.store.seed_sequence(seed)
         self.clock = Stopwatch()
@@ -469,10 +480,10 @@ class Run:
         return False
 
     @property
-    def stop_requested(self):
+    def stop_requested(self) -> bool:
         return self._stop.requested
 
-    def steps(self, items):
+    def steps(self, items: Any) -> Iterator[Any]:
         """``items`` until Ctrl-C is requested; the next item is not asked for once it is
         (a generator of steps does no work after Ctrl-C)."""
         iterator = iter(items)
@@ -484,47 +495,47 @@ class Run:
             yield item
 
     @property
-    def interrupted(self):
+    def interrupted(self) -> bool:
         return self.torn or self._stop.requested
 
     @property
-    def elapsed(self):
+    def elapsed(self) -> float:
         return self.clock.elapsed
 
     @property
-    def seed(self):
+    def seed(self) -> np.random.SeedSequence:
         """The SeedSequence that reproduces the run (what results record)."""
         return fresh_seed_sequence(self.seed_sequence)
 
     @property
-    def resumed_step(self):
+    def resumed_step(self) -> int:
         """Steps the checkpoint holds (0 for a fresh run)."""
         return self.store.step
 
-    def restored(self, fields):
+    def restored(self, fields: dict[str, Field]) -> dict[str, np.ndarray]:
         """The checkpoint's arrays, checked against ``fields`` (name -> :class:`Field`) by
         :meth:`Checkpoint.checked`; what they must satisfy together the driver checks next,
         raising :meth:`damaged`."""
         return self.store.checked(fields)
 
-    def damaged(self, field, message):
+    def damaged(self, field: str, message: str) -> ValueError:
         """The ValueError for a checkpoint whose ``field`` is ``message``."""
         return self.store.damaged(field, message)
 
-    def due(self, step):
+    def due(self, step: Any) -> bool:
         return self.store.due(step)
 
     @property
-    def checkpointing(self):
+    def checkpointing(self) -> bool:
         """Whether the run writes a checkpoint (drivers build its arrays only then)."""
         return self.store.path is not None
 
-    def save(self, step, arrays):
+    def save(self, step: Any, arrays: dict) -> None:
         """Write the checkpoint (no-op without one, and after a torn step)."""
         if not self.torn:
             self.store.save(step, self.seed_sequence, arrays)
 
-    def execute(self, loop):
+    def execute(self, loop: LoopT) -> LoopT:
         """Run ``loop`` (a :class:`Loop`) from its checkpoint, if the run has one, to its
         last step or to Ctrl-C, saving a checkpoint every ``checkpoint_every`` steps taken,
         when it stops and at the end. Returns ``loop``."""

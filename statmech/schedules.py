@@ -4,9 +4,18 @@ parallel tempering and (later) annealed importance sampling.
 Constructors take ``start`` and ``stop`` in beta; pass ``temperature=True`` to give
 them as temperatures T = 1/beta (spacing is then linear or geometric in T).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .validation import as_beta, as_float, as_int
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from statmech.typing import ArrayLike
 
 __all__ = ["Schedule", "constant", "linear", "geometric", "logarithmic", "from_array"]
 
@@ -21,23 +30,23 @@ class Schedule:
     betas : ndarray of shape (k,), read-only
     """
 
-    def __init__(self, betas):
+    def __init__(self, betas: ArrayLike) -> None:
         betas, _ = as_beta(betas, "schedule")
         betas = betas.copy()
         betas.flags.writeable = False
         self.betas = betas
 
     @property
-    def temperatures(self):
+    def temperatures(self) -> np.ndarray:
         """T = 1 / beta (inf where beta = 0)."""
         with np.errstate(divide="ignore"):
             return 1.0 / self.betas
 
-    def is_increasing(self, strict=False):
+    def is_increasing(self, strict: bool = False) -> bool:
         steps = np.diff(self.betas)
         return bool(np.all(steps > 0) if strict else np.all(steps >= 0))
 
-    def require_increasing(self, name="schedule", strict=False):
+    def require_increasing(self, name: str = "schedule", strict: bool = False) -> Self:
         """Raise ValueError naming the first step where beta decreases."""
         if not self.is_increasing(strict):
             steps = np.diff(self.betas)
@@ -63,7 +72,7 @@ class Schedule:
         return f"Schedule({self.betas.size} betas from {self.betas[0]:.4g} to {self.betas[-1]:.4g})"
 
 
-def as_schedule(schedule, name="schedule"):
+def as_schedule(schedule: Schedule | ArrayLike, name: str = "schedule") -> Schedule:
     """A Schedule from a Schedule or any array-like of betas (validated)."""
     if isinstance(schedule, Schedule):
         return schedule
@@ -79,20 +88,20 @@ def _endpoints(start, stop, n, temperature):
     return start, stop, n
 
 
-def constant(beta, n):
+def constant(beta: float, n: int) -> Schedule:
     """``n`` repetitions of one beta."""
     beta = as_float(beta, "beta", minimum=0.0)
     return Schedule(np.full(as_int(n, "n", minimum=1), beta))
 
 
-def linear(start, stop, n, temperature=False):
+def linear(start: float, stop: float, n: int, temperature: bool = False) -> Schedule:
     """n betas evenly spaced from start to stop (in T when temperature=True)."""
     start, stop, n = _endpoints(start, stop, n, temperature)
     values = np.linspace(start, stop, n)
     return Schedule(1.0 / values if temperature else values)
 
 
-def geometric(start, stop, n, temperature=False):
+def geometric(start: float, stop: float, n: int, temperature: bool = False) -> Schedule:
     """n betas in geometric progression from start to stop, both > 0 (in T when temperature=True)."""
     start, stop, n = _endpoints(start, stop, n, temperature)
     if start == 0 or stop == 0:
@@ -101,7 +110,7 @@ def geometric(start, stop, n, temperature=False):
     return Schedule(1.0 / values if temperature else values)
 
 
-def logarithmic(start, stop, n):
+def logarithmic(start: float, stop: float, n: int) -> Schedule:
     """beta_k = start + (stop - start) ln(1 + k) / ln(n), k = 0..n-1: fast at first, then slow.
 
     The shape of Geman & Geman's cooling T_k = c / ln(1 + k), rescaled to end at ``stop``.
@@ -113,6 +122,6 @@ def logarithmic(start, stop, n):
     return Schedule(start + (stop - start) * np.log1p(k) / np.log(n))
 
 
-def from_array(betas):
+def from_array(betas: ArrayLike) -> Schedule:
     """A schedule from any 1-d array of betas (validated: finite, >= 0)."""
     return Schedule(betas)

@@ -3,13 +3,25 @@ of E and M into F, U, S, C and chi (F = -ln Z / beta, S = ln Z + beta U, C = bet
 chi = beta Var M). Exact enumeration, densities of states, and estimators all end here.
 A leaf module.
 """
+from __future__ import annotations
+
 import warnings
 from dataclasses import dataclass, fields, replace
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from .validation import as_beta
 from .records import Estimate, Record, RunRecord, xarray_attrs
+
+if TYPE_CHECKING:
+    import xarray
+
+    from statmech.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
+    import xarray
 
 __all__ = ["Thermodynamics", "DensityOfStates", "free_energy_from_log_z", "thermodynamics_from_moments"]
 
@@ -17,7 +29,7 @@ _EXTENSIVE = ("log_z", "free_energy", "energy", "entropy", "specific_heat",
               "magnetization", "abs_magnetization", "susceptibility")
 
 
-def free_energy_from_log_z(log_z, beta):
+def free_energy_from_log_z(log_z: Any, beta: Any) -> Any:
     """F = -ln Z / beta, elementwise; at beta = 0 its limit -inf (ln Z > 0 there)."""
     log_z = np.asarray(log_z, dtype=np.float64)
     beta = np.broadcast_to(np.asarray(beta, dtype=np.float64), log_z.shape)
@@ -27,8 +39,9 @@ def free_energy_from_log_z(log_z, beta):
     return free[()] if free.ndim == 0 else free
 
 
-def thermodynamics_from_moments(beta, log_z, energy_mean, energy_var, magnetization=None,
-                                magnetization_var=None, abs_magnetization=None, n=1, scalar=False):
+def thermodynamics_from_moments(beta: Any, log_z: Any, energy_mean: Any, energy_var: Any,
+                                magnetization: np.ndarray | None = None, magnetization_var: Any = None,
+                                abs_magnetization: Any = None, n: int = 1, scalar: bool = False) -> Thermodynamics:
     """Assemble a :class:`Thermodynamics` record from ln Z and moments.
 
     F = -ln Z / beta, S = ln Z + beta U, C = beta^2 Var(E), chi = beta Var(M).
@@ -86,27 +99,27 @@ class Thermodynamics(Record):
     n : number of variables (1 for infinite-system results, which are per spin)
     """
 
-    beta: object
-    log_z: object
-    free_energy: object
-    energy: object
-    entropy: object
-    specific_heat: object
-    magnetization: object = None
-    abs_magnetization: object = None
-    susceptibility: object = None
+    beta: Any
+    log_z: Any
+    free_energy: Any
+    energy: Any
+    entropy: Any
+    specific_heat: Any
+    magnetization: Any = None
+    abs_magnetization: Any = None
+    susceptibility: Any = None
     n: int = 1
 
-    def per_spin(self):
+    def per_spin(self) -> Thermodynamics:
         """The same record with every extensive quantity divided by n (and n = 1)."""
         scaled = {name: None if getattr(self, name) is None else getattr(self, name) / self.n
                   for name in _EXTENSIVE}
         return replace(self, n=1, **scaled)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset`` of the quantities (those not None) on dim ``beta`` (scalars
         when beta was a scalar); ``n`` is an attribute."""
         import xarray as xr
@@ -117,7 +130,7 @@ class Thermodynamics(Record):
         return xr.Dataset(data, coords={"beta": (dims, np.asarray(self.beta, dtype=np.float64))},
                           attrs={"n": int(self.n)})
 
-    def table(self):
+    def table(self) -> str:
         """A fixed-width text table, one row per beta."""
         names = ["beta"] + [name for name in _EXTENSIVE if getattr(self, name) is not None]
         columns = [np.atleast_1d(getattr(self, name)) for name in names]
@@ -164,19 +177,19 @@ class DensityOfStates(RunRecord):
 
     energies: np.ndarray
     log_g: np.ndarray
-    counts: object = None
+    counts: Any = None
     n: int = 1
-    chain_log_g: object = None
-    flatness_history: object = None
-    energy_range: object = None
-    converged: object = None
+    chain_log_g: Any = None
+    flatness_history: Any = None
+    energy_range: Any = None
+    converged: Any = None
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset`` on dim ``energy``: ``log_g``, ``counts`` (exact counts),
         ``chain_log_g`` (chain, energy) when present; the scalar fields are attributes."""
         import xarray as xr
 
-        data = {"log_g": (("energy",), self.log_g)}
+        data: dict[str, Any] = {"log_g": (("energy",), self.log_g)}
         if self.counts is not None:
             data["counts"] = (("energy",), self.counts)
         if self.chain_log_g is not None:
@@ -185,7 +198,7 @@ class DensityOfStates(RunRecord):
                           attrs=xarray_attrs(self, ["n", "energy_range", "seed", "elapsed", "converged",
                                                     "interrupted"]))
 
-    def log_z(self, beta):
+    def log_z(self, beta: ArrayLike) -> Estimate:
         """ln Z(beta) = ln sum_E g(E) exp(-beta E) as an Estimate: the error is the spread of
         independent walkers' estimates over sqrt(n_walkers) (0 for exact counts).
 
@@ -203,7 +216,7 @@ class DensityOfStates(RunRecord):
             error = per_walker.std(axis=0, ddof=1) / np.sqrt(per_walker.shape[0])
         return Estimate(float(value[0]), float(error[0])) if scalar else Estimate(value, error)
 
-    def thermodynamics(self, beta):
+    def thermodynamics(self, beta: ArrayLike) -> Thermodynamics:
         """Canonical thermodynamics from g(E): ln Z = ln sum_E g(E) exp(-beta E).
 
         Parameters

@@ -38,12 +38,19 @@ N. Balakrishnan, *Continuous Univariate Distributions* vol. 1, ch. 13 (truncated
 P.-S. Laplace (1805) / A. Cuyt et al., *Handbook of Continued Fractions for Special
 Functions* (2008), eq. 13.2.22 (Mills ratio).
 """
+from __future__ import annotations
+
+from typing import Any, ClassVar, TYPE_CHECKING
+
 import numpy as np
 from scipy import special
 
 from .fastmath import logistic
 from .jit import njit, prange
 from .rng import sample_units_serial, uniform_53_open, xoshiro_step
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_TYPES", "uniforms",
            "unit_up_probability", "unit_up_probability_array", "unit_mean", "unit_mean_array", "unit_log_partition",
@@ -55,7 +62,7 @@ __all__ = ["UnitType", "Binary", "Spin", "Gaussian", "ReLU", "unit_type", "UNIT_
 # Scalar forms are numba-callable (kernels use them) and work on numpy arrays alike.
 
 @njit
-def unit_up_probability(field, beta, low):
+def unit_up_probability(field: np.ndarray, beta: float, low: float) -> Any:
     """P(s = 1) for a unit with energy -field*s, s in {low, 1}, at inverse temperature beta.
 
     Binary units (low = 0) give sigmoid(beta*field); spins (low = -1) give
@@ -67,24 +74,24 @@ def unit_up_probability(field, beta, low):
 
 
 @njit
-def sigmoid(x):
+def sigmoid(x: np.ndarray) -> Any:
     """Logistic function 1 / (1 + exp(-x)) (unit_up_probability of a binary unit at beta = 1)."""
     return unit_up_probability(x, 1.0, 0.0)
 
 
 @njit
-def softplus(x):
+def softplus(x: np.ndarray) -> Any:
     """ln(1 + exp(x)), stable for large |x|."""
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 @njit
-def unit_mean(field, beta, low):
+def unit_mean(field: np.ndarray, beta: float, low: float) -> Any:
     """<s> for a unit with energy -field*s: sigmoid(beta*field) or tanh(beta*field)."""
     return low + (1.0 - low) * unit_up_probability(field, beta, low)
 
 
-def unit_up_probability_array(field, beta, low, out=None):
+def unit_up_probability_array(field: np.ndarray, beta: float, low: float, out: np.ndarray | None = None) -> np.ndarray:
     """``unit_up_probability`` for float arrays through the vectorised ``logistic`` (numpy
     callers: samplers, learning): logistic(beta (1 - low) field); ``beta`` may be an array
     that broadcasts (one per chain). float32 fields stay float32. ``out`` as in ``logistic``
@@ -96,7 +103,7 @@ def unit_up_probability_array(field, beta, low, out=None):
     return logistic(scale * field, out)
 
 
-def unit_mean_array(field, beta, low, out=None):
+def unit_mean_array(field: np.ndarray, beta: float, low: float, out: np.ndarray | None = None) -> np.ndarray:
     """``unit_mean`` for float arrays (numpy callers: solvers, networks):
     low + (1 - low) * unit_up_probability_array(field, beta, low); ``out`` as there."""
     mean = unit_up_probability_array(field, beta, low, out)
@@ -107,7 +114,7 @@ def unit_mean_array(field, beta, low, out=None):
 
 
 @njit
-def unit_log_partition(field, beta, low):
+def unit_log_partition(field: np.ndarray, beta: float, low: float) -> Any:
     """ln(exp(beta*field*low) + exp(beta*field)), the log partition function of one unit:
     the larger exponent plus log1p of the smaller's ratio, to full relative precision also
     where the result is tiny (ln(1 + e^-50) = 1.9e-22 for a binary unit)."""
@@ -116,7 +123,7 @@ def unit_log_partition(field, beta, low):
 
 
 @njit
-def unit_variance(mean, low):
+def unit_variance(mean: np.ndarray, low: float) -> Any:
     """Variance of a unit with mean ``mean``: (m - low)(1 - m), i.e. 1 - m**2 for spins and
     m (1 - m) for binary units. Its derivative in m is ``1 + low - 2 m``, and the third
     cumulant is their product (see ``statmech.meanfield``)."""
@@ -124,13 +131,15 @@ def unit_variance(mean, low):
 
 
 @njit
-def unit_variance_slope(mean, low):
+def unit_variance_slope(mean: np.ndarray, low: float) -> Any:
     """d unit_variance / d mean = 1 + low - 2 m."""
     return 1.0 + low - 2.0 * mean
 
 
 @njit
-def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, third_coefficient, low, order):
+def add_reaction_fields(field: np.ndarray, bias: np.ndarray, s: np.ndarray, onsager: np.ndarray,
+                        onsager_coefficient: float, third: np.ndarray, third_coefficient: float, low: float,
+                        order: int) -> None:
     """The elementwise part of the mean-field/TAP effective field, in place on ``field``
     (rows, n_out) holding x W (see ``statmech.meanfield.plefka.effective_field``):
 
@@ -151,7 +160,7 @@ def add_reaction_fields(field, bias, s, onsager, onsager_coefficient, third, thi
             field[r, j] = f
 
 
-def unit_entropy(mean, low):
+def unit_entropy(mean: np.ndarray, low: float) -> np.ndarray:
     """Entropy of a unit with mean ``mean`` (nats): -p ln p - (1 - p) ln(1 - p) with
     p = P(s = 1) = (m - low) / (1 - low); 0 at the ends. (numpy: only array callers.)"""
     p = np.minimum(np.maximum((mean - low) / (1.0 - low), 0.0), 1.0)
@@ -159,7 +168,7 @@ def unit_entropy(mean, low):
     return -(p * np.log(np.where(p > 0.0, p, 1.0)) + q * np.log(np.where(q > 0.0, q, 1.0)))
 
 
-def unit_field(mean, beta, low):
+def unit_field(mean: np.ndarray, beta: float, low: float) -> np.ndarray:
     """Inverse of ``unit_mean``: the field f with unit_mean(f, beta, low) = mean (so
     beta * f = -d unit_entropy / d mean): atanh(m) / beta for spins, logit(m) / beta for bits.
     (numpy: only array callers.)"""
@@ -171,7 +180,7 @@ def unit_field(mean, beta, low):
 
 
 @njit(parallel=True)
-def uniforms(rng, out):
+def uniforms(rng: Any, out: np.ndarray) -> None:
     """out[c, j] uniform in the open interval (0, 1) (the top 53 bits plus a half), row c
     from stream rng[c]: what the continuous units' inverse-CDF draws start from."""
     for c in prange(out.shape[0]):
@@ -202,9 +211,9 @@ class UnitType:
     """The formulas of one kind of unit (see the module docstring). Instances are
     stateless and compare equal by name."""
 
-    name = None
+    name: ClassVar[str]
     discrete = False
-    low = None
+    low: ClassVar[float | None] = None
 
     def __eq__(self, other):
         return isinstance(other, UnitType) and other.name == self.name
@@ -215,68 +224,68 @@ class UnitType:
     def __repr__(self):
         return repr(self.name)
 
-    def self_energy(self, h):
+    def self_energy(self, h: np.ndarray) -> np.ndarray:
         """e(h), the energy of the unit's own state (0 for discrete units)."""
         raise NotImplementedError
 
-    def mean(self, field, beta=1.0):
+    def mean(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         """<h | x>, the activation: ndarray of the broadcast shape of field and beta."""
         raise NotImplementedError
 
-    def variance(self, field, beta=1.0):
+    def variance(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         """Var(h | x)."""
         raise NotImplementedError
 
-    def log_partition(self, field, beta=1.0):
+    def log_partition(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """ln sum_h (or int dh) exp(-beta (e(h) - x h))."""
         raise NotImplementedError
 
-    def sample(self, field, beta, streams):
+    def sample(self, field: np.ndarray, beta: float, streams: np.ndarray) -> np.ndarray:
         """States drawn from p(h | x) for fields of shape (n_rows, n_units), row c from
         stream ``streams[c]`` (xoshiro256**, :func:`statmech.rng.random_streams`)."""
         raise NotImplementedError
 
-    def energy_moments(self, field, beta=1.0):
+    def energy_moments(self, field: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the unit's energy term e(h) - x h under p(h | x): what a
         layer summed out analytically adds to <E> and Var(E) (exact enumeration)."""
         raise NotImplementedError
 
-    def third_cumulant(self, field, beta=1.0):
+    def third_cumulant(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """<(h - <h>)^3 | x>."""
         raise NotImplementedError
 
     # -- the unit at a given mean m (mean field / TAP): Legendre duals of the above ----------
 
-    def field_from_mean(self, m, beta=1.0):
+    def field_from_mean(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """The field x with mean(x, beta) = m (the inverse activation)."""
         raise NotImplementedError
 
-    def variance_at(self, m, beta=1.0):
+    def variance_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """v(m) = Var(h | x(m)): m (1 - m), 1 - m^2, 1 / beta, the truncated-normal variance."""
         return self.variance(self.field_from_mean(m, beta), beta)
 
-    def variance_slope_at(self, m, beta=1.0):
+    def variance_slope_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """dv / dm = k / v at x(m), k the third cumulant (1 - 2m, -2m, 0, ...)."""
         x = self.field_from_mean(m, beta)
         return self.third_cumulant(x, beta) / self.variance(x, beta)
 
-    def variance_curvature_at(self, m, beta=1.0):
+    def variance_curvature_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """d^2 v / dm^2 = k4 / v^2 - k3^2 / v^3 at x(m) (k3, k4 the third and fourth cumulants)."""
         raise NotImplementedError
 
-    def legendre(self, m, beta=1.0):
+    def legendre(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         """beta G0(m) = sup_x (beta x m - A(x)) = beta <e(h)> - S(h) at mean m, A the
         log-partition: the single unit's Gibbs free energy times beta (-S(m) for two-state
         units), whose m-derivative is beta x(m)."""
         x = self.field_from_mean(m, beta)
         return beta * x * np.asarray(m, dtype=np.float64) - self.log_partition(x, beta)
 
-    def check_mean(self, m, name="m", strict=True):
+    def check_mean(self, m: np.ndarray, name: str = "m", strict: bool = True) -> None:
         """Refuse magnetizations outside the range of the unit's means (open, or closed
         with ``strict=False``)."""
         raise NotImplementedError
 
-    def random_states(self, rng, shape):
+    def random_states(self, rng: Any, shape: tuple) -> np.ndarray:
         """Starting states: uniform on the two states of a discrete unit, the unit's
         distribution at zero field and beta = 1 for a continuous one."""
         raise NotImplementedError
@@ -360,50 +369,50 @@ class Gaussian(UnitType):
 
     name = "gaussian"
 
-    def self_energy(self, h):
+    def self_energy(self, h: np.ndarray) -> np.ndarray:
         return 0.5 * np.square(h)
 
-    def mean(self, field, beta=1.0):
+    def mean(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         return np.asarray(field, dtype=np.float64) * np.ones(np.shape(beta))
 
-    def variance(self, field, beta=1.0):
+    def variance(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         return np.ones(np.shape(field)) / beta
 
-    def log_partition(self, field, beta=1.0):
+    def log_partition(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         field = np.asarray(field, dtype=np.float64)
         return 0.5 * np.log(2.0 * np.pi / beta) + 0.5 * beta * field * field
 
-    def energy_moments(self, field, beta=1.0):
+    def energy_moments(self, field: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         # e - x h = ((h - x)^2 - x^2) / 2 with h - x ~ N(0, 1/beta)
         field = np.asarray(field, dtype=np.float64)
         return 0.5 / beta - 0.5 * field * field, np.full(field.shape, 0.5 / beta ** 2)
 
-    def third_cumulant(self, field, beta=1.0):
+    def third_cumulant(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         return np.zeros(np.broadcast(np.asarray(field), np.asarray(beta)).shape)
 
-    def field_from_mean(self, m, beta=1.0):
+    def field_from_mean(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         return np.asarray(m, dtype=np.float64) * np.ones(np.shape(beta))
 
-    def variance_at(self, m, beta=1.0):
+    def variance_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         return np.ones(np.shape(m)) / beta
 
-    def variance_slope_at(self, m, beta=1.0):
+    def variance_slope_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         return np.zeros(np.shape(m))
 
-    def variance_curvature_at(self, m, beta=1.0):
+    def variance_curvature_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         return np.zeros(np.shape(m))
 
-    def legendre(self, m, beta=1.0):
+    def legendre(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         m = np.asarray(m, dtype=np.float64)
         return 0.5 * beta * m * m - 0.5 * np.log(2.0 * np.pi / beta)
 
-    def check_mean(self, m, name="m", strict=True):
+    def check_mean(self, m: np.ndarray, name: str = "m", strict: bool = True) -> None:
         pass
 
-    def random_states(self, rng, shape):
+    def random_states(self, rng: Any, shape: tuple) -> np.ndarray:
         return rng.standard_normal(shape)
 
-    def sample(self, field, beta, streams):
+    def sample(self, field: np.ndarray, beta: float, streams: np.ndarray) -> np.ndarray:
         field = np.asarray(field, dtype=np.float64)
         return field + special.ndtri(_uniform_rows(streams, field.shape)) / np.sqrt(beta)
 
@@ -447,14 +456,14 @@ class ReLU(UnitType):
 
     name = "relu"
 
-    def self_energy(self, h):
+    def self_energy(self, h: np.ndarray) -> np.ndarray:
         return 0.5 * np.square(h)
 
     @staticmethod
     def _z(field, beta):
         return np.sqrt(beta) * np.asarray(field, dtype=np.float64)
 
-    def log_partition(self, field, beta=1.0):
+    def log_partition(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         z = self._z(field, beta)
         # z^2/2 + ln Phi(z) = ln(erfcx(-z/sqrt 2) / 2) exactly: no huge terms that cancel for z < 0
         with np.errstate(over="ignore"):
@@ -467,16 +476,16 @@ class ReLU(UnitType):
     # Near the body they are evaluated directly; in the tail a >= _TAIL, where those
     # formulas cancel, through the continued fraction D_k, rearranged without differences.
 
-    def mean(self, field, beta=1.0):
+    def mean(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         z = self._z(field, beta)
         return _piecewise(-z, lambda a, r: r - a, lambda a, d1, d2, d3, d4: 1.0 / d1) / np.sqrt(beta)
 
-    def variance(self, field, beta=1.0):
+    def variance(self, field: np.ndarray, beta: Any = 1.0) -> np.ndarray:
         z = self._z(field, beta)
         return _piecewise(-z, lambda a, r: 1.0 + a * r - r * r,
                           lambda a, d1, d2, d3, d4: (a + 4.0 / d2 - 3.0 / d3) / (d1 * d1 * d2)) / beta
 
-    def energy_moments(self, field, beta=1.0):
+    def energy_moments(self, field: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         # e - x h = (T^2 / beta - x^2) / 2 with T = sqrt(beta) (h - x) a standard normal
         # truncated to T >= a = -z: E[T^2] = 1 + a r, E[T^4] = 3 E[T^2] + a^3 r (r the
         # inverse Mills ratio, r = a + delta, delta = sqrt(beta) <h>), so
@@ -487,7 +496,7 @@ class ReLU(UnitType):
         r = a + delta
         return (1.0 + a * delta) / (2.0 * beta), (2.0 + a * r - a * a * r * delta) / (4.0 * beta * beta)
 
-    def third_cumulant(self, field, beta=1.0):
+    def third_cumulant(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         # k3(T) = r (a delta + 2 delta^2 - 1); in the tail 2 r (3 D2 - 2 D3) / (D1^2 D2^2 D3)
         def direct(a, r):
             delta = r - a
@@ -498,7 +507,7 @@ class ReLU(UnitType):
 
         return _piecewise(-self._z(field, beta), direct, tail) / np.sqrt(beta) ** 3
 
-    def fourth_cumulant(self, field, beta=1.0):
+    def fourth_cumulant(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
         # k4(T) = -r (6 delta^3 + 6 a delta^2 + a^2 delta - 4 delta - a); in the tail, with
         # e1 = D2 - D1 = (3 D2 - 2 D3) / (D2 D3) and e2 = D2 - D3 = (3 D4 - 4 D3) / (D3 D4),
         # k4(T) = -6 r (e2 (D2 - 2 e1) + e1^2) / (D1^3 D2 D3)
@@ -513,12 +522,12 @@ class ReLU(UnitType):
 
         return _piecewise(-self._z(field, beta), direct, tail) / beta ** 2
 
-    def variance_curvature_at(self, m, beta=1.0):
+    def variance_curvature_at(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         x = self.field_from_mean(m, beta)
         v, k3 = self.variance(x, beta), self.third_cumulant(x, beta)
         return self.fourth_cumulant(x, beta) / (v * v) - k3 * k3 / v ** 3
 
-    def field_from_mean(self, m, beta=1.0):
+    def field_from_mean(self, m: np.ndarray, beta: float = 1.0) -> np.ndarray:
         # mean(x) is increasing and convex (slope beta Var, Var increasing), mean(x) > max(x, 0),
         # and for small m mean(-1 / (beta m)) < m: Newton's method, kept inside that bracket,
         # on the elements not yet converged. A step below 1e-9 of the field's scale means
@@ -548,15 +557,15 @@ class ReLU(UnitType):
                 break
         return x.reshape(shape)
 
-    def check_mean(self, m, name="m", strict=True):
+    def check_mean(self, m: np.ndarray, name: str = "m", strict: bool = True) -> None:
         if np.any(m <= 0):
             raise ValueError(f"{name} must be > 0 for relu units (the mean of a rectified Gaussian); got "
                              f"{np.min(m):.3g}")
 
-    def random_states(self, rng, shape):
+    def random_states(self, rng: Any, shape: tuple) -> np.ndarray:
         return np.abs(rng.standard_normal(shape))
 
-    def sample(self, field, beta, streams):
+    def sample(self, field: np.ndarray, beta: float, streams: np.ndarray) -> np.ndarray:
         # standardised t = sqrt(beta) (h - x) >= a = -z; upper-tail inverse CDF in log space:
         # P(T > t) = Phi(-t) / Phi(-a) = 1 - u, exact in the far tails
         z = self._z(field, beta)
@@ -568,7 +577,7 @@ class ReLU(UnitType):
 UNIT_TYPES = {cls.name: cls() for cls in (Binary, Spin, Gaussian, ReLU)}
 
 
-def unit_type(unit, name="unit"):
+def unit_type(unit: Any, name: str = "unit") -> UnitType:
     """The UnitType for ``"binary"``, ``"spin"``, ``"gaussian"`` or ``"relu"`` (or a UnitType)."""
     if isinstance(unit, UnitType):
         return unit

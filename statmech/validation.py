@@ -1,9 +1,15 @@
 """Validation at the boundary: every public function checks its input here,
 before any jitted code runs, and names the parameter and what it got."""
+from __future__ import annotations
+
 import numbers
 import os
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, Seed
 
 DOMAINS = ("spin", "binary")
 # The value a variable takes when it is "down" in each domain; "up" is always 1.
@@ -22,7 +28,7 @@ class _LowValues(dict):
 LOW_VALUE = _LowValues({"spin": -1, "binary": 0})
 
 
-def check_domain(domain, name="domain"):
+def check_domain(domain: Any, name: str = "domain") -> str:
     if not isinstance(domain, str):
         raise TypeError(f"{name} must be 'spin' or 'binary'; got {type(domain).__name__} {domain!r}")
     if domain not in DOMAINS:
@@ -30,7 +36,7 @@ def check_domain(domain, name="domain"):
     return domain
 
 
-def as_int(value, name, minimum=None):
+def as_int(value: Any, name: str, minimum: Any = None) -> int:
     """An integer parameter (bools and floats are rejected)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
@@ -40,7 +46,7 @@ def as_int(value, name, minimum=None):
     return value
 
 
-def as_float(value, name, minimum=None, allow_equal=True):
+def as_float(value: Any, name: str, minimum: Any = None, allow_equal=True) -> float:
     """A finite real scalar parameter."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
@@ -53,7 +59,7 @@ def as_float(value, name, minimum=None, allow_equal=True):
     return value
 
 
-def as_real_array(value, name, shape=None, ndim=None):
+def as_real_array(value: Any, name: str, shape: tuple | None = None, ndim: int | None = None) -> np.ndarray:
     """A finite float64 array; ``shape`` entries of None match any length."""
     try:
         array = np.asarray(value)
@@ -76,7 +82,7 @@ def as_real_array(value, name, shape=None, ndim=None):
     return array
 
 
-def as_beta(beta, name="beta"):
+def as_beta(beta: Any, name: str = "beta") -> tuple[np.ndarray, bool]:
     """Inverse temperature(s): finite and >= 0 (beta = 0 is infinite temperature).
 
     Returns
@@ -99,7 +105,7 @@ def as_beta(beta, name="beta"):
     return betas, scalar
 
 
-def as_scalar_beta(beta, name="beta", hint=""):
+def as_scalar_beta(beta: float, name: str = "beta", hint: str = "") -> float:
     """One inverse temperature, finite and >= 0, as a float."""
     betas, scalar = as_beta(beta, name)
     if not scalar:
@@ -111,7 +117,7 @@ def as_scalar_beta(beta, name="beta", hint=""):
 _CHECK_BLOCK = 1 << 16
 
 
-def as_states(states, n, domain, name="states"):
+def as_states(states: ArrayLike, n: int, domain: str, name: str = "states") -> np.ndarray:
     """States of shape (..., n) in ``domain``, returned as int8."""
     array = np.asarray(states)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
@@ -130,7 +136,7 @@ def as_states(states, n, domain, name="states"):
     return array.astype(np.int8, copy=False)
 
 
-def as_generator(seed, name="seed"):
+def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
     """A numpy Generator from an int, a SeedSequence, a Generator or None."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -144,7 +150,7 @@ def as_generator(seed, name="seed"):
     return np.random.default_rng(int(seed))
 
 
-def as_seed_sequence(seed, name="seed"):
+def as_seed_sequence(seed: Seed, name: str = "seed") -> np.random.SeedSequence:
     """A fresh SeedSequence from an int, a SeedSequence, a Generator (one draw) or None
     (fresh entropy from the operating system).
 
@@ -163,34 +169,34 @@ def as_seed_sequence(seed, name="seed"):
     return np.random.SeedSequence(int(seed))
 
 
-def fresh_seed_sequence(seed_sequence):
+def fresh_seed_sequence(seed_sequence: np.random.SeedSequence) -> np.random.SeedSequence:
     """A SeedSequence with the entropy, spawn key and pool size of ``seed_sequence`` and no
     children spawned yet: what a result records as its ``seed``."""
     return np.random.SeedSequence(seed_sequence.entropy, spawn_key=tuple(seed_sequence.spawn_key),
                                   pool_size=seed_sequence.pool_size)
 
 
-def seed_to_json(seed_sequence):
+def seed_to_json(seed_sequence: np.random.SeedSequence) -> dict:
     """The JSON form of a recorded seed (entropy may be an int or a list of ints)."""
-    entropy = seed_sequence.entropy
+    entropy: Any = seed_sequence.entropy
     entropy = [int(e) for e in entropy] if np.ndim(entropy) else int(entropy)
     return {"entropy": entropy, "spawn_key": [int(k) for k in seed_sequence.spawn_key],
             "pool_size": int(seed_sequence.pool_size)}
 
 
-def seed_from_json(data):
+def seed_from_json(data: Any) -> np.random.SeedSequence:
     """Inverse of :func:`seed_to_json`."""
     return np.random.SeedSequence(data["entropy"], spawn_key=tuple(data["spawn_key"]), pool_size=data["pool_size"])
 
 
-def check_on_failure(on_failure):
+def check_on_failure(on_failure: str) -> str:
     """The one non-convergence policy: "raise" (ConvergenceError with the last iterate) or "warn"."""
     if on_failure not in ("raise", "warn"):
         raise ValueError(f"on_failure must be 'raise' or 'warn'; got {on_failure!r}")
     return on_failure
 
 
-def machine_memory():
+def machine_memory() -> tuple:
     """(available, total) bytes of memory: ``MemAvailable`` and ``MemTotal`` of
     /proc/meminfo on Linux; elsewhere the physical memory for both (None when unknown)."""
     try:
@@ -205,7 +211,7 @@ def machine_memory():
         return total, total
 
 
-def check_memory(needed, what, advice):
+def check_memory(needed: float, what: str, advice) -> None:
     """Refuse (MemoryError) what needs more than the machine's memory, and warn
     (MemoryWarning) when it needs more than is available now; ``what`` and ``advice``
     complete the messages."""

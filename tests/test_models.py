@@ -53,18 +53,18 @@ def test_lattice_models_declare_their_lattice():
         Lattice((4,), periodic="yes")
 
     ising = Ising.square(4, J=0.5, h=0.1)
-    assert ising.lattice == Lattice((4, 4)) and (ising.J, ising.h) == (0.5, 0.1)
-    assert EdwardsAnderson.cubic(3, seed=0).lattice == Lattice((3, 3, 3))
-    assert Ising.from_graph([[0, 1], [1, 2]]).lattice is None
-    with pytest.raises(ValueError, match="lattice must be a statmech.lattice.Lattice of n = 4 sites"):
-        Ising(4, Lattice((2, 2)).edges()[::-1], lattice=Lattice((2, 2)))
+    assert ising.geometry == Lattice((4, 4)) and (ising.J, ising.h) == (0.5, 0.1)
+    assert EdwardsAnderson.cubic(3, seed=0).geometry == Lattice((3, 3, 3))
+    assert Ising.from_graph([[0, 1], [1, 2]]).geometry is None
+    with pytest.raises(ValueError, match="geometry must be a statmech.lattice.Lattice of n = 4 sites"):
+        Ising(4, Lattice((2, 2)).edges()[::-1], geometry=Lattice((2, 2)))
     # Checkerboard sweeps run on what a model declares, not on couplings that happen to
     # form a torus: the same couplings as a PairwiseHamiltonian, or per-edge couplings of
     # one value, run on the general kernel.
     checkerboard = mc.Metropolis(checkerboard=True)
     assert engines.select(checkerboard, Ising.square(4), 2).name == "checkerboard"
     for undeclared in (statmech.PairwiseHamiltonian(Ising.square(4).couplings),
-                       Ising(16, Lattice((4, 4)).edges(), np.ones(32), lattice=Lattice((4, 4))),
+                       Ising(16, Lattice((4, 4)).edges(), np.ones(32), geometry=Lattice((4, 4))),
                        Ising.lattice((4, 4), periodic=False), Ising.lattice((3, 4))):
         with pytest.raises(ValueError, match="checkerboard=True needs a periodic square-lattice"):
             engines.select(checkerboard, undeclared, 2)

@@ -8,8 +8,11 @@ nothing overflows at any beta. Bipartite models enumerate their smaller layer an
 sum the other out in closed form. Any other Hamiltonian is evaluated through its own
 ``energy`` on batches of states.
 """
+from __future__ import annotations
+
 import warnings
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +23,11 @@ from ..frozen import read_only_view
 from ..hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
                           pairwise_form, structure_hint, validate_hamiltonian)
 from ..thermodynamics import DensityOfStates, thermodynamics_from_moments
+
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.thermodynamics import Thermodynamics
+    from statmech.typing import ArrayLike
 
 __all__ = ["exact", "density_of_states", "all_states", "energy_grid", "MAX_KERNEL_N", "MAX_GENERIC_N"]
 
@@ -34,10 +42,10 @@ _BLOCK_BITS = 12       # states per Gray-code block: 2**12
 _MAX_BLOCKS = 1024     # parallel work items; fixed, so results do not depend on threads
 _BATCH = 1 << 14       # states per energy() call on the generic path
 _CALL_STATES = 1 << 25  # states per kernel call of a pairwise model at one beta (~0.1 s)
-_warned_slow = set()
+_warned_slow: set[str] = set()
 
 
-def exact(hamiltonian, beta):
+def exact(hamiltonian: Hamiltonian, beta: ArrayLike) -> Thermodynamics:
     """Exact canonical thermodynamics by enumerating all states.
 
     Parameters
@@ -84,7 +92,7 @@ def exact(hamiltonian, beta):
     return _thermodynamics_from_rows(rows, betas, hamiltonian.n, scalar)
 
 
-def density_of_states(hamiltonian, *, resolution=1.0):
+def density_of_states(hamiltonian: Hamiltonian, *, resolution: float = 1.0) -> DensityOfStates:
     """Exact density of states g(E) of a model whose energies lie on a grid.
 
     Parameters
@@ -160,14 +168,16 @@ def _in_calls(kernel, arguments, n_bits, cost):
     return rows[0] if len(rows) == 1 else gray_code.merge_blocks(np.array(rows))
 
 
-def energy_grid(hamiltonian, resolution):
+def energy_grid(hamiltonian: Hamiltonian, resolution: float) -> tuple[float, int]:
     """(lowest grid energy, number of bins) of a grid of spacing ``resolution`` that holds
     every energy of a model with a pairwise form (:func:`~statmech.hamiltonian.pairwise_form`):
     |E - offset| <= sum_{i<j} |J_ij| + sum_i |h_i|."""
     form = pairwise_form(hamiltonian)
+    if form is None:
+        raise TypeError(f"an energy grid needs a model with a pairwise form; got {hamiltonian!r}")
     bound = 0.5 * float(abs(form.couplings).sum()) + float(np.abs(form.fields).sum())
-    energy_min = np.floor((hamiltonian.offset - bound) / resolution) * resolution
-    return energy_min, int(np.ceil((hamiltonian.offset + bound - energy_min) / resolution)) + 1
+    energy_min = float(np.floor((form.offset - bound) / resolution) * resolution)
+    return energy_min, int(np.ceil((form.offset + bound - energy_min) / resolution)) + 1
 
 
 def _pairwise_arrays(hamiltonian):
@@ -252,7 +262,7 @@ def _gaussian_gaussian(hamiltonian, betas, scalar):
                                        n=n, scalar=scalar)
 
 
-def all_states(n, domain="spin", start=0, stop=None):
+def all_states(n: int, domain: str = "spin", start: float = 0, stop: float | None = None) -> np.ndarray:
     """States number ``start`` to ``stop`` (default all 2**n) of n two-state variables, in
     binary counting order (bit i of the number is variable i): int8 array (stop - start, n)
     with values {-1, 1} ("spin") or {0, 1} ("binary")."""

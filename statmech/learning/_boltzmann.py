@@ -11,7 +11,10 @@ The log-likelihood gradient is then <dE/dtheta>_model - <dE/dtheta>_data, the mo
 term by exact enumeration (all 2**n states, n <= 20) or by persistent Markov chains
 (PCD: any sampler whose engine can follow a changing Hamiltonian).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +25,9 @@ from ..records import RunRecord
 from ..runloop import Field, Loop, Run, at_least, finite, prefixed, unprefixed
 from ..validation import as_int, as_states
 from ..nn.optim import make_optimizer
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, PathLike, Seed
 
 __all__ = ["boltzmann_learning", "BoltzmannResult"]
 
@@ -50,15 +56,16 @@ class BoltzmannResult(RunRecord):
     method: str
     model: str
 
-    def fitted(self, hamiltonian):
+    def fitted(self, hamiltonian: Any) -> Any:
         """The fitted model: ``hamiltonian.with_parameters(**parameters)``, for the model
         learning started from (or any of its kind)."""
         return hamiltonian.with_parameters(**self.parameters)
 
 
-def boltzmann_learning(hamiltonian, data, *, method="exact", n_iter=1000, learning_rate=0.02, optimizer="adam",
-                       n_chains=100, n_sweeps=1, sampler=None, seed=None, progress=None, checkpoint=None,
-                       checkpoint_every=100):
+def boltzmann_learning(hamiltonian: Any, data: ArrayLike, *, method: str = "exact", n_iter: int = 1000,
+                       learning_rate: float = 0.02, optimizer: Any = "adam", n_chains: int = 100, n_sweeps: int = 1,
+                       sampler: Any = None, seed: Seed | None = None, progress: bool | None = None,
+                       checkpoint: PathLike | None = None, checkpoint_every: int = 100) -> BoltzmannResult:
     """Fit the parameters of ``hamiltonian`` (at beta = 1) to fully observed states.
 
     Parameters

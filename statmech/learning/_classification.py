@@ -1,4 +1,8 @@
 """ClassificationRBM (Larochelle & Bengio 2008): an RBM over (x, y) used as a classifier."""
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 
 from ..unit_types import UNIT_TYPES
@@ -8,6 +12,11 @@ from ..validation import as_float, as_int, as_seed_sequence
 from ..nn.optim import make_optimizer
 from ..gibbs import sample_layer
 from ._gradients import check_data, conditional
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from statmech.typing import Seed
 
 _BINARY = UNIT_TYPES["binary"]
 
@@ -52,8 +61,9 @@ class ClassificationRBM:
     H. Larochelle and Y. Bengio, ICML (2008), eqs. 2-5 and sec. 3.
     """
 
-    def __init__(self, n_components=100, method="discriminative", alpha=0.01, learning_rate=0.05, batch_size=10,
-                 n_iter=20, k=1, optimizer="sgd", seed=None, verbose=False):
+    def __init__(self, n_components: int = 100, method: str = "discriminative", alpha: float = 0.01,
+                 learning_rate: float = 0.05, batch_size: int = 10, n_iter: int = 20, k: int = 1,
+                 optimizer: Any = "sgd", seed: Seed | None = None, verbose: bool = False) -> None:
         self.n_components, self.method, self.alpha = n_components, method, alpha
         self.learning_rate, self.batch_size, self.n_iter, self.k = learning_rate, batch_size, n_iter, k
         self.optimizer, self.seed, self.verbose = optimizer, seed, verbose
@@ -72,15 +82,15 @@ class ClassificationRBM:
         """-F(x, y): (n_samples, n_classes)."""
         return self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """p(y | x): ndarray of shape (n_samples, n_classes)."""
         self._check_fitted()
         return _softmax(self._class_scores(check_data(X, self.params_["W"].shape[0])))
 
-    def predict(self, X):
+    def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(1)]
 
-    def score(self, X, y):
+    def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy."""
         return float(np.mean(self.predict(X) == np.asarray(y)))
 
@@ -90,7 +100,7 @@ class ClassificationRBM:
 
     # -- gradients ------------------------------------------------------------------------
 
-    def discriminative_gradient(self, X, Y):
+    def discriminative_gradient(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """d mean ln p(y | x) / d params for one-hot targets Y (n_samples, n_classes)."""
         sig = conditional(self._hidden_inputs(X))                      # (s, y, j)
         posterior = _softmax(self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1))
@@ -100,7 +110,7 @@ class ClassificationRBM:
         return {"W": X.T @ hidden / n, "b": hidden.mean(0), "U": np.einsum("sy,syj->yj", weight, sig) / n,
                 "d": weight.mean(0), "a": np.zeros_like(self.params_["a"])}
 
-    def generative_gradient(self, X, Y):
+    def generative_gradient(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """CD-k estimate of d mean ln p(x, y) / d params."""
         p = self.params_
         h_data = conditional(X @ p["W"] + Y @ p["U"] + p["b"])
@@ -118,7 +128,7 @@ class ClassificationRBM:
 
     # -- training -------------------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Self:
         """Train on X (n_samples, n_features) in [0, 1] and class labels y (n_samples,)."""
         if self.method not in ("discriminative", "generative", "hybrid"):
             raise ValueError(f"method must be 'discriminative', 'generative' or 'hybrid'; got {self.method!r}")

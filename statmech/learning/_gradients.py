@@ -20,7 +20,10 @@ shapes; ``ModelTerm`` (the trainer's side) returns ``StackedRows``, the data row
 the model's rows (chain samples or magnetizations), so that ``gradient`` forms
 <v h^T>_data - <v h^T>_model as one product of the stacked rows.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +36,9 @@ from ..runloop import Field, finite, one_of, streams
 from ..meanfield.plefka import ORDERS, ModelUnits, interior
 from ..meanfield.solvers import solve_fixed_point
 from ..exact import all_states
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike
 
 METHODS = ("exact", "cd", "pcd", "naive", "tap2", "tap3")
 #: The methods whose model term is a mean-field (Plefka) fixed point.
@@ -47,7 +53,8 @@ def _parameters(rbm):
     return rbm.weights, rbm.visible_bias, rbm.hidden_bias
 
 
-def check_data(X, n_features=None, name="X", dtype=np.float64, units="binary"):
+def check_data(X: ArrayLike, n_features: int | None = None, name: str = "X", dtype: Any = np.float64,
+               units: Any = "binary") -> np.ndarray:
     """A 2-D finite array of values the visible units can take or average to: in [0, 1]
     for binary units (probabilities or binary data), [-1, 1] for spins, >= 0 for rectified
     units, any real for Gaussian units."""
@@ -71,18 +78,18 @@ def check_data(X, n_features=None, name="X", dtype=np.float64, units="binary"):
     return X
 
 
-def conditional(fields):
+def conditional(fields: np.ndarray) -> np.ndarray:
     """p(unit = 1) = sigmoid(field) of binary units at beta = 1: the one conditional in its
     vectorised array form (``statmech.fastmath.logistic``; float32 stays float32)."""
     return logistic(fields)
 
 
-def hidden_mean(rbm, v):
+def hidden_mean(rbm: Any, v: np.ndarray) -> np.ndarray:
     """<h | v> at beta = 1 for rows v (n_samples, n_visible): p(h = 1 | v) for binary units."""
     return layer_mean(v, rbm.weights, rbm.hidden_bias, rbm.unit_types[1])
 
 
-def data_statistics(rbm, v, h=None):
+def data_statistics(rbm: Any, v: np.ndarray, h: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """<v h^T>, <v>, <h> over the rows of v (n_samples, n_visible), h at <h | v>
     (pass ``h`` if already computed)."""
     h = hidden_mean(rbm, v) if h is None else h
@@ -95,7 +102,7 @@ def _layer_states(k, dtype=np.float64, low=0.0):
     return bits if low == 0.0 else low + (1.0 - low) * bits
 
 
-def exact_statistics(rbm):
+def exact_statistics(rbm: Any) -> dict[str, np.ndarray]:
     """Exact model statistics of an RBM by enumerating a two-state layer (the smaller one
     if both are) with the other summed or integrated out: p(layer) from the other layer's
     log-partition, <other | layer> from its activation."""
@@ -121,7 +128,8 @@ def exact_statistics(rbm):
     return {"W": (v * p[:, None]).T @ h_mean, "a": p @ v, "b": p @ h_mean}
 
 
-def tap_corrections(weights, m_visible, m_hidden, order, units=(_BINARY, _BINARY)):
+def tap_corrections(weights: np.ndarray, m_visible: np.ndarray, m_hidden: np.ndarray, order: int,
+                    units: Any = (_BINARY, _BINARY)) -> list:
     """The terms of d ln Z_TAP / dW beyond the naive <m_v m_h^T>, each
     (coefficient, matrix, left, right) standing for coefficient * matrix * (left^T right) / k
     (elementwise product; k = rows of the magnetizations): the Onsager term W v_i v_j
@@ -140,7 +148,7 @@ def tap_corrections(weights, m_visible, m_hidden, order, units=(_BINARY, _BINARY
     return terms
 
 
-def tap_statistics(rbm, m_visible, m_hidden, method):
+def tap_statistics(rbm: Any, m_visible: np.ndarray, m_hidden: np.ndarray, method: str) -> dict[str, np.ndarray]:
     """d ln Z_method / d(W, a, b) at magnetizations (k, n_visible), (k, n_hidden), averaged over k."""
     order = ORDERS[method]
     k = len(m_visible)
@@ -170,13 +178,13 @@ class StackedRows:
     v: np.ndarray
     h: np.ndarray
     n_data: int
-    corrections: list = ()
+    corrections: Any = ()
 
 
 class Gibbs:
     """Block-Gibbs chains for CD and PCD; one random stream per chain (numba kernel)."""
 
-    def __init__(self, n_chains, seed_sequence):
+    def __init__(self, n_chains: int, seed_sequence: np.random.SeedSequence) -> None:
         self.seed_sequence = seed_sequence
         self.streams = random_streams(seed_sequence, (n_chains,))
 
@@ -185,17 +193,17 @@ class Gibbs:
             extra = random_streams(self.seed_sequence.spawn(1)[0], (n_rows - len(self.streams),))
             self.streams = np.concatenate([self.streams, extra])
 
-    def sample(self, probabilities, out=None):
+    def sample(self, probabilities: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Binary units drawn with the given p(unit = 1)."""
         self._grow(len(probabilities))
         return sample_layer(probabilities, 0.0, self.streams, out)
 
-    def draw(self, units, fields, out=None):
+    def draw(self, units: Any, fields: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """A layer of ``units`` drawn at its fields (any unit type)."""
         self._grow(len(fields))
         return sample_from_fields(fields, units, self.streams, out=out)
 
-    def run(self, rbm, h, k, clamped=None):
+    def run(self, rbm: Any, h: np.ndarray, k: int, clamped=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """k block-Gibbs steps h -> v -> h from hidden states h: (v_k, <h | v_k>, h_k sampled).
 
         Chains carry their hidden samples (as scikit-learn's PCD does), so a step costs
@@ -272,23 +280,24 @@ class ModelTerm:
     seed_sequence : SeedSequence
     """
 
-    def __init__(self, method, k=1, n_chains=100, mf_iter=3, damping=0.5, persistent=True, seed_sequence=None):
+    def __init__(self, method: str, k: int = 1, n_chains: int = 100, mf_iter: int = 3, damping: float = 0.5,
+                 persistent: bool = True, seed_sequence: np.random.SeedSequence | None = None) -> None:
         self.method, self.k, self.n_chains = method, k, n_chains
         self.mf_iter, self.damping, self.persistent = mf_iter, damping, persistent
         self.seed_sequence = seed_sequence if seed_sequence is not None else np.random.SeedSequence()
-        self.state = None
-        self.gibbs = None
+        self.state: np.ndarray | None = None
+        self.gibbs: Gibbs | None = None
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, np.ndarray]:
         """Persistent chains or magnetizations and the chains' streams, as named arrays."""
-        arrays = {}
+        arrays: dict[str, np.ndarray] = {}
         if self.state is not None:
             arrays["term_state"] = self.state
         if self.gibbs is not None:
             arrays["term_streams"] = self.gibbs.streams
         return arrays
 
-    def snapshot_fields(self, n_visible, n_hidden, dtype, units):
+    def snapshot_fields(self, n_visible: int, n_hidden: int, dtype: Any, units: Any) -> dict[str, Field]:
         """The :class:`~statmech.runloop.Field` of each array of :meth:`snapshot` after an
         update, for a model of these sizes, parameter dtype and (visible, hidden) unit types:
         PCD's hidden states, EMF's unit means, the chains' random streams."""
@@ -302,7 +311,7 @@ class ModelTerm:
                                          _values_of(units, (n_visible, n_hidden), False))
         return fields
 
-    def restore(self, arrays):
+    def restore(self, arrays: dict) -> None:
         """Inverse of :meth:`snapshot` (on a term built with the same parameters and seed)."""
         if "term_state" in arrays:
             self.state = np.array(arrays["term_state"])
@@ -311,7 +320,7 @@ class ModelTerm:
                 self.gibbs = Gibbs(len(arrays["term_streams"]), self.seed_sequence)
             self.gibbs.streams = np.array(arrays["term_streams"])
 
-    def statistics(self, rbm, v_data):
+    def statistics(self, rbm: Any, v_data: np.ndarray) -> Any:
         """Model statistics: {"W", "a", "b"} (exact), or ``StackedRows`` of the data over the
         model's rows, whose averages they are (``gradient`` takes either): the chains'
         samples with p(h = 1 | v) (CD/PCD; PCD's chains compute the data's p(h | v) in their
@@ -353,7 +362,8 @@ class ModelTerm:
                            tap_corrections(rbm.weights, m_visible, m_hidden, ORDERS[method], rbm.unit_types))
 
 
-def gradient(rbm, v_data, model_statistics, scale=1.0, out=None):
+def gradient(rbm: Any, v_data: np.ndarray, model_statistics: Any, scale: float = 1.0,
+             out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """scale * d(mean log-likelihood)/d(W, a, b) = scale * (data statistics - model statistics).
 
     Parameters

@@ -1,5 +1,8 @@
 """Inverse Ising: couplings and fields of a pairwise spin model from its samples."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -9,6 +12,10 @@ from ..records import RunRecord
 from ..runloop import Stopwatch
 from ..unit_types import UNIT_TYPES, unit_mean_array
 from ..validation import as_float, as_int
+
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.typing import ArrayLike
 
 _SPIN = UNIT_TYPES["spin"]
 
@@ -40,12 +47,12 @@ class InverseIsingResult(RunRecord):
     method: str
     model: str
 
-    def to_hamiltonian(self):
+    def to_hamiltonian(self) -> Hamiltonian:
         """The fitted model as a :class:`~statmech.PairwiseHamiltonian` in ``domain``."""
         return PairwiseHamiltonian(self.couplings, self.fields, 0.0, "spin").to_domain(self.domain)
 
 
-def coupling_error(true, estimated):
+def coupling_error(true: Any, estimated: Any) -> float:
     """Relative reconstruction error sqrt(sum (J - J_hat)^2 / sum J^2) over i < j (spin form).
 
     ``true`` and ``estimated``: PairwiseHamiltonians, results or (n, n) arrays."""
@@ -134,7 +141,8 @@ def _exact_learning(spins, n_iter, learning_rate):
     return params["J"], params["h"]
 
 
-def inverse_ising(samples, *, method="plm", domain="spin", l2=1e-4, n_iter=2000, learning_rate=0.02):
+def inverse_ising(samples: ArrayLike, *, method: str = "plm", domain: str = "spin", l2: float = 1e-4,
+                  n_iter: int = 2000, learning_rate: float = 0.02) -> InverseIsingResult:
     """Fit a pairwise model E = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i to samples.
 
     Parameters

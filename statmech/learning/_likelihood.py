@@ -1,6 +1,9 @@
 """Log-likelihoods of RBMs of any unit types: exact, by AIS from a base-rate model, or by
 mean field / TAP."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +18,9 @@ from ..mc.free_energy import ais
 from ..records import Estimate, RunRecord
 from ..runloop import Stopwatch
 from ._gradients import MEAN_FIELD_METHODS, check_data
+
+if TYPE_CHECKING:
+    from statmech.typing import ArrayLike, Seed
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,14 +49,14 @@ class LogLikelihood(RunRecord, Estimate):
         Ctrl-C during AIS stops it, and the record then holds the ln Z reached.
     """
 
-    log_z: float = None
-    log_z_err: float = None
-    method: str = None
+    log_z: float | None = None
+    log_z_err: float | None = None
+    method: str | None = None
     converged: bool = True
-    effective_sample_size: float = None
+    effective_sample_size: float | None = None
 
 
-def free_energy(rbm, v):
+def free_energy(rbm: Any, v: np.ndarray) -> np.ndarray:
     """F(v) = sum_i e(v_i) - a.v - sum_j A(b_j + v.W_j) + offset at beta = 1, A the hidden
     unit's log-partition (ln(1 + e^x) for binary units): ln p(v) = -F(v) - ln Z for any RBM.
     Binary visible units take v in [0, 1] (probabilities allowed, unlike
@@ -69,12 +75,13 @@ def _as_rbm(rbm):
                     f"{structure_hint(rbm)}")
 
 
-def base_rate_rbm(X, n_hidden, smoothing=0.05, *, visible="binary", hidden="binary"):
+def base_rate_rbm(X: np.ndarray, n_hidden: int, smoothing: float = 0.05, *, visible: Any = "binary",
+                  hidden: Any = "binary") -> BipartiteHamiltonian:
     """The AIS base model of Salakhutdinov & Murray (2008): W = 0, b = 0 and visible biases
     that give each visible unit its (smoothed) data mean: a_i = the field whose activation
     is that mean (logit for binary units; the mean itself for Gaussian units)."""
     visible = unit_type(visible, "visible")
-    if visible.discrete:            # smoothed frequency of the up state
+    if visible.low is not None:     # two-state units: the smoothed frequency of the up state
         p = ((X.mean(0) - visible.low) / (1.0 - visible.low) * len(X) + smoothing) / (len(X) + 2 * smoothing)
         mean = visible.low + (1.0 - visible.low) * p
     else:
@@ -83,7 +90,8 @@ def base_rate_rbm(X, n_hidden, smoothing=0.05, *, visible="binary", hidden="bina
                                 visible=visible, hidden=hidden)
 
 
-def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base_data=None, seed=None):
+def log_likelihood(rbm: Any, X: ArrayLike, *, method: str = "exact", n_steps: int = 10_000, n_chains: int = 100,
+                   base_data: ArrayLike | None = None, seed: Seed | None = None) -> LogLikelihood:
     """Average log-likelihood per sample, mean_x ln p(x), of an RBM (any unit types; a
     density for continuous visible units).
 
@@ -145,7 +153,7 @@ def log_likelihood(rbm, X, *, method="exact", n_steps=10_000, n_chains=100, base
                          **run)
 
 
-def pseudo_log_likelihood(rbm, X, *, seed=None, all_units=False):
+def pseudo_log_likelihood(rbm: Any, X: ArrayLike, *, seed: Seed | None = None, all_units: bool = False) -> np.ndarray:
     """Pseudo-log-likelihood per sample, sum_i ln p(x_i | x_-i).
 
     By default as scikit-learn's ``BernoulliRBM.score_samples``: n_features times

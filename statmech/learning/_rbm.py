@@ -1,7 +1,10 @@
 """BernoulliRBM and GaussianBernoulliRBM: RBMs trained by Boltzmann learning, with
 scikit-learn conventions."""
+from __future__ import annotations
+
 import json
 import warnings
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +19,11 @@ from ..nn.optim import make_optimizer
 from ..gibbs import sample_from_fields
 from ._gradients import METHODS, ModelTerm, check_data, gradient, hidden_mean
 from ._likelihood import free_energy, pseudo_log_likelihood
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from statmech.typing import ArrayLike, PathLike, Seed
 
 
 class BernoulliRBM:
@@ -75,9 +83,11 @@ class BernoulliRBM:
     visible_units = "binary"
     hidden_units = "binary"
 
-    def __init__(self, n_components=256, method="pcd", learning_rate=0.1, batch_size=10, n_iter=10, k=1,
-                 n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,
-                 l1=0.0, dtype=np.float64, shuffle=False, seed=None, verbose=False):
+    def __init__(self, n_components: int = 256, method: str = "pcd", learning_rate: float = 0.1, batch_size: int = 10,
+                 n_iter: int = 10, k: int = 1, n_chains: int | None = None, mf_iter: int = 3, damping: float = 0.5,
+                 persistent: bool = True, optimizer: Any = "sgd", momentum: float = 0.0, l2: float = 0.0,
+                 l1: float = 0.0, dtype: Any = np.float64, shuffle: bool = False, seed: Seed | None = None,
+                 verbose: bool = False) -> None:
         self.n_components, self.method, self.learning_rate = n_components, method, learning_rate
         self.batch_size, self.n_iter, self.k, self.n_chains = batch_size, n_iter, k, n_chains
         self.shuffle = shuffle
@@ -85,12 +95,12 @@ class BernoulliRBM:
         self.optimizer, self.momentum, self.l2, self.l1 = optimizer, momentum, l2, l1
         self.dtype, self.seed, self.verbose = dtype, seed, verbose
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
             "n_components", "method", "learning_rate", "batch_size", "n_iter", "k", "n_chains", "mf_iter",
             "damping", "persistent", "optimizer", "momentum", "l2", "l1", "dtype", "shuffle", "seed", "verbose")}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> Self:
         for name, value in params.items():
             if name not in self.get_params():
                 raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}")
@@ -152,7 +162,7 @@ class BernoulliRBM:
         self._optimizer.step(self._params, {name: g.astype(self._params[name].dtype, copy=False)
                                             for name, g in descent.items()})
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None) -> Self:
         """One update on the minibatch X (n_samples, n_features) in [0, 1]."""
         if not hasattr(self, "_params"):
             self._validate()
@@ -162,7 +172,8 @@ class BernoulliRBM:
         self._update(X)
         return self
 
-    def fit(self, X, y=None, callback=None, checkpoint=None, checkpoint_every=100):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None, callback: Any = None, checkpoint: PathLike | None = None,
+            checkpoint_every: int = 100) -> Self:
         """Train for n_iter epochs of minibatches (consecutive slices, or reshuffled: ``shuffle``).
 
         Parameters
@@ -211,34 +222,34 @@ class BernoulliRBM:
             raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first")
 
     @property
-    def components_(self):
+    def components_(self) -> np.ndarray:
         self._check_fitted()
         return self._params["W"].T
 
     @property
-    def intercept_hidden_(self):
+    def intercept_hidden_(self) -> np.ndarray:
         self._check_fitted()
         return self._params["b"]
 
     @property
-    def intercept_visible_(self):
+    def intercept_visible_(self) -> np.ndarray:
         self._check_fitted()
         return self._params["a"]
 
     @property
-    def model_(self):
+    def model_(self) -> BipartiteHamiltonian:
         """The fitted RBM as a BipartiteHamiltonian (float64, the estimator's unit types)."""
         self._check_fitted()
         return BipartiteHamiltonian(self._params["W"], self._params["a"], self._params["b"],
                                     visible=self.visible_units, hidden=self.hidden_units)
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """<h | v> for each row (p(h = 1 | v) for binary hidden units): ndarray of shape
         (n_samples, n_components)."""
         self._check_fitted()
         return hidden_mean(self._parameters(), self._check_data(X, self.n_features_in_))
 
-    def gibbs(self, v):
+    def gibbs(self, v: ArrayLike) -> np.ndarray:
         """One block-Gibbs step v -> h -> v' (sampled): ndarray of v's shape."""
         self._check_fitted()
         v = self._check_data(v, self.n_features_in_, "v")
@@ -249,14 +260,14 @@ class BernoulliRBM:
         fields = h @ params.weights.T + params.visible_bias
         return sample_from_fields(fields, params.visible_units, self._streams).astype(v.dtype, copy=False)
 
-    def score_samples(self, X, seed=None):
+    def score_samples(self, X: ArrayLike, seed: Seed | None = None) -> np.ndarray:
         """Pseudo-log-likelihood per sample, as scikit-learn computes it: n_features times
         ln sigmoid(F(v~) - F(v)) with v~ = v with one uniformly chosen unit flipped (binary
         visible units; ``statmech.learning.log_likelihood`` for the likelihood itself)."""
         self._check_fitted()
         return pseudo_log_likelihood(self.model_, X, seed=self._rng if seed is None else seed)
 
-    def free_energy(self, X):
+    def free_energy(self, X: ArrayLike) -> np.ndarray:
         """F(v) = sum_i e(v_i) - a.v - sum_j A(b_j + v.W_j), A the hidden units' log-partition
         (softplus for binary units): ndarray of shape (n_samples,)."""
         self._check_fitted()
@@ -284,7 +295,8 @@ class GaussianBernoulliRBM(BernoulliRBM):
 
     visible_units = "gaussian"
 
-    def fit(self, X, y=None, callback=None, checkpoint=None, checkpoint_every=100):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None, callback: Any = None, checkpoint: PathLike | None = None,
+            checkpoint_every: int = 100) -> GaussianBernoulliRBM:
         """As :meth:`BernoulliRBM.fit`, after a DataWarning if X does not look standardised
         (a feature's mean beyond +-1 or standard deviation outside [0.5, 2]): the visible
         units have variance 1, so unstandardised data make the weights grow to their scale
@@ -303,9 +315,11 @@ class GaussianBernoulliRBM(BernoulliRBM):
                               DataWarning, stacklevel=2)
         return super().fit(X, y, callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
-    def __init__(self, n_components=256, method="pcd", learning_rate=0.01, batch_size=10, n_iter=10, k=1,
-                 n_chains=None, mf_iter=3, damping=0.5, persistent=True, optimizer="sgd", momentum=0.0, l2=0.0,
-                 l1=0.0, dtype=np.float64, shuffle=False, seed=None, verbose=False):
+    def __init__(self, n_components: int = 256, method: str = "pcd", learning_rate: float = 0.01, batch_size: int = 10,
+                 n_iter: int = 10, k: int = 1, n_chains: int | None = None, mf_iter: int = 3, damping: float = 0.5,
+                 persistent: bool = True, optimizer: Any = "sgd", momentum: float = 0.0, l2: float = 0.0,
+                 l1: float = 0.0, dtype: Any = np.float64, shuffle: bool = False, seed: Seed | None = None,
+                 verbose: bool = False) -> None:
         super().__init__(n_components, method, learning_rate, batch_size, n_iter, k, n_chains, mf_iter, damping,
                          persistent, optimizer, momentum, l2, l1, dtype, shuffle, seed, verbose)
 

@@ -6,6 +6,10 @@ The loop runs in Python (progress bar, Ctrl-C, checkpoints); each block of sweep
 jitted call on explicit chain state. Random streams are spawned from one SeedSequence:
 chain c always gets the same stream, whatever the number of threads.
 """
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 
 from ..hamiltonian import BipartiteHamiltonian, content_digest, has_structure, validate_hamiltonian
@@ -16,6 +20,12 @@ from . import engines
 from .records import AnnealResult, SampleResult
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.mc.engines import Engine
+    from statmech.schedules import Schedule
+    from statmech.typing import ArrayLike, PathLike, Seed
+
 __all__ = ["sample", "anneal", "unpack_states", "resolve_sampler", "model_states", "initial_states_or_random",
            "start_engine", "restore_engine", "require_multiple"]
 
@@ -25,7 +35,7 @@ _SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
 _CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
 
 
-def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
+def resolve_sampler(hamiltonian: Hamiltonian, sampler: Any, default: Any = HeatBath()) -> Any:
     """Validate the model and the sampler; ``default`` replaces None.
 
     Sampling drivers default to heat bath, which mixes at every beta, beta = 0 included
@@ -47,7 +57,7 @@ def resolve_sampler(hamiltonian, sampler, default=HeatBath()):
     return sampler
 
 
-def model_states(hamiltonian, states, name="initial_states"):
+def model_states(hamiltonian: Hamiltonian, states: ArrayLike, name: str = "initial_states") -> np.ndarray:
     """States of the model validated: int8 in its domain, or float64 layer by layer for a
     bipartite model with continuous or mixed unit types."""
     if has_structure(hamiltonian, BipartiteHamiltonian) and hamiltonian.domain is None:
@@ -55,7 +65,8 @@ def model_states(hamiltonian, states, name="initial_states"):
     return as_states(states, hamiltonian.n, hamiltonian.domain, name)
 
 
-def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequence, name="initial_states"):
+def initial_states_or_random(hamiltonian: Hamiltonian, initial_states: ArrayLike | None, n_chains: int,
+                             seed_sequence: np.random.SeedSequence, name: str = "initial_states") -> np.ndarray:
     if initial_states is None:
         return hamiltonian.random_states(n_chains, seed=np.random.default_rng(seed_sequence))
     states = model_states(hamiltonian, initial_states, name)
@@ -64,8 +75,9 @@ def initial_states_or_random(hamiltonian, initial_states, n_chains, seed_sequenc
     return states.copy()
 
 
-def start_engine(plan, hamiltonian, initial_states, n_chains, betas, state_seed, chain_seed, *, other_bytes=0,
-                 unpacked_states=True):
+def start_engine(plan: Any, hamiltonian: Hamiltonian, initial_states: ArrayLike | None, n_chains: int, betas: ArrayLike,
+                 state_seed: np.random.SeedSequence, chain_seed, *, other_bytes: int = 0,
+                 unpacked_states: bool = True) -> Engine:
     """``plan``'s engine for ``n_chains`` chains at ``betas``, from ``initial_states`` (None:
     random, drawn packed for a multi-spin engine, so that the int8 states of every chain
     never exist at once), after checking that the run fits in memory: the engine's chains,
@@ -84,7 +96,7 @@ def start_engine(plan, hamiltonian, initial_states, n_chains, betas, state_seed,
     return plan.build(hamiltonian, states, betas, chain_seed)
 
 
-def restore_engine(run, engine, saved, betas, max_accepted=None):
+def restore_engine(run: Any, engine: Any, saved: dict, betas: ArrayLike, max_accepted: int | None = None) -> None:
     """Continue ``engine`` from the checked arrays ``saved`` (``engine_*``, see
     ``Run.restored``) after checking what they must satisfy together: the betas of the
     run, no more accepted moves than ``max_accepted`` attempts, energies (and local
@@ -102,7 +114,7 @@ def restore_engine(run, engine, saved, betas, max_accepted=None):
         raise run.damaged(f"engine_{problem[0]}", problem[1])
 
 
-def require_multiple(n_sweeps, step, name, why):
+def require_multiple(n_sweeps: int, step: Any, name: str, why: str) -> None:
     """Found: parallel_tempering(swap_every=7, n_sweeps=20) silently ran 14 sweeps."""
     if n_sweeps % step:
         lower, upper = n_sweeps // step * step, -(-n_sweeps // step) * step
@@ -119,8 +131,10 @@ def _chunks(total):
         start += size
 
 
-def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_in=0, thin=1, seed=None,
-           progress=None, initial_states=None, checkpoint=None, checkpoint_every=10, packed_states=False):
+def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_sweeps: int = 1000, n_chains: int = 4,
+           burn_in: int = 0, thin: int = 1, seed: Seed | None = None, progress: bool | None = None,
+           initial_states: ArrayLike | None = None, checkpoint: PathLike | None = None, checkpoint_every: int = 10,
+           packed_states: Any = False) -> SampleResult:
     """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
 
     Parameters
@@ -197,11 +211,12 @@ def sample(hamiltonian, beta, *, sampler=None, n_sweeps=1000, n_chains=4, burn_i
     attempts = chains.counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     done = chains.done
+    packed = engine.spins.copy() if packed_states else None  # type: ignore[attr-defined]  # the multi-spin engine's
     return SampleResult(energy=chains.energy[:, :done].copy(), magnetization=chains.magnetization[:, :done].copy(),
-                   states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
-                   sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=done * thin,
-                   burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
-                   engine=plan.name, packed_states=engine.spins.copy() if packed_states else None)
+                        states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
+                        sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=done * thin,
+                        burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
+                        engine=plan.name, packed_states=packed)
 
 
 class _Sampling(Loop):
@@ -283,7 +298,7 @@ class _Sampling(Loop):
                     progress=np.array([self.burnt, self.done, self.counted]))
 
 
-def unpack_states(packed_states, n_chains):
+def unpack_states(packed_states: Any, n_chains: int) -> np.ndarray:
     """Spin states packed 64 chains per word, unpacked.
 
     Parameters
@@ -307,8 +322,9 @@ def unpack_states(packed_states, n_chains):
     return engines.unpack(np.ascontiguousarray(words), n_chains)
 
 
-def anneal(hamiltonian, schedule, *, n_sweeps=1, n_chains=16, sampler=None, seed=None, progress=None,
-           initial_states=None):
+def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps: int = 1, n_chains: int = 16,
+           sampler: Any = None, seed: Seed | None = None, progress: bool | None = None,
+           initial_states: ArrayLike | None = None) -> AnnealResult:
     """Simulated annealing: each read sweeps through ``schedule`` from its first beta to its last.
 
     Parameters

@@ -1,8 +1,11 @@
 """Partition functions by Monte Carlo: annealed importance sampling and population
 annealing (Wang-Landau's density of states is :mod:`statmech.mc.wang_landau`). Each says
 how wrong it may be: an error bar on ln Z."""
+from __future__ import annotations
+
 import json
 import warnings
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,6 +23,11 @@ from ..validation import as_int
 from .drivers import initial_states_or_random, resolve_sampler, restore_engine, start_engine
 from .records import FreeEnergyResult
 from .samplers import BlockGibbs
+
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.schedules import Schedule
+    from statmech.typing import ArrayLike, PathLike, Seed
 
 __all__ = ["ais", "population_annealing", "MIN_ESS_FRACTION"]
 
@@ -166,8 +174,9 @@ def _independent_draws(base, n_chains, seed_sequence):
     return log_z, np.where(up, 1, int(low)).astype(np.int8)
 
 
-def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=None, seed=None,
-        progress=None):
+def ais(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_chains: int = 256, n_sweeps: int = 1,
+        base: Hamiltonian | None = None, sampler: Any = None, seed: Seed | None = None,
+        progress: bool | None = None) -> FreeEnergyResult:
     """Annealed importance sampling of ln Z.
 
     Without ``base``: the path runs in beta from 0 (uniform states, ln Z = n ln 2) through
@@ -241,7 +250,8 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
             raise ValueError(f"with base, schedule must run from t = 0 to t = 1; got {path[0]} .. {path[-1]}")
         log_z0, states = _independent_draws(base, n_chains, state_seed)
         if marginal:
-            walk = _MarginalPath(base, hamiltonian, states[:, :hamiltonian.n_visible].astype(np.float64), n_sweeps,
+            n_visible = hamiltonian.n_visible  # type: ignore[attr-defined]  # marginal: a bipartite model
+            walk = _MarginalPath(base, hamiltonian, states[:, :n_visible].astype(np.float64), n_sweeps,
                                  random_streams(chain_seed, (n_chains,)))
         else:
             engine = sampler.engine(base, states, np.ones(n_chains), chain_seed, path=True)
@@ -256,7 +266,7 @@ def ais(hamiltonian, schedule, *, n_chains=256, n_sweeps=1, base=None, sampler=N
         family_rho=None, method="ais" if base is None else "ais-base",
         sampler=repr(sampler) + (" (hidden layer summed out)" if marginal else ""), model=repr(hamiltonian),
         n_chains=n_chains, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
-        engine="marginal" if marginal else walk.engine.name)
+        engine="marginal" if isinstance(walk, _MarginalPath) else walk.engine.name)
 
 
 class _Importance(Loop):
@@ -310,8 +320,10 @@ def _systematic_resample(log_w, rng):
     return np.searchsorted(cumulative, points)
 
 
-def population_annealing(hamiltonian, schedule, *, n_chains=1000, n_sweeps=1, n_populations=10,
-                         sampler=None, seed=None, progress=None, checkpoint=None, checkpoint_every=10):
+def population_annealing(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_chains: int = 1000,
+                         n_sweeps: int = 1, n_populations: int = 10, sampler: Any = None, seed: Seed | None = None,
+                         progress: bool | None = None, checkpoint: PathLike | None = None,
+                         checkpoint_every: int = 10) -> FreeEnergyResult:
     """Population annealing: ln Z along a beta schedule from 0, with resampling.
 
     ``n_populations`` independent populations of ``n_chains // n_populations``

@@ -4,11 +4,17 @@ Every one is a :class:`~statmech.records.RunRecord` (``seed``, ``elapsed``,
 ``interrupted``); the meaning of each field is the one the table in
 :mod:`statmech.results` gives it.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from ..records import Estimate, RunRecord, xarray_attrs
+
+if TYPE_CHECKING:
+    import xarray
 
 __all__ = ["SampleResult", "AnnealResult", "TemperingResult", "FreeEnergyResult"]
 
@@ -43,7 +49,7 @@ class SampleResult(RunRecord):
 
     energy: np.ndarray
     magnetization: np.ndarray
-    states: object
+    states: Any
     acceptance: np.ndarray
     beta: float
     sampler: str
@@ -51,18 +57,18 @@ class SampleResult(RunRecord):
     n_sweeps: int
     burn_in: int
     thin: int
-    engine: str = None
-    packed_states: object = None
+    engine: str | None = None
+    packed_states: Any = None
 
     @property
-    def n_chains(self):
+    def n_chains(self) -> int:
         return self.energy.shape[0]
 
     @property
-    def n_draws(self):
+    def n_draws(self) -> int:
         return self.energy.shape[1]
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset``: ``energy``, ``magnetization`` (chain, draw), ``states``
         (chain, site) or ``packed_states`` (word, site), ``acceptance`` (chain); coordinate
         ``sweep`` (draw) counts sweeps from the start, burn-in included; the scalar fields
@@ -117,10 +123,10 @@ class AnnealResult(RunRecord):
     n_sweeps: int
     sampler: str
     model: str
-    engine: str = None
+    engine: str | None = None
 
     @property
-    def best(self):
+    def best(self) -> int:
         """Index of the read with the lowest energy."""
         return int(np.argmin(self.best_energy))
 
@@ -161,7 +167,7 @@ class TemperingResult(RunRecord):
     betas: np.ndarray
     energy: np.ndarray
     magnetization: np.ndarray
-    overlap: object
+    overlap: Any
     swap_acceptance: np.ndarray
     round_trips: np.ndarray
     states: np.ndarray
@@ -169,7 +175,7 @@ class TemperingResult(RunRecord):
     swap_every: int
     sampler: str
     model: str
-    engine: str = None
+    engine: str | None = None
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -211,30 +217,30 @@ class FreeEnergyResult(RunRecord):
     log_z_err_path: np.ndarray
     effective_sample_size: np.ndarray
     energy: np.ndarray
-    log_weights: object
-    family_rho: object
+    log_weights: Any
+    family_rho: Any
     method: str
     sampler: str
     model: str
     n_chains: int
-    engine: str = None
+    engine: str | None = None
 
     @property
-    def log_z(self):
+    def log_z(self) -> float:
         """ln Z of the target (the end of the schedule)."""
         return float(self.log_z_path[-1])
 
     @property
-    def log_z_err(self):
+    def log_z_err(self) -> float:
         """Standard error of ``log_z``."""
         return float(self.log_z_err_path[-1])
 
     @property
-    def estimate(self):
+    def estimate(self) -> Estimate:
         """``log_z`` with its error as an :class:`~statmech.records.Estimate`."""
         return Estimate(self.log_z, self.log_z_err)
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """The default dataset (:meth:`~statmech.records.Record.to_xarray`: the paths on dim
         ``step`` with coordinate ``schedule``) with the scalars ``log_z`` and ``log_z_err``."""
         return super().to_xarray().assign(log_z=self.log_z, log_z_err=self.log_z_err)

@@ -5,6 +5,8 @@
 can; ``sampler.engine(hamiltonian, states, betas, seed_sequence)`` builds it on initial
 states. The chain state and the kernels are the engines' (:mod:`statmech.mc.engines`).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 from typing import Optional
 

@@ -1,6 +1,10 @@
 """Parallel tempering (replica exchange) on a beta ladder, of one model or of many disorder
 instances at once in shared words, and a ladder tuned to even swap rates; the swap round
 is the kernel here."""
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import numpy as np
 
 from ..hamiltonian import Hamiltonian, validate_hamiltonian
@@ -15,10 +19,18 @@ from .drivers import require_multiple, resolve_sampler, restore_engine, start_en
 from .records import TemperingResult
 from .samplers import Metropolis, MultiSpin
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from statmech.schedules import Schedule
+    from statmech.typing import ArrayLike, PathLike, Seed
+
 __all__ = ["parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
 
-def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_every=1,
-                       sampler=None, seed=None, checkpoint=None, checkpoint_every=100, progress=None):
+def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: int = 1000, n_chains: int = 2,
+                       swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
+                       checkpoint: PathLike | None = None, checkpoint_every: int = 100,
+                       progress: bool | None = None) -> TemperingResult:
     """Parallel tempering (replica exchange) on a ladder of betas.
 
     ``n_chains`` independent ladders each hold one configuration per beta; after every
@@ -61,8 +73,10 @@ def parallel_tempering(hamiltonian, betas, *, n_sweeps=1000, n_chains=2, swap_ev
                       progress, packed=False)[0]
 
 
-def parallel_tempering_batch(hamiltonians, betas, *, n_sweeps=1000, n_chains=2, swap_every=1, sampler=None, seed=None,
-                             checkpoint=None, checkpoint_every=100, progress=None):
+def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLike, *, n_sweeps: int = 1000,
+                             n_chains: int = 2, swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
+                             checkpoint: PathLike | None = None, checkpoint_every: int = 100,
+                             progress: bool | None = None) -> list:
     """Parallel tempering of several models on one lattice at once, their chains sharing
     the bits of machine words: many disorder instances per word (multi-spin coding).
 
@@ -258,7 +272,8 @@ def _betas_of_chains(ladder, chain_at_beta):
 
 
 @njit
-def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, direction, round_trips):
+def swap_round(energy: np.ndarray, chain_at_beta: np.ndarray, ladder: np.ndarray, parity: int, rng: np.ndarray,
+               accepted: np.ndarray, attempted: np.ndarray, direction: np.ndarray, round_trips: np.ndarray) -> None:
     """One round of replica-exchange attempts between neighbouring betas b, b+1 (b = parity,
     parity + 2, ...) in each replica set, accepted with min(1, exp((beta_b - beta_b+1)(E_b - E_b+1))).
 
@@ -284,7 +299,8 @@ def swap_round(energy, chain_at_beta, ladder, parity, rng, accepted, attempted, 
             direction[cold] = -1
 
 
-def adaptive_ladder(hamiltonian, betas, *, n_sweeps=200, n_rounds=8, sampler=None, seed=None, progress=None):
+def adaptive_ladder(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: int = 200, n_rounds: int = 8,
+                    sampler: Any = None, seed: Seed | None = None, progress: bool | None = None) -> Schedule:
     """A parallel-tempering ladder whose neighbouring swap acceptances are made equal.
 
     Starts from ``betas``, then repeats: run short parallel tempering, measure the swap

@@ -5,9 +5,11 @@ checks them), the walk itself (the kernels :func:`walk` and :func:`enter`, which
 a pairwise engine's :meth:`flip_state`), the refinement of ln f (:func:`refine`) and the
 normalised estimate.
 """
+from __future__ import annotations
+
 import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, TYPE_CHECKING
 
 import numpy as np
 
@@ -23,11 +25,17 @@ from ..validation import as_float, as_int, as_real_array, check_on_failure
 from .drivers import initial_states_or_random, restore_engine
 from .samplers import Metropolis
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.typing import PathLike, Seed
+
 __all__ = ["wang_landau"]
 
-def wang_landau(hamiltonian, *, resolution=1.0, n_chains=4, flatness=0.8, log_f_final=1e-7,
-                check_every=10_000, max_sweeps=10 ** 8, energy_range=None, normalization="total", seed=None,
-                progress=None, on_failure="raise", checkpoint=None, checkpoint_every=100):
+def wang_landau(hamiltonian: Hamiltonian, *, resolution: float = 1.0, n_chains: int = 4, flatness: float = 0.8,
+                log_f_final: float = 1e-7, check_every: int = 10_000, max_sweeps: int = 10 ** 8,
+                energy_range: np.ndarray | None = None, normalization: Any = "total", seed: Seed | None = None,
+                progress: bool | None = None, on_failure: str = "raise", checkpoint: PathLike | None = None,
+                checkpoint_every: int = 100) -> DensityOfStates:
     """Density of states by Wang-Landau flat-histogram walks, with the 1/t refinement.
 
     Each of ``n_chains`` independent walkers flips random variables, accepting a move from
@@ -219,7 +227,8 @@ class _Walk(Loop):
 
     def __init__(self, walkers, grid, n, flatness, log_f_final, check_every, max_sweeps):
         self.walkers, self.flips, self.grid, self.n = walkers, walkers.flip_state(), grid, n
-        self.flatness, self.log_f_final, self.check_every, self.max_sweeps = flatness, log_f_final, check_every, max_sweeps
+        self.flatness, self.log_f_final = flatness, log_f_final
+        self.check_every, self.max_sweeps = check_every, max_sweeps
         n_walkers = len(self.flips.energy)
         self.log_g = np.zeros((n_walkers, grid.n_bins))
         self.hist = np.zeros((n_walkers, grid.n_bins), np.int64)
@@ -309,7 +318,8 @@ def _estimate(walk, grid, run, checkpoint, max_sweeps):
                            interrupted=run.interrupted)
 
 
-def refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, history, sweeps):
+def refine(log_f: np.ndarray, log_f_final: float, hist: np.ndarray, visited: np.ndarray, one_over_t: np.ndarray,
+           steps: int, flatness: float, history: list, sweeps: float) -> None:
     """Halve ln f of each walker whose histogram is flat; follow 1/t once ln f < 1/t."""
     for w in range(log_f.size):
         if log_f[w] <= log_f_final:
@@ -330,7 +340,8 @@ def refine(log_f, log_f_final, hist, visited, one_over_t, steps, flatness, histo
 
 
 @njit
-def flip_proposal(bits, state, field, flip, inverse):
+def flip_proposal(bits: Any, state: Any, field: np.ndarray, flip: float,
+                  inverse: float) -> tuple[int, float, float, int]:
     """A single-variable flip drawn from the high 32 bits of ``bits`` (multiply-shift):
     (variable i, its change delta, the energy change, that change in energy bins)."""
     i = int(((bits >> np.uint64(32)) * np.uint64(state.size)) >> np.uint64(32))
@@ -340,8 +351,9 @@ def flip_proposal(bits, state, field, flip, inverse):
 
 
 @njit(parallel=True)
-def walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolution, window,
-                     couplings, indptr, indices, data, dense, low, rng):
+def walk(states: np.ndarray, local: np.ndarray, energy: np.ndarray, n_steps: int, log_g: np.ndarray, hist: np.ndarray,
+         log_f: np.ndarray, energy_min: float, resolution: float, window: Any, couplings: np.ndarray,
+         indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dense: bool, low: float, rng: Any) -> None:
     """n_steps single-variable Wang-Landau moves per walker (one walker per row).
 
     A uniformly random variable is proposed (random, not sweep order: with a flat g
@@ -390,8 +402,9 @@ def walk(states, local, energy, n_steps, log_g, hist, log_f, energy_min, resolut
 
 
 @njit(parallel=True)
-def enter(states, local, energy, max_steps, energy_min, resolution, window,
-                      couplings, indptr, indices, data, dense, low, rng):
+def enter(states: np.ndarray, local: np.ndarray, energy: np.ndarray, max_steps: int, energy_min: float,
+          resolution: float, window: Any, couplings: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+          data: np.ndarray, dense: bool, low: float, rng: Any) -> np.ndarray:
     """Bring walkers into the energy bins ``window`` = (first, last) by descent.
 
     Random single-variable moves (drawn as in ``wang_landau_walk``) are accepted when they

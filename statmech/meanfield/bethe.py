@@ -9,6 +9,10 @@ g_{j->i} = h_j + sum_{k in dj \\ i} u_{k->j}. At a fixed point,
 
 which is exact on trees (Mezard & Montanari 2009, ch. 14).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -16,15 +20,21 @@ from .records import MeanFieldResult
 from ..hamiltonian import pairwise_form
 from .plefka import check_pairwise
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Structured
+
 
 def _log_2cosh(x):
     return np.logaddexp(x, -x)
 
 
-def belief_propagation(hamiltonian, beta, damping, tol, max_iter):
+def belief_propagation(hamiltonian: Structured, beta: float, damping: float, tol: float,
+                       max_iter: int) -> MeanFieldResult:
     """Bethe solution of a pairwise model (any domain; computed in spin form)."""
     check_pairwise(hamiltonian, "bethe")
-    spin = pairwise_form(hamiltonian).to_domain("spin")
+    form = pairwise_form(hamiltonian)
+    assert form is not None                     # check_pairwise: two-state units of one kind
+    spin: Any = form.to_domain("spin")
     J = sp.csr_matrix(spin.couplings, copy=True)       # tidied here, not in the model
     J.eliminate_zeros()
     J.sort_indices()

@@ -28,7 +28,10 @@ field. A Gaussian unit has k = 0, so TAP2 is then exact to third order.
 ``mean_field_step`` is that map; the solvers iterate it and the unrolled networks
 (``statmech.unroll``) are made of it.
 """
+from __future__ import annotations
+
 import numbers
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,10 +40,14 @@ from ..unit_types import add_reaction_fields, unit_mean_array
 from ..unit_types import UNIT_TYPES, unit_type
 from ..hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, structure_hint, validate_hamiltonian
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Structured
+    from statmech.unit_types import UnitType
+
 ORDERS = {"naive": 1, "tap2": 2, "tap3": 3}
 
 
-def as_unit_type(units, name="units"):
+def as_unit_type(units: Any, name: str = "units") -> UnitType:
     """A UnitType from a UnitType, a unit name, or the ``low`` value of two-state units
     (0: binary, -1: spin)."""
     if isinstance(units, numbers.Real) and not isinstance(units, bool):
@@ -59,14 +66,15 @@ def _unit_pair(units):
     return units, units
 
 
-def activation(field, beta, units, out=None):
+def activation(field: np.ndarray, beta: float, units: Any, out: np.ndarray | None = None) -> np.ndarray:
     """The units' conditional mean at ``field`` (``out`` may be ``field`` for two-state units)."""
     if units.discrete:
         return unit_mean_array(field, beta, units.low, out=out)
     return units.mean(field, beta)
 
 
-def effective_field(x, s, weights, bias, beta, units, order=1):
+def effective_field(x: np.ndarray, s: np.ndarray | None, weights: Any, bias: np.ndarray, beta: float, units: Any,
+                    order: int = 1) -> np.ndarray:
     """The field in the fixed-point map (module docstring) of a group of units.
 
     x W + bias + (beta/2) v'(s) (v(x) W2) + (beta^2/6) k'(s) (k(x) W3).
@@ -108,7 +116,7 @@ def effective_field(x, s, weights, bias, beta, units, order=1):
             raise ValueError(f"order 3 (TAP3) needs two-state units; got {units_x.name} and {units_s.name}")
         slope = units_x.variance_slope_at(x, beta).astype(field.dtype, copy=False)
         third = np.asarray((variance_x * slope) @ weights[2]).reshape(-1, n_out)
-    s_rows = np.broadcast_to(s, field.shape).reshape(-1, n_out)
+    s_rows = np.broadcast_to(s, field.shape).reshape(-1, n_out)  # type: ignore[arg-type]  # s is given for order >= 2
     if units_s.discrete:
         add_reaction_fields(rows, np.broadcast_to(bias, (n_out,)), s_rows, onsager, 0.5 * beta, third,
                             beta * beta / 6.0, float(units_s.low), order)
@@ -117,7 +125,8 @@ def effective_field(x, s, weights, bias, beta, units, order=1):
     return field
 
 
-def mean_field_step(x, s, weights, bias, beta, units, order=1, damping=0.0, anchor=None):
+def mean_field_step(x: np.ndarray, s: np.ndarray | None, weights: Any, bias: np.ndarray, beta: float, units: Any,
+                    order: int = 1, damping: float = 0.0, anchor: Any = None) -> np.ndarray:
     """One mean-field/TAP update: (1 - damping) <unit>(effective_field(...), beta) + damping * anchor,
     <unit> the updated units' activation (sigmoid, tanh, linear, smooth ReLU).
 
@@ -134,11 +143,11 @@ def mean_field_step(x, s, weights, bias, beta, units, order=1, damping=0.0, anch
     m = activation(field, beta, _unit_pair(units)[1], out=field)
     if damping:
         m *= 1.0 - damping
-        m += damping * (s if anchor is None else anchor)
+        m += damping * (s if anchor is None else anchor)  # type: ignore[operator]  # one of them is given
     return m
 
 
-def interior(units, m, margin):
+def interior(units: Any, m: np.ndarray, margin: float) -> np.ndarray:
     """Means clipped ``margin`` inside the open range of ``units``' means: (low, 1) for
     two-state units, (0, inf) for rectified ones; Gaussian means are left as they are."""
     if units.discrete:
@@ -151,7 +160,10 @@ class ModelUnits:
     model; (visible, hidden) for a bipartite one. Applies a unit-type formula at
     magnetizations m of shape (..., n) segment by segment."""
 
-    def __init__(self, hamiltonian):
+    types: tuple[UnitType, ...]
+    segments: tuple[tuple[slice, UnitType], ...]
+
+    def __init__(self, hamiltonian: Structured) -> None:
         if has_structure(hamiltonian, BipartiteHamiltonian):
             n_v = hamiltonian.n_visible
             self.types = hamiltonian.unit_types
@@ -162,16 +174,16 @@ class ModelUnits:
         self.discrete = all(units.discrete for units in self.types)
         self.uniform = len(set(self.types)) == 1
 
-    def apply(self, method, m, beta):
+    def apply(self, method: str, m: np.ndarray, beta: float) -> np.ndarray:
         if self.uniform:
             return getattr(self.types[0], method)(m, beta)
         return np.concatenate([getattr(units, method)(m[..., part], beta) for part, units in self.segments], axis=-1)
 
-    def check(self, m, name, strict=True):
+    def check(self, m: np.ndarray, name: str, strict: bool = True) -> None:
         for part, units in self.segments:
             units.check_mean(m[..., part], name, strict)
 
-    def clip(self, m):
+    def clip(self, m: np.ndarray) -> np.ndarray:
         """Two-state segments clipped into [low, 1] (rounding at the edges)."""
         m = np.array(m, dtype=np.float64)
         for part, units in self.segments:
@@ -179,7 +191,7 @@ class ModelUnits:
                 m[..., part] = np.clip(m[..., part], units.low, 1.0)
         return m
 
-    def interior(self, m, margin):
+    def interior(self, m: np.ndarray, margin: float) -> np.ndarray:
         """m moved ``margin`` inside the range of each segment's means (:func:`interior`), in
         m's float precision (float64 for anything else)."""
         m = np.array(m, dtype=np.result_type(np.asarray(m).dtype, np.float32))
@@ -187,12 +199,12 @@ class ModelUnits:
             m[..., part] = interior(units, m[..., part], margin)
         return m
 
-    def initial(self, rng, shape):
+    def initial(self, rng: Any, shape: tuple) -> np.ndarray:
         """Starting magnetizations: uniform in the middle 90% of a two-state unit's range;
         in (0.05, 0.95) for rectified and (-0.45, 0.45) for Gaussian units."""
         u = rng.uniform(0.05, 0.95, shape)
         for part, units in self.segments:
-            if units.discrete:
+            if units.low is not None:            # two-state units
                 u[..., part] = units.low + (1.0 - units.low) * u[..., part]
             elif units.name == "gaussian":
                 u[..., part] -= 0.5
@@ -206,35 +218,33 @@ class Couplings:
     symmetric matrix (dense or CSR).
     """
 
-    def __init__(self, hamiltonian, order):
+    def __init__(self, hamiltonian: Structured, order: int) -> None:
         self.bipartite = has_structure(hamiltonian, BipartiteHamiltonian)
-        if self.bipartite:
+        if has_structure(hamiltonian, BipartiteHamiltonian):
             W = hamiltonian.weights
             self.n_visible = hamiltonian.n_visible
             self.powers = [W] + [W ** p for p in range(2, order + 1)]
             self.transposed = [Wp.T for Wp in self.powers]
         else:
-            J = hamiltonian.couplings
+            J: Any = hamiltonian.couplings
             J = J.tocsr() if sp.issparse(J) else np.asarray(J)
             self.powers = [J.power(p) if sp.issparse(J) else J ** p for p in range(1, order + 1)]
         self.offset = hamiltonian.offset
         self.hamiltonian = hamiltonian
 
     @property
-    def fields(self):
+    def fields(self) -> np.ndarray:
         """The fields of the pairwise form: h, or (a, b) of a bipartite model, shape (n,)."""
-        if self.bipartite:
-            return np.concatenate([self.hamiltonian.visible_bias, self.hamiltonian.hidden_bias])
         return self.hamiltonian.fields
 
-    def apply(self, p, x):
+    def apply(self, p: int, x: np.ndarray) -> np.ndarray:
         """x J**p for x of shape (..., n) (J symmetric), shape (..., n)."""
         if self.bipartite:
             v, h = x[..., :self.n_visible], x[..., self.n_visible:]
             return np.concatenate([h @ self.transposed[p - 1], v @ self.powers[p - 1]], axis=-1)
         return np.asarray(x @ self.powers[p - 1])
 
-    def pair_sum(self, p, a):
+    def pair_sum(self, p: int, a) -> np.ndarray:
         """sum_{i<j} J_ij**p a_i a_j = a J**p a / 2, shape (...)."""
         if self.bipartite:
             v, h = a[..., :self.n_visible], a[..., self.n_visible:]
@@ -242,7 +252,7 @@ class Couplings:
         return 0.5 * np.einsum("...i,...i->...", self.apply(p, a), a)
 
 
-def check_pairwise(hamiltonian, method):
+def check_pairwise(hamiltonian: Structured, method: str) -> None:
     if not (has_structure(hamiltonian, PairwiseHamiltonian) or has_structure(hamiltonian, BipartiteHamiltonian)):
         raise TypeError(f"mean-field method {method!r} needs a PairwiseHamiltonian (or a bipartite one, "
                         f"e.g. an RBM); got {type(hamiltonian).__name__}{structure_hint(hamiltonian)}")
@@ -257,7 +267,8 @@ def check_pairwise(hamiltonian, method):
                          f"{hamiltonian!r} has continuous units: use 'naive' or 'tap2'")
 
 
-def gibbs_value_and_gradient(couplings, beta, m, units, order):
+def gibbs_value_and_gradient(couplings: Couplings, beta: float, m: np.ndarray, units: Any,
+                             order: int) -> tuple[Any, np.ndarray]:
     """(G(m), dG/dm) of the expansion to ``order`` (module docstring); m of shape (..., n),
     ``units`` a ModelUnits (or the low value of two-state units)."""
     if not isinstance(units, ModelUnits):

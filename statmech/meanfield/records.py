@@ -1,10 +1,16 @@
 """Records of the mean-field solvers; the meaning of each field is the one the table in
 :mod:`statmech.results` gives it."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from ..records import Record, RunRecord
+
+if TYPE_CHECKING:
+    import xarray
 
 __all__ = ["GibbsFreeEnergy", "MeanFieldResult", "MeanFieldPathResult"]
 
@@ -26,7 +32,7 @@ class GibbsFreeEnergy(Record):
 
     dims = {"value": ("start",), "gradient": ("start", "site")}
 
-    value: object
+    value: Any
     gradient: np.ndarray
     method: str
     beta: float
@@ -62,16 +68,16 @@ class MeanFieldResult(RunRecord):
     """
 
     m: np.ndarray
-    free_energy: object
-    log_z: object
-    converged: object
+    free_energy: Any
+    log_z: Any
+    converged: Any
     n_iter: int
     residuals: np.ndarray
     method: str
     beta: float
     model: str
 
-    def to_xarray(self):
+    def to_xarray(self) -> xarray.Dataset:
         """An ``xarray.Dataset``: ``m`` (site) or (start, site), ``free_energy``, ``log_z``,
         ``converged`` (scalars or (start,)), ``residuals`` (iteration); the scalar fields are
         attributes."""

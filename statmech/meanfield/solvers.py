@@ -1,6 +1,9 @@
 """Public solvers: mean_field, gibbs_free_energy, deterministic_annealing."""
+from __future__ import annotations
+
 import warnings
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +17,11 @@ from ..schedules import as_schedule
 from . import bethe
 from .plefka import ORDERS, Couplings, ModelUnits, check_pairwise, gibbs_value_and_gradient, mean_field_step
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Structured
+    from statmech.schedules import Schedule
+    from statmech.typing import ArrayLike, Seed
+
 METHODS = ("naive", "tap2", "tap3", "bethe")
 
 
@@ -23,7 +31,7 @@ def _check_method(method):
     return method
 
 
-def gibbs_free_energy(hamiltonian, beta, m, *, method="tap2"):
+def gibbs_free_energy(hamiltonian: Structured, beta: float, m: ArrayLike, *, method: str = "tap2") -> GibbsFreeEnergy:
     """The Plefka (naive / TAP) Gibbs free energy G(m) and its gradient.
 
     G(m) = -(1/beta) [sum_i S(m_i)] - sum_{i<j} J_ij m_i m_j - h.m + c
@@ -89,12 +97,13 @@ def _initial(hamiltonian, init, seed, units):
     return m.copy(), single
 
 
-def solve_fixed_point(hamiltonian, beta, m0, method, damping, tol, max_iter):
+def solve_fixed_point(hamiltonian: Structured, beta: float, m0: np.ndarray, method: str, damping: float, tol: float,
+                      max_iter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Iterate the fixed-point map from m0 (k, n or n_visible): (m, residuals, converged per start)."""
     order = ORDERS[method]
     couplings = Couplings(hamiltonian, order)
-    residuals = []
-    if couplings.bipartite:
+    residuals: list[float] = []
+    if has_structure(hamiltonian, BipartiteHamiltonian):
         nv = hamiltonian.n_visible
         a, b = hamiltonian.visible_bias, hamiltonian.hidden_bias
         forward, backward = couplings.powers, couplings.transposed
@@ -137,8 +146,9 @@ def _check_options(damping, tol, max_iter, on_failure):
     return damping, tol, max_iter
 
 
-def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_iter=2000, init=None, seed=None,
-               on_failure="raise"):
+def mean_field(hamiltonian: Structured, beta: float, *, method: str = "tap2", damping: float = 0.5, tol: float = 1e-10,
+               max_iter: int = 2000, init: ArrayLike | None = None, seed: Seed | None = None,
+               on_failure: str = "raise") -> MeanFieldResult:
     """Solve naive mean-field, TAP or Bethe (belief propagation) equations at one beta.
 
     Parameters
@@ -214,8 +224,10 @@ def mean_field(hamiltonian, beta, *, method="tap2", damping=0.5, tol=1e-10, max_
     return result
 
 
-def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5, tol=1e-10, max_iter=2000,
-                            init=None, seed=None, on_failure="warn"):
+def deterministic_annealing(hamiltonian: Structured, schedule: Schedule | ArrayLike, *, method: str = "tap2",
+                            damping: float = 0.5, tol: float = 1e-10, max_iter: int = 2000,
+                            init: ArrayLike | None = None, seed: Seed | None = None,
+                            on_failure: str = "warn") -> MeanFieldPathResult:
     """Follow a mean-field solution as beta rises (Peterson & Anderson 1987).
 
     Each beta starts from the solution at the previous one; at small beta the solution
@@ -243,7 +255,8 @@ def deterministic_annealing(hamiltonian, schedule, *, method="tap2", damping=0.5
         raise ValueError("deterministic_annealing follows magnetizations; method 'bethe' restarts its "
                          "messages, use mean_field(..., method='bethe') per beta")
     m = init
-    units = ModelUnits(validate_hamiltonian(hamiltonian, unit_types=True))
+    validate_hamiltonian(hamiltonian, unit_types=True)
+    units = ModelUnits(hamiltonian)
     rows = []
     with warnings.catch_warnings():
         if on_failure == "warn":

@@ -13,8 +13,10 @@ term and damping read an *earlier* activation s (the same units one iteration
 before): a skip connection. Weights are named arrays in ``params``; layers that name
 the same array share it (tied weights), and backprop sums their gradients.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Optional, TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +24,12 @@ from ..runloop import Progress, interruptible
 from ..validation import as_float, as_generator, as_int, as_real_array
 from ..meanfield.plefka import activation, as_unit_type, effective_field, mean_field_step
 from .optim import make_optimizer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from statmech.typing import ArrayLike, Seed
+    from statmech.unit_types import UnitType
 
 __all__ = ["Layer", "MLP"]
 
@@ -58,12 +66,12 @@ class Layer:
     bias: str
     transpose: bool
     beta: float
-    units: object
+    units: Any
     order: int = 1
     skip: Optional[int] = None
     anchor: Optional[int] = None
     damping: float = 0.0
-    input_units: object = None
+    input_units: Any = None
 
     def __post_init__(self):
         object.__setattr__(self, "units", as_unit_type(self.units, "units"))
@@ -71,12 +79,12 @@ class Layer:
                            else as_unit_type(self.input_units, "input_units"))
 
     @property
-    def activation(self):
+    def activation(self) -> str:
         """The activation's name: "sigmoid", "tanh", "linear" or "smooth_relu"."""
         return ACTIVATIONS[self.units.name]
 
     @property
-    def unit_types(self):
+    def unit_types(self) -> tuple[UnitType, UnitType]:
         """(units of the layer's input, units of the layer): what ``effective_field`` takes."""
         return self.input_units, self.units
 
@@ -107,12 +115,12 @@ class MLP:
         Mean training loss per epoch (after ``fit``).
     """
 
-    def __init__(self, params, layers, source=None):
+    def __init__(self, params: dict, layers: Any, source: str | None = None) -> None:
         self.params = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
         self.layers = list(layers)
         self.source = source
-        self.readout = None
-        self.loss_curve_ = []
+        self.readout: str | None = None
+        self.loss_curve_: list[float] = []
         for k, layer in enumerate(self.layers):
             for index in (layer.skip, layer.anchor):
                 if index is not None and not 0 <= index <= k:
@@ -122,7 +130,7 @@ class MLP:
         return f"MLP({len(self.layers)} layers, {len(self.params)} parameter arrays, source={self.source!r})"
 
     @property
-    def tied(self):
+    def tied(self) -> bool:
         """Whether some parameter array is used by more than one layer."""
         names = [layer.weight for layer in self.layers]
         return len(set(names)) < len(names)
@@ -142,7 +150,7 @@ class MLP:
             raise ValueError(f"x must have shape (..., {n_in}); got {x.shape}")
         return x
 
-    def forward(self, x, return_all=False):
+    def forward(self, x: ArrayLike, return_all: bool = False) -> Any:
         """Activations of the network.
 
         Parameters
@@ -163,7 +171,7 @@ class MLP:
                                         layer.unit_types, layer.order, layer.damping, anchor))
         return acts if return_all else acts[-1]
 
-    def untie(self):
+    def untie(self) -> MLP:
         """A copy in which every layer owns its weights and bias (same forward pass)."""
         params, layers = {}, []
         for k, layer in enumerate(self.layers):
@@ -190,13 +198,13 @@ class MLP:
         e = np.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
 
-    def predict_proba(self, x):
+    def predict_proba(self, x: ArrayLike) -> np.ndarray:
         """Class probabilities (softmax readout): ndarray of shape (n_samples, n_classes)."""
         if self.readout != "softmax":
             raise ValueError("predict_proba needs a softmax readout: fit(..., loss='cross_entropy') first")
         return self._output(self.forward(x))
 
-    def predict(self, x):
+    def predict(self, x: ArrayLike) -> np.ndarray:
         """Class labels (softmax readout) or outputs (linear readout or none)."""
         out = self._output(self.forward(x))
         return self.classes_[out.argmax(axis=-1)] if self.readout == "softmax" else out
@@ -220,7 +228,7 @@ class MLP:
         value = -np.sum(t * np.log(p) + (1 - t) * np.log1p(-p)) / batch
         return value, (p - t) / (p * (1 - p)) / (1.0 - low) / batch
 
-    def backward(self, x, y, loss="squared"):
+    def backward(self, x: ArrayLike, y: ArrayLike, loss: str = "squared") -> tuple[float, dict[str, np.ndarray]]:
         """Loss and its gradient with respect to every parameter array (hand-written backprop).
 
         Parameters
@@ -293,8 +301,9 @@ class MLP:
 
     # -- training -------------------------------------------------------------------------
 
-    def fit(self, X, y, loss="cross_entropy", epochs=20, batch_size=32, learning_rate=0.01, optimizer="adam",
-            momentum=0.9, train="all", seed=None, callback=None, progress=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, loss: str = "cross_entropy", epochs: int = 20, batch_size: int = 32,
+            learning_rate: float = 0.01, optimizer: Any = "adam", momentum: float = 0.9, train: Any = "all",
+            seed: Seed | None = None, callback: Any = None, progress: bool | None = None) -> Self:
         """Train a readout on the network's last activation, and optionally the network, by backprop.
 
         Parameters

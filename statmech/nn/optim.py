@@ -3,6 +3,10 @@
 Used by the unrolled networks and by Boltzmann learning: ``step(params, grads)``
 moves each array ``params[name]`` against ``grads[name]``.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..jit import njit
@@ -32,7 +36,7 @@ def _flat_views(w, *others):
     return None
 
 
-def add_scaled(w, alpha, g):
+def add_scaled(w: int, alpha: float, g: np.ndarray) -> None:
     """w += alpha * g in place, in one pass without temporaries (numpy for other layouts)."""
     flat = _flat_views(w, g)
     if flat is None:
@@ -41,7 +45,7 @@ def add_scaled(w, alpha, g):
         _add_scaled(flat[0], alpha, flat[1])
 
 
-def add_scaled_product(w, alpha, f, g):
+def add_scaled_product(w: np.ndarray, alpha: float, f: Any, g: np.ndarray) -> None:
     """w += alpha * f * g (elementwise) in place, in one pass without temporaries."""
     flat = _flat_views(w, f, g)
     if flat is None:
@@ -57,19 +61,19 @@ class SGD:
     Decay applies to the names in ``decay`` (default: every 2-D array, i.e. weights).
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, l2=0.0, l1=0.0):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, l2: float = 0.0, l1: float = 0.0) -> None:
         self.learning_rate = as_float(learning_rate, "learning_rate", minimum=0.0)
         self.momentum = as_float(momentum, "momentum", minimum=0.0)
         self.l2 = as_float(l2, "l2", minimum=0.0)
         self.l1 = as_float(l1, "l1", minimum=0.0)
-        self._velocity = {}
+        self._velocity: dict[str, np.ndarray] = {}
 
     def _decayed(self, w, g):
         if w.ndim == 2 and (self.l2 or self.l1):
             g = g + self.l2 * w + self.l1 * np.sign(w)
         return g
 
-    def step(self, params, grads):
+    def step(self, params: dict, grads: dict) -> None:
         for name, g in grads.items():
             w = params[name]
             g = self._decayed(w, g)
@@ -81,15 +85,15 @@ class SGD:
             self._velocity[name] = v
             w += v
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, np.ndarray]:
         """The optimiser's state as named arrays (for checkpoints)."""
         return prefixed("velocity", self._velocity)
 
-    def restore(self, arrays):
+    def restore(self, arrays: dict) -> None:
         """Inverse of :meth:`snapshot`."""
         self._velocity = {name: np.array(v) for name, v in unprefixed("velocity", arrays).items()}
 
-    def snapshot_fields(self, params, n_steps):
+    def snapshot_fields(self, params: dict, n_steps: int) -> dict[str, Field]:
         """The :class:`~statmech.runloop.Field` of each array of :meth:`snapshot` after
         ``n_steps`` >= 1 steps on ``params`` (for checking a checkpoint)."""
         return prefixed("velocity", {name: Field.like(w, finite) for name, w in params.items()}) if self.momentum else {}
@@ -98,13 +102,14 @@ class SGD:
 class Adam(SGD):
     """Adam (Kingma & Ba, ICLR 2015, Algorithm 1), with the same weight decay as SGD."""
 
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, l2=0.0, l1=0.0):
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8,
+                 l2: float = 0.0, l1: float = 0.0) -> None:
         super().__init__(learning_rate, 0.0, l2, l1)
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
-        self._moments = {}
+        self._moments: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._t = 0
 
-    def step(self, params, grads):
+    def step(self, params: dict, grads: dict) -> None:
         self._t += 1
         for name, g in grads.items():
             w = params[name]
@@ -117,23 +122,24 @@ class Adam(SGD):
             v_hat = v / (1 - self.beta2 ** self._t)
             w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, np.ndarray]:
         return dict(prefixed("moment1", {name: m for name, (m, _) in self._moments.items()}),
                     **prefixed("moment2", {name: v for name, (_, v) in self._moments.items()}),
                     adam_t=np.array(self._t))
 
-    def snapshot_fields(self, params, n_steps):
+    def snapshot_fields(self, params: dict, n_steps: int) -> dict[str, Field]:
         return dict(prefixed("moment1", {name: Field.like(w, finite) for name, w in params.items()}),
                     **prefixed("moment2", {name: Field.like(w, at_least(0.0)) for name, w in params.items()}),
                     adam_t=Field(np.int64, (), one_of(n_steps)))
 
-    def restore(self, arrays):
+    def restore(self, arrays: dict) -> None:
         self._t = int(arrays["adam_t"])
         second = unprefixed("moment2", arrays)
         self._moments = {name: (np.array(m), np.array(second[name])) for name, m in unprefixed("moment1", arrays).items()}
 
 
-def make_optimizer(optimizer, learning_rate, momentum=0.0, l2=0.0, l1=0.0):
+def make_optimizer(optimizer: Any, learning_rate: float, momentum: float = 0.0, l2: float = 0.0,
+                   l1: float = 0.0) -> SGD | Adam:
     """An optimiser from its name ("sgd" or "adam") or an SGD/Adam instance."""
     if isinstance(optimizer, SGD):
         return optimizer

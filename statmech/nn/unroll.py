@@ -1,4 +1,8 @@
 """Unrolled mean-field iterations as multilayer perceptrons (``statmech.unroll``)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -7,10 +11,13 @@ from ..hamiltonian import BipartiteHamiltonian, has_structure
 from ..meanfield.plefka import ORDERS, ModelUnits, check_pairwise
 from .network import MLP, Layer
 
+if TYPE_CHECKING:
+    from statmech.hamiltonian import Structured
+
 __all__ = ["unroll"]
 
 
-def unroll(hamiltonian, beta, *, steps, method="naive", damping=0.0):
+def unroll(hamiltonian: Structured, beta: float, *, steps: int, method: str = "naive", damping: float = 0.0) -> MLP:
     """``steps`` iterations of ``statmech.mean_field`` as a feed-forward network.
 
     RBMs (bipartite models): the input is the visible magnetization v0 (e.g. data);

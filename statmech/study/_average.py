@@ -1,5 +1,8 @@
 """Averages over disorder instances with jackknife or bootstrap errors, on xarray."""
+from __future__ import annotations
+
 import inspect
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -7,12 +10,16 @@ from ..estimators import jackknife_spread
 from ..records import Estimate
 from ..validation import as_generator, as_int
 
+if TYPE_CHECKING:
+    from statmech.typing import Seed
+
 __all__ = ["disorder_average"]
 
 _BOOKKEEPING = ("done", "elapsed")
 
 
-def disorder_average(results, dim="instance", statistic=None, *, method="jackknife", n_bootstrap=1000, seed=None):
+def disorder_average(results: Any, dim: str = "instance", statistic: Any = None, *, method: str = "jackknife",
+                     n_bootstrap: int = 1000, seed: Seed | None = None) -> Estimate:
     """Disorder average [x] over the instances along ``dim``, with its error, for means and
     for nonlinear functions of averages.
 

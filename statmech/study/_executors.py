@@ -2,6 +2,10 @@
 ``concurrent.futures.Executor``, ``"serial"`` (in the calling process), or a
 ``dask.distributed.Client``. One small adapter each: submit, wait for the first results,
 cancel, close. No scheduler of our own."""
+from __future__ import annotations
+
+from typing import Any
+
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -117,7 +121,7 @@ class _Dask(_Futures):
         return f"dask.distributed.Client({self.workers} threads)"
 
 
-def adapter(executor, task):
+def adapter(executor: Any, task: Any) -> Any:
     """The adapter for ``executor`` (None: a process pool with one worker per core)."""
     if executor is None:
         _check_picklable(task)
@@ -130,7 +134,7 @@ def adapter(executor, task):
             raise ValueError(f"executor must be None, 'serial', a concurrent.futures.Executor or a "
                              f"dask.distributed.Client; got {executor!r}")
         runner = _Futures(_Serial(), owned=True, workers=1)
-        runner.describe = lambda: "serial"
+        runner.describe = lambda: "serial"           # type: ignore[method-assign]
         return runner
     if type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "nthreads"):
         return _Dask(executor)

@@ -1,4 +1,6 @@
 """The grid of a study: named coordinate axes, their points, and each point's seed and key."""
+from __future__ import annotations
+
 import hashlib
 import itertools
 from collections.abc import Mapping, Set
@@ -6,8 +8,12 @@ import json
 import math
 import numbers
 import re
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["RESERVED", "Grid"]
 
@@ -48,7 +54,7 @@ class Grid:
         (ints, floats, strings or bools).
     """
 
-    def __init__(self, axes):
+    def __init__(self, axes) -> None:
         if not isinstance(axes, dict) or not axes:
             raise TypeError(f"grid must be a non-empty dict of coordinate name -> values; got {axes!r}")
         self.axes = {}
@@ -81,32 +87,32 @@ class Grid:
             self.axes[name] = values
 
     @property
-    def names(self):
+    def names(self) -> tuple[str, ...]:
         return tuple(self.axes)
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return tuple(len(v) for v in self.axes.values())
 
     @property
-    def size(self):
+    def size(self) -> int:
         return math.prod(self.shape)
 
-    def coordinate_array(self, name):
+    def coordinate_array(self, name: str) -> np.ndarray:
         return np.asarray(self.axes[name])
 
-    def points(self):
+    def points(self) -> Iterator[Any]:
         """(index tuple, {name: value}) of every point, in C order."""
         for index in itertools.product(*(range(n) for n in self.shape)):
             yield index, self.coordinates(index)
 
-    def coordinates(self, index):
+    def coordinates(self, index: tuple) -> dict[str, Any]:
         return {name: self.axes[name][i] for name, i in zip(self.names, index)}
 
-    def to_json(self):
+    def to_json(self) -> dict:
         return {name: list(values) for name, values in self.axes.items()}
 
-    def extension_of(self, stored):
+    def extension_of(self, stored: Any) -> Any:
         """How this grid extends a stored one (its JSON form): the names of the axes that
         gained values at their end. A ValueError names what else differs."""
         if list(stored) != list(self.names):
@@ -125,7 +131,7 @@ class Grid:
         return extended
 
 
-def point_seed(study_seed, coordinates):
+def point_seed(study_seed: Any, coordinates: Any) -> np.random.SeedSequence:
     """The SeedSequence of one point: the study seed's entropy, with a spawn key extended by
     a 128-bit digest of the point's coordinates (names and values, not indices), so a point
     keeps its seed when the grid grows and whatever executor runs it.
@@ -144,7 +150,7 @@ def point_seed(study_seed, coordinates):
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+-]")
 
 
-def point_key(coordinates):
+def point_key(coordinates: Any) -> str:
     """A file-name-safe label of a point, ``"L=4,instance=17"`` (a digest is appended when
     characters had to be replaced, so that keys stay distinct)."""
     key = ",".join(f"{name}={value}" for name, value in coordinates.items())

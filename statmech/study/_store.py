@@ -29,6 +29,8 @@ which points finished. A value that does not fit exactly (2**60 + 1 as a float, 
 an int) is its point's failure. ``dtypes={"name": dtype}`` declares a dtype instead:
 values must then fit it (floats may round, not overflow).
 """
+from __future__ import annotations
+
 import contextlib
 import datetime
 import json
@@ -38,11 +40,17 @@ import socket
 import sys
 import time
 import warnings
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import StoreLockedError
 from ._grid import Grid
+
+if TYPE_CHECKING:
+    import xarray
+
+    from statmech.typing import PathLike
 
 __all__ = ["Store", "Damage", "convert"]
 
@@ -80,7 +88,7 @@ def _encoding(chunks):
     return {"chunks": chunks, "compressors": _compressors()}
 
 
-def convert(values, dtype, *, rounding=False):
+def convert(values: Any, dtype: Any, *, rounding: float = False) -> Any:
     """``values`` as ``dtype``, or None when they do not fit: exactly, or (``rounding``, a
     float dtype) to the nearest float without overflow. NaN fits a float dtype."""
     values = np.asarray(values)
@@ -112,7 +120,7 @@ class Damage:
         Grid indices of the done points whose values it held.
     """
 
-    def __init__(self, variable, path, problem, points):
+    def __init__(self, variable: Any, path: PathLike, problem: Any, points: Any) -> None:
         self.variable, self.path, self.problem, self.points = variable, path, problem, points
 
     def __repr__(self):
@@ -122,16 +130,16 @@ class Damage:
 class Store:
     """The zarr store of one study (see the module docstring). ``path``: a folder."""
 
-    def __init__(self, path):
+    def __init__(self, path: PathLike) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"store must be a path (str or os.PathLike); got {type(path).__name__} {path!r}")
         self.path = os.fspath(path)
-        self._arrays = {}
-        self._schema = None
-        self._lock = None
+        self._arrays: dict[str, Any] = {}
+        self._schema: dict[str, Any] | None = None
+        self._lock: Any = None
 
     # -- one writer -----------------------------------------------------------------------
-    def check_path(self):
+    def check_path(self) -> None:
         """Refuse, before anything is created, a path that cannot become or be this store."""
         parent = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(parent):
@@ -142,7 +150,7 @@ class Store:
             raise ValueError(f"store {self.path!r} exists and is not a statmech study store; pass a new path")
 
     @contextlib.contextmanager
-    def writer(self):
+    def writer(self) -> Any:
         """Hold the store's lock for the block, or raise StoreLockedError naming the
         process that holds it. Re-entrant within this Store."""
         if self._lock is not None:
@@ -170,7 +178,7 @@ class Store:
                 os.remove(os.path.join(self.path, _WRITER))
             lock.release()
 
-    def holder(self, patience=1.0):
+    def holder(self, patience: float = 1.0) -> Any:
         """Who holds the lock, as ``writer.json`` says once the holder has written it (a
         holder that has just taken the lock writes it a moment later, over that of a
         holder that died)."""
@@ -189,10 +197,10 @@ class Store:
             time.sleep(0.05)
 
     # -- creation and checks ------------------------------------------------------------
-    def exists(self):
+    def exists(self) -> bool:
         return os.path.exists(os.path.join(self.path, "zarr.json"))
 
-    def create(self, grid, attrs):
+    def create(self, grid: Any, attrs) -> None:
         """Create the store (under the lock). Its ``statmech_study`` attribute is written
         last: a creation that failed or was killed leaves a store :meth:`half_made` finds."""
         import xarray as xr
@@ -213,7 +221,7 @@ class Store:
             raise
         self.update_attrs(statmech_study=1)
 
-    def half_made(self, grid_names):
+    def half_made(self, grid_names: Any) -> bool:
         """Whether the folder holds only what a creation that did not finish leaves (then
         :meth:`create` may start again)."""
         if not os.path.isdir(self.path) or "statmech_study" in (self.attrs if self.exists() else {}):
@@ -221,7 +229,7 @@ class Store:
         ours = {"zarr.json", _INTERNAL, "done", "elapsed", *grid_names}
         return set(os.listdir(self.path)) <= ours
 
-    def remove_contents(self):
+    def remove_contents(self) -> None:
         """Everything of the store but its lock (under the lock)."""
         for entry in os.listdir(self.path):
             target = os.path.join(self.path, entry)
@@ -235,7 +243,7 @@ class Store:
         self._arrays.clear()
         self._schema = None
 
-    def ensure_internal(self):
+    def ensure_internal(self) -> None:
         """The ``_study`` group and the checkpoint folder (created after the arrays, so a
         store killed in between gets them when it is opened again)."""
         root = self._root("r+")
@@ -243,7 +251,7 @@ class Store:
             root.create_group(_INTERNAL).attrs.update({"schema": {}, "failures": {}})
         os.makedirs(self.checkpoint_folder, exist_ok=True)
 
-    def check_layout(self, grid, repair=False):
+    def check_layout(self, grid: Any, repair: bool = False) -> None:
         """Check the arrays against the recorded ``grid``: each array's length along each
         grid dimension, and the coordinate values. With ``repair`` (under the lock), undo
         an extension that was killed before it recorded its grid (arrays longer than the
@@ -287,7 +295,7 @@ class Store:
         inside = flags[tuple(slice(0, n) for n in grid.shape)]
         return flags.sum() == inside.sum()
 
-    def recover(self):
+    def recover(self) -> None:
         """Finish or drop a dtype widening a killed writer left half done (under the lock)."""
         staging = os.path.join(self.path, _WIDEN)
         if not os.path.isdir(staging):
@@ -307,13 +315,13 @@ class Store:
         self._arrays.clear()
 
     @property
-    def checkpoint_folder(self):
+    def checkpoint_folder(self) -> str:
         return os.path.join(self.path, _INTERNAL, "checkpoints")
 
-    def checkpoint_path(self, key):
+    def checkpoint_path(self, key: Any) -> str:
         return os.path.join(self.checkpoint_folder, key + ".npz")
 
-    def remove_partial_files(self):
+    def remove_partial_files(self) -> None:
         """Temporary files of checkpoints whose writer was stopped mid-write (under the lock)."""
         if os.path.isdir(self.checkpoint_folder):
             for entry in os.listdir(self.checkpoint_folder):
@@ -348,10 +356,10 @@ class Store:
         return names
 
     @property
-    def attrs(self):
+    def attrs(self) -> dict:
         return dict(self._root().attrs)
 
-    def update_attrs(self, **attrs):
+    def update_attrs(self, **attrs: Any) -> None:
         self._root("r+").attrs.update(attrs)
 
     def _internal(self, mode="r"):
@@ -361,12 +369,12 @@ class Store:
         return root[_INTERNAL]
 
     @property
-    def schema(self):
+    def schema(self) -> Any:
         if not self._schema:
             self._schema = dict(self._internal().attrs["schema"])
         return self._schema
 
-    def extend(self, grid, names):
+    def extend(self, grid: Any, names: Any) -> None:
         """Grow the arrays along the axes ``names`` to ``grid`` (under the lock): metadata
         only (new points hold the fill value), new coordinate values and the new points'
         done flags (False) written; the caller records the grid afterwards."""
@@ -387,7 +395,7 @@ class Store:
         self._arrays.clear()
 
     # -- state ----------------------------------------------------------------------------
-    def done(self):
+    def done(self) -> np.ndarray:
         """ndarray of bool of the grid's shape."""
         return np.asarray(self._array("done")[...], dtype=bool)
 
@@ -396,7 +404,7 @@ class Store:
             self._arrays[name] = self._open(self._root("r+"), name)
         return self._arrays[name]
 
-    def conform(self, variables, dtypes):
+    def conform(self, variables: Any, dtypes: Any) -> Any:
         """The values of a point's ``variables`` as the store keeps them: ({name: array},
         {name: dtype the stored array must widen to first}), creating the schema from the
         first result; or a message saying why they do not fit. ``dtypes``: declared ones."""
@@ -472,7 +480,7 @@ class Store:
         self._arrays.clear()
         return None
 
-    def widen(self, name, dtype):
+    def widen(self, name: str, dtype: Any) -> Any:
         """Store variable ``name`` as ``dtype`` from now on (under the lock): its values
         converted exactly, staged as a whole array and renamed into place. Returns the
         grid indices of the done points whose value does not fit (the caller marks them
@@ -497,7 +505,7 @@ class Store:
                                   chunks=_chunks(grid_ndim, item_shape, np.dtype(dtype).itemsize),
                                   fill_value=_fill_value(np.dtype(dtype)), compressors=_compressors(),
                                   dimension_names=old.metadata.dimension_names, attributes=dict(old.attrs),
-                                  config={"write_empty_chunks": True})
+                                  config={"write_empty_chunks": True})  # type: ignore[arg-type]
         array[...] = converted
         open(staged + ".complete", "w").close()
         os.rename(os.path.join(self.path, name), staged + ".old")
@@ -507,7 +515,7 @@ class Store:
         self._arrays.clear()
         return misfits
 
-    def write(self, results):
+    def write(self, results: Any) -> None:
         """Write ``results`` [(grid index, {name: values}, elapsed)]: values, then
         elapsed, then done flags (last: a done point is whole)."""
         if not results:
@@ -526,7 +534,7 @@ class Store:
         self._array("elapsed").vindex[index] = np.array([r[2] for r in results])
         self._array("done").vindex[index] = True
 
-    def mark_not_done(self, points, clear=False):
+    def mark_not_done(self, points: Any, clear=False) -> None:
         """Points (grid indices) not done; with ``clear`` their values back to fill values
         too, as if never written."""
         if not points:
@@ -539,7 +547,7 @@ class Store:
                 array[point] = _fill_value(array.dtype)
 
     # -- damage ---------------------------------------------------------------------------
-    def verify(self, repair=False):
+    def verify(self, repair: bool = False) -> list:
         """Every chunk that holds a done point, read back: a missing file or a checksum that
         does not match is a :class:`Damage`. With ``repair`` (under the lock) its points are
         marked not done and the damaged file removed, so that they are computed again.
@@ -597,14 +605,14 @@ class Store:
         return os.path.join(self.path, name, "c", *map(str, block))
 
     # -- failures -------------------------------------------------------------------------
-    def failures(self):
+    def failures(self) -> dict:
         return dict(self._internal().attrs["failures"])
 
-    def set_failures(self, failures):
+    def set_failures(self, failures: Any) -> None:
         self._internal("r+").attrs["failures"] = failures
 
     # -- reading --------------------------------------------------------------------------
-    def dataset(self):
+    def dataset(self) -> xarray.Dataset:
         import xarray as xr
 
         try:

@@ -1,4 +1,6 @@
 """The Study: a task run at every point of a grid, on any executor, into a zarr store."""
+from __future__ import annotations
+
 import datetime
 import functools
 import hashlib
@@ -8,6 +10,7 @@ import traceback
 import warnings
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +22,11 @@ from ._executors import adapter
 from ._grid import Grid, point_key, point_seed
 from ._store import Store
 from ._task import PointResult, task_parameters
+
+if TYPE_CHECKING:
+    import xarray
+
+    from statmech.typing import Seed
 
 __all__ = ["Failure", "Study", "StudyRun"]
 
@@ -165,7 +173,7 @@ class Study:
     stays on the machine that calls ``run``.
     """
 
-    def __init__(self, store, task, *, grid, seed=None, dtypes=None):
+    def __init__(self, store: Any, task: Any, *, grid: Any, seed: Seed | None = None, dtypes: Any = None) -> None:
         self.grid = Grid(grid)
         self.dtypes = _check_dtypes(dtypes, self.grid.names)
         self.takes_checkpoint = task_parameters(task, self.grid.names)
@@ -234,11 +242,11 @@ class Study:
             store.update_attrs(grid=self.grid.to_json())
         store.remove_partial_files()
 
-    def point_seed(self, **coordinates):
+    def point_seed(self, **coordinates: Any) -> np.random.SeedSequence:
         """The SeedSequence the task gets at the point with these coordinates."""
         return point_seed(self.seed, {name: coordinates[name] for name in self.grid.names})
 
-    def run(self, executor=None, progress=None, *, retry_failed=True):
+    def run(self, executor: Any = None, progress: bool | None = None, *, retry_failed: bool = True) -> StudyRun:
         """Run the task at every point not done yet.
 
         Parameters
@@ -301,7 +309,7 @@ class Study:
         self.verify(repair=True)
         return self.store.failures()
 
-    def verify(self, repair=False):
+    def verify(self, repair: bool = False) -> list:
         """Read back every chunk of the store that holds a done point (each carries a
         checksum); :meth:`run` does so first, with ``repair``.
 
@@ -431,14 +439,14 @@ class Study:
                                                                 f"{dtype.kind == 'f' and 'float' or 'int'}", "")
                 self.store.mark_not_done(misfits, clear=True)
 
-    def results(self):
+    def results(self) -> xarray.Dataset:
         """The store as an ``xarray.Dataset`` (loaded into memory) on the grid's coordinates:
         every result variable, ``done`` (bool) and ``elapsed`` (seconds of each point's task);
         points not done hold NaN (floats) or 0 (ints, bools). Attributes: the package
         version, the task, its source digest, the grid, the study seed and the runs."""
         return self.store.dataset()
 
-    def failures(self):
+    def failures(self) -> list:
         """The points whose task failed (and has not succeeded since), in grid order.
 
         Returns

@@ -1,11 +1,14 @@
 """What runs on a worker: one point of a study, its result normalised to labelled arrays,
 or its exception with the traceback (a task that raises never stops the study)."""
+from __future__ import annotations
+
 import inspect
 import os
 import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,14 +33,14 @@ class Variable:
 class PointResult:
     """What a worker sends back: ``variables`` (name -> Variable) or the error and traceback."""
 
-    index: tuple
-    variables: object
-    error: object
-    traceback: object
+    index: Any
+    variables: Any
+    error: Any
+    traceback: Any
     elapsed: float
 
 
-def task_parameters(task, grid_names):
+def task_parameters(task: Any, grid_names: Any) -> bool:
     """Check that ``task`` takes the grid's names and ``seed`` as keywords; True when it
     also takes ``checkpoint``."""
     if not callable(task):
@@ -66,7 +69,7 @@ def _name(task):
     return f"{getattr(task, '__module__', '?')}.{getattr(task, '__qualname__', type(task).__name__)}"
 
 
-def normalise(result):
+def normalise(result: Any) -> dict:
     """A task's return value as {name: Variable}.
 
     Accepted: a dict of scalars, arrays or ``xarray.DataArray``; an ``xarray.Dataset``;
@@ -109,7 +112,7 @@ def normalise(result):
     return variables
 
 
-def run_point(task, index, kwargs, limit=False):
+def run_point(task: Any, index: int, kwargs: Any, limit: float = False) -> PointResult:
     """Call ``task(**kwargs)`` and normalise its result; an Exception becomes the point's
     error with its traceback (KeyboardInterrupt and SystemExit propagate).
 
@@ -129,7 +132,7 @@ def run_point(task, index, kwargs, limit=False):
     return PointResult(index, variables, None, None, time.perf_counter() - start)
 
 
-def initialize_worker():
+def initialize_worker() -> None:
     """Initializer of the default process pool: one numba and BLAS thread per worker,
     Ctrl-C left to the driver (which stops the workers itself), and a watchdog that ends the
     worker as soon as the driver is gone, however it ended (found: after a driver was

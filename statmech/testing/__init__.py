@@ -6,12 +6,20 @@ scikit-learn's ``check_estimator``. Hypothesis strategies for random small model
 live in :mod:`statmech.testing.strategies` (core structures) and
 :mod:`statmech.models.strategies` (every concrete model).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
 from ..validation import LOW_VALUE, as_beta
 from ..exact import all_states, exact
 from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, convert_states, has_structure, pairwise_form
+
+if TYPE_CHECKING:
+    from statmech.thermodynamics import Thermodynamics
+    from statmech.typing import Seed
 
 __all__ = ["check_hamiltonian", "check_thermodynamic_identities"]
 
@@ -31,7 +39,7 @@ def _flip(states, i, low):
     return flipped
 
 
-def check_hamiltonian(hamiltonian, n_states=16, seed=0):
+def check_hamiltonian(hamiltonian: Hamiltonian, n_states: int = 16, seed: Seed = 0) -> None:
     """Check that a Hamiltonian honours the contract every algorithm relies on.
 
     Checks: ``n`` and ``domain``; ``random_states`` shape, dtype and values;
@@ -95,8 +103,8 @@ def check_hamiltonian(hamiltonian, n_states=16, seed=0):
     _close(converted.to_domain(domain).energy(states), energies, "energy after a round trip of to_domain", **tol)
 
     if pairwise_form(hamiltonian) is not None:
-        local = hamiltonian.local_fields(states)
-        delta = (hamiltonian.low + 1) - 2.0 * states
+        local = hamiltonian.local_fields(states)  # type: ignore[attr-defined]  # pairwise and bipartite models have them
+        delta = (float(LOW_VALUE[domain]) + 1) - 2.0 * states
         for i in range(n):
             _close(-delta[:, i] * local[:, i], hamiltonian.delta_energy(states, i),
                    f"-delta * local_fields[:, {i}] vs delta_energy", **tol)
@@ -149,7 +157,7 @@ def _check_bipartite(hamiltonian, states, tol, beta=0.7):
         _close(conditional(fixed, beta), p_up, f"conditional_{layer} vs enumeration", rtol=1e-9, atol=1e-12)
 
 
-def check_thermodynamic_identities(hamiltonian, beta, rtol=1e-7):
+def check_thermodynamic_identities(hamiltonian: Hamiltonian, beta: float, rtol: float = 1e-7) -> Thermodynamics:
     """Check the identities of canonical thermodynamics on ``statmech.exact(hamiltonian, beta)``.
 
     F = U - TS; C = beta^2 Var(E) = -beta^2 dU/dbeta and U = -d ln Z/dbeta (central

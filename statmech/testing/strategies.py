@@ -2,6 +2,10 @@
 
 Concrete models have theirs in :mod:`statmech.models.strategies`.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from hypothesis import strategies as st
@@ -15,7 +19,8 @@ domains = st.sampled_from(["spin", "binary"])
 
 
 @st.composite
-def pairwise_hamiltonians(draw, min_n=1, max_n=8, domain=None, sparse=None, scale=1.0):
+def pairwise_hamiltonians(draw: Any, min_n: int = 1, max_n: int = 8, domain: str | None = None,
+                          sparse: bool | None = None, scale: float = 1.0) -> Any:
     """PairwiseHamiltonian with Gaussian couplings of std ``scale`` on a random graph,
     Gaussian fields and offset; dense or sparse couplings."""
     n = draw(st.integers(min_n, max_n))
@@ -31,7 +36,8 @@ def pairwise_hamiltonians(draw, min_n=1, max_n=8, domain=None, sparse=None, scal
 
 
 @st.composite
-def bipartite_hamiltonians(draw, max_visible=7, max_hidden=6, domain=None, scale=1.0, unit_types=False):
+def bipartite_hamiltonians(draw: Any, max_visible: int = 7, max_hidden: int = 6, domain: str | None = None,
+                           scale: float = 1.0, unit_types: bool = False) -> Any:
     """BipartiteHamiltonian with Gaussian weights and biases of std ``scale``.
 
     With ``unit_types=True`` each layer's unit type is drawn too, among the pairs with

@@ -21,8 +21,10 @@ block_gibbs    bipartite models, a layer at a time
 generic        any Hamiltonian, through its own ``delta_energy``
 =============  ==========================================================================
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, runtime_checkable
+from typing import Any, Callable, Optional, Protocol, runtime_checkable, TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +39,12 @@ from .lanes import LANES, LaneEngine
 from .multispin import MultiSpinEngine
 from .multispin_kernels import MAX_DEGREE, PackedStates, packed_batch, packed_lattice, random_packed, unpack
 from .pairwise import PairwiseEngine
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from statmech.hamiltonian import Hamiltonian
+    from statmech.typing import ArrayLike
 
 __all__ = ["Engine", "EnginePlan", "Rule", "Condition", "ENGINE_TABLE", "select", "select_batch", "engine_table",
            "MULTISPIN_MIN_CHAINS", "MULTISPIN_MIN_CHAINS_CHECKERBOARD", "ChainEngine", "PairwiseEngine", "LaneEngine",
@@ -129,7 +137,7 @@ class EnginePlan:
         What the engine needs besides the model and chains (the multi-spin engine's packed lattice).
     """
 
-    engine: type
+    engine: Any
     sampler: Any
     args: tuple = ()
 
@@ -137,7 +145,8 @@ class EnginePlan:
     def name(self) -> str:
         return self.engine.name
 
-    def build(self, hamiltonian, states, betas, seed_sequence) -> Engine:
+    def build(self, hamiltonian: Hamiltonian, states: ArrayLike, betas: ArrayLike,
+              seed_sequence: np.random.SeedSequence) -> Engine:
         return self.engine(hamiltonian, self.sampler, states, betas, seed_sequence, *self.args)
 
 
@@ -181,7 +190,7 @@ class Rule:
     setting: Condition
     model: Condition
     chains: Condition
-    engine: type
+    engine: Any
     paths: bool
     required: bool = False
     prepare: Optional[Callable[..., tuple]] = None
@@ -234,11 +243,11 @@ PAIRWISE = Condition("a PairwiseHamiltonian, or a BipartiteHamiltonian of two-st
 PACKABLE = Condition("a PairwiseHamiltonian of spins with at most 7 neighbours per variable, couplings +J or -J of "
                      "one magnitude and one uniform field", _packable)
 SQUARE_LATTICE = Condition("a periodic square-lattice model of spins with even sides, one bond coupling J and one "
-                           "field h (as Ising.square declares: its lattice, J and h)",
+                           "field h (as Ising.square declares: its geometry, J and h)",
                            lambda h: square_torus(h) is not None)
 LONG_ROWS = Condition(f"a square lattice as above with rows of at least {CHECKERBOARD_MIN_ROW} sites", _long_rows)
 SPARSE = Condition("a pairwise form (as above) with sparse couplings",
-                   lambda h: _pairwise(h) and pairwise_form(h).is_sparse)
+                   lambda h: _pairwise(h) and pairwise_form(h).is_sparse)  # type: ignore[union-attr]
 
 #: The engine of each sampler family, setting, model and number of chains: the first row
 #: that matches. The documentation prints it (:func:`engine_table`).
@@ -274,7 +283,7 @@ ENGINE_TABLE = (
 )
 
 
-def select(sampler, hamiltonian, n_chains, *, path=False):
+def select(sampler: Any, hamiltonian: Hamiltonian, n_chains: int, *, path: bool = False) -> EnginePlan:
     """The :class:`EnginePlan` of ``sampler`` for ``n_chains`` chains on ``hamiltonian``
     (``path``: one that can follow a path of models), from :data:`ENGINE_TABLE`; or a
     TypeError/ValueError that says why the sampler cannot run the model."""
@@ -303,7 +312,7 @@ def select(sampler, hamiltonian, n_chains, *, path=False):
     raise TypeError(f"no engine runs {sampler!r} on {hamiltonian!r}")
 
 
-def select_batch(sampler, hamiltonians, n_chains):
+def select_batch(sampler: Any, hamiltonians: Sequence[Hamiltonian], n_chains: int) -> EnginePlan:
     """The multi-spin plan of several models on one lattice whose chains share words:
     chain c of the ``n_chains`` runs ``hamiltonians[c // (n_chains // len(hamiltonians))]``."""
     for k, hamiltonian in enumerate(hamiltonians):
@@ -313,7 +322,7 @@ def select_batch(sampler, hamiltonians, n_chains):
     return EnginePlan(MultiSpinEngine, sampler, (packed_batch(hamiltonians, n_chains // len(hamiltonians)),))
 
 
-def engine_table():
+def engine_table() -> list[tuple[str, ...]]:
     """:data:`ENGINE_TABLE` as rows of text: (family, setting, model, chains, engine, paths)."""
     return [(rule.family, rule.setting.text, rule.model.text, rule.chains.text, rule.engine.name,
              "yes" if rule.paths else "no") for rule in ENGINE_TABLE]

@@ -2,6 +2,8 @@
 (states, energies, betas, one random stream per chain, acceptance counts) with the
 interface of :class:`statmech.mc.engines.Engine`, and the consistency check of a
 restored checkpoint."""
+from typing import ClassVar
+
 import numpy as np
 
 from ...hamiltonian import checked_energy, convert_states
@@ -44,14 +46,14 @@ class ChainEngine:
     - ``accepted`` and ``attempts_per_sweep`` for acceptance rates.
     """
 
-    arrays = ("states", "energy", "betas", "rng", "accepted")
+    arrays: ClassVar[tuple[str, ...]] = ("states", "energy", "betas", "rng", "accepted")
     #: What records report as the engine that ran.
     name = "generic"
     #: Bytes of chain state per chain and variable of the model (float64 states).
-    bytes_per_variable = 8
+    bytes_per_variable: ClassVar[float] = 8
     #: Per-chain state that moves with its chain when a population is resampled
     #: (random streams stay with their slot, so no two chains ever share one).
-    chain_arrays = ("states", "energy")
+    chain_arrays: ClassVar[tuple[str, ...]] = ("states", "energy")
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self.hamiltonian = hamiltonian

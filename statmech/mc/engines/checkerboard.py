@@ -1,6 +1,8 @@
 """The checkerboard engine: the periodic square-lattice Ising model with uniform J and h,
 swept one sublattice at a time, a lattice row per random stream and thread; the spins
 are int8, split by colour (:func:`split_colours`)."""
+from typing import Any
+
 import numpy as np
 
 from ...hamiltonian import PairwiseHamiltonian, has_structure
@@ -14,11 +16,11 @@ from .base import ChainEngine
 __all__ = ["CheckerboardEngine", "square_torus", "split_colours", "join_colours"]
 
 
-def square_torus(hamiltonian):
+def square_torus(hamiltonian: Any) -> tuple[int, int, float, float] | None:
     """(L, M, J, h) of a model checkerboard sweeps can run, else None: spins on a periodic
-    two-dimensional ``lattice`` (:class:`~statmech.lattice.Lattice`) with even sides, one
+    two-dimensional lattice (its ``geometry``, a :class:`~statmech.lattice.Lattice`) with even sides, one
     coupling ``J`` on every bond and one field ``h``, as ``Ising.square`` declares them."""
-    lattice = getattr(hamiltonian, "lattice", None)
+    lattice = getattr(hamiltonian, "geometry", None)
     J, h = getattr(hamiltonian, "J", None), getattr(hamiltonian, "h", None)
     if (not has_structure(hamiltonian, PairwiseHamiltonian) or hamiltonian.domain != "spin"
             or not isinstance(lattice, Lattice) or lattice.dimension != 2 or not lattice.periodic
@@ -132,8 +134,8 @@ def _lattice_energy(black, white, J, h):
 
 
 @njit(parallel=True)
-def checkerboard_sample(black, white, betas, J, h, rule, n_records, thin, rng, accepted,
-                        energy_trace, mag_trace, offset):
+def checkerboard_sample(black, white, betas, J, h, rule, n_records, thin, rng, accepted, energy_trace, mag_trace,
+                        offset):
     """Checkerboard sweeps of the ferromagnetic Ising model on periodic L x M tori.
 
     black, white : (n_chains, L, M // 2) int8, the two sublattices (L, M even);

@@ -13,7 +13,7 @@ from .base import ChainEngine
 
 __all__ = ["GenericEngine"]
 
-_warned_slow = set()
+_warned_slow: set = set()
 
 
 @njit(parallel=True)
