@@ -56,11 +56,11 @@ class ParameterArray(np.ndarray):
             return ufunc(*[plain(x) for x in inputs], **kwargs)
         return getattr(ufunc, method)(*[plain(x) for x in inputs], **kwargs)
 
-    def copy(self, order: Any = "C") -> Any: # type: ignore[override]
+    def copy(self, order: Any = "C") -> Any:  # type: ignore[override]
         return np.array(self, order=order, copy=True, subok=False)
 
-    def astype(self, dtype: Any, order: Any = "K", casting: Any = "unsafe", # type: ignore[override] subok: bool = True,
-               copy: bool = True) -> Any:
+    def astype(self, dtype: Any, order: Any = "K", casting: Any = "unsafe",  # type: ignore[override]
+               subok: bool = True, copy: bool = True) -> Any:
         return plain(self).astype(dtype, order=order, casting=casting, copy=copy)
 
 

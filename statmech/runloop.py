@@ -395,10 +395,12 @@ class Loop:
     supplies:
 
     - :meth:`steps`: the steps still to take (any values; each is handed to
-      :meth:`advance`), ending when the run is done;
+      :meth:`advance`), ending when the run is done; by default the step numbers from
+      ``position`` to ``n_steps``;
     - :meth:`advance`: take one step;
     - ``position``: the whole steps taken, what a checkpoint records;
-    - ``work``: the work done, in the units of the progress bar's total;
+    - ``work``: the work done, in the units of the progress bar's total (by default
+      ``position``);
     - :meth:`fields`: what each array of a checkpoint after ``position`` steps must be;
     - :meth:`restore`: continue from a checkpoint's arrays (checked against
       :meth:`fields` already), after checking what they must satisfy together;
@@ -406,10 +408,15 @@ class Loop:
     """
 
     position = 0
-    work = 0.0
+    #: The steps of the whole run, for loops whose steps are counted.
+    n_steps = 0
+
+    @property
+    def work(self) -> float:
+        return self.position
 
     def steps(self) -> Iterable[Any]:
-        raise NotImplementedError
+        return range(self.position, self.n_steps)
 
     def advance(self, step: Any) -> None:
         raise NotImplementedError

@@ -156,13 +156,7 @@ class _Ascent(Loop):
             self.states = all_states(hamiltonian.n, hamiltonian.domain)
         else:
             self.scratch = np.empty((len(engine.energy), 1))
-
-    @property
-    def work(self):
-        return self.position
-
-    def steps(self):
-        return range(self.position, self.n_iter)
+        self.n_steps = n_iter
 
     def advance(self, t):
         model = self.model

@@ -383,10 +383,6 @@ class _Annealing(Loop):
         self.best_states = engine.get_states().astype(np.float64)
         self.trace = np.empty((len(engine.energy), len(betas)))
 
-    @property
-    def work(self):
-        return self.position
-
     def steps(self):
         return _chunks(len(self.betas))
 

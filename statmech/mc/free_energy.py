@@ -284,14 +284,11 @@ class _Importance(Loop):
         self.ess = np.full(path.size, float(n_chains))
         self.energy = np.empty(path.size)
         self.energy[0] = walk.energy.mean()
-        self.position = 1
+        self.position, self.n_steps = 1, path.size
 
     @property
     def work(self):
         return self.position - 1
-
-    def steps(self):
-        return range(1, self.path.size)
 
     def advance(self, k):
         self.log_w += self.walk.log_weight_step(self.path[k - 1], self.path[k])
@@ -409,14 +406,11 @@ class _Populations(Loop):
         self.energy = np.empty(path.size)
         self.energy[0] = engine.energy.mean()
         self.scratch = np.empty((n_chains, 1))
-        self.position = 1
+        self.position, self.n_steps = 1, path.size
 
     @property
     def work(self):
         return self.position - 1
-
-    def steps(self):
-        return range(self.position, self.path.size)
 
     def advance(self, k):
         path, size, engine = self.path, self.size, self.engine

@@ -182,7 +182,7 @@ class _Ladders(Loop):
     rounds, so the state, counters and traces saved always belong to the same round."""
 
     def __init__(self, engine, ladder, n_models, n_sets, n_pairs, n_rounds, swap_every, n, swap_seed):
-        self.engine, self.ladder, self.n_rounds, self.swap_every, self.n = engine, ladder, n_rounds, swap_every, n
+        self.engine, self.ladder, self.swap_every, self.n = engine, ladder, swap_every, n
         n_rows, n_beta = n_models * n_sets, ladder.size
         n_total = n_rows * n_beta
         self.chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
@@ -197,13 +197,7 @@ class _Ladders(Loop):
                        "magnetization": np.empty((n_rows, n_beta, n_rounds)),
                        "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
         self.scratch_e, self.scratch_m = np.empty((n_total, 1)), np.empty((n_total, 1))
-
-    @property
-    def work(self):
-        return self.position
-
-    def steps(self):
-        return range(self.position, self.n_rounds)
+        self.n_steps = n_rounds
 
     def advance(self, step):
         engine, chain_at_beta, book, traces = self.engine, self.chain_at_beta, self.bookkeeping, self.traces
