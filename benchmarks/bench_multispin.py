@@ -39,8 +39,8 @@ import statmech
 from statmech import mc
 from statmech.analysis.exact_results import ISING_2D_BETA_C
 from statmech.jit import njit
-from statmech.mc import _multispin
-from statmech.mc._multispin import bernoulli_word, probability_planes
+from statmech.mc.engines import multispin_kernels as _multispin
+from statmech.mc.engines.multispin_kernels import bernoulli_word, probability_planes
 from statmech.models import EdwardsAnderson, Ising
 from statmech.rng import random_streams, uniform
 

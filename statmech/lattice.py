@@ -1,8 +1,8 @@
 """Lattices: what a model on a hypercubic lattice declares about its geometry.
 
 A model that lives on a lattice (``Ising.square``, ``EdwardsAnderson.cubic``, ...) carries
-a frozen :class:`Lattice` as its ``lattice`` attribute; engines (checkerboard sweeps) and
-lattice observables read it, rather than infer a geometry from the couplings. Sites are
+a frozen :class:`Lattice` as its ``geometry`` attribute; engines (checkerboard sweeps, the
+neighbour table of multi-spin coding) and lattice observables read it, rather than infer a geometry from the couplings. Sites are
 numbered in C order: site x = (x_0, ..., x_{d-1}) is ``np.ravel_multi_index(x, shape)``.
 """
 from __future__ import annotations
@@ -96,6 +96,19 @@ class Lattice:
         edges = np.concatenate(edges) if edges else np.zeros((0, 2), np.int64)
         edges.flags.writeable = False
         return edges
+
+    def neighbours(self) -> np.ndarray:
+        """The neighbours of every site, each row in increasing order: ndarray of shape
+        (n_sites, degree), int32. Defined when every site has the same number of
+        neighbours (``degree`` is not None); a ValueError otherwise."""
+        if self.degree is None:
+            raise ValueError(f"{self!r} has sites with different numbers of neighbours (an open lattice or a side "
+                             f"shorter than 3); its bonds are edges()")
+        sites = np.arange(self.n_sites).reshape(self.shape)
+        rows = [np.roll(sites, shift, axis=axis).ravel() for axis in range(self.dimension) for shift in (-1, 1)]
+        table = np.sort(np.stack(rows, axis=1), axis=1).astype(np.int32)
+        table.flags.writeable = False
+        return table
 
     def coordinates(self) -> np.ndarray:
         """The position of every site: ndarray of shape (n_sites, dimension), int64."""

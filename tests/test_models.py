@@ -42,6 +42,12 @@ def test_lattice_models_declare_their_lattice():
     step = (square.coordinates()[edges[:, 1]] - square.coordinates()[edges[:, 0]]) % np.array(square.shape)
     assert np.all((step == 1).sum(1) == 1) and np.all((step == 0).sum(1) == 1)     # one step along one axis
     assert len(np.unique(np.sort(edges, 1), axis=0)) == len(edges) == 2 * 24
+    table = square.neighbours()                 # the bonds again, as one row per site
+    assert table.shape == (24, 4) and np.all(np.diff(table, axis=1) > 0)
+    for i, row in enumerate(table):
+        assert set(row) == set(edges[edges[:, 0] == i, 1]) | set(edges[edges[:, 1] == i, 0])
+    with pytest.raises(ValueError, match="different numbers of neighbours"):
+        Lattice((4, 4), periodic=False).neighbours()
     edges[0] = 0                                # a copy: the lattice's own cannot change
     assert not np.array_equal(square.edges(), edges)
     assert square == Lattice((4, 6), True) and hash(square) == hash(Lattice((4, 6)))

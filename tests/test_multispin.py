@@ -318,6 +318,15 @@ def test_packing_round_trips_and_lattices_that_cannot_be_packed_are_refused():
         packed_lattice(Ising.lattice((3, 3, 3, 3)))
     with pytest.raises(ValueError, match="spins"):
         packed_lattice(Ising.square(3).to_domain("binary"))
+    # A declared geometry gives the neighbour table, checked against the couplings (a bond
+    # of zero coupling is no bond); a model without one packs when its couplings are regular.
+    ea = EdwardsAnderson.cubic(3, "pm1", seed=0)
+    np.testing.assert_array_equal(packed_lattice(ea).neighbours, ea.geometry.neighbours())
+    couplings = np.ones(18)
+    couplings[0] = 0.0
+    with pytest.raises(ValueError, match="its geometry's 4"):
+        packed_lattice(Ising(9, Ising.square(3).edges, couplings, geometry=Ising.square(3).geometry))
+    assert packed_lattice(PairwiseHamiltonian(Ising.square(3).couplings)).z == 4
 
 
 # -- through the public API: statmech.sample and parallel_tempering with MultiSpin ------------

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...jit import njit, prange
+from ...lattice import Lattice
 from ..._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore, vxor
 from ...rng import xoshiro_vector_step
 from ..acceptance import HEAT_BATH, acceptance_probability
@@ -158,18 +159,30 @@ def packed_lattice(hamiltonian):
     J = sp.csr_matrix(hamiltonian.couplings, copy=True)       # tidied here, not in the model
     J.eliminate_zeros()
     J.sort_indices()
-    degree = np.diff(J.indptr)
-    if J.nnz == 0 or np.any(degree != degree[0]):
-        raise ValueError("multi-spin coding needs every variable to have the same number of neighbours")
-    if degree[0] > MAX_DEGREE:
-        raise ValueError(f"multi-spin coding needs at most {MAX_DEGREE} neighbours per variable; got {degree[0]}")
+    z, neighbours = _neighbour_table(hamiltonian, J)
     magnitude = float(np.abs(J.data).max())
     if not np.all(np.abs(J.data) == magnitude):
         raise ValueError("multi-spin coding needs couplings of one magnitude (+J or -J)")
-    z = int(degree[0])
-    neighbours = J.indices.reshape(-1, z).astype(np.int32)
     anti = (J.data.reshape(-1, z) < 0).astype(np.uint8)
     return PackedLattice(neighbours, anti, magnitude, float(fields[0]), float(hamiltonian.offset))
+
+
+def _neighbour_table(hamiltonian, J):
+    """(z, neighbours): from the model's declared ``geometry`` (a :class:`~statmech.lattice.Lattice`
+    of one degree) when it has one, checked against the couplings; else read off the
+    couplings of a model that declares none (any regular graph), rows in increasing order."""
+    geometry = getattr(hamiltonian, "geometry", None)
+    declared = isinstance(geometry, Lattice) and geometry.degree is not None
+    z = geometry.degree if declared else int(np.diff(J.indptr[:2])[0]) if J.nnz else 0
+    if z == 0 or J.nnz != J.shape[0] * z or np.any(np.diff(J.indptr) != z):
+        raise ValueError("multi-spin coding needs every variable to have the same number of neighbours"
+                         + (f" (its geometry's {z}); some of its bonds have zero coupling" if declared else ""))
+    if z > MAX_DEGREE:
+        raise ValueError(f"multi-spin coding needs at most {MAX_DEGREE} neighbours per variable; got {z}")
+    from_couplings = J.indices.reshape(-1, z).astype(np.int32)
+    if declared and not np.array_equal(from_couplings, geometry.neighbours()):
+        raise ValueError(f"the couplings are not on the bonds of the model's geometry {geometry!r}")
+    return z, from_couplings
 
 
 def packed_batch(hamiltonians, chains_per_model):
