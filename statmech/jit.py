@@ -2,7 +2,8 @@
 
 Every kernel is compiled through :func:`njit`, which turns on numba's on-disk cache
 unless the environment variable ``STATMECH_NUMBA_CACHE`` is ``0``. Threads are set
-in one place, :func:`set_num_threads`.
+in one place, :func:`set_num_threads`, and a parallel kernel runs on as many of them as
+its call has work for (:func:`threads_for`).
 
 Kernels of one module call jitted helpers of others (the engines in ``statmech/mc/engines/``
 and the enumeration kernels of ``statmech/exact/gray_code.py`` call the unit formulas of
@@ -17,7 +18,7 @@ from typing import Any
 
 import numba
 
-__all__ = ["njit", "prange", "set_num_threads", "get_num_threads", "limit_threads"]
+__all__ = ["njit", "prange", "set_num_threads", "get_num_threads", "limit_threads", "threads_for"]
 
 CACHE = os.environ.get("STATMECH_NUMBA_CACHE", "1") != "0"
 prange = numba.prange
@@ -50,3 +51,45 @@ def limit_threads(n_threads: int = 1) -> None:
 def get_num_threads() -> int:
     """The number of threads numba's parallel kernels use now."""
     return numba.get_num_threads()
+
+
+#: Seconds of one-thread work a parallel call must give each thread before threads pay:
+#: on idle cores a region of any size gains, but beside a busy process a descheduled
+#: thread stalls the whole region for a time slice (about 8 ms here), so shorter calls
+#: run on one thread. ``benchmarks/bench_threads.py`` measures both.
+SECONDS_PER_THREAD = 0.01
+
+
+class threads_for:
+    """Inside (``with threads_for(...) as used:``): numba's parallel kernels use only as
+    many threads as the call has work for.
+
+    That is min(the threads set, ``n_units``, ``seconds // seconds_per_thread``), at least
+    one. Results do not depend on it: every kernel gives each chain (or word, or row) its
+    own random stream.
+
+    Parameters
+    ----------
+    n_units : int
+        Independent pieces of the call (chains, words, rows): no thread beyond them.
+    seconds : float
+        The call's work: an estimate of its seconds on one thread.
+    seconds_per_thread : float, default SECONDS_PER_THREAD
+        The least work per thread at which threads pay.
+    """
+
+    __slots__ = ("used", "previous")
+
+    def __init__(self, n_units: int, seconds: float, seconds_per_thread: float = SECONDS_PER_THREAD) -> None:
+        current = numba.get_num_threads()
+        self.used = int(max(1, min(current, n_units, seconds // seconds_per_thread)))
+        self.previous = current if self.used != current else 0
+
+    def __enter__(self) -> int:
+        if self.previous:
+            numba.set_num_threads(self.used)
+        return self.used
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.previous:
+            numba.set_num_threads(self.previous)

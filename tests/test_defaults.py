@@ -104,3 +104,26 @@ def test_the_chi_square_test_sees_a_deterministic_sweep():
     starting state after an even number of sweeps) is rejected by the test above."""
     pi = boltzmann(CHAIN8.energy(all_states(8, "spin")), 0.0)
     assert chi_square_p_value(np.ones((4000, 8), np.int8), pi, "spin") < 1e-100
+
+
+def test_default_chain_counts_fill_the_words_of_the_packed_engine():
+    """Where the multi-spin engine runs, the default numbers of chains leave no lane idle
+    (64 chains a word; a tempering ladder takes one lane per beta); elsewhere they stay
+    4, 16 and 2. A count given, or the initial states', is kept."""
+    from statmech.models import EdwardsAnderson
+    glass, sk = EdwardsAnderson.square(4, "pm1", seed=0), SherringtonKirkpatrick(8, seed=0)
+    quiet = {"seed": 0, "progress": False}
+    run = statmech.sample(glass, 1.0, n_sweeps=2, **quiet)
+    assert (run.engine, run.states.shape[0]) == ("multispin", 64)
+    run = statmech.anneal(glass, [0.5, 1.0], **quiet)
+    assert (run.engine, run.final_states.shape[0]) == ("multispin", 64)
+    for n_betas, ladders in ((16, 4), (20, 3), (64, 2)):
+        run = statmech.parallel_tempering(glass, np.linspace(0.2, 1.0, n_betas), n_sweeps=2, **quiet)
+        assert (run.engine, run.states.shape[0]) == ("multispin", ladders), n_betas
+    runs = mc.parallel_tempering_batch([glass, EdwardsAnderson.square(4, "pm1", seed=1)], np.linspace(0.2, 1.0, 16),
+                                       n_sweeps=2, **quiet)
+    assert [r.states.shape[0] for r in runs] == [2, 2]           # 2 x 2 x 16 lanes fill the word already
+    assert statmech.sample(sk, 1.0, n_sweeps=2, **quiet).states.shape[0] == 4
+    assert statmech.anneal(sk, [0.5, 1.0], **quiet).final_states.shape[0] == 16
+    assert statmech.parallel_tempering(sk, [0.5, 1.0], n_sweeps=2, **quiet).states.shape[0] == 2
+    assert statmech.sample(glass, 1.0, n_sweeps=2, n_chains=5, **quiet).states.shape[0] == 5

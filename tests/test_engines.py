@@ -3,6 +3,7 @@ energies, set betas, take (population resampling), snapshot / restore."""
 import numpy as np
 import pytest
 
+import statmech
 from statmech import mc
 from statmech.models import RBM, EdwardsAnderson, Ising, PSpin, SherringtonKirkpatrick
 
@@ -99,8 +100,11 @@ def test_every_engine_implements_the_protocol(name):
 
     _, engine = make(name)
     assert isinstance(engine, Engine)
-    for member in ("name", "bytes_per_variable", "energy", "betas", "accepted", "arrays"):
+    for member in ("name", "bytes_per_variable", "chains_per_word", "energy", "betas", "accepted",
+                   "arrays"):
         assert hasattr(engine, member), member
+    with engine.threads(1) as threads:          # a few sweeps of a small test model: not worth a second thread
+        assert threads == 1
     flips = engine.flip_state()
     if flips is not None:           # its contract: a flip of i changes E by -delta local[i], local by delta J[i]
         model = engine.hamiltonian
@@ -130,3 +134,26 @@ def test_the_engine_table_covers_every_engine_and_reads_as_text():
     assert engines.select(mc.Metropolis(), PSpin(5, 3), 64).name == "generic"
     with pytest.raises(ValueError, match="checkerboard=True cannot follow a path of models"):
         engines.select(mc.Metropolis(checkerboard=True), Ising.square(4), 2, path=True)
+
+
+def test_threads_follow_the_work_of_a_call_and_come_back_after_it():
+    import numba
+
+    from statmech.jit import SECONDS_PER_THREAD, threads_for
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one thread only")
+    before = statmech.get_num_threads()
+    statmech.set_num_threads(2)
+    try:
+        for n_units, seconds, expected in [(8, 0.1 * SECONDS_PER_THREAD, 1), (8, 5 * SECONDS_PER_THREAD, 2),
+                                           (1, 5 * SECONDS_PER_THREAD, 1), (8, 0.0, 1)]:
+            with threads_for(n_units, seconds) as used:
+                assert used == expected == numba.get_num_threads()
+            assert numba.get_num_threads() == 2
+        _, engine = make("pairwise dense")      # a few chains of 9 spins: one thread; 10^6 sweeps: two
+        with engine.threads(1) as used:
+            assert used == 1
+        with engine.threads(1e6) as used:
+            assert used == 2
+    finally:
+        statmech.set_num_threads(before)

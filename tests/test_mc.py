@@ -176,7 +176,8 @@ def test_ctrl_c_returns_what_was_done(monkeypatch):
 
     monkeypatch.setattr(engines.PairwiseEngine, "run", interrupted_run)
     run = statmech.sample(SherringtonKirkpatrick(10, seed=0), 1.0, n_sweeps=1000, seed=0, progress=False)
-    assert run.interrupted and run.energy.shape == (4, 30) and run.n_sweeps == 30
+    # three whole calls done: a short run goes in ten calls of 10%, a long one in calls of 1%
+    assert run.interrupted and run.energy.shape == (4, 300) and run.n_sweeps == 300
 
 
 def test_samples_save_and_load_round_trip(tmp_path):
@@ -218,7 +219,10 @@ class TestErrors:
         with pytest.raises(ValueError, match="n_sweeps must be a multiple of thin = 10 .*; got 5: pass 10$"):
             statmech.sample(self.model, 1.0, n_sweeps=5, thin=10)
         with pytest.raises(ValueError, match=r"initial_states must have shape \(4, 6\)"):
-            statmech.sample(self.model, 1.0, initial_states=np.ones((3, 6)))
+            statmech.sample(self.model, 1.0, n_chains=4, initial_states=np.ones((3, 6)))
+        # without n_chains, the initial states say how many chains there are
+        assert statmech.sample(self.model, 1.0, n_sweeps=2, initial_states=np.ones((3, 6))).states.shape == (3, 6)
+        assert statmech.anneal(self.model, [1.0], initial_states=np.ones((3, 6))).final_states.shape == (3, 6)
 
     def test_schedules_must_increase(self):
         with pytest.raises(ValueError, match=r"schedule must be non-decreasing in beta; got beta\[1\] = 2"):

@@ -455,6 +455,34 @@ def test_multispin_results_do_not_depend_on_the_number_of_threads(thread_counts)
     assert abs(a.mean() - b.mean()) < 4 * np.hypot(a.std(), b.std()) / np.sqrt(a.size)
 
 
+@pytest.mark.parametrize("acceptance, h, n_chains", [   # each compiles its own kernels: one in the fast tier
+    ("metropolis", 0.0, 64), pytest.param("heat_bath", 0.0, 300, marks=pytest.mark.slow),
+    pytest.param("metropolis", 0.3, 300, marks=pytest.mark.slow), pytest.param("heat_bath", 0.3, 10, marks=pytest.mark.slow)])
+def test_multispin_anneal_in_one_call_is_one_run_per_beta(acceptance, h, n_chains, thread_counts):
+    """The annealing kernel (planes built in it, whole chunks per call) draws what one run
+    per beta draws (ChainEngine.anneal): traces, best and final states bit for bit, for
+    one word, groups of four with an idle column, a field, either rule and any threads."""
+    from statmech.mc.engines import ChainEngine
+    model = Ising.square(6, h=h) if h else EdwardsAnderson.square(6, "pm1", seed=3)
+    sampler, schedule = mc.MultiSpin(acceptance), np.geomspace(0.05, 3.0, 40)
+    states = model.random_states(n_chains, seed=1)
+    results = []
+    for threads, anneal in [(thread_counts[0], None), (thread_counts[1], None), (1, ChainEngine.anneal)]:
+        statmech.set_num_threads(threads)
+        engine = sampler.engine(model, states, np.full(n_chains, schedule[0]), np.random.SeedSequence(5))
+        best_energy, best_states = engine.energy.copy(), states.astype(np.float64)
+        trace = np.zeros((n_chains, len(schedule) + 2))
+        (anneal or type(engine).anneal)(engine, schedule, 2, best_energy, best_states, trace, 2)
+        results.append((trace, best_energy, best_states, engine.get_states(), engine.accepted.copy(), engine.betas))
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+    trace, best_energy, best_states, final = results[0][:4]
+    np.testing.assert_allclose(model.energy(best_states.astype(np.int8)), best_energy, atol=1e-9)
+    np.testing.assert_allclose(model.energy(final), trace[:, -1], atol=1e-9)
+    assert np.array_equal(best_energy, np.minimum(model.energy(states), trace[:, 2:].min(axis=1)))
+
+
 def test_metropolis_and_heat_bath_choose_multispin_where_it_applies_and_is_faster():
     from statmech.mc import engines
     seed = np.random.SeedSequence(0)

@@ -20,6 +20,7 @@ from . import gray_code
 from ..validation import as_beta, as_float, as_int, check_domain
 from ..errors import EnumerationTooLarge, SlowPathWarning
 from ..frozen import read_only_view
+from ..jit import threads_for
 from ..hamiltonian import (BipartiteHamiltonian, PairwiseHamiltonian, checked_energy, has_structure,
                           pairwise_form, structure_hint, validate_hamiltonian)
 from ..thermodynamics import DensityOfStates, thermodynamics_from_moments
@@ -42,6 +43,7 @@ _BLOCK_BITS = 12       # states per Gray-code block: 2**12
 _MAX_BLOCKS = 1024     # parallel work items; fixed, so results do not depend on threads
 _BATCH = 1 << 14       # states per energy() call on the generic path
 _CALL_STATES = 1 << 25  # states per kernel call of a pairwise model at one beta (~0.1 s)
+_SECONDS_PER_STATE = 4e-9   # one thread, a pairwise model at one beta: what threads_for is told
 _warned_slow: set[str] = set()
 
 
@@ -164,7 +166,8 @@ def _in_calls(kernel, arguments, n_bits, cost):
     per_call = min(max(1 << (budget.bit_length() - 1), 16), n_prefixes)       # powers of two
     n_blocks = min(per_call, _MAX_BLOCKS)
     per_block = per_call // n_blocks
-    rows = [kernel(*arguments, n_low, n_blocks, first, per_block) for first in range(0, n_prefixes, per_call)]
+    with threads_for(n_blocks, _SECONDS_PER_STATE * cost * (per_call << n_low)):     # small ones on one thread
+        rows = [kernel(*arguments, n_low, n_blocks, first, per_block) for first in range(0, n_prefixes, per_call)]
     return rows[0] if len(rows) == 1 else gray_code.merge_blocks(np.array(rows))
 
 

@@ -32,7 +32,9 @@ __all__ = ["sample", "anneal", "unpack_states", "resolve_sampler", "model_states
 _SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
 
 
-_CHUNKS = 100      # progress / interrupt granularity: about 1% of a run per jitted call
+_CHUNKS = 100      # progress / interrupt granularity: at least 1% of a run per jitted call, ...
+_MIN_CHUNKS = 10      # ... and at most 10%, ...
+_CALL_SECONDS = 0.1   # ... as near 0.1 s as that allows, for threads to pay (statmech.jit.threads_for)
 
 
 def resolve_sampler(hamiltonian: Hamiltonian, sampler: Any, default: Any = HeatBath()) -> Any:
@@ -73,6 +75,22 @@ def initial_states_or_random(hamiltonian: Hamiltonian, initial_states: ArrayLike
     if states.shape != (n_chains, hamiltonian.n):
         raise ValueError(f"{name} must have shape ({n_chains}, {hamiltonian.n}); got {states.shape}")
     return states.copy()
+
+
+def chains_and_plan(n_chains: int | None, default: int, plan_for: Any, lanes_per_chain: int = 1) -> tuple[int, Any]:
+    """(n_chains, the engine plan for them): ``n_chains`` as given, or for None the
+    driver's ``default`` raised to fill every lane of the words a packed engine runs
+    (64 chains a word for the multi-spin engine: no lane idle, at no extra cost).
+    ``plan_for(k)`` plans k chains, each taking ``lanes_per_chain`` lanes (a tempering
+    ladder takes one per beta)."""
+    if n_chains is not None:
+        n_chains = as_int(n_chains, "n_chains", minimum=1)
+        return n_chains, plan_for(n_chains)
+    plan = plan_for(default)
+    per_word = plan.engine.chains_per_word
+    lanes = default * lanes_per_chain
+    full = max(default, -(-lanes // per_word) * per_word // lanes_per_chain)
+    return (default, plan) if full == default else (full, plan_for(full))
 
 
 def start_engine(plan: Any, hamiltonian: Hamiltonian, initial_states: ArrayLike | None, n_chains: int, betas: ArrayLike,
@@ -122,16 +140,21 @@ def require_multiple(n_sweeps: int, step: Any, name: str, why: str) -> None:
                          + (f"{lower} or {upper}" if lower else f"{upper}"))
 
 
-def _chunks(total):
-    """Split ``total`` units of work into at most _CHUNKS calls."""
-    size = max(1, -(-total // _CHUNKS))
+def _chunks(total, unit_seconds=0.0):
+    """Split ``total`` units of work into calls of 1% to 10% of them each, as near
+    _CALL_SECONDS as that allows by the engine's rough one-thread estimate ``unit_seconds``
+    per unit (a fixed figure, never a clock, so that the calls a run makes do not depend
+    on the machine): at least ten calls for Ctrl-C and progress, long enough for threads."""
+    long_enough = int(_CALL_SECONDS / unit_seconds) if unit_seconds > 0 else 1
+    size = max(1, -(-total // _CHUNKS), min(long_enough, -(-total // _MIN_CHUNKS)))
     start = 0
     while start < total:
         yield start, min(size, total - start)
         start += size
 
 
-def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_sweeps: int = 1000, n_chains: int = 4,
+def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_sweeps: int = 1000,
+           n_chains: int | None = None,
            burn_in: int = 0, thin: int = 1, seed: Seed | None = None, progress: bool | None = None,
            initial_states: ArrayLike | None = None, checkpoint: PathLike | None = None, checkpoint_every: int = 10,
            packed_states: Any = False) -> SampleResult:
@@ -146,9 +169,11 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
         (BlockGibbs, the only one, for bipartite models with continuous or mixed units)
     n_sweeps : int
         Recorded sweeps per chain (after burn-in); a trace entry every ``thin`` sweeps.
-    n_chains : int, default 4
-        Independent chains, run in parallel. Four, as in most MCMC tools: enough to compare
-        chains (their spread, R-hat) at little cost.
+    n_chains : int or None
+        Independent chains, run in parallel. None: as many as ``initial_states`` has, else
+        four, as in most MCMC tools (enough to compare chains, their spread and R-hat, at
+        little cost), or 64 where the multi-spin engine runs (``result.engine``): it sweeps
+        a whole word of 64 chains at the cost of one, so none of its lanes is left idle.
     burn_in : int
         Sweeps discarded first.
     thin : int
@@ -160,7 +185,7 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
         Default: uniformly random states.
     checkpoint : path or None
         If given, the run saves its state there every ``checkpoint_every`` chunks (a run
-        is cut into about 100 chunks), on Ctrl-C and at the end; if the file exists, the
+        is cut into 10 to 100 chunks), on Ctrl-C and at the end; if the file exists, the
         run resumes from it (same arguments and model; ``n_sweeps`` may grow) and ends
         bit-identical to an uninterrupted run.
     checkpoint_every : int, default 10
@@ -188,20 +213,20 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
     sampler = resolve_sampler(hamiltonian, sampler)
     beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    n_chains = as_int(n_chains, "n_chains", minimum=1)
     burn_in = as_int(burn_in, "burn_in", minimum=0)
     thin = as_int(thin, "thin", minimum=1)
     require_multiple(n_sweeps, thin, "thin", "a trace entry every thin sweeps")
     n_steps = n_sweeps // thin
     if initial_states is not None:
         initial_states = model_states(hamiltonian, initial_states)
+        n_chains = len(initial_states) if n_chains is None else n_chains
+    n_chains, plan = chains_and_plan(n_chains, 4, lambda k: sampler.plan(hamiltonian, k))
     run = Run("sample", seed, progress, burn_in + n_steps * thin, "sampling", checkpoint, checkpoint_every,
               {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
                "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
                "initial_states": None if checkpoint is None or initial_states is None
                else content_digest(initial_states)})
     state_seed, chain_seed = run.seed_sequence.spawn(2)
-    plan = sampler.plan(hamiltonian, n_chains)
     if packed_states and plan.name != "multispin":
         raise ValueError(f"packed_states=True keeps the multi-spin engine's words; {sampler!r} runs "
                          f"{hamiltonian!r} on the {plan.name} engine")
@@ -221,7 +246,7 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
 
 class _Sampling(Loop):
     """sample's chains: burn-in in chunks, then recorded steps of ``thin`` sweeps in chunks
-    (a chunk is one jitted call, about 1% of the run); Ctrl-C is acted on between chunks,
+    (a chunk is one jitted call: 1% to 10% of the run, as near 0.1 s as that allows); Ctrl-C is acted on between chunks,
     so states, traces and counts agree. ``burnt``, ``done`` and ``counted`` are the
     burn-in sweeps, the recorded steps and the sweeps behind ``engine.accepted``."""
 
@@ -242,10 +267,11 @@ class _Sampling(Loop):
         return self.burnt + self.done * self.thin
 
     def steps(self):
-        for begin, size in _chunks(self.burn_in):
+        sweep = self.engine.sweep_seconds()
+        for begin, size in _chunks(self.burn_in, sweep):
             if begin + size > self.burnt:
                 yield False, size
-        for _, size in _chunks(self.n_steps - self.done):
+        for _, size in _chunks(self.n_steps - self.done, sweep * self.thin):
             yield True, size
 
     def advance(self, step):
@@ -322,7 +348,7 @@ def unpack_states(packed_states: Any, n_chains: int) -> np.ndarray:
     return engines.unpack(np.ascontiguousarray(words), n_chains)
 
 
-def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps: int = 1, n_chains: int = 16,
+def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps: int = 1, n_chains: int | None = None,
            sampler: Any = None, seed: Seed | None = None, progress: bool | None = None,
            initial_states: ArrayLike | None = None) -> AnnealResult:
     """Simulated annealing: each read sweeps through ``schedule`` from its first beta to its last.
@@ -334,10 +360,12 @@ def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps
         Non-decreasing betas (e.g. ``schedules.geometric(0.1, 5.0, 1000)``).
     n_sweeps : int, default 1
         Sweeps at each beta of the schedule (total sweeps = n_sweeps * len(schedule)).
-    n_chains : int, default 16
-        Independent reads (annealing runs), in parallel. More than ``sample``'s 4: annealing
-        is judged by its best read, and the best of 16 is a useful answer where the best
-        of 4 often is not.
+    n_chains : int or None
+        Independent reads (annealing runs), in parallel. None: as many as
+        ``initial_states`` has, else 16, more than ``sample``'s 4 (annealing is judged by
+        its best read, and the best of 16 is a useful answer where the best of 4 often is
+        not), or 64 where the multi-spin engine runs (``result.engine``): one full word of
+        64 reads costs what 16 would.
     sampler : Metropolis (default), HeatBath, Wolff, SwendsenWang or BlockGibbs
         (BlockGibbs for continuous or mixed unit types). Metropolis reaches lower energies
         than heat bath at the same schedule.
@@ -357,10 +385,11 @@ def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps
     sampler = resolve_sampler(hamiltonian, sampler, default=Metropolis())
     schedule = as_schedule(schedule).require_increasing()
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    n_chains = as_int(n_chains, "n_chains", minimum=1)
+    if n_chains is None and initial_states is not None:
+        n_chains = len(model_states(hamiltonian, initial_states))
+    n_chains, plan = chains_and_plan(n_chains, 16, lambda k: sampler.plan(hamiltonian, k))
     run = Run("anneal", seed, progress, len(schedule), "annealing")
     state_seed, chain_seed = run.seed_sequence.spawn(2)
-    plan = sampler.plan(hamiltonian, n_chains)
     engine = start_engine(plan, hamiltonian, initial_states, n_chains, np.full(n_chains, schedule[0]), state_seed,
                           chain_seed, other_bytes=8 * n_chains * (len(schedule) + hamiltonian.n))   # trace, best states
     reads = run.execute(_Annealing(engine, schedule.betas, n_sweeps))
@@ -384,7 +413,7 @@ class _Annealing(Loop):
         self.trace = np.empty((len(engine.energy), len(betas)))
 
     def steps(self):
-        return _chunks(len(self.betas))
+        return _chunks(len(self.betas), self.engine.sweep_seconds() * self.n_sweeps)
 
     def advance(self, step):
         offset, size = step

@@ -49,7 +49,7 @@ class Metropolis(_Sampler):
 
     One sweep visits the variables in order 0..n-1 (each update obeys detailed balance;
     the sweep leaves the Boltzmann distribution stationary). Pairwise models keep local
-    fields up to date incrementally; a square-lattice Ising model (its ``lattice``, ``J``
+    fields up to date incrementally; a square-lattice Ising model (its ``geometry``, ``J``
     and ``h``) is swept in checkerboard order; any other Hamiltonian goes through its own
     ``delta_energy`` (slow; warns once).
 

@@ -15,7 +15,7 @@ from ..schedules import as_schedule, from_array
 from ..validation import as_int, as_seed_sequence
 from . import engines
 from .acceptance import METROPOLIS, accept
-from .drivers import require_multiple, resolve_sampler, restore_engine, start_engine
+from .drivers import chains_and_plan, require_multiple, resolve_sampler, restore_engine, start_engine
 from .records import TemperingResult
 from .samplers import Metropolis, MultiSpin
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
 
-def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: int = 1000, n_chains: int = 2,
+def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: int = 1000, n_chains: int | None = None,
                        swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
                        checkpoint: PathLike | None = None, checkpoint_every: int = 100,
                        progress: bool | None = None) -> TemperingResult:
@@ -46,9 +46,11 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
         Strictly increasing.
     n_sweeps : int
         Total sweeps per configuration; a trace entry per swap round.
-    n_chains : int, default 2
-        Independent ladders (replica sets). Two, the fewest that give the replica overlap q
-        between ladders (``overlap``), which spin-glass observables need.
+    n_chains : int or None
+        Independent ladders (replica sets). None: two, the fewest that give the replica
+        overlap q between ladders (``overlap``), which spin-glass observables need; where
+        the multi-spin engine runs (``result.engine``), as many as fill the words that two
+        need (a ladder takes one lane per beta: 4 ladders of 16 betas in one word of 64).
     swap_every : int, default 1
     sampler : HeatBath (default) or any sampler the model accepts
     seed : int, SeedSequence, Generator or None
@@ -74,7 +76,7 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
 
 
 def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLike, *, n_sweeps: int = 1000,
-                             n_chains: int = 2, swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
+                             n_chains: int | None = None, swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
                              checkpoint: PathLike | None = None, checkpoint_every: int = 100,
                              progress: bool | None = None) -> list:
     """Parallel tempering of several models on one lattice at once, their chains sharing
@@ -133,12 +135,14 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
     bookkeeping and traces are ladder r of model k. One record per model."""
     ladder = as_schedule(betas, "betas").require_increasing("betas", strict=True).betas
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    n_sets = as_int(n_chains, "n_chains", minimum=1)  # independent ladders
     swap_every = as_int(swap_every, "swap_every", minimum=1)
     checkpoint_every = as_int(checkpoint_every, "checkpoint_every", minimum=1)
     require_multiple(n_sweeps, swap_every, "swap_every", "rounds of sweeps between swaps")
     hamiltonian, n_models = hamiltonians[0], len(hamiltonians)
     n_beta, n = ladder.size, hamiltonian.n
+    n_sets, plan = chains_and_plan(          # independent ladders, of each model
+        n_chains, 2, lambda k: (engines.select_batch(sampler, hamiltonians, n_models * k * n_beta) if packed
+                                else sampler.plan(hamiltonian, k * n_beta)), n_models * n_beta)
     n_rows = n_models * n_sets              # ladders
     n_total = n_rows * n_beta
     n_rounds = n_sweeps // swap_every
@@ -153,7 +157,6 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
         raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
     state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
-    plan = engines.select_batch(sampler, hamiltonians, n_total) if packed else sampler.plan(hamiltonian, n_total)
     engine = start_engine(plan, hamiltonian, None, n_total, np.tile(ladder, n_rows), state_seed, chain_seed,
                           other_bytes=24 * n_total * n_rounds)      # traces (random spins: any model of a batch)
     n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units

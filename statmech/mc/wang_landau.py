@@ -256,8 +256,10 @@ class _Walk(Loop):
 
     def advance(self, step):
         flips, grid = self.flips, self.grid
-        walk(flips.states, flips.local, flips.energy, self.check_every, self.log_g, self.hist, self.log_f,
-             grid.energy_min, grid.resolution, grid.window, *flips.couplings, flips.dense, self.walkers.low, flips.rng)
+        with self.walkers.threads(self.check_every / self.n):
+            walk(flips.states, flips.local, flips.energy, self.check_every, self.log_g, self.hist, self.log_f,
+                 grid.energy_min, grid.resolution, grid.window, *flips.couplings, flips.dense, self.walkers.low,
+                 flips.rng)
         self.moves += self.check_every
         self.visited |= self.hist > 0
         refine(self.log_f, self.log_f_final, self.hist, self.visited, self.one_over_t, self.moves, self.flatness,

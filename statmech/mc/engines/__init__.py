@@ -42,6 +42,7 @@ from .pairwise import PairwiseEngine
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from contextlib import AbstractContextManager
 
     from statmech.hamiltonian import Hamiltonian
     from statmech.typing import ArrayLike
@@ -81,11 +82,16 @@ class Engine(Protocol):
       works on (:class:`~statmech.mc.engines.pairwise.FlipState`: a proposed flip of
       variable i changes E by -delta * local[i]); None for the others;
     - ``name`` and ``bytes_per_variable``: what records report, and the memory a chain
-      needs per variable of the model.
+      needs per variable of the model; ``chains_per_word``: chains that share a machine
+      word (64 for the packed engine, else 1), which the drivers' defaults fill;
+    - ``threads(sweeps)``: the thread count a call of that many sweeps has work for
+      (:class:`statmech.jit.threads_for`) and ``sweep_seconds()``, a fixed rough estimate
+      of the seconds of one sweep of every chain, by which drivers also size their calls.
     """
 
     name: str
     bytes_per_variable: float
+    chains_per_word: int
     energy: np.ndarray
     betas: np.ndarray
     accepted: np.ndarray
@@ -93,6 +99,10 @@ class Engine(Protocol):
 
     @property
     def attempts_per_sweep(self) -> int: ...
+
+    def threads(self, sweeps: float, n_units: int | None = None) -> AbstractContextManager[int]: ...
+
+    def sweep_seconds(self) -> float: ...
 
     def run(self, n_records: int, thin: int, energy_trace: np.ndarray, mag_trace: np.ndarray,
             offset: int) -> None: ...

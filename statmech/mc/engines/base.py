@@ -7,6 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from ...hamiltonian import checked_energy, convert_states
+from ...jit import threads_for
 from ...rng import random_streams
 from ...runloop import Field, at_least, finite, streams
 
@@ -54,6 +55,12 @@ class ChainEngine:
     #: Per-chain state that moves with its chain when a population is resampled
     #: (random streams stay with their slot, so no two chains ever share one).
     chain_arrays: ClassVar[tuple[str, ...]] = ("states", "energy")
+    #: Chains that share one machine word (packed engines): the drivers' default
+    #: numbers of chains fill the words (``statmech.mc.drivers.chains_and_plan``).
+    chains_per_word: ClassVar[int] = 1
+    #: Seconds per attempted move on one thread: a rough, fixed figure (from
+    #: ``benchmarks/``) by which drivers size their calls and calls choose their threads.
+    seconds_per_attempt: ClassVar[float] = 5e-9
 
     def __init__(self, hamiltonian, sampler, states, betas, seed_sequence):
         self.hamiltonian = hamiltonian
@@ -69,6 +76,17 @@ class ChainEngine:
     @property
     def attempts_per_sweep(self):
         return self.states.shape[1]
+
+    def sweep_seconds(self):
+        """A rough one-thread estimate of the seconds of one sweep of every chain, from
+        ``seconds_per_attempt``."""
+        return len(self.energy) * self.attempts_per_sweep * self.seconds_per_attempt
+
+    def threads(self, sweeps, n_units=None):
+        """:class:`~statmech.jit.threads_for` a call of ``sweeps`` sweeps of every chain in
+        ``n_units`` independent pieces (default: one per chain), by :meth:`sweep_seconds`."""
+        n_chains = len(self.energy)
+        return threads_for(n_chains if n_units is None else n_units, sweeps * self.sweep_seconds())
 
     def get_states(self):
         """int8 states, or float64 for continuous or mixed unit types (``low`` None)."""

@@ -37,11 +37,12 @@ class BlockGibbsEngine(ChainEngine):
         super().set_betas(betas)
 
     def _half_step(self, source, weights, bias, units, out, beta):
-        if self.low is None:
-            sample_from_fields(source @ weights + bias, units, self.rng, beta, out=out, parallel=True)
-        else:
-            sample_layer(layer_probability(source, weights, bias, beta, self.low), self.low, self.rng, out=out,
-                         parallel=True)
+        with self.threads(0.5):         # one parallel region per half-step: about half a sweep's work
+            if self.low is None:
+                sample_from_fields(source @ weights + bias, units, self.rng, beta, out=out, parallel=True)
+            else:
+                sample_layer(layer_probability(source, weights, bias, beta, self.low), self.low, self.rng, out=out,
+                             parallel=True)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         hamiltonian = self.hamiltonian

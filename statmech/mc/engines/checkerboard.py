@@ -195,6 +195,7 @@ def join_colours(black, white):
 class CheckerboardEngine(ChainEngine):
     name = "checkerboard"
     bytes_per_variable = 1      # int8 spins by sublattice
+    seconds_per_attempt = 3e-9
 
     arrays = ("black", "white", "energy", "betas", "rng", "accepted")
     chain_arrays = ("black", "white", "energy")
@@ -217,7 +218,9 @@ class CheckerboardEngine(ChainEngine):
         return join_colours(self.black, self.white).reshape(self.black.shape[0], -1)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
-        checkerboard_sample(self.black, self.white, self.betas, float(self.J), float(self.h),
-                                     self.sampler.rule, n_records, thin, self.rng, self.accepted,
-                                     energy_trace, mag_trace, offset)
+        # several chains: one parallel region per call; one chain: one per half sweep, over its rows
+        many = len(self.energy) > 1
+        with self.threads(n_records * thin if many else 0.5, n_units=len(self.energy) if many else self.L):
+            checkerboard_sample(self.black, self.white, self.betas, float(self.J), float(self.h), self.sampler.rule,
+                                n_records, thin, self.rng, self.accepted, energy_trace, mag_trace, offset)
         self.energy[:] = energy_trace[:, offset + n_records - 1]

@@ -133,7 +133,8 @@ class ClusterEngine(ChainEngine):
         self.csr_args = csr_arrays(couplings)
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
-        self.kernel(self.states, self.betas, n_records, thin, *self.csr_args, self.rng, self.accepted,
-                    energy_trace, mag_trace, offset)
+        with self.threads(n_records * thin):
+            self.kernel(self.states, self.betas, n_records, thin, *self.csr_args, self.rng, self.accepted,
+                        energy_trace, mag_trace, offset)
         energy_trace[:, offset:offset + n_records] += self.hamiltonian.offset
         self.energy[:] = energy_trace[:, offset + n_records - 1]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...errors import SlowPathWarning
 from ...hamiltonian import Hamiltonian, structure_hint
-from ...jit import njit, prange
+from ...jit import njit
 from ...rng import uniform
 from ..acceptance import acceptance_probabilities
 from .base import ChainEngine
@@ -16,10 +16,11 @@ __all__ = ["GenericEngine"]
 _warned_slow: set = set()
 
 
-@njit(parallel=True)
+@njit
 def generic_uniforms(rng, out):
-    """One uniform per stream (for samplers whose energy is evaluated in Python)."""
-    for c in prange(rng.shape[0]):
+    """One uniform per stream (for samplers whose energy is evaluated in Python; one per
+    chain is too little work for threads)."""
+    for c in range(rng.shape[0]):
         out[c] = uniform(rng[c])
 
 

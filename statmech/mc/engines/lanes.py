@@ -203,6 +203,7 @@ class LaneEngine(ChainEngine):
         self.energy[...] = self.energy[indices]
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
-        lanes_sample(self.lane_states, self.lane_local, self.lane_energy, self.lane_betas, n_records,
-                              thin, self.sampler.rule, *self.csr_args, self.low, self.rng, self.lane_accepted,
-                              energy_trace, mag_trace, offset)
+        with self.threads(n_records * thin, n_units=self.lane_states.shape[0]):
+            lanes_sample(self.lane_states, self.lane_local, self.lane_energy, self.lane_betas, n_records, thin,
+                         self.sampler.rule, *self.csr_args, self.low, self.rng, self.lane_accepted, energy_trace,
+                         mag_trace, offset)

@@ -16,6 +16,8 @@ class MultiSpinEngine(ChainEngine):
 
     name = "multispin"
     bytes_per_variable = 0.125      # one bit: 64 chains per word
+    chains_per_word = 64
+    seconds_per_attempt = 5e-10
 
     arrays = ("spins", "lane_energy", "lane_betas", "rng", "lane_accepted")
 
@@ -80,8 +82,20 @@ class MultiSpinEngine(ChainEngine):
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         self._advance(n_records, thin, energy_trace, mag_trace, offset)
 
+    def anneal(self, schedule, n_sweeps, best_energy, best_states, trace, offset):
+        """The whole chunk of ``schedule`` in one kernel call (planes of each beta built in
+        it): the chains of one :meth:`run` per beta."""
+        n_words = self.spins.shape[0]
+        with self.threads(len(schedule) * n_sweeps, n_units=-(-n_words // kernels.group_width(n_words))):
+            kernels.multispin_anneal(self.spins, self.lattice, self.plan, self.sampler.rule, self.active, schedule,
+                                     n_sweeps, self.rng, self.lane_accepted, self.energy, best_energy, best_states,
+                                     trace, offset)
+        self.set_betas(schedule[-1])
+
     def _advance(self, n_records, thin, energy_trace, mag_trace, offset):
         lattice = self.lattice
-        kernels.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, self.plan, self.fold,
-                                 self.constants, *self.planes, self.rng, self.lane_accepted,
-                                 n_records, thin, self.energy, energy_trace, mag_trace, offset)
+        n_words = self.spins.shape[0]
+        with self.threads(n_records * thin, n_units=-(-n_words // kernels.group_width(n_words))):
+            kernels.multispin_run(self.spins, lattice.neighbours, lattice.anti, lattice.frustrated, self.plan, self.fold,
+                                  self.constants, *self.planes, self.rng, self.lane_accepted,
+                                  n_records, thin, self.energy, energy_trace, mag_trace, offset)

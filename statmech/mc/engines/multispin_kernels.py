@@ -33,8 +33,8 @@ from ...rng import xoshiro_vector_step
 from ..acceptance import HEAT_BATH, acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice", "packed_lattice", "packed_batch",
-           "class_planes", "sweep_plan", "multispin_run", "packed_overlaps", "pack", "unpack", "PackedStates",
-           "random_packed", "MAX_DEGREE", "GROUP"]
+           "class_planes", "sweep_plan", "multispin_run", "multispin_anneal", "packed_overlaps", "pack", "unpack", "PackedStates",
+           "random_packed", "MAX_DEGREE", "GROUP", "group_width"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
 N_PLANES = 53
@@ -204,7 +204,7 @@ def packed_batch(hamiltonians, chains_per_model):
                 raise ValueError(f"hamiltonians[{k}] differs from hamiltonians[0] in its {name}; a batch runs "
                                  f"models on one lattice whose bonds differ only in sign")
     n_words = -(-len(lattices) * chains_per_model // 64)
-    width = len(GROUP) if n_words >= len(GROUP) else 1        # as multispin_run groups the words
+    width = group_width(n_words)                             # as multispin_run groups the words
     anti = np.zeros((-(-n_words // width),) + first.anti.shape + (width,), np.uint64)
     for k, lattice in enumerate(lattices):        # chains start .. stop - 1, word by word
         start, stop = k * chains_per_model, (k + 1) * chains_per_model
@@ -500,6 +500,11 @@ GROUP = (0, 0, 0, 0)
 _ONE = (0,)
 
 
+def group_width(n_words):
+    """Words per SIMD sweep: len(GROUP) from len(GROUP) words on, else one at a time."""
+    return len(GROUP) if n_words >= len(GROUP) else 1
+
+
 @njit
 def _record_lanes(w, down_counter, unsatisfied_counter, n, z, constants, values, energy, energy_trace, mag_trace,
                   column):
@@ -565,9 +570,20 @@ def _run_words(spins, first, group, neighbours, anti, frustrated, bonds, classes
         for g in range(n_real):
             _record_lanes(first + g, down[g], unsatisfied[g], n, neighbours.shape[1], constants, values, energy,
                           energy_trace, mag_trace, offset + r)
+    if width > 1:
+        _put_back(spins, rng, accepted, words, group_rng, counters, values, first, n_real, True)
+    else:                   # swept in place: only the flips to count
+        _put_back(spins, rng, accepted, np.empty((0, 1), np.uint64), np.empty((4, 1), np.uint64), counters, values,
+                  first, n_real, False)
+
+
+@njit
+def _put_back(spins, rng, accepted, words, group_rng, counters, values, first, n_real, copied):
+    """After a group's sweeps: its words (n, G) and streams (4, G) back in place where they
+    were ``copied`` into scratch, and each lane's flips counted into ``accepted``."""
     for g in range(n_real):
-        if width > 1:
-            for i in range(n):
+        if copied:
+            for i in range(words.shape[0]):
                 spins[first + g, i] = words[i, g]
             for q in range(4):
                 rng[first + g, q] = group_rng[q, g]
@@ -588,7 +604,7 @@ def multispin_run(spins, neighbours, anti, frustrated, plan, fold, constants, pl
     last group padded with idle columns), fewer one by one; either way in parallel. A
     run compiles one of the two kernels."""
     n_words = spins.shape[0]
-    group = GROUP if n_words >= len(GROUP) else _ONE
+    group = GROUP if group_width(n_words) > 1 else _ONE
     _run_parallel(-(-n_words // len(group)), group, spins, neighbours, anti, frustrated, *plan, fold, constants, planes,
                   certain, fixed, rng, accepted, n_records, thin, energy, energy_trace, mag_trace, offset)
 
@@ -605,6 +621,117 @@ def _run_parallel(n_units, group, spins, neighbours, anti, frustrated, bonds, cl
 
 
 @njit
+def _shared_planes(rule, deltas, beta, active, planes, certain, fixed, g):
+    """Column g of planes (53, K, G), certain and fixed (K, G) when every lane in
+    ``active`` has ``beta``: what :func:`_threshold_planes` gives lanes of one probability
+    (each digit a whole word of active lanes, or none), without its transposes."""
+    for k in range(deltas.size):
+        p = acceptance_probability(rule, beta * deltas[k])
+        q = np.uint64(0)
+        certain[k, g] = active if p >= 1.0 else np.uint64(0)
+        if p >= 1.0 or p <= 0.0:
+            fixed[k, g] = ~np.uint64(0)
+        else:
+            fixed[k, g] = ~active
+            q = np.uint64(p * 9007199254740992.0)          # floor(p 2^53) < 2^53
+        for j in range(N_PLANES):
+            planes[j, k, g] = active if (q >> np.uint64(52 - j)) & np.uint64(1) else np.uint64(0)
+
+
+@njit
+def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, classes, drawn, rule, deltas, active,
+                  constants, schedule, n_sweeps, rng, accepted, energy, best_energy, best_states, trace, offset):
+    """anneal's work on words first .. first + G - 1 in one call: at each beta of
+    ``schedule`` the words' class planes and fold (:func:`sweep_plan`'s, every lane at that
+    beta), ``n_sweeps`` sweeps, the lanes' energies into column offset + k of ``trace``
+    (n_chains, n_steps), and each chain's lowest-energy state so far into ``best_energy``
+    (n_chains,) and ``best_states`` (n_chains, n) (+-1). The same draws as one
+    :func:`multispin_run` per beta."""
+    n, z = neighbours.shape
+    width = len(group)
+    n_classes = deltas.size
+    n_drawn = len(drawn)
+    field = n_classes > z + 1
+    n_real = min(width, spins.shape[0] - first)
+    words = np.zeros((n, width), np.uint64)
+    group_rng = np.zeros((4, width), np.uint64)
+    group_active = np.zeros(width, np.uint64)
+    for g in range(n_real):
+        group_active[g] = active[first + g]
+        for i in range(n):
+            words[i, g] = spins[first + g, i]
+        for q in range(4):
+            group_rng[q, g] = rng[first + g, q]
+    planes = np.zeros((N_PLANES, n_classes, width), np.uint64)
+    certain = np.zeros((n_classes, width), np.uint64)
+    fixed = np.zeros((n_classes, width), np.uint64)
+    fold = np.zeros(width, np.uint64)
+    masks = np.empty((n_classes, width), np.uint64)
+    counters = np.zeros((width, COUNTER_PLANES), np.uint64)
+    down = np.empty((width, COUNTER_PLANES), np.uint64)
+    unsatisfied = np.empty((width, COUNTER_PLANES), np.uint64)
+    values = np.empty((2, 64), np.int64)
+    scratch = np.empty((energy.size, 1))
+    for k in range(schedule.size):
+        for g in range(width):                  # idle columns (no active lane) never flip
+            _shared_planes(rule, deltas, schedule[k], group_active[g], planes, certain, fixed, g)
+            if field:
+                fold[g] = 0
+            elif rule == HEAT_BATH:
+                fold[g] = group_active[g]
+            else:
+                downhill = np.uint64(0)
+                for c in range(n_drawn, n_classes):
+                    downhill |= ~certain[c, g]
+                fold[g] = group_active[g] & downhill
+        _sweep_words(words, neighbours, anti, frustrated, bonds, classes, drawn, group, fold, planes, certain, fixed,
+                     masks, group_rng, counters, n_sweeps)
+        down[...] = 0
+        unsatisfied[...] = 0
+        _count_lanes(words, neighbours, anti, group, down, unsatisfied)
+        for g in range(n_real):
+            w = first + g
+            _record_lanes(w, down[g], unsatisfied[g], n, z, constants, values, energy, scratch, scratch, 0)
+            for lane in range(64):
+                c = 64 * w + lane
+                if c >= energy.size:
+                    break
+                trace[c, offset + k] = energy[c]
+                if energy[c] < best_energy[c]:
+                    best_energy[c] = energy[c]
+                    bit = np.uint64(lane)
+                    for i in range(n):
+                        best_states[c, i] = -1.0 if (words[i, g] >> bit) & np.uint64(1) else 1.0
+    _put_back(spins, rng, accepted, words, group_rng, counters, values, first, n_real, True)
+
+
+@njit(parallel=True)
+def _anneal_parallel(n_units, group, spins, neighbours, anti, frustrated, bonds, classes, drawn, rule, deltas, active,
+                     constants, schedule, n_sweeps, rng, accepted, energy, best_energy, best_states, trace, offset):
+    """:func:`_anneal_words` on the ``n_units`` units of len(group) words, in parallel."""
+    for unit in prange(n_units):
+        _anneal_words(spins, unit * len(group), group, neighbours, anti, frustrated, bonds, classes, drawn, rule,
+                      deltas, active, constants, schedule, n_sweeps, rng, accepted, energy, best_energy, best_states,
+                      trace, offset)
+
+
+def multispin_anneal(spins, lattice, plan, rule, active, schedule, n_sweeps, rng, accepted, energy, best_energy,
+                     best_states, trace, offset):
+    """Anneal every word through ``schedule`` (``n_sweeps`` sweeps per beta) in one parallel
+    call, keeping each chain's best state: the chains of one :func:`multispin_run` per
+    beta, without a plan or planes built per beta in Python. ``plan`` from
+    :func:`sweep_plan` (its tuples do not depend on beta); ``active`` (n_words,) the lanes
+    in use; ``accepted`` (n_words, 64); ``energy``, ``best_energy`` (n_chains,);
+    ``best_states`` (n_chains, n) float64; ``trace`` (n_chains, n_steps), columns offset.."""
+    n_words = spins.shape[0]
+    group = GROUP if group_width(n_words) > 1 else _ONE
+    constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
+    _anneal_parallel(-(-n_words // len(group)), group, spins, lattice.neighbours, lattice.anti, lattice.frustrated,
+                     *plan, rule, lattice.deltas, active, constants, np.asarray(schedule, np.float64), n_sweeps, rng,
+                     accepted, energy, best_energy, best_states, trace, offset)
+
+
+@njit
 def _lane_values(counter, out):
     """The 64 lanes' integers held in a bit-sliced counter (at most 64 planes; bit l of
     ``counter[p]`` is bit p of lane l's value): one 64 x 64 bit transpose."""
@@ -616,12 +743,13 @@ def _lane_values(counter, out):
         out[lane] = a[63 - lane]
 
 
-@njit(parallel=True)
+@njit
 def packed_overlaps(spins, first, second, out):
     """out[k] = (1/n) sum_i s_i s'_i between chains first[k] and second[k] (chain c is lane
-    c % 64 of word c // 64), from the words without unpacking."""
+    c % 64 of word c // 64), from the words without unpacking (on one thread: tempering
+    asks for them every swap round, too little work to share)."""
     n = spins.shape[1]
-    for k in prange(first.size):
+    for k in range(first.size):
         wa, la = first[k] // 64, np.uint64(first[k] % 64)
         wb, lb = second[k] // 64, np.uint64(second[k] % 64)
         differ = 0
