@@ -1,4 +1,5 @@
 import os
+import signal
 import warnings
 
 import numba
@@ -20,6 +21,16 @@ def _quiet_slow_path():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlowPathWarning)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _sigint_handler_restored():
+    """Every test leaves Ctrl-C handled as it found it (a driver's handler left behind
+    would swallow the Ctrl-C of the tests after it)."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    assert after is before, f"the test left SIGINT handled by {after!r}, not {before!r}"
 
 
 def pytest_configure(config):
