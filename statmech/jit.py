@@ -55,7 +55,7 @@ def get_num_threads() -> int:
 
 #: Seconds of one-thread work a parallel call must give each thread before threads pay:
 #: on idle cores a region of any size gains, but beside a busy process a descheduled
-#: thread stalls the whole region for a time slice (about 8 ms here), so shorter calls
+#: thread stalls the whole region for a time slice of the OS scheduler, so shorter calls
 #: run on one thread. ``benchmarks/bench_threads.py`` measures both.
 SECONDS_PER_THREAD = 0.01
 
