@@ -13,7 +13,12 @@ same chains and model). The schedule's betas are all the sampling beta, so that 
 the same moves and the ratio is the cost of going beta by beta (planes, plans, calls,
 best states); medians of repeats alternated. Issue 30 asks for at most 1.2.
 
-Run: python benchmarks/bench_anneal.py [--only-schedule]
+Last (alone with ``--only-quality``), quality per sweep on 3D +-J glasses: the mean
+annealed energy per spin of statmech (Metropolis, its default; MultiSpin for 64 reads) and
+of dwave-samplers at equal sweeps, over 4 instances of L = 8 and 3 seeds each (64 reads,
+geometric betas 0.1 -> 3), and the time each needs to reach dwave's mean at 1000 sweeps.
+
+Run: python benchmarks/bench_anneal.py [--only-schedule | --only-quality]
 """
 import argparse
 import time
@@ -112,9 +117,66 @@ def schedule_overhead(repeats=5, n_betas=2000):
     statmech.set_num_threads(threads)
 
 
+def quality(sweep_counts=(250, 500, 1000, 2000), reference=1000, reads=64, L=8):
+    """Mean annealed E/n (+- its standard error over instances and seeds) and seconds per
+    anneal at each number of sweeps, statmech against dwave-samplers; then the seconds each
+    takes to reach dwave's mean at ``reference`` sweeps."""
+    try:
+        import dimod
+        from dwave.samplers import SimulatedAnnealingSampler
+    except ImportError:
+        print("dwave-samplers not installed: no quality comparison")
+        return
+    glasses = [EdwardsAnderson.cubic(L, "pm1", seed=k) for k in range(4)]
+    models = []
+    for glass in glasses:
+        couplings = glass.couplings.tocoo()
+        upper = couplings.row < couplings.col
+        models.append((glass, dimod.BinaryQuadraticModel.from_ising({}, dict(zip(
+            zip(couplings.row[upper].tolist(), couplings.col[upper].tolist()), (-couplings.data[upper]).tolist())))))
+    statmech.anneal(glasses[0], schedules.geometric(0.1, 3.0, 10), n_chains=reads, seed=0, progress=False)   # compile
+
+    def run(name, glass, bqm, betas, seed):
+        start = time.perf_counter()
+        if name == "statmech":
+            energies = statmech.anneal(glass, betas, n_chains=reads, seed=seed, progress=False).final_energy
+        else:
+            energies = SimulatedAnnealingSampler().sample(bqm, num_reads=reads, num_sweeps=len(betas), seed=seed,
+                                                          beta_schedule_type="custom", beta_schedule=betas).record.energy
+        return np.mean(energies) / glass.n, time.perf_counter() - start
+
+    table = {}
+    for sweeps in sweep_counts:
+        betas = schedules.geometric(0.1, 3.0, sweeps).betas
+        for name in ("statmech", "dwave"):
+            runs = np.array([run(name, glass, bqm, betas, seed) for glass, bqm in models for seed in range(3)])
+            table[name, sweeps] = (runs[:, 0].mean(), runs[:, 0].std(ddof=1) / np.sqrt(len(runs)),
+                                   np.median(runs[:, 1]), runs[:, 0])
+    print(f"\nquality per sweep, 3D +-J L = {L}, {reads} reads, 4 instances x 3 seeds, geometric 0.1 -> 3; "
+          f"the difference paired by instance and seed")
+    print(f"{'sweeps':>7}{'statmech E/n':>20}{'s':>8}{'dwave E/n':>20}{'s':>8}{'difference':>20}")
+    for sweeps in sweep_counts:
+        (a, da, ta, ra), (b, db, tb, rb) = table["statmech", sweeps], table["dwave", sweeps]
+        d = ra - rb
+        print(f"{sweeps:>7}{a:>12.4f} +- {da:.4f}{ta:8.3f}{b:>12.4f} +- {db:.4f}{tb:8.3f}"
+              f"{d.mean():>12.4f} +- {d.std(ddof=1) / np.sqrt(d.size):.4f}")
+    target = table["dwave", reference][0]
+    for name in ("statmech", "dwave"):
+        reached = [sweeps for sweeps in sweep_counts if table[name, sweeps][0] <= target]
+        text = (f"{table[name, reached[0]][2]:.3f} s ({reached[0]} sweeps)" if reached
+                else f"not within {sweep_counts[-1]} sweeps")
+        print(f"time to dwave's mean at {reference} sweeps ({target:.4f}), {name}: {text}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only-schedule", action="store_true", help="only the schedule-overhead rows")
-    if not parser.parse_args().only_schedule:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--only-schedule", action="store_true", help="only the schedule-overhead rows")
+    group.add_argument("--only-quality", action="store_true", help="only the quality-per-sweep rows")
+    args = parser.parse_args()
+    if not (args.only_schedule or args.only_quality):
         main()
-    schedule_overhead()
+    if not args.only_quality:
+        schedule_overhead()
+    if not args.only_schedule:
+        quality()

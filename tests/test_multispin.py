@@ -157,9 +157,9 @@ def _sweeps(lattice, planes, spins, rng, n_sweeps):
 def _reference_sweep(model, lattice, betas, rule, spins, rng, flips, anti=None):
     """One sweep, site by site and lane by lane: count the lane's unsatisfied bonds u, accept
     with acceptance_probability(beta_l (2 J (z - 2u) + 2 h s_i)), drawn by the lane-by-lane
-    comparison; flips counted per lane. Without a field, a lane of class u > z / 2 (the
-    mirror of z - u) that is not sure to flip -- heat bath, or Metropolis where beta dE is 0
-    -- is drawn with the mirror's probability and flips on a no. ``anti`` (64, n, z): each
+    comparison; flips counted per lane. Without a field, heat bath draws a lane of class
+    u > z / 2 (the mirror of z - u) with the mirror's probability and flips on a no
+    (Metropolis never: its tie, accepted with METROPOLIS_TIE, is not 1 minus itself). ``anti`` (64, n, z): each
     lane's own bonds (1 on -J), else the lattice's for every lane."""
     states = unpack(spins[None]).astype(int)        # (64, n)
     anti = np.broadcast_to(lattice.anti, (64,) + lattice.neighbours.shape) if anti is None else anti
@@ -167,8 +167,7 @@ def _reference_sweep(model, lattice, betas, rule, spins, rng, flips, anti=None):
         u = np.array([sum(states[l, i] * states[l, j] * (-1 if a else 1) < 0
                           for j, a in zip(lattice.neighbours[i], anti[l, i])) for l in range(64)])
         delta = 2 * lattice.magnitude * (lattice.z - 2 * u) + 2 * lattice.field * states[:, i]
-        p = np.array([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)])
-        mirrored = (2 * u > lattice.z) & (lattice.field == 0) & ((rule == HEAT_BATH) | (p < 1))
+        mirrored = (2 * u > lattice.z) & (lattice.field == 0) & (rule == HEAT_BATH)
         delta = np.where(mirrored, -delta, delta)
         word = _reference([acceptance_probability(rule, betas[l] * delta[l]) for l in range(64)], rng)
         word ^= sum(1 << lane for lane in range(64) if mirrored[lane])
@@ -190,7 +189,7 @@ def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field, n_wo
     betas = np.linspace(0.0, 1.5, 64) + np.arange(n_words)[:, None] * np.array([0.0] + [0.1] * 63)
     lattice, planes, spins, rng = _setup(model, betas, rule, seed=3, n_words=n_words)
     assert lattice.n_classes == (lattice.z + 1) * (2 if field else 1)
-    slow_spins, slow_rng = spins.copy(), rng.copy()     # lane 0 at beta = 0: Metropolis folds it
+    slow_spins, slow_rng = spins.copy(), rng.copy()     # lane 0 at beta = 0: Metropolis draws every class
     for _ in range(3):
         flips = _sweeps(lattice, planes, spins, rng, 1)
         for w in range(n_words):
@@ -204,9 +203,9 @@ def test_packed_sweeps_are_bit_for_bit_the_lane_by_lane_update(rule, field, n_wo
 def test_metropolis_reads_only_the_classes_that_need_random_bits():
     """Without a field and at beta > 0 Metropolis accepts every downhill move (u > z / 2
     unsatisfied bonds), so the plan draws only the uphill and level classes (that this
-    changes no chain is the bit-for-bit test's: its reference reads every class); a lane at
-    beta = 0 (every move a tie, p = 1/2) is folded as heat bath's are; with a field every
-    class is drawn."""
+    changes no chain is the bit-for-bit test's: its reference reads every class); with a
+    lane at beta = 0 (every move a tie, accepted with METROPOLIS_TIE, which is not 1 minus
+    itself, so no fold) every class is drawn, as with a field."""
     model = EdwardsAnderson.square(3, "pm1", seed=1)
     betas = np.linspace(0.1, 1.5, 64)
     lattice, planes, spins, rng = _setup(model, betas, METROPOLIS, seed=3)
@@ -214,9 +213,11 @@ def test_metropolis_reads_only_the_classes_that_need_random_bits():
     assert len(classes) == lattice.n_classes == 5
     assert len(drawn) == np.count_nonzero(lattice.deltas >= 0) == 3 and fold[0] == 0
     betas[[0, 5]] = 0.0
-    assert _setup(model, betas, METROPOLIS, seed=3)[1][1][0] == 0b100001
-    tiny = PairwiseHamiltonian(model.couplings * 1e-300)     # beta dE underflows to 0: ties, folded
-    assert _setup(tiny, np.full(64, 1e-30), METROPOLIS, seed=3)[1][1][0] == ~np.uint64(0)
+    (_, _, drawn), fold = _setup(model, betas, METROPOLIS, seed=3)[1][:2]
+    assert len(drawn) == 5 and fold[0] == 0
+    tiny = PairwiseHamiltonian(model.couplings * 1e-300)     # beta dE underflows to 0: ties
+    (_, _, drawn), fold = _setup(tiny, np.full(64, 1e-30), METROPOLIS, seed=3)[1][:2]
+    assert len(drawn) == 5 and fold[0] == 0
     assert _setup(model, betas, HEAT_BATH, seed=3)[1][1][0] == ~np.uint64(0)
     with_field = PairwiseHamiltonian(model.couplings, np.full(model.n, 0.3))
     (_, classes, drawn), fold = _setup(with_field, betas, HEAT_BATH, seed=3)[1][:2]

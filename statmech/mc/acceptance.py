@@ -1,7 +1,7 @@
 """The acceptance rules of single-variable moves, shared by every sweep kernel (pairwise,
 lanes, checkerboard, multi-spin, generic) and by replica exchange.
 
-Metropolis (ties accepted with probability 1/2) and heat bath, as the integer codes the
+Metropolis (ties accepted with probability 31/32) and heat bath, as the integer codes the
 kernels take (``METROPOLIS``, ``HEAT_BATH``; ``RULES`` maps the samplers' names to them).
 """
 import numpy as np
@@ -10,11 +10,14 @@ from ..jit import njit
 from ..rng import uniform
 from ..unit_types import sigmoid
 
-__all__ = ["METROPOLIS", "HEAT_BATH", "RULES", "acceptance_probability", "accept", "rejects_without_exp",
+__all__ = ["METROPOLIS", "HEAT_BATH", "METROPOLIS_TIE", "RULES", "acceptance_probability", "accept", "rejects_without_exp",
            "acceptance_probabilities"]
 
 METROPOLIS = 0
 HEAT_BATH = 1
+#: Metropolis's acceptance of a tie (a move of beta Delta E = 0), 31/32 rather than the
+#: textbook 1: see :func:`acceptance_probability`.
+METROPOLIS_TIE = 0.96875
 #: The samplers' names of the rules (``Metropolis.acceptance``, ``MultiSpin.acceptance``).
 RULES = {"metropolis": METROPOLIS, "heat_bath": HEAT_BATH}
 
@@ -23,16 +26,21 @@ RULES = {"metropolis": METROPOLIS, "heat_bath": HEAT_BATH}
 def acceptance_probability(rule, beta_delta_energy):
     """Probability of accepting a move that changes beta*E by ``beta_delta_energy``.
 
-    Metropolis: min(1, exp(-x)) for x != 0 and 1/2 at x = 0; heat bath (Glauber):
-    1 / (1 + exp(x)). Both satisfy detailed balance p(x) / p(-x) = exp(-x). Accepting
-    every x = 0 move (the textbook min(1, 1)) makes fixed-order sweeps deterministic at
-    beta = 0 and on moves that recur along the sweep (a domain wall on a periodic chain
-    rides the sweep round the ring); the tie accepted with 1/2 keeps balance and breaks that.
+    Metropolis: min(1, exp(-x)) for x != 0 and ``METROPOLIS_TIE`` = 31/32 at x = 0; heat
+    bath (Glauber): 1 / (1 + exp(x)). Both satisfy detailed balance p(x) / p(-x) =
+    exp(-x) (a tie is its own reverse, so any probability of it keeps balance). Accepting
+    every tie (the textbook min(1, 1)) makes a fixed-order sweep deterministic at beta = 0
+    (every variable flips) and on moves that recur along the sweep (a domain wall on a
+    periodic chain rides the sweep round the ring): the chain is then not ergodic. Any
+    probability below 1 restores ergodicity; the closer to 1, the faster a walk crosses the
+    plateaus of level moves that +-J glasses are full of: annealed 3D +-J glasses end
+    measurably higher with ties at 1/2 than with every tie accepted, and not with 31/32
+    (``benchmarks/bench_anneal.py --only-quality``).
     """
     if rule == METROPOLIS:
         if beta_delta_energy < 0.0:
             return 1.0
-        return 0.5 if beta_delta_energy == 0.0 else np.exp(-beta_delta_energy)
+        return METROPOLIS_TIE if beta_delta_energy == 0.0 else np.exp(-beta_delta_energy)
     return sigmoid(-beta_delta_energy)
 
 

@@ -53,14 +53,16 @@ class Metropolis(_Sampler):
     and ``h``) is swept in checkerboard order; any other Hamiltonian goes through its own
     ``delta_energy`` (slow; warns once).
 
-    A move of Delta E = 0 is accepted with probability 1/2, not 1 as in the textbook
-    rule: with every tie accepted, a fixed-order sweep is deterministic at beta = 0 (every
-    variable flips) and carries a domain wall of a periodic chain round the ring, so
-    that the chain never reaches the Boltzmann distribution (on the 16-spin ring at
-    beta = 0.5 it gave <E> = -0.54 for the exact -7.39). The tie rule keeps detailed
-    balance. Close to beta = 0 on models without ties (e.g. SK) nearly every move is
-    still accepted and the chain mixes slowly; :class:`HeatBath`, the drivers' default,
-    does not have that problem.
+    A move of Delta E = 0 is accepted with probability 31/32
+    (:data:`~statmech.mc.acceptance.METROPOLIS_TIE`), not 1 as in the textbook rule: with
+    every tie accepted, a fixed-order sweep is deterministic at beta = 0 (every variable
+    flips) and carries a domain wall of a periodic chain round the ring, so that the chain
+    never reaches the Boltzmann distribution (on the 16-spin ring at beta = 0.5 it gave
+    <E> = -0.54 for the exact -7.39). Any tie probability below 1 keeps detailed balance
+    and ergodicity; close to 1, walks cross the plateaus of level moves of +-J glasses
+    nearly as fast as with every tie accepted, which annealing needs. Close to beta = 0
+    nearly every move is accepted and the chain mixes slowly; :class:`HeatBath`, the
+    sampling drivers' default, does not have that problem.
 
     Parameters
     ----------
@@ -164,7 +166,7 @@ class MultiSpin(_Sampler):
     ----------
     acceptance : {"heat_bath", "metropolis"}
         Heat bath 1 / (1 + exp(beta dE)), or Metropolis min(1, exp(-beta dE)) with ties
-        accepted with probability 1/2 (see :class:`Metropolis`).
+        accepted with probability 31/32 (see :class:`Metropolis`).
 
     References
     ----------

@@ -8,7 +8,7 @@ from ...jit import njit, prange
 from ...rng import random_streams, uniform_32_high, xoshiro_step
 from ...runloop import at_least, finite, streams
 from ...fastmath import exp_nonpositive_scratch, logistic_scratch
-from ..acceptance import METROPOLIS
+from ..acceptance import METROPOLIS, METROPOLIS_TIE
 from .base import ChainEngine, disagreement
 
 __all__ = ["LaneEngine", "LANES", "lanes_take"]
@@ -48,8 +48,8 @@ def _lane_sweep(state, local, energy, beta, rule, indptr, indices, data, low, rn
             for c in range(s_i.size):
                 arg[c] = min(((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c], 0.0)
             exp_nonpositive_scratch(arg, prob, shifted, power_bits)
-            for c in range(s_i.size):           # the tie x = 0 is accepted with 1/2
-                prob[c] = 0.5 if h_i[c] * beta[c] == 0.0 else prob[c]
+            for c in range(s_i.size):           # the tie x = 0: acceptance_probability's
+                prob[c] = METROPOLIS_TIE if h_i[c] * beta[c] == 0.0 else prob[c]
         else:                                   # 1 / (1 + e^x) = logistic(-x)
             for c in range(s_i.size):
                 arg[c] = ((1.0 + low) - 2.0 * s_i[c]) * h_i[c] * beta[c]

@@ -87,7 +87,7 @@ class MultiSpinEngine(ChainEngine):
         it): the chains of one :meth:`run` per beta."""
         n_words = self.spins.shape[0]
         with self.threads(len(schedule) * n_sweeps, n_units=-(-n_words // kernels.group_width(n_words))):
-            kernels.multispin_anneal(self.spins, self.lattice, self.plan, self.sampler.rule, self.active, schedule,
+            kernels.multispin_anneal(self.spins, self.lattice, self.sampler.rule, self.active, schedule,
                                      n_sweeps, self.rng, self.lane_accepted, self.energy, best_energy, best_states,
                                      trace, offset)
         self.set_betas(schedule[-1])

@@ -332,22 +332,23 @@ def sweep_plan(lattice, rule, certain, active):
     with z - u unsatisfied bonds change E by opposite amounts, and heat bath's
     1 / (1 + e^x) = 1 - 1 / (1 + e^-x): a folded lane of class u > z / 2 is drawn with the
     probability of class z - u and flips when that draw says no. Heat bath folds every
-    lane. Metropolis accepts the downhill classes u > z / 2 outright (their ``certain`` is
-    set) except where beta dE is 0 (beta = 0: every move a tie, p = 1/2 as heat bath's, and
-    so is its mirror's); it folds those lanes. With a field all K classes are drawn and no
-    lane is folded. ``certain`` (n_words, K) from :func:`class_planes`; ``active``
-    (n_words,) the lanes in use (others are never folded: they never flip).
+    lane. Metropolis folds none: it accepts the downhill classes u > z / 2 outright (their
+    ``certain`` is set), except in a lane at beta = 0 (or where beta dE underflows to 0),
+    where every move is a tie, accepted with ``METROPOLIS_TIE``, which is not 1 minus
+    itself: then all K classes are drawn. With a field all K classes are drawn and no lane
+    is folded. ``certain`` (n_words, K) from :func:`class_planes`; ``active`` (n_words,)
+    the lanes in use (the others never flip).
     """
     z, n_classes = lattice.z, lattice.n_classes
     field = n_classes > z + 1
-    n_drawn = n_classes if field else z // 2 + 1
-    if field:
-        fold = np.zeros_like(active)
-    elif rule == HEAT_BATH:
-        fold = active.copy()
-    else:
-        fold = active & np.bitwise_or.reduce(~certain[:, n_drawn:], axis=1)
-    return ((0,) * z, (0,) * n_classes, (0,) * n_drawn), fold
+    fold = active.copy() if rule == HEAT_BATH and not field else np.zeros_like(active)
+    return _plan(z, n_classes, field or (rule != HEAT_BATH and bool(np.any(
+        active & np.bitwise_or.reduce(~certain[:, z // 2 + 1:], axis=1))))), fold
+
+
+def _plan(z, n_classes, every_class):
+    """The plan's tuples (see :func:`sweep_plan`): all K classes drawn, or u <= z / 2."""
+    return (0,) * z, (0,) * n_classes, (0,) * (n_classes if every_class else z // 2 + 1)
 
 
 @njit
@@ -650,7 +651,6 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
     n, z = neighbours.shape
     width = len(group)
     n_classes = deltas.size
-    n_drawn = len(drawn)
     field = n_classes > z + 1
     n_real = min(width, spins.shape[0] - first)
     words = np.zeros((n, width), np.uint64)
@@ -675,15 +675,7 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
     for k in range(schedule.size):
         for g in range(width):                  # idle columns (no active lane) never flip
             _shared_planes(rule, deltas, schedule[k], group_active[g], planes, certain, fixed, g)
-            if field:
-                fold[g] = 0
-            elif rule == HEAT_BATH:
-                fold[g] = group_active[g]
-            else:
-                downhill = np.uint64(0)
-                for c in range(n_drawn, n_classes):
-                    downhill |= ~certain[c, g]
-                fold[g] = group_active[g] & downhill
+            fold[g] = group_active[g] if rule == HEAT_BATH and not field else np.uint64(0)
         _sweep_words(words, neighbours, anti, frustrated, bonds, classes, drawn, group, fold, planes, certain, fixed,
                      masks, group_rng, counters, n_sweeps)
         down[...] = 0
@@ -715,19 +707,24 @@ def _anneal_parallel(n_units, group, spins, neighbours, anti, frustrated, bonds,
                       trace, offset)
 
 
-def multispin_anneal(spins, lattice, plan, rule, active, schedule, n_sweeps, rng, accepted, energy, best_energy,
+def multispin_anneal(spins, lattice, rule, active, schedule, n_sweeps, rng, accepted, energy, best_energy,
                      best_states, trace, offset):
     """Anneal every word through ``schedule`` (``n_sweeps`` sweeps per beta) in one parallel
     call, keeping each chain's best state: the chains of one :func:`multispin_run` per
-    beta, without a plan or planes built per beta in Python. ``plan`` from
-    :func:`sweep_plan` (its tuples do not depend on beta); ``active`` (n_words,) the lanes
-    in use; ``accepted`` (n_words, 64); ``energy``, ``best_energy`` (n_chains,);
-    ``best_states`` (n_chains, n) float64; ``trace`` (n_chains, n_steps), columns offset.."""
+    beta, without a plan or planes built per beta in Python (the plan of
+    :func:`sweep_plan` for the whole schedule: every class drawn if Metropolis meets
+    beta = 0 in it). ``active`` (n_words,) the lanes in use; ``accepted`` (n_words, 64);
+    ``energy``, ``best_energy`` (n_chains,); ``best_states`` (n_chains, n) float64;
+    ``trace`` (n_chains, n_steps), columns offset.."""
+    schedule = np.asarray(schedule, np.float64)
+    field = lattice.n_classes > lattice.z + 1
+    plan = _plan(lattice.z, lattice.n_classes, field or (rule != HEAT_BATH and bool(np.any(
+        schedule * np.abs(lattice.deltas[lattice.z // 2 + 1:]).min() == 0.0))))     # a downhill move a tie
     n_words = spins.shape[0]
     group = GROUP if group_width(n_words) > 1 else _ONE
     constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
     _anneal_parallel(-(-n_words // len(group)), group, spins, lattice.neighbours, lattice.anti, lattice.frustrated,
-                     *plan, rule, lattice.deltas, active, constants, np.asarray(schedule, np.float64), n_sweeps, rng,
+                     *plan, rule, lattice.deltas, active, constants, schedule, n_sweeps, rng,
                      accepted, energy, best_energy, best_states, trace, offset)
 
 
