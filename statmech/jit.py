@@ -76,6 +76,13 @@ class threads_for:
         The call's work: an estimate of its seconds on one thread.
     seconds_per_thread : float, default SECONDS_PER_THREAD
         The least work per thread at which threads pay.
+
+    Examples
+    --------
+    >>> from statmech.jit import SECONDS_PER_THREAD, threads_for
+    >>> with threads_for(n_units=8, seconds=0.1 * SECONDS_PER_THREAD) as used:
+    ...     used                      # too little work for a second thread
+    1
     """
 
     __slots__ = ("used", "previous")

@@ -148,7 +148,8 @@ class MultiSpin(_Sampler):
     with the chain's acceptance probability digit by digit, stopping when every chain is
     decided, about log2(64) + 2 words per site for 64 chains; p is used to 53 binary
     digits, as with 53-bit uniforms. Without a field only moves with u <= z / 2 unsatisfied
-    bonds are drawn: Metropolis accepts the others (downhill) outright, and heat bath draws
+    bonds are drawn: Metropolis accepts the others (downhill) outright (at beta = 0, where
+    every move is a tie, it draws every class), and heat bath draws
     a move with u > z / 2 with the probability of its mirror image z - u (energy change
     -dE) and flips on a no, since its own probability is 1 minus the mirror's.
     So every chain is an independent Markov chain with the Boltzmann distribution of its
