@@ -13,10 +13,12 @@ same chains and model). The schedule's betas are all the sampling beta, so that 
 the same moves and the ratio is the cost of going beta by beta (planes, plans, calls,
 best states); medians of repeats alternated. Issue 30 asks for at most 1.2.
 
-Last (alone with ``--only-quality``), quality per sweep on 3D +-J glasses: the mean
-annealed energy per spin of statmech (Metropolis, its default; MultiSpin for 64 reads) and
-of dwave-samplers at equal sweeps, over 4 instances of L = 8 and 3 seeds each (64 reads,
-geometric betas 0.1 -> 3), and the time each needs to reach dwave's mean at 1000 sweeps.
+Last (alone with ``--only-quality``), quality per sweep: the mean annealed energy per spin
+of statmech (its defaults: MultiSpin for the 64 reads of a 3D glass, the dense pairwise
+kernel for SK) and of dwave-samplers at equal sweeps, over 4 instances and 3 seeds each, on
+3D +-J glasses (L = 8, 64 reads, geometric betas 0.1 -> 3) and dense SK (n = 200, 16 reads,
+0.1 -> 5), and the time each needs to reach dwave's mean at 1000 sweeps (the figure quoted
+against dwave, issue 30 item 5).
 
 Run: python benchmarks/bench_anneal.py [--only-schedule | --only-quality]
 """
@@ -26,12 +28,21 @@ import time
 from _timing import timed
 
 import numpy as np
+import scipy.sparse as sp
 
 import statmech
 from statmech import mc, schedules
 from statmech.models import RBM, EdwardsAnderson, Ising, SherringtonKirkpatrick
 
 N, READS, SWEEPS = 1000, 16, 1000
+
+
+def bqm_of(model, dimod):
+    """The dimod model of a pairwise spin model without fields: dimod writes
+    E = sum J s s, statmech E = -sum J s s, so the couplings change sign."""
+    couplings = sp.triu(sp.coo_matrix(model.couplings), 1).tocoo()
+    return dimod.BinaryQuadraticModel.from_ising({}, dict(zip(zip(couplings.row.tolist(), couplings.col.tolist()),
+                                                              (-couplings.data).tolist())))
 
 
 def median(func, repeats):
@@ -64,9 +75,7 @@ def main():
         print("dwave-samplers not installed (pip install dwave-samplers): no peer comparison")
         dwave = None
     else:
-        i, j = np.triu_indices(N, 1)
-        bqm = dimod.BinaryQuadraticModel.from_ising({}, dict(zip(zip(i.tolist(), j.tolist()),
-                                                                 (-sk.couplings[i, j]).tolist())))
+        bqm = bqm_of(sk, dimod)
         sampler = SimulatedAnnealingSampler()
 
         def run_dwave():
@@ -117,43 +126,46 @@ def schedule_overhead(repeats=5, n_betas=2000):
     statmech.set_num_threads(threads)
 
 
-def quality(sweep_counts=(250, 500, 1000, 2000), reference=1000, reads=64, L=8):
+#: The two families of issue 30, item 5: (label, instances, reads, last beta).
+FAMILIES = {
+    "3D +-J L = 8": (lambda k: EdwardsAnderson.cubic(8, "pm1", seed=k), 64, 3.0),
+    "dense SK n = 200": (lambda k: SherringtonKirkpatrick(200, seed=k), 16, 5.0),
+}
+
+
+def quality(family, sweep_counts=(250, 500, 1000, 2000), reference=1000, n_instances=4, n_seeds=3):
     """Mean annealed E/n (+- its standard error over instances and seeds) and seconds per
-    anneal at each number of sweeps, statmech against dwave-samplers; then the seconds each
-    takes to reach dwave's mean at ``reference`` sweeps."""
+    anneal at each number of sweeps, statmech (its default sampler and chain layout)
+    against dwave-samplers, both on geometric betas 0.1 -> the family's last beta; then the
+    seconds each takes to reach dwave's mean at ``reference`` sweeps."""
     try:
         import dimod
         from dwave.samplers import SimulatedAnnealingSampler
     except ImportError:
         print("dwave-samplers not installed: no quality comparison")
         return
-    glasses = [EdwardsAnderson.cubic(L, "pm1", seed=k) for k in range(4)]
-    models = []
-    for glass in glasses:
-        couplings = glass.couplings.tocoo()
-        upper = couplings.row < couplings.col
-        models.append((glass, dimod.BinaryQuadraticModel.from_ising({}, dict(zip(
-            zip(couplings.row[upper].tolist(), couplings.col[upper].tolist()), (-couplings.data[upper]).tolist())))))
-    statmech.anneal(glasses[0], schedules.geometric(0.1, 3.0, 10), n_chains=reads, seed=0, progress=False)   # compile
+    build, reads, last = FAMILIES[family]
+    models = [(model, bqm_of(model, dimod)) for model in map(build, range(n_instances))]
+    statmech.anneal(models[0][0], schedules.geometric(0.1, last, 10), n_chains=reads, seed=0, progress=False)  # compile
 
-    def run(name, glass, bqm, betas, seed):
+    def run(name, model, bqm, betas, seed):
         start = time.perf_counter()
         if name == "statmech":
-            energies = statmech.anneal(glass, betas, n_chains=reads, seed=seed, progress=False).final_energy
+            energies = statmech.anneal(model, betas, n_chains=reads, seed=seed, progress=False).final_energy
         else:
             energies = SimulatedAnnealingSampler().sample(bqm, num_reads=reads, num_sweeps=len(betas), seed=seed,
                                                           beta_schedule_type="custom", beta_schedule=betas).record.energy
-        return np.mean(energies) / glass.n, time.perf_counter() - start
+        return np.mean(energies) / model.n, time.perf_counter() - start
 
     table = {}
     for sweeps in sweep_counts:
-        betas = schedules.geometric(0.1, 3.0, sweeps).betas
+        betas = schedules.geometric(0.1, last, sweeps).betas
         for name in ("statmech", "dwave"):
-            runs = np.array([run(name, glass, bqm, betas, seed) for glass, bqm in models for seed in range(3)])
+            runs = np.array([run(name, model, bqm, betas, seed) for model, bqm in models for seed in range(n_seeds)])
             table[name, sweeps] = (runs[:, 0].mean(), runs[:, 0].std(ddof=1) / np.sqrt(len(runs)),
                                    np.median(runs[:, 1]), runs[:, 0])
-    print(f"\nquality per sweep, 3D +-J L = {L}, {reads} reads, 4 instances x 3 seeds, geometric 0.1 -> 3; "
-          f"the difference paired by instance and seed")
+    print(f"\nquality per sweep, {family}, {reads} reads, {n_instances} instances x {n_seeds} seeds, geometric "
+          f"0.1 -> {last}; the difference paired by instance and seed")
     print(f"{'sweeps':>7}{'statmech E/n':>20}{'s':>8}{'dwave E/n':>20}{'s':>8}{'difference':>20}")
     for sweeps in sweep_counts:
         (a, da, ta, ra), (b, db, tb, rb) = table["statmech", sweeps], table["dwave", sweeps]
@@ -161,11 +173,14 @@ def quality(sweep_counts=(250, 500, 1000, 2000), reference=1000, reads=64, L=8):
         print(f"{sweeps:>7}{a:>12.4f} +- {da:.4f}{ta:8.3f}{b:>12.4f} +- {db:.4f}{tb:8.3f}"
               f"{d.mean():>12.4f} +- {d.std(ddof=1) / np.sqrt(d.size):.4f}")
     target = table["dwave", reference][0]
+    reached = {}
     for name in ("statmech", "dwave"):
-        reached = [sweeps for sweeps in sweep_counts if table[name, sweeps][0] <= target]
-        text = (f"{table[name, reached[0]][2]:.3f} s ({reached[0]} sweeps)" if reached
-                else f"not within {sweep_counts[-1]} sweeps")
+        sweeps = [n for n in sweep_counts if table[name, n][0] <= target]
+        reached[name] = table[name, sweeps[0]][2] if sweeps else None
+        text = f"{reached[name]:.3f} s ({sweeps[0]} sweeps)" if sweeps else f"not within {sweep_counts[-1]} sweeps"
         print(f"time to dwave's mean at {reference} sweeps ({target:.4f}), {name}: {text}")
+    if reached["statmech"] and reached["dwave"]:
+        print(f"time to the same mean energy, dwave / statmech: {reached['dwave'] / reached['statmech']:.1f}x")
 
 
 if __name__ == "__main__":
@@ -179,4 +194,5 @@ if __name__ == "__main__":
     if not args.only_quality:
         schedule_overhead()
     if not args.only_schedule:
-        quality()
+        for family in FAMILIES:
+            quality(family)

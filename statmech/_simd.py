@@ -16,7 +16,7 @@ from numba import types
 from numba.extending import intrinsic, models, register_model
 
 __all__ = ["U64Vec", "vload", "vstore", "vsplat", "vand", "vor", "vxor", "vmul", "vshl", "vshr", "vnot",
-           "vany", "vnonzero", "vget"]
+           "vany", "vnonzero", "vselect", "vget"]
 
 
 class U64Vec(types.Type):
@@ -40,6 +40,8 @@ def _literal(value):
         return value.literal_value
     if isinstance(value, types.BaseTuple):
         return len(value.types)
+    if isinstance(value, U64Vec):
+        return value.width
     return None
 
 
@@ -171,6 +173,20 @@ def vnonzero(typingctx, a):
         vector = _vector_type(a.width)
         return builder.sext(builder.icmp_unsigned("!=", args[0], ir.Constant(vector, [0] * a.width)), vector)
     return a(a), codegen
+
+
+@intrinsic
+def vselect(typingctx, mask, a, b):
+    """Elementwise ``a`` where ``mask`` is all ones, ``b`` where it is zero (``mask`` from
+    :func:`vnonzero`: one blend instruction)."""
+    if not (isinstance(mask, U64Vec) and mask == a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        vector = _vector_type(a.width)
+        chosen = builder.icmp_signed("<", args[0], ir.Constant(vector, [0] * a.width))
+        return builder.select(chosen, args[1], args[2])
+    return a(mask, a, b), codegen
 
 
 @intrinsic

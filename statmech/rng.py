@@ -52,12 +52,10 @@ def _vector_rotl(x, k, complement):
 
 
 @njit
-def xoshiro_vector_step(s0: Any, s1: Any, s2: Any, s3: Any, active: Any, group: Any) -> tuple:
-    """:func:`xoshiro_step` of ``len(group)`` streams at once, one per element of the
-    ``U64Vec`` state words; the streams whose element of ``active`` is all ones advance,
-    the others (element 0) keep their state and their output is to be ignored. A single
-    stream always advances (``active`` is not read). Returns (output, new state words)."""
-    result = vmul(_vector_rotl(vmul(s1, vsplat(5, group)), 7, 57), vsplat(9, group))  # type: ignore[call-arg]
+def xoshiro_vector_step(s0: Any, s1: Any, s2: Any, s3: Any) -> tuple:
+    """:func:`xoshiro_step` of as many streams at once as the ``U64Vec`` state words hold,
+    one per element. Returns (output, new state words)."""
+    result = vmul(_vector_rotl(vmul(s1, vsplat(5, s1)), 7, 57), vsplat(9, s1))  # type: ignore[call-arg]
     t = vshl(s1, 17)
     n2 = vxor(s2, s0)
     n3 = vxor(s3, s1)
@@ -65,11 +63,7 @@ def xoshiro_vector_step(s0: Any, s1: Any, s2: Any, s3: Any, active: Any, group: 
     n0 = vxor(s0, n3)
     n2 = vxor(n2, t)
     n3 = _vector_rotl(n3, 45, 19)
-    if len(group) == 1:               # one stream: its callers step it only while active
-        return result, n0, n1, n2, n3
-    keep = vnot(active)
-    return (result, vor(vand(active, n0), vand(keep, s0)), vor(vand(active, n1), vand(keep, s1)),
-            vor(vand(active, n2), vand(keep, s2)), vor(vand(active, n3), vand(keep, s3)))
+    return result, n0, n1, n2, n3
 
 
 @njit

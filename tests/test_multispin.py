@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from statmech._simd import vload, vstore
+from statmech._simd import vload, vselect, vstore
 from statmech.jit import njit
 from statmech.mc.engines.multispin_kernels import N_PLANES, bernoulli_word, probability_planes
 from statmech.rng import next_uint64, random_streams, xoshiro_vector_step
@@ -43,34 +43,34 @@ def test_bernoulli_word_is_bit_for_bit_the_lane_by_lane_comparison():
 
 @njit
 def _vector_steps(states, active, n_steps):
-    """n_steps of xoshiro_vector_step on the four streams states (4, 4) (column = stream),
-    advancing the streams whose ``active`` element is all ones; the outputs (n_steps, 4)."""
+    """n_steps of xoshiro_vector_step on the four streams states (4, 4) (column = stream);
+    the outputs (n_steps, 4); written back into ``states``: the stepped state where
+    ``active`` is all ones, the first where it is 0 (``vselect``, as ``_select`` keeps the
+    state of a word that read no more)."""
     group = (0, 0, 0, 0)
     s0, s1, s2, s3 = vload(states, 0, group), vload(states, 4, group), vload(states, 8, group), vload(states, 12, group)
+    t0, t1, t2, t3 = s0, s1, s2, s3
     mask = vload(active, 0, group)
     out = np.empty((n_steps, 4), np.uint64)
     for t in range(n_steps):
-        r, s0, s1, s2, s3 = xoshiro_vector_step(s0, s1, s2, s3, mask, group)
+        r, t0, t1, t2, t3 = xoshiro_vector_step(t0, t1, t2, t3)
         vstore(out, 4 * t, r)
-    vstore(states, 0, s0)
-    vstore(states, 4, s1)
-    vstore(states, 8, s2)
-    vstore(states, 12, s3)
+    vstore(states, 0, vselect(mask, t0, s0))
+    vstore(states, 4, vselect(mask, t1, s1))
+    vstore(states, 8, vselect(mask, t2, s2))
+    vstore(states, 12, vselect(mask, t3, s3))
     return out
 
 
-def test_vector_xoshiro_is_the_scalar_stream_where_active_and_still_elsewhere():
+def test_vector_xoshiro_is_the_scalar_stream_in_every_element():
     streams = random_streams(np.random.SeedSequence(5), (4,))
     active = np.array([~np.uint64(0), 0, ~np.uint64(0), 0], np.uint64)
     states = np.ascontiguousarray(streams.T)
     outputs = _vector_steps(states, active, 10)
     for g in range(4):
-        if active[g]:
-            scalar = streams[g].copy()
-            np.testing.assert_array_equal(outputs[:, g], [next_uint64(scalar) for _ in range(10)])
-            np.testing.assert_array_equal(states[:, g], scalar)
-        else:
-            np.testing.assert_array_equal(states[:, g], streams[g])
+        scalar = streams[g].copy()
+        np.testing.assert_array_equal(outputs[:, g], [next_uint64(scalar) for _ in range(10)])
+        np.testing.assert_array_equal(states[:, g], scalar if active[g] else streams[g])
 
 
 def test_bernoulli_word_frequencies_and_lane_independence():

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from ...jit import njit, prange
 from ...lattice import Lattice
-from ..._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vsplat, vstore, vxor
+from ..._simd import vand, vany, vget, vload, vnonzero, vnot, vor, vselect, vsplat, vstore, vxor
 from ...rng import xoshiro_vector_step
 from ..acceptance import HEAT_BATH, acceptance_probability
 
@@ -74,24 +74,32 @@ def _select(planes, masks, undecided, result, s0, s1, s2, s3, drawn, group):
     G streams). Round j draws one random word per word still undecided (bit l = binary
     digit j + 1 of U_l) and compares it with the plane of the lanes' thresholds,
     OR_k (masks[k] & planes[j, k]) (lane l in class k when bit l of masks[k] is set);
-    lanes whose bit differs are decided (1 where the threshold's bit is 1). A word's stream
-    advances only while it has undecided lanes, so each word draws what it would draw
-    alone. ``planes`` (53, K, G), ``masks`` (K, G), C order; ``drawn`` a tuple of length
+    lanes whose bit differs are decided (1 where the threshold's bit is 1). A word reads
+    its stream only while it has undecided lanes, and keeps the state after its last read,
+    so each word draws what it would draw alone. (Every stream is stepped every round and
+    the kept state chosen by a blend off the critical path: the next round's random words
+    do not wait for this round's decisions.) ``planes`` (53, K, G), ``masks`` (K, G), C order; ``drawn`` a tuple of length
     the classes read (a compiled constant, see :func:`sweep_plan`). Returns (result, the
     streams' new state words)."""
     n_classes = planes.shape[1]
     width = len(group)
     zero = vsplat(0, group)
+    t0, t1, t2, t3 = s0, s1, s2, s3
     j = 0
     while vany(undecided) and j < N_PLANES:
         plane = zero
         for k in range(len(drawn)):
             plane = vor(plane, vand(vload(masks, k * width, group), vload(planes, (j * n_classes + k) * width, group)))
-        r, s0, s1, s2, s3 = xoshiro_vector_step(s0, s1, s2, s3, vnonzero(undecided), group)
+        r, t0, t1, t2, t3 = xoshiro_vector_step(t0, t1, t2, t3)
+        if width > 1:
+            read = vnonzero(undecided)
+            s0, s1, s2, s3 = vselect(read, t0, s0), vselect(read, t1, s1), vselect(read, t2, s2), vselect(read, t3, s3)
         differ = vand(undecided, vxor(r, plane))
         undecided = vand(undecided, vnot(differ))
         result = vor(result, vand(differ, plane))
         j += 1
+    if width == 1:
+        return result, t0, t1, t2, t3
     return result, s0, s1, s2, s3
 
 
