@@ -24,6 +24,10 @@ reported apart, ratios from one run.
    unpacked kernel on a few instances for scale; one thread, whole runs (swaps, overlaps and
    records included), medians of three rounds taken in turn.
 
+7. Where the time goes: the packed kernel alone with one beta for all lanes, with a beta per
+   lane, and with no random bits drawn (every class marked as needing none: not a valid
+   simulation, the floor under the acceptance draws).
+
 Run: python benchmarks/bench_multispin.py [--L 1024] [--L3 32] [--scaling]
 """
 import argparse
@@ -98,17 +102,23 @@ def per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
     return float(np.median(differences)) / (n_sweeps * n_chains * model.n) * 1e9, float(np.median(ones))
 
 
-def kernel_per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
+def kernel_per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3, random_bits=True):
     """ns per attempted flip of the packed kernel alone (``_multispin.multispin_run`` on
     random packed words: no int8 states, no packing), timed as :func:`per_attempt` (n_sweeps
     + 1 sweeps less one, median of repeats). Reaches lattices whose int8 states would not
-    fit in memory for 256 chains (4096^2: 4 GB)."""
+    fit in memory for 256 chains (4096^2: 4 GB). ``beta`` a number (every lane shares it)
+    or one per chain (per-lane betas, as tempering runs). ``random_bits=False`` times
+    everything but the random bits: every class is marked as needing none (not a valid
+    simulation; the floor under the acceptance draws)."""
     lattice = _multispin.packed_lattice(model)
     n_words = n_chains // 64
     spins = np.random.default_rng(0).integers(0, 2 ** 64, (n_words, lattice.n), dtype=np.uint64)
     active = np.full(n_words, ~np.uint64(0))
-    planes = _multispin.class_planes(lattice, np.full((n_words, 64), beta), sampler.rule, active)
+    betas = np.broadcast_to(np.asarray(beta, dtype=float), (n_chains,)).reshape(n_words, 64)
+    planes = _multispin.class_planes(lattice, betas, sampler.rule, active)
     plan, fold = _multispin.sweep_plan(lattice, sampler.rule, planes[1], active)
+    if not random_bits:
+        planes[2][:] = ~np.uint64(0)
     rng = random_streams(np.random.SeedSequence(1), (n_words,))
     constants = np.array([lattice.magnitude, lattice.field, lattice.offset])
     accepted, energy, trace = np.zeros((n_words, 64), np.int64), np.zeros(n_chains), np.zeros((n_chains, 1))
@@ -120,6 +130,25 @@ def kernel_per_attempt(model, beta, sampler, n_chains, n_sweeps, repeats=3):
     call(1)()
     differences = [median_seconds(call(n_sweeps + 1), 1) - median_seconds(call(1), 1) for _ in range(repeats)]
     return float(np.median(differences)) / (n_sweeps * n_chains * model.n) * 1e9
+
+
+def floor(L, L3):
+    """Stage 7: where the packed kernel's time goes, one thread, 256 chains (one SIMD group of
+    four words): every lane at one beta, each lane at its own beta (a ladder, as tempering
+    runs), and everything but the random bits."""
+    print(f"\n7. The packed kernel alone, 256 chains, one thread, ns per attempted flip (medians of 3): "
+          f"one beta for every lane, a beta per lane, and no random bits (the floor under the draws)")
+    cases = (("2D Ising", Ising.square(L), ISING_2D_BETA_C, mc.MultiSpin("metropolis"), np.linspace(0.3, 0.6, 256)),
+             ("3D +-J", EdwardsAnderson.cubic(L3, "pm1", seed=0), BETA_EA, mc.MultiSpin(), np.linspace(0.5, 1.5, 256)))
+    for name, model, beta, sampler, ladder in cases:
+        n_sweeps = sweeps_for(model.n, 256, 1e10)
+        shared, per_lane, bare = (kernel_per_attempt(model, b, sampler, 256, n_sweeps, random_bits=r)
+                                  for b, r in ((beta, True), (ladder, True), (beta, False)))
+        numpy = square(L, ("numpy",))["numpy"] if name == "2D Ising" else np.nan
+        print(f"   {name} n = {model.n}: one beta {shared:.3f}, a beta per lane {per_lane:.3f}, "
+              f"no random bits {bare:.3f} (the draws: {(shared - bare) / shared:.0%} of the time)"
+              + (f"; numpy checkerboard {numpy:.1f} ns = {numpy / shared:.0f}x one beta" if numpy == numpy else ""),
+              flush=True)
 
 
 def sweeps_for(n_sites, n_chains, budget=3e8):
@@ -236,7 +265,12 @@ def main():
     parser.add_argument("--L", type=int, default=1024)
     parser.add_argument("--L3", type=int, default=32)
     parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--only-floor", action="store_true", help="only stage 7")
     args = parser.parse_args()
+    if args.only_floor:
+        statmech.set_num_threads(1)
+        floor(args.L, args.L3)
+        return
     threads = statmech.get_num_threads()
     statmech.set_num_threads(1)
     start = time.perf_counter()
@@ -277,6 +311,7 @@ def main():
     statmech.set_num_threads(1)
 
     batch()
+    floor(args.L, args.L3)
     if args.scaling:
         scaling()
     statmech.set_num_threads(threads)
