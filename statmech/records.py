@@ -107,6 +107,20 @@ class Record:
     dims: ClassVar[dict] = {}
     coords: ClassVar[dict] = {}
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:      # dataclass(repr=True) writes one only where none is
+            cls.__repr__ = Record.__repr__        # type: ignore[method-assign]
+
+    def __repr__(self) -> str:
+        """One line per few fields: small values in full, arrays as dtype and shape (a
+        record of 64 chains' traces is not a wall of numbers in a notebook)."""
+        parts = [f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr]
+        text = f"{type(self).__name__}(" + ", ".join(parts) + ")"
+        if len(text) <= 100:
+            return text
+        return f"{type(self).__name__}(\n" + "".join(f"    {part},\n" for part in parts) + ")"
+
     def save(self, path: PathLike) -> None:
         """Write the record to ``path`` (.npz), atomically."""
         arrays: dict[str, np.ndarray] = {}
@@ -191,6 +205,26 @@ class RunRecord(Record):
     seed: Any = None
     elapsed: Any = None
     interrupted: bool = False
+
+
+def _short(value):
+    """A field's value for :meth:`Record.__repr__`."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return np.array2string(value, precision=6, separator=", ").replace("\n", "")
+        return f"<{value.dtype} array {value.shape}>"
+    if isinstance(value, Estimate) and not (np.ndim(value.value) or np.ndim(value.error)):
+        return f"{float(value.value):.6g} ± {float(value.error):.2g}"
+    if isinstance(value, np.random.SeedSequence):
+        return f"SeedSequence({value.entropy}" + (f", spawn_key={value.spawn_key}" if value.spawn_key else "") + ")"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_short(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{type(value).__name__} of {len(value)}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _to_json(value, label):

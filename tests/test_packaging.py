@@ -1,4 +1,5 @@
-"""Layout: models/ and analysis/ install as statmech.models and statmech.analysis."""
+"""Layout: models/ and analysis/ install as statmech.models and statmech.analysis; one
+version, a license, citation metadata and a changelog."""
 import configparser
 import pathlib
 import re
@@ -7,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import yaml
 
 import statmech
 import statmech.analysis
@@ -90,3 +92,26 @@ def test_examples_run(tmp_path):
         options = (["--quick"] if "--quick" in source else []) + (["--out", str(tmp_path)] if "--out" in source else [])
         result = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"{script.name}:\n{result.stderr}"
+
+
+def test_the_version_is_written_in_one_place():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert config["metadata"]["version"] == "attr: statmech.__version__"
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+)?", statmech.__version__)
+    mentions = [path.relative_to(ROOT) for path in ROOT.glob("*.*")
+                if path.is_file() and path.suffix in {".cfg", ".toml", ".cff", ".py"}
+                and statmech.__version__ in path.read_text()]
+    assert mentions == [], f"the version {statmech.__version__} is also written in {mentions}"
+
+
+def test_license_citation_and_changelog_are_there():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    license_text = (ROOT / "LICENSE").read_text()
+    assert config["metadata"]["license"] == "BSD-3-Clause" and "BSD 3-Clause License" in license_text
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())       # the fields CFF 1.2.0 requires
+    assert citation["cff-version"] == "1.2.0" and citation["license"] == "BSD-3-Clause"
+    assert citation["message"] and citation["title"] and citation["authors"][0]["name"]
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(r"^## 0\.1\.0", changelog, re.M) and re.search(r"^## Unreleased", changelog, re.M)

@@ -92,6 +92,20 @@ def test_run_records_carry_seed_elapsed_interrupted_and_a_model_description(inst
     assert "hamiltonian" not in names        # a record never holds a live model
 
 
+@pytest.mark.parametrize("kind", results.RECORDS, ids=lambda c: c.__name__)
+def test_a_record_shows_its_fields_without_printing_its_arrays(instances, kind):
+    record = instances[kind]
+    text = repr(record)
+    assert text.startswith(kind.__name__ + "(")
+    for field in dataclasses.fields(record):
+        assert f"{field.name}=" in text
+        value = getattr(record, field.name)
+        if isinstance(value, np.ndarray) and value.size > 6:
+            assert f"<{value.dtype} array {value.shape}>" in text
+    assert len(text) < 120 * (len(dataclasses.fields(record)) + 2)
+    assert "array([" not in text
+
+
 def test_a_record_refuses_to_save_what_it_cannot_load(tmp_path):
     bad = results.SampleResult(energy=np.zeros((1, 1)), magnetization=np.zeros((1, 1)), states=None,
                                acceptance=np.zeros(1), beta=1.0, sampler="s", model=Ising.chain(3), n_sweeps=1,

@@ -5,6 +5,7 @@ import concurrent.futures as cf
 import os
 import random
 import re
+import threading
 import time
 
 import numpy as np
@@ -180,8 +181,14 @@ def test_bad_tasks_and_executors(tmp_path):
     with pytest.raises(TypeError, match="required parameters the grid does not give: 'beta'"):
         study.Study(tmp_path / "a.zarr", lambda n, instance, seed, beta: {}, grid=GRID)
     s = study.Study(tmp_path / "b.zarr", lambda n, instance, seed: {"x": 1.0}, grid=GRID, seed=0)
-    with pytest.raises(TypeError, match="picklable"):
-        s.run(progress=False)           # the default process pool cannot take a lambda
+    with cf.ProcessPoolExecutor(1) as pool, pytest.raises(TypeError, match="by reference"):
+        s.run(executor=pool, progress=False)     # concurrent.futures sends functions by reference
+    lock = threading.Lock()
+    holds_a_lock = study.Study(tmp_path / "c.zarr", lambda n, instance, seed: {"x": float(lock.locked())},
+                               grid=GRID, seed=0)
+    with pytest.raises(TypeError, match="cannot be sent to the pool's worker processes: TypeError: .*lock"):
+        holds_a_lock.run(progress=False)
+    assert holds_a_lock.run(executor="serial", progress=False).n_completed == 8
     with pytest.raises(ValueError, match="executor must be"):
         s.run(executor="threads", progress=False)
     with pytest.raises(TypeError, match="executor must be"):

@@ -47,7 +47,7 @@ def reference(tmp_path_factory):
 def test_process_pool_store_equals_the_serial_one(tmp_path, reference):
     s = study.Study(tmp_path / "s.zarr", tempering, grid=GRID, seed=9)
     record = s.run(progress=False)
-    assert record.executor.startswith("ProcessPoolExecutor") and record.n_completed == 10
+    assert record.executor.startswith("loky.ProcessPoolExecutor") and record.n_completed == 10
     ds = s.results()
     _same(ds, reference)
     assert (ds.threads == 1).all() and (ds.blas_threads == 1).all()     # one numba and BLAS thread per worker
@@ -63,6 +63,48 @@ def test_dask_local_cluster_store_equals_the_serial_one(tmp_path, reference):
     ds = s.results()
     _same(ds, reference)
     assert (ds.threads == 1).all() and (ds.blas_threads == 1).all()
+
+
+INTERACTIVE = textwrap.dedent('''
+    import sys, warnings
+    from statmech import study
+
+    def task(x, seed):                      # defined in __main__ of `python -c`: no module to import it from
+        return {"y": 2.0 * x}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = study.Study(sys.argv[1], task, grid={"x": [1, 2, 3]}, seed=0)
+    record = s.run(progress=False)
+    print(record.executor, record.n_completed, s.results().y.values.tolist())
+    print([str(w.message) for w in caught])
+''')
+
+
+def test_a_task_defined_in_python_c_runs_on_the_default_pool(tmp_path):
+    """Found: every point failed with "BrokenProcessPool ... guard it with if __name__ ==
+    '__main__'": the standard pool sent the function by reference and its workers could
+    not find __main__.task."""
+    out = subprocess.run([sys.executable, "-c", INTERACTIVE, str(tmp_path / "s.zarr")], capture_output=True,
+                         text=True, timeout=300, check=True).stdout.splitlines()
+    assert out[0].startswith("loky.ProcessPoolExecutor") and out[0].endswith(" 3 [2.0, 4.0, 6.0]"), out
+    assert "has no source to digest" in out[1] and "__main__.task" in out[1]
+
+
+def crash(x, seed):
+    if x == 2:
+        os.kill(os.getpid(), signal.SIGKILL)        # as the kernel's out-of-memory killer would
+    return {"y": float(x)}
+
+
+def test_a_worker_that_dies_is_named_with_its_signal(tmp_path):
+    s = study.Study(tmp_path / "s.zarr", crash, grid={"x": [1, 2, 3]}, seed=0)
+    with pytest.warns(RuntimeWarning, match="points failed"):
+        s.run(progress=False)
+    failures = {f.coordinates["x"]: f.error for f in s.failures()}
+    assert 2 in failures
+    assert "SIGKILL" in failures[2] and "operating system killed the worker" in failures[2], failures[2]
+    assert s.run(executor="serial", progress=False, retry_failed=False).n_completed == 0
 
 
 TASKS = textwrap.dedent('''

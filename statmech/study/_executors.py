@@ -1,4 +1,6 @@
-"""Executors a study runs on: the default local process pool, any
+"""Executors a study runs on: the default local process pool (loky's, the one joblib and
+scikit-learn use: tasks defined in a notebook cell, a REPL or ``python -c`` travel by value
+with cloudpickle, and a worker that dies is named with its exit code), any
 ``concurrent.futures.Executor``, ``"serial"`` (in the calling process), or a
 ``dask.distributed.Client``. One small adapter each: submit, wait for the first results,
 cancel, close. No scheduler of our own."""
@@ -7,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import concurrent.futures as cf
-import multiprocessing
 import os
 import pickle
+
+import cloudpickle
 
 from ..runloop import sigint_count
 from ._task import initialize_worker, run_point
@@ -22,11 +25,6 @@ def _cores():
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
-
-
-def _start_method():
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 class _Futures:
@@ -59,6 +57,10 @@ class _Futures:
     def close(self, interrupted):
         if not self.owned:
             return
+        if _is_loky(self.executor):
+            # Workers ignore SIGINT (the driver owns Ctrl-C): stop the tasks in flight.
+            self.executor.shutdown(wait=True, kill_workers=interrupted)
+            return
         if interrupted and isinstance(self.executor, cf.ProcessPoolExecutor):
             # Workers ignore SIGINT (the driver owns Ctrl-C): stop the tasks in flight.
             if hasattr(self.executor, "terminate_workers"):       # Python >= 3.14
@@ -69,7 +71,12 @@ class _Futures:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def describe(self):
-        return f"{type(self.executor).__name__}({self.workers} workers)"
+        kind = "loky.ProcessPoolExecutor" if _is_loky(self.executor) else type(self.executor).__name__
+        return f"{kind}({self.workers} workers)"
+
+
+def _is_loky(executor):
+    return type(executor).__module__.split(".")[0] == "loky"
 
 
 class _Serial(cf.Executor):
@@ -124,11 +131,11 @@ class _Dask(_Futures):
 def adapter(executor: Any, task: Any) -> Any:
     """The adapter for ``executor`` (None: a process pool with one worker per core)."""
     if executor is None:
-        _check_picklable(task)
+        from loky import ProcessPoolExecutor
+
+        _check_picklable(task, cloudpickle.dumps)
         workers = _cores()
-        pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method()),
-                                      initializer=initialize_worker)
-        return _Futures(pool, owned=True, workers=workers)
+        return _Futures(ProcessPoolExecutor(workers, initializer=initialize_worker), owned=True, workers=workers)
     if isinstance(executor, str):
         if executor != "serial":
             raise ValueError(f"executor must be None, 'serial', a concurrent.futures.Executor or a "
@@ -139,19 +146,25 @@ def adapter(executor: Any, task: Any) -> Any:
     if type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "nthreads"):
         return _Dask(executor)
     if isinstance(executor, cf.Executor):
-        if isinstance(executor, cf.ProcessPoolExecutor):
-            _check_picklable(task)
+        if _is_loky(executor):
+            _check_picklable(task, cloudpickle.dumps)
+        elif isinstance(executor, cf.ProcessPoolExecutor):
+            _check_picklable(task, pickle.dumps)
         workers = getattr(executor, "_max_workers", None) or _cores()
         return _Futures(executor, owned=False, workers=workers)
     raise TypeError(f"executor must be None, 'serial', a concurrent.futures.Executor or a "
                     f"dask.distributed.Client; got {type(executor).__name__}")
 
 
-def _check_picklable(task):
+def _check_picklable(task, dumps):
+    """Refuse, before anything runs, a task the pool could not send to its workers."""
     try:
-        pickle.dumps(task)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(f"the task must be picklable to run in a process pool (a function defined at the top "
-                        f"level of a module; in a script, guard the run with `if __name__ == '__main__':`); "
-                        f"{exc}. Lambdas and notebook functions run with executor='serial', a "
-                        f"ThreadPoolExecutor or a dask Client") from None
+        dumps(task)
+    except Exception as exc:   # noqa: BLE001 -- pickling raises many kinds; each means "cannot send"
+        hint = ("" if dumps is cloudpickle.dumps else
+                " A concurrent.futures.ProcessPoolExecutor sends functions by reference: define the task at the "
+                "top level of a module, or use the default executor (loky), which sends notebook and "
+                "interactively defined functions by value.")
+        raise TypeError(f"the task cannot be sent to the pool's worker processes: {type(exc).__name__}: {exc}."
+                        f"{hint} A task that holds an unpicklable object (an open file, a lock, a client) runs "
+                        f"with executor='serial' or a ThreadPoolExecutor") from None

@@ -15,7 +15,7 @@ from typing import Any, TYPE_CHECKING
 import numpy as np
 
 from .. import __version__
-from ..errors import StoreLockedError
+from ..errors import StatmechWarning, StoreLockedError
 from ..runloop import Progress, Stopwatch, interruptible
 from ..validation import as_seed_sequence, seed_from_json, seed_to_json
 from ._executors import adapter
@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 __all__ = ["Failure", "Study", "StudyRun"]
 
 #: What a worker that died without a Python error usually means.
-_BROKEN_POOL_HINT = (" (a worker process died without a Python error. The workers re-import the script that started "
-                     "the study: if it runs the study at import, guard it with `if __name__ == \"__main__\":`. "
-                     "Otherwise the task crashed or exhausted the worker's memory)")
+_BROKEN_POOL_HINT = (" (a worker process died without a Python error while this point ran or waited: the task "
+                     "crashed the interpreter, e.g. a segmentation fault in compiled code, or the operating system "
+                     "killed the worker, most often for exhausting memory; exit code -9 is SIGKILL. The point runs "
+                     "again on the next run(). A concurrent.futures.ProcessPoolExecutor's workers also die so when "
+                     "they re-import a script that runs the study unguarded: guard it with "
+                     "`if __name__ == \"__main__\":`)")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,9 @@ def _check_dtypes(dtypes, grid_names):
 
 def _task_identity(task):
     """(qualified name, sha256 of the source or None) of a task; a functools.partial
-    includes its bound arguments."""
+    includes its bound arguments. The source is what ``inspect.getsource`` finds: a file,
+    or a notebook or IPython cell (IPython keeps cell sources); None for ``python -c``, a
+    plain REPL or a builtin (the Study then warns that changes go undetected)."""
     if isinstance(task, functools.partial):
         name, source = _task_identity(task.func)
         return f"functools.partial({name}, *{task.args!r}, **{task.keywords!r})", source
@@ -181,6 +186,11 @@ class Study:
         self.store = Store(store)
         self.store.check_path()
         self._identity = _task_identity(task)
+        if self._identity[1] is None:
+            warnings.warn(f"task {self._identity[0]} has no source to digest (it was defined in `python -c` or a "
+                          f"plain REPL): the store records its name only, so a change to the task under the same "
+                          f"name will not be detected on resume. Define it in a file or a notebook cell (IPython "
+                          f"keeps cell sources)", StatmechWarning, stacklevel=2)
         if self.store.exists() and not self.store.half_made(self.grid.names):
             self._adopt(seed, self.store.attrs)
             try:

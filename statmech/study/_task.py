@@ -148,9 +148,15 @@ def initialize_worker() -> None:
     limit_threads(1)
     _THREADS_LIMITED = True
     driver = multiprocessing.parent_process()
-    if driver is not None:
-        def watch():
-            wait([driver.sentinel])         # readable once the driver's end of the pipe closes
-            os._exit(1)
+    sentinel = getattr(driver, "sentinel", None)
+    parent = os.getppid()
 
-        threading.Thread(target=watch, name="statmech-driver-watchdog", daemon=True).start()
+    def watch():
+        if sentinel is not None:
+            wait([sentinel])                # readable once the driver's end of the pipe closes
+        else:                               # loky's workers have no sentinel: the parent changes
+            while os.getppid() == parent:
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="statmech-driver-watchdog", daemon=True).start()
