@@ -133,8 +133,11 @@ class Study:
         removed when the point is done). Returns a dict of numbers, arrays or
         ``xarray.DataArray`` (with named dims), an ``xarray.Dataset``, or a record with
         ``to_xarray()``; every point must return the same variables with the same shapes.
-        For a process pool or a Dask cluster it must be picklable (a module-level function;
-        in a script, under ``if __name__ == "__main__":``).
+        The default pool (loky) and a Dask cluster take any function cloudpickle can send:
+        one defined in a module, a notebook cell, a REPL or ``python -c``, a lambda, a
+        ``functools.partial``; not one that holds an open file, a lock or a client. A
+        ``concurrent.futures.ProcessPoolExecutor`` passed in takes only module-level
+        functions (by reference).
     grid : dict of str to sequence
         Coordinate name -> values; the points are their Cartesian product. ``seed``,
         ``checkpoint``, ``done`` and ``elapsed`` are reserved names.
@@ -262,8 +265,10 @@ class Study:
         Parameters
         ----------
         executor : None, "serial", concurrent.futures.Executor or dask.distributed.Client
-            None: a process pool with one worker per core, numba and BLAS limited to one
-            thread in each (no oversubscription), closed at the end. "serial": in this
+            None: a process pool (loky's) with one worker per core, numba and BLAS limited
+            to one thread in each (no oversubscription), closed at the end; tasks travel by
+            value (cloudpickle), and a worker that dies fails the points it held with its
+            exit code (they run again on the next run). "serial": in this
             process, one point after another. An executor or client passed in is used as
             it is and left open.
         progress : bool or None
