@@ -1,11 +1,13 @@
 """Estimators with error bars for Monte Carlo output.
 
-Autocorrelation times, effective sample sizes, blocking and jackknife errors, the
+Autocorrelation times, effective sample sizes (Sokal's, and the bulk and tail ESS of
+Vehtari et al.), rank-normalised R-hat, equilibration detection, blocking and jackknife errors, the
 Binder cumulant, overlap distributions, histogram reweighting (single and multistate)
 and thermodynamic integration. Every estimate comes with its standard error.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
@@ -13,7 +15,7 @@ import numpy as np
 from scipy import special
 
 from .validation import as_beta, as_int, as_real_array, as_states
-from .errors import AutocorrelationError
+from .errors import AutocorrelationError, ConvergenceWarning
 from .records import Estimate, Record
 
 if TYPE_CHECKING:
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
     from statmech.typing import ArrayLike, Seed
 
-__all__ = ["autocorrelation_time", "effective_sample_size", "blocking_error", "jackknife", "jackknife_spread",
+__all__ = ["autocorrelation_time", "effective_sample_size", "rhat", "equilibration", "Equilibration",
+           "blocking_error", "jackknife", "jackknife_spread",
            "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
            "kish_effective_sample_size"]
@@ -116,7 +119,7 @@ def autocorrelation_function(x: ArrayLike) -> np.ndarray:
     return acf / acf[0] if acf[0] > 0 else np.zeros(n)
 
 
-def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0) -> float:
+def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0, *, quiet: bool = False) -> float:
     """Integrated autocorrelation time tau = 1 + 2 sum_{t>=1} rho(t), with Sokal's window.
 
     Convention: tau is the factor by which correlations inflate the variance of the mean,
@@ -130,6 +133,12 @@ def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0) 
     c : float, default 5
     min_ratio : float, default 50
         The series must be at least ``min_ratio * tau`` long.
+    quiet : bool, default False
+        What a series too short for a reliable tau gets: False raises
+        :class:`~statmech.errors.AutocorrelationError` (its ``tau`` attribute holds the
+        estimate); True warns (:class:`~statmech.errors.ConvergenceWarning`) and returns
+        the estimate, as emcee's ``quiet=True``. A short series underestimates tau: run
+        longer rather than trust it.
 
     Returns
     -------
@@ -138,8 +147,8 @@ def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0) 
     Raises
     ------
     AutocorrelationError
-        When the series is shorter than ``min_ratio * tau`` or no window qualifies; its
-        ``tau`` attribute carries the partial estimate.
+        When the series is shorter than ``min_ratio * tau`` or no window qualifies, unless
+        ``quiet``.
 
     References
     ----------
@@ -153,16 +162,268 @@ def autocorrelation_time(x: ArrayLike, c: float = 5.0, min_ratio: float = 50.0) 
     window = int(np.argmin(windows)) if not np.all(windows) else taus.size - 1
     tau = float(taus[window])
     if np.all(windows) or x.shape[1] < min_ratio * tau:
-        raise AutocorrelationError(
-            f"the series of {x.shape[1]} steps is shorter than {min_ratio:g} * tau = {min_ratio * tau:.1f}; "
-            f"tau = {tau:.3g} is not reliable (its estimate is in this error's .tau)", tau)
+        message = (f"the series of {x.shape[1]} steps is shorter than {min_ratio:g} * tau = {min_ratio * tau:.1f}; "
+                   f"tau = {tau:.3g} is not reliable")
+        if not quiet:
+            raise AutocorrelationError(message + " (its estimate is in this error's .tau; quiet=True returns it "
+                                       "with a warning)", tau)
+        warnings.warn(message + " (an underestimate: run longer)", ConvergenceWarning, stacklevel=2)
     return tau
 
 
-def effective_sample_size(x: ArrayLike, **kwargs: Any) -> float | np.ndarray:
-    """Number of independent samples worth: n_chains * n_steps / tau (see autocorrelation_time)."""
+_ESS_METHODS = ("sokal", "bulk", "tail", "mean")
+
+
+def effective_sample_size(x: ArrayLike, method: str = "sokal", *, c: float = 5.0, min_ratio: float = 50.0,
+                          quiet: bool = False, prob: tuple = (0.05, 0.95)) -> float:
+    """Number of independent draws the correlated draws ``x`` are worth.
+
+    Parameters
+    ----------
+    x : array_like of shape (n_steps,) or (n_chains, n_steps)
+    method : {"sokal", "bulk", "tail", "mean"}, default "sokal"
+        "sokal": n_chains n_steps / tau, tau from :func:`autocorrelation_time` (``c``,
+        ``min_ratio``, ``quiet`` go to it). The others are those of Vehtari et al. (2021),
+        as ArviZ's ``ess`` and Stan compute them, from the chains split in halves with
+        Geyer's initial monotone sequence of autocorrelations: "bulk" on rank-normalised
+        draws (the reliability of means and medians, robust to heavy tails), "tail" the
+        smaller of those of the indicators x <= q at the quantiles ``prob`` (the reliability
+        of intervals), "mean" on the draws themselves.
+    prob : (float, float), default (0.05, 0.95)
+        The quantiles of "tail".
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    A. Vehtari, A. Gelman, D. Simpson, B. Carpenter and P.-C. Buerkner, "Rank-normalization,
+    folding, and localization: an improved R-hat for assessing convergence of MCMC",
+    Bayesian Analysis 16, 667 (2021), sec. 3 and appendix A; C. J. Geyer, Statist. Sci. 7,
+    473 (1992).
+    """
+    if method not in _ESS_METHODS:
+        raise ValueError(f"method must be one of {_ESS_METHODS}; got {method!r}")
     x = _series(x)
-    return x.size / autocorrelation_time(x, **kwargs)
+    if method == "sokal":
+        return x.size / autocorrelation_time(x, c=c, min_ratio=min_ratio, quiet=quiet)
+    _check_draws(x)
+    if method == "bulk":
+        return _geyer_ess(_normal_scores(_split_chains(x)))
+    if method == "mean":
+        return _geyer_ess(_split_chains(x))
+    low, high = (float(p) for p in prob)
+    if not 0 < low < high < 1:
+        raise ValueError(f"prob must be two quantiles 0 < low < high < 1; got {prob!r}")
+    return min(_geyer_ess(_split_chains((x <= np.quantile(x, p)).astype(float))) for p in (low, high))
+
+
+def rhat(x: ArrayLike) -> float:
+    """Rank-normalised split R-hat (Vehtari et al. 2021): how far chains are from agreeing.
+
+    The chains are split in halves; R-hat is the larger of the classic potential scale
+    reduction of the rank-normalised draws (bulk: locations) and of the rank-normalised
+    distances from the median (tail: scales). Values near 1 mean the chains sample one
+    distribution; Vehtari et al. recommend running on while it exceeds 1.01. Equal to
+    ArviZ's ``rhat(method="rank")``.
+
+    Parameters
+    ----------
+    x : array_like of shape (n_chains, n_steps)
+        At least 2 chains of at least 4 steps (one chain of 4 or more: its halves are
+        compared).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    A. Vehtari et al., Bayesian Analysis 16, 667 (2021), eqs. (1)-(4) and sec. 4.1;
+    A. Gelman and D. B. Rubin, Statist. Sci. 7, 457 (1992).
+    """
+    x = _check_draws(_series(x))
+    split = _split_chains(x)
+    folded = np.abs(split - np.median(split))
+    return max(_potential_scale_reduction(_normal_scores(split)), _potential_scale_reduction(_normal_scores(folded)))
+
+
+def _check_draws(x):
+    if x.shape[1] < 4:
+        raise ValueError(f"x needs at least 4 steps per chain to split its chains; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x must be finite")
+    return x
+
+
+def _split_chains(x):
+    """(n_chains, n_steps) -> (2 n_chains, n_steps // 2): each chain's first and last halves
+    (the middle draw of an odd chain left out)."""
+    half = x.shape[1] // 2
+    return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]])
+
+
+def _normal_scores(x):
+    """Rank normalisation: each draw replaced by the normal quantile of its rank among all
+    draws, Phi^-1((r - 3/8) / (S + 1/4)) (Blom's offset; ties get their average rank)."""
+    from scipy import stats
+
+    ranks = stats.rankdata(x, method="average").reshape(x.shape)
+    return special.ndtri((ranks - 0.375) / (x.size + 0.25))
+
+
+def _potential_scale_reduction(x):
+    """Gelman and Rubin's R-hat of chains (rows): sqrt(((n - 1) W + B) / (n W)), with W
+    the mean within-chain variance and B / n the variance of the chain means."""
+    n = x.shape[1]
+    within = np.mean(np.var(x, axis=1, ddof=1))
+    between_over_n = np.var(np.mean(x, axis=1), ddof=1)
+    return float(np.sqrt((n - 1 + n * between_over_n / within) / n))
+
+
+def _geyer_ess(x):
+    """The effective sample size of chains (rows) from their pooled autocorrelations, the
+    sum truncated and made monotone by Geyer's initial monotone sequence estimator (as Stan:
+    Vehtari et al. 2021, appendix A)."""
+    from scipy.fft import next_fast_len
+
+    m, n = x.shape
+    if np.ptp(x) < np.finfo(float).resolution:
+        return float(x.size)
+    size = next_fast_len(2 * n)
+    spectrum = np.fft.rfft(x - x.mean(axis=1, keepdims=True), n=size, axis=1)
+    autocovariance = np.fft.irfft(spectrum * np.conjugate(spectrum), n=size, axis=1)[:, :n] / n
+    within = autocovariance[:, 0].mean() * n / (n - 1)
+    pooled = within * (n - 1) / n + (np.var(x.mean(axis=1), ddof=1) if m > 1 else 0.0)
+    rho = 1.0 - (within - autocovariance.mean(axis=0)) / pooled
+    kept = np.zeros(n)
+    kept[:2] = 1.0, rho[1]
+    even, odd = 1.0, rho[1]
+    t = 1
+    while t < n - 3 and even + odd > 0:           # initial positive sequence of pair sums
+        even, odd = rho[t + 1], rho[t + 2]
+        if even + odd >= 0:
+            kept[t + 1], kept[t + 2] = even, odd
+        t += 2
+    last = t - 2
+    if even > 0:
+        kept[last + 1] = even
+    for t in range(1, last - 1, 2):              # ... made monotone
+        if kept[t + 1] + kept[t + 2] > kept[t - 1] + kept[t]:
+            kept[t + 1] = kept[t + 2] = (kept[t - 1] + kept[t]) / 2
+    tau = -1.0 + 2.0 * kept[:last + 1].sum() + kept[last + 1:last + 2].sum()
+    return float(x.size / max(tau, 1.0 / np.log10(x.size)))
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibration(Record):
+    """Where a series reaches equilibrium (:func:`equilibration`).
+
+    Attributes
+    ----------
+    start : int
+        The first step to keep: the steps before it are the burn-in.
+    statistical_inefficiency : float
+        g of the steps from ``start`` on: Var(mean) = g Var(x) / (n - start).
+    n_effective : float
+        (n - start) / g, the number of uncorrelated steps they are worth; ``start``
+        maximises it.
+    """
+
+    start: int
+    statistical_inefficiency: float
+    n_effective: float
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.Dataset`` of the three numbers as variables (a study task may return
+        the record)."""
+        import xarray as xr
+
+        return xr.Dataset({"start": self.start, "statistical_inefficiency": self.statistical_inefficiency,
+                           "n_effective": self.n_effective})
+
+
+_EQUILIBRATION_CRITERIA = ("standard_error", "n_effective")
+
+
+def equilibration(x: ArrayLike, criterion: str = "standard_error", *, max_candidates: int = 200) -> Equilibration:
+    """The burn-in of a series started out of equilibrium: the start that makes what is kept
+    the most informative about the equilibrium mean.
+
+    For each candidate start t0 the statistical inefficiency g(t0) of x[t0:] is estimated
+    as g = 1 + 2 sum_t (1 - t / T) C(t), summed until the autocorrelation C(t) first drops
+    to zero after t = 3 (Chodera 2016, eq. 7). Then
+
+    - "standard_error" (default): the start minimises the squared standard error of the
+      mean of x[t0:], g(t0) s^2(t0) / (T - t0), with s^2(t0) its variance: the transient's
+      departure from equilibrium counts through s^2 (the marginal standard error rule of
+      White 1997, with correlations). Starts are tried in the first half of the series; a
+      start found at its end warns that the series may not have equilibrated.
+    - "n_effective": the start maximises (T - t0) / g(t0), as Chodera (2016) and pymbar's
+      ``detect_equilibration(fast=False)``. It misses a transient that is large but short
+      next to the correlation time (a spike of a few steps lowers g instead of raising it);
+      "standard_error" does not.
+
+    Parameters
+    ----------
+    x : array_like of shape (n_steps,) or (n_chains, n_steps)
+        Several chains (run alike from their own starts) are averaged step by step first.
+    criterion : {"standard_error", "n_effective"}
+    max_candidates : int, default 200
+        Starts tried, evenly spaced (every step for a series no longer).
+
+    Returns
+    -------
+    Equilibration
+
+    References
+    ----------
+    J. D. Chodera, "A simple method for automated equilibration detection in molecular
+    simulations", J. Chem. Theory Comput. 12, 1799 (2016), eqs. (5)-(9); K. P. White,
+    "An effective truncation heuristic for bias reduction in simulation output",
+    Simulation 69, 323 (1997).
+    """
+    if criterion not in _EQUILIBRATION_CRITERIA:
+        raise ValueError(f"criterion must be one of {_EQUILIBRATION_CRITERIA}; got {criterion!r}")
+    series = _series(x).mean(axis=0)
+    max_candidates = as_int(max_candidates, "max_candidates", minimum=1)
+    if not np.all(np.isfinite(series)):
+        raise ValueError("x must be finite")
+    n = series.size
+    if n < 3 or np.ptp(series) == 0:
+        return Equilibration(0, 1.0, float(n))
+    last = n - 2 if criterion == "n_effective" else max(0, n // 2)
+    best, best_score = Equilibration(0, 1.0, float(n)), np.inf
+    for start in np.unique(np.linspace(0, last, min(max_candidates, last + 1)).astype(int)):
+        kept = series[start:]
+        g = _statistical_inefficiency(kept)
+        score = -(n - start) / g if criterion == "n_effective" else g * np.var(kept) / (n - start)
+        if score < best_score:
+            best, best_score = Equilibration(int(start), g, (n - start) / g), score
+    if criterion == "standard_error" and n >= 20 and best.start >= 0.9 * last:
+        warnings.warn(f"the best start found, step {best.start} of {n}, is at the end of the first half, where the "
+                      f"search stops: the series may not have equilibrated. Run longer", ConvergenceWarning,
+                      stacklevel=2)
+    return best
+
+
+def _statistical_inefficiency(x, min_lag=3):
+    """g = 1 + 2 sum_{t>=1} (1 - t/T) C(t), C the normalised autocorrelation (FFT), up to
+    the first lag beyond ``min_lag`` where C(t) <= 0 (Chodera 2016, eq. 7); at least 1.
+    The whole remaining series when it is constant (its steps are not independent draws)."""
+    T = x.size
+    centred = x - x.mean()
+    if not np.any(centred):
+        return float(T)
+    size = 1 << int(np.ceil(np.log2(2 * T)))
+    spectrum = np.fft.rfft(centred, n=size)
+    lagged = np.fft.irfft(spectrum * np.conjugate(spectrum), n=size)[:T]
+    correlation = lagged / (lagged[0] / T) / (T - np.arange(T))      # sum_i d_i d_{i+t} / ((T - t) var)
+    t = np.arange(1, T - 1)
+    stop = (correlation[1:T - 1] <= 0) & (t > min_lag)
+    last = int(np.argmax(stop)) if stop.any() else t.size
+    return max(1.0, 1.0 + 2.0 * float(np.sum(correlation[1:last + 1] * (1.0 - t[:last] / T))))
 
 
 def blocking_error(x: ArrayLike) -> float:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from statmech.typing import PathLike
 
-__all__ = ["Record", "RunRecord", "Estimate", "save_npz", "load_npz", "remove_partial", "xarray_attrs"]
+__all__ = ["Record", "RunRecord", "Estimate", "save_npz", "load_npz", "remove_partial", "xarray_attrs", "inference_data"]
 
 
 def save_npz(path: PathLike, arrays: dict, metadata: dict | None) -> None:
@@ -205,6 +205,18 @@ class RunRecord(Record):
     seed: Any = None
     elapsed: Any = None
     interrupted: bool = False
+
+
+def inference_data(dataset: Any) -> Any:
+    """An ``arviz.InferenceData`` of the variables of ``dataset`` that have dims chain and
+    draw, as its ``posterior`` group."""
+    try:
+        import arviz
+    except ImportError:
+        raise ImportError("to_inference_data needs ArviZ: pip install arviz (to_xarray() gives the same traces "
+                          "as an xarray.Dataset)") from None
+    traces = dataset[[name for name, variable in dataset.data_vars.items() if {"chain", "draw"} <= set(variable.dims)]]
+    return arviz.convert_to_inference_data(traces, group="posterior")
 
 
 def _short(value):

@@ -12,7 +12,7 @@ the model it ran on by a string (``model``) and never holds a live object.
 A field name means one thing in every record: :data:`FIELDS` (printed below) gives it,
 and ``tests/test_vocabulary.py`` checks that every field of every record is in it.
 """
-from .estimators import MultistateReweighting, OverlapDistribution, Reweighted
+from .estimators import Equilibration, MultistateReweighting, OverlapDistribution, Reweighted
 from .learning import BoltzmannResult, InverseIsingResult, LogLikelihood
 from .mc.records import AnnealResult, FreeEnergyResult, SampleResult, TemperingResult
 from .meanfield.records import GibbsFreeEnergy, MeanFieldPathResult, MeanFieldResult
@@ -21,13 +21,13 @@ from .thermodynamics import DensityOfStates, Thermodynamics
 
 __all__ = ["Record", "RunRecord", "Estimate", "Thermodynamics", "DensityOfStates", "SampleResult", "AnnealResult",
            "TemperingResult", "FreeEnergyResult", "MeanFieldResult", "MeanFieldPathResult", "GibbsFreeEnergy",
-           "OverlapDistribution", "Reweighted", "MultistateReweighting", "InverseIsingResult", "BoltzmannResult",
+           "OverlapDistribution", "Reweighted", "MultistateReweighting", "Equilibration", "InverseIsingResult", "BoltzmannResult",
            "LogLikelihood", "FIELDS", "RECORDS", "save_npz", "load_npz"]
 
 #: Every record class.
 RECORDS = (Estimate, Thermodynamics, DensityOfStates, SampleResult, AnnealResult, TemperingResult, FreeEnergyResult,
            MeanFieldResult, MeanFieldPathResult, GibbsFreeEnergy, OverlapDistribution, Reweighted,
-           MultistateReweighting, InverseIsingResult, BoltzmannResult, LogLikelihood)
+           MultistateReweighting, Equilibration, InverseIsingResult, BoltzmannResult, LogLikelihood)
 
 #: The meaning of every field name of the records.
 FIELDS = {
@@ -100,6 +100,10 @@ FIELDS = {
     "abs_q": "<|q|>, an Estimate",
     "mean": "<O> at the new beta, an Estimate",
     "delta_log_z": "ln Z(new beta) - ln Z(beta), an Estimate",
+    # equilibration
+    "start": "the first step of a series kept after its burn-in",
+    "statistical_inefficiency": "g: correlations inflate the variance of a mean by g, Var(mean) = g Var(x) / n",
+    "n_effective": "the number of uncorrelated steps a correlated series is worth, n / g",
     # fitted models
     "couplings": "fitted couplings J in spin form (site, other_site)",
     "fields": "fitted fields h in spin form (site)",

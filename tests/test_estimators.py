@@ -4,9 +4,9 @@ import pytest
 
 import statmech
 from statmech import estimators, mc
-from statmech.analysis.exact_results import ising_square_torus
-from statmech.errors import AutocorrelationError
-from statmech.models import Ising
+from statmech.analysis.exact_results import curie_weiss, ising_square_torus
+from statmech.errors import AutocorrelationError, ConvergenceWarning
+from statmech.models import CurieWeiss, Ising
 
 from reference import ar1
 
@@ -29,6 +29,98 @@ def test_autocorrelation_error_carries_the_partial_estimate():
     with pytest.raises(AutocorrelationError, match="shorter than 50 \\* tau") as info:
         estimators.autocorrelation_time(x)
     assert info.value.tau > 10
+    with pytest.warns(ConvergenceWarning, match="not reliable .*underestimate"):      # emcee's quiet=True
+        assert estimators.autocorrelation_time(x, quiet=True) == info.value.tau
+
+
+def _chains(shape, rho, seed):
+    """AR(1) chains with heavy-tailed noise added (ranks matter), each from its own start."""
+    rng = np.random.default_rng(seed)
+    x = np.stack([ar1(rho, shape[1], seed + 1 + k) for k in range(shape[0])]) + rng.normal(size=(shape[0], 1))
+    return x + 0.3 * rng.standard_t(3, size=shape)
+
+
+@pytest.mark.parametrize("shape, rho", [((4, 1000), 0.9), ((1, 501), 0.5), ((3, 37), 0.2), ((2, 10), 0.0)])
+def test_rhat_and_bulk_tail_mean_ess_are_arvizs(shape, rho):
+    az = pytest.importorskip("arviz")
+    x = _chains(shape, rho, seed=sum(shape))
+    for method in ("bulk", "tail", "mean"):
+        assert estimators.effective_sample_size(x, method) == pytest.approx(float(az.ess(x, method=method)),
+                                                                            rel=1e-10, abs=0), method
+    if shape[0] > 1:                            # ArviZ wants two chains; statmech splits one
+        assert estimators.rhat(x) == pytest.approx(float(az.rhat(x, method="rank")), rel=1e-10, abs=0)
+
+
+def test_rhat_sees_chains_that_disagree_and_ess_of_independent_draws():
+    rng = np.random.default_rng(3)
+    agree = rng.normal(size=(4, 2000))
+    assert estimators.rhat(agree) < 1.01
+    assert estimators.rhat(agree + np.arange(4)[:, None] * 0.5) > 1.1           # locations differ
+    assert estimators.rhat(agree * np.array([1, 1, 1, 3])[:, None]) > 1.01       # a scale differs: the tail R-hat
+    n = agree.size
+    for method in ("bulk", "mean", "tail"):      # independent draws: ESS ~ n, within a few of its spread
+        assert abs(estimators.effective_sample_size(agree, method) / n - 1) < 0.15, method
+    with pytest.raises(ValueError, match="method must be one of"):
+        estimators.effective_sample_size(agree, "geyer")
+    with pytest.raises(ValueError, match="at least 4 steps"):
+        estimators.rhat(agree[:, :3])
+
+
+def test_equilibration_by_n_effective_is_pymbars_detect_equilibration():
+    timeseries = pytest.importorskip("pymbar.timeseries")
+    for T, relaxation, seed in [(3000, 100, 1), (800, 200, 2)]:
+        x = 20 * np.exp(-np.arange(T) / relaxation) + ar1(0.8, T, seed)
+        start, g, _ = timeseries.detect_equilibration(x, fast=False)
+        found = estimators.equilibration(x, "n_effective", max_candidates=T)
+        assert found.start == start and found.statistical_inefficiency == pytest.approx(g, rel=1e-6)
+        assert found.n_effective == pytest.approx((T - start) / found.statistical_inefficiency)
+    settles = 20 * np.exp(-np.arange(3000) / 100) + ar1(0.8, 3000, 1)    # within its first half
+    assert abs(estimators.equilibration(settles).start - timeseries.detect_equilibration(settles, fast=False)[0]) < 100
+
+
+@pytest.mark.parametrize("name", ["curie-weiss", "ising"])
+def test_burn_in_auto_drops_the_transient_of_chains_started_far_from_equilibrium(name):
+    """16 chains started in a ground state relax to equilibrium within ~10 sweeps: the mean
+    of the whole run is biased by 5-13 error bars (over independent chains) in every seed;
+    with burn_in="auto" it is within 3 of the exact mean's. Chodera's n_effective criterion
+    misses these transients (large, but short next to the correlation time) in some seeds."""
+    H, beta, n_sweeps = {"curie-weiss": (CurieWeiss(1000), 0.8, 200), "ising": (Ising.square(32), 0.3, 200)}[name]
+    exact = float((curie_weiss(1000, beta) if name == "curie-weiss" else ising_square_torus(32, beta)).energy)
+    start = np.ones((16, H.n), np.int8)
+    missed = 0
+    for seed in (5, 6, 8):
+        runs = {burn_in: statmech.sample(H, beta, n_sweeps=n_sweeps, n_chains=16, burn_in=burn_in,
+                                         initial_states=start, seed=seed, progress=False) for burn_in in (0, "auto")}
+        for burn_in, run in runs.items():
+            per_chain = run.energy.mean(axis=1)
+            z = (per_chain.mean() - exact) / (per_chain.std(ddof=1) / np.sqrt(per_chain.size))
+            assert (abs(z) < 3) == (burn_in == "auto"), (burn_in, seed, z)
+        auto = runs["auto"]
+        assert 0 < auto.burn_in <= n_sweeps // 2 and auto.burn_in + auto.n_sweeps == n_sweeps
+        assert np.array_equal(auto.energy, runs[0].energy[:, auto.burn_in:])
+        missed += estimators.equilibration(runs[0].energy, "n_effective").start == 0
+    assert name == "ising" or missed > 0
+    with pytest.raises(ValueError, match='burn_in must be an integer >= 0 or "auto"'):
+        statmech.sample(H, beta, burn_in="detect", progress=False)
+
+
+def test_equilibration_of_a_series_that_never_settles_warns():
+    with pytest.warns(ConvergenceWarning, match="may not have equilibrated"):
+        estimators.equilibration(np.linspace(10.0, 0.0, 400) + 0.01 * ar1(0.5, 400, 3))
+
+
+def test_traces_convert_for_arviz():
+    az = pytest.importorskip("arviz")
+    run = statmech.sample(Ising.square(4), 0.3, n_sweeps=400, n_chains=4, seed=0, progress=False)
+    data = run.to_inference_data()
+    assert set(data.posterior.data_vars) == {"energy", "magnetization"}
+    assert dict(data.posterior.sizes) == {"chain": 4, "draw": 400}
+    assert float(az.ess(data, var_names=["energy"]).energy) == pytest.approx(
+        estimators.effective_sample_size(run.energy, "bulk"), rel=1e-10)
+    assert float(az.rhat(data, var_names=["energy"]).energy) == pytest.approx(estimators.rhat(run.energy), rel=1e-10)
+    tempering = statmech.parallel_tempering(Ising.square(4), [0.2, 0.4], n_sweeps=100, n_chains=2, seed=0,
+                                            progress=False).to_inference_data()
+    assert dict(tempering.posterior.sizes) == {"chain": 2, "beta": 2, "draw": 100}
 
 
 def test_jackknife_of_mean_and_variance_of_iid_normals():

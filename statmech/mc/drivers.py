@@ -12,6 +12,7 @@ from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
+from ..estimators import equilibration
 from ..hamiltonian import BipartiteHamiltonian, content_digest, has_structure, validate_hamiltonian
 from ..runloop import Field, Loop, Run, at_least, between, finite, prefixed, unprefixed
 from ..schedules import as_schedule
@@ -155,7 +156,7 @@ def _chunks(total, unit_seconds=0.0):
 
 def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_sweeps: int = 1000,
            n_chains: int | None = None,
-           burn_in: int = 0, thin: int = 1, seed: Seed | None = None, progress: bool | None = None,
+           burn_in: int | str = 0, thin: int = 1, seed: Seed | None = None, progress: bool | None = None,
            initial_states: ArrayLike | None = None, checkpoint: PathLike | None = None, checkpoint_every: int = 10,
            packed_states: Any = False) -> SampleResult:
     """Markov-chain samples of the canonical ensemble at inverse temperature ``beta``.
@@ -174,8 +175,13 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
         four, as in most MCMC tools (enough to compare chains, their spread and R-hat, at
         little cost), or 64 where the multi-spin engine runs (``result.engine``): it sweeps
         a whole word of 64 chains at the cost of one, so none of its lanes is left idle.
-    burn_in : int
-        Sweeps discarded first.
+    burn_in : int or "auto"
+        Sweeps discarded first. "auto": the run makes ``n_sweeps`` sweeps, recording all,
+        and then drops the draws before equilibrium, found in the chains' mean energy by
+        :func:`statmech.estimators.equilibration` (the start that minimises the standard
+        error of the mean of what is kept); the record's ``burn_in``
+        and ``n_sweeps`` say how many sweeps were dropped and kept (its acceptance rates
+        count every sweep).
     thin : int
         Sweeps between recorded entries; n_steps = n_sweeps // thin.
     seed : int, SeedSequence, Generator or None
@@ -213,7 +219,10 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
     sampler = resolve_sampler(hamiltonian, sampler)
     beta = as_scalar_beta(beta, hint=" (parallel_tempering takes several betas)")
     n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
-    burn_in = as_int(burn_in, "burn_in", minimum=0)
+    detect = isinstance(burn_in, str) and burn_in == "auto"
+    if isinstance(burn_in, str) and not detect:
+        raise ValueError(f'burn_in must be an integer >= 0 or "auto"; got {burn_in!r}')
+    burn_in = 0 if detect else as_int(burn_in, "burn_in", minimum=0)
     thin = as_int(thin, "thin", minimum=1)
     require_multiple(n_sweeps, thin, "thin", "a trace entry every thin sweeps")
     n_steps = n_sweeps // thin
@@ -222,7 +231,8 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
         n_chains = len(initial_states) if n_chains is None else n_chains
     n_chains, plan = chains_and_plan(n_chains, 4, lambda k: sampler.plan(hamiltonian, k))
     run = Run("sample", seed, progress, burn_in + n_steps * thin, "sampling", checkpoint, checkpoint_every,
-              {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": burn_in, "thin": thin,
+              {"n": hamiltonian.n, "beta": beta, "n_chains": n_chains, "burn_in": "auto" if detect else burn_in,
+               "thin": thin,
                "sampler": repr(sampler), "model": None if checkpoint is None else hamiltonian.content_hash(),
                "initial_states": None if checkpoint is None or initial_states is None
                else content_digest(initial_states)})
@@ -236,10 +246,13 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
     attempts = chains.counted * engine.attempts_per_sweep
     acceptance = engine.accepted / attempts if attempts else np.full(n_chains, np.nan)
     done = chains.done
+    first = equilibration(chains.energy[:, :done]).start if detect else 0
+    burn_in += first * thin
     packed = engine.spins.copy() if packed_states else None  # type: ignore[attr-defined]  # the multi-spin engine's
-    return SampleResult(energy=chains.energy[:, :done].copy(), magnetization=chains.magnetization[:, :done].copy(),
+    return SampleResult(energy=chains.energy[:, first:done].copy(),
+                        magnetization=chains.magnetization[:, first:done].copy(),
                         states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
-                        sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=done * thin,
+                        sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=(done - first) * thin,
                         burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
                         engine=plan.name, packed_states=packed)
 

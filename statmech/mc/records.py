@@ -11,7 +11,7 @@ from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
-from ..records import Estimate, RunRecord, xarray_attrs
+from ..records import Estimate, RunRecord, inference_data, xarray_attrs
 
 if TYPE_CHECKING:
     import xarray
@@ -63,6 +63,14 @@ class SampleResult(RunRecord):
     @property
     def n_chains(self) -> int:
         return self.energy.shape[0]
+
+    def to_inference_data(self) -> Any:
+        """The traces for ArviZ: an ``arviz.InferenceData`` whose ``posterior`` group holds
+        ``energy`` and ``magnetization`` on (chain, draw), so that ``arviz.ess``,
+        ``arviz.rhat``, ``arviz.summary`` and ``arviz.plot_trace`` work on them (the
+        "posterior" is the Boltzmann distribution sampled). Needs ArviZ (``pip install
+        arviz``); ``to_xarray()`` needs nothing and has the same dims."""
+        return inference_data(self.to_xarray())
 
     @property
     def n_draws(self) -> int:
@@ -176,6 +184,12 @@ class TemperingResult(RunRecord):
     sampler: str
     model: str
     engine: str | None = None
+
+    def to_inference_data(self) -> Any:
+        """The traces for ArviZ: an ``arviz.InferenceData`` whose ``posterior`` group holds
+        ``energy`` and ``magnetization`` on (chain, beta, draw) (a chain is a ladder; the
+        draws at one beta come from whichever configuration held it). Needs ArviZ."""
+        return inference_data(self.to_xarray())
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
