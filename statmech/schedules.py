@@ -106,7 +106,8 @@ def geometric(start: float, stop: float, n: int, temperature: bool = False) -> S
     start, stop, n = _endpoints(start, stop, n, temperature)
     if start == 0 or stop == 0:
         raise ValueError(f"geometric schedules need start and stop > 0; got start={start}, stop={stop}")
-    values = np.geomspace(start, stop, n)
+    values = np.full(n, start) if start == stop else np.geomspace(start, stop, n)
+    values = (np.maximum if stop > start else np.minimum).accumulate(values)     # no step back by rounding
     return Schedule(1.0 / values if temperature else values)
 
 

@@ -14,6 +14,8 @@ def test_schedule_constructors():
     np.testing.assert_allclose(schedules.geometric(0.1, 10.0, 3), [0.1, 1.0, 10.0])
     np.testing.assert_allclose(schedules.linear(4.0, 1.0, 4, temperature=True), 1 / np.array([4, 3, 2, 1.0]))
     np.testing.assert_allclose(schedules.geometric(4.0, 1.0, 3, temperature=True), [0.25, 0.5, 1.0])
+    assert np.all(schedules.geometric(5.0, 5.0, 10).betas == 5.0)     # np.geomspace rounds equal ends apart
+    assert all(schedules.geometric(a, b, 1000).is_increasing() for a, b in [(0.1, 0.1000001), (1.0, 1.0 + 1e-12)])
     log = schedules.logarithmic(0.0, 2.0, 5)
     assert log[0] == 0.0 and log[-1] == pytest.approx(2.0) and log.is_increasing(strict=True)
     assert np.all(np.diff(np.diff(log.betas)) < 0)            # fast first, then slow
