@@ -25,21 +25,25 @@ def _quick(kind):
 
 
 @dimod.testing.load_sampler_bqm_tests(_quick(sd.SimulatedAnnealingSampler))
+@pytest.mark.slow                                 # compiles every engine's binary and spin kernels
 class TestSimulatedAnnealingKit(unittest.TestCase):
     pass
 
 
 @dimod.testing.load_sampler_bqm_tests(_quick(sd.ParallelTemperingSampler))
+@pytest.mark.slow                                 # compiles every engine's binary and spin kernels
 class TestParallelTemperingKit(unittest.TestCase):
     pass
 
 
 @dimod.testing.load_sampler_bqm_tests(_quick(sd.BoltzmannSampler))
+@pytest.mark.slow                                 # compiles every engine's binary and spin kernels
 class TestBoltzmannKit(unittest.TestCase):
     pass
 
 
 @dimod.testing.load_sampler_bqm_tests(sd.ExactGroundStateSolver)
+@pytest.mark.slow                                 # compiles every engine's binary and spin kernels
 class TestExactKit(unittest.TestCase):
     pass
 
@@ -87,6 +91,7 @@ def test_from_bqm_orders_variables_as_the_bqm_and_refuses_what_it_cannot_take():
         sd.to_bqm("not a model")
 
 
+@pytest.mark.slow
 def test_samplers_find_the_ground_states_enumeration_finds():
     H = EdwardsAnderson.square(4, "pm1", seed=3)
     bqm = sd.to_bqm(H)
@@ -100,6 +105,7 @@ def test_samplers_find_the_ground_states_enumeration_finds():
     assert annealed.info["engine"] == "multispin" and len(annealed) == 64
 
 
+@pytest.mark.slow
 def test_boltzmann_sampler_draws_the_exact_distribution():
     """Energies of 4000 independent chains of a 6-spin SK at beta = 0.7 against the exact
     Boltzmann probabilities of each energy level: chi-square, fixed seed."""
@@ -118,6 +124,7 @@ def test_boltzmann_sampler_draws_the_exact_distribution():
     assert stats.chisquare(observed, expected).pvalue > 1e-3
 
 
+@pytest.mark.slow
 def test_parameters_named_as_dwave_samplers_and_the_early_stops():
     bqm = sd.to_bqm(EdwardsAnderson.square(4, "pm1", seed=0))
     sampler = sd.SimulatedAnnealingSampler()

@@ -68,7 +68,7 @@ def test_rhat_sees_chains_that_disagree_and_ess_of_independent_draws():
 
 def test_equilibration_by_n_effective_is_pymbars_detect_equilibration():
     timeseries = pytest.importorskip("pymbar.timeseries")
-    for T, relaxation, seed in [(3000, 100, 1), (800, 200, 2)]:
+    for T, relaxation, seed in [(1500, 50, 1), (600, 150, 2)]:
         x = 20 * np.exp(-np.arange(T) / relaxation) + ar1(0.8, T, seed)
         start, g, _ = timeseries.detect_equilibration(x, fast=False)
         found = estimators.equilibration(x, "n_effective", max_candidates=T)

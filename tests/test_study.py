@@ -516,4 +516,5 @@ def test_a_worker_that_dies_is_a_failure_that_says_what_that_usually_means(tmp_p
     with pytest.warns(RuntimeWarning, match="1 of 1 points failed"):
         task.run(progress=False)
     (failure,) = task.failures()
-    assert failure.error.startswith("BrokenProcessPool") and 'if __name__ == "__main__":' in failure.error
+    assert failure.error.startswith("TerminatedWorkerError") and "EXIT(3)" in failure.error      # loky's exit code
+    assert "died without a Python error" in failure.error and 'if __name__ == "__main__":' in failure.error
