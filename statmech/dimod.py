@@ -81,7 +81,8 @@ def from_bqm(bqm: Any) -> PairwiseHamiltonian:
         raise TypeError(f"bqm must be a dimod.BinaryQuadraticModel; got {type(bqm).__name__}")
     labels = list(bqm.variables)
     n = len(labels)
-    linear, (rows, cols, quadratic), offset = bqm.to_numpy_vectors(variable_order=labels)
+    vectors = bqm.to_numpy_vectors(variable_order=labels)
+    linear, (rows, cols, quadratic), offset = vectors[0], vectors[1], vectors[2]
     fields, biases = -np.asarray(linear, dtype=float), -np.asarray(quadratic, dtype=float)
     if not (np.all(np.isfinite(fields)) and np.all(np.isfinite(biases)) and np.isfinite(offset)):
         raise ValueError("bqm has a bias or offset that is not finite (NaN or inf)")
@@ -170,10 +171,10 @@ class _Sampler(dimod.Sampler, dimod.Initialized):
             return [num_reads]
         return [min(width, num_reads - start) for start in range(0, num_reads, width)]
 
-    def _run(self, bqm, kwargs, run_batch, width=64):
-        """Convert, run the batches, and build the SampleSet."""
+    def _run(self, bqm, hamiltonian, kwargs, run_batch, info, width=64):
+        """Run the batches of ``run_batch(hamiltonian, size, states, seed) -> (states,
+        engine)`` and build the SampleSet (``hamiltonian`` None for an empty BQM)."""
         start = time.perf_counter_ns()
-        hamiltonian = from_bqm(bqm) if len(bqm.variables) else None
         labels = list(bqm.variables)
         seeds = _seeds(kwargs.pop("seed", None))
         interrupt_function, time_limit = kwargs.pop("interrupt_function", None), kwargs.pop("time_limit", None)
@@ -185,12 +186,11 @@ class _Sampler(dimod.Sampler, dimod.Initialized):
         num_reads = kwargs.pop("num_reads", None)
         if num_reads is not None:
             num_reads = as_int(num_reads, "num_reads", minimum=1)
-        info = {"seed": seeds.entropy}
+        info = {"seed": seeds.entropy, **info}
         if hamiltonian is None:
             return _empty(bqm, num_reads or 1, info)
         states, num_reads = self._states(bqm, hamiltonian, num_reads or (None if initial_states is not None else 1),
                                          initial_states, generator, seeds)
-        info.update(run_batch.describe(hamiltonian, kwargs))
         prepared = time.perf_counter_ns()
         found, begin, engine = [], time.perf_counter(), None
         sizes = self._batches(num_reads, interrupt_function, time_limit, width)
@@ -209,19 +209,6 @@ class _Sampler(dimod.Sampler, dimod.Initialized):
         sampleset = _sampleset(result, labels, bqm, info)
         info["timing"]["postprocessing_ns"] = time.perf_counter_ns() - sampled
         return sampleset
-
-
-class _Annealing:
-    def __init__(self, sampler, betas, num_sweeps_per_beta):
-        self.sampler, self.betas, self.num_sweeps_per_beta = sampler, betas, num_sweeps_per_beta
-
-    def describe(self, hamiltonian, kwargs):
-        return {}
-
-    def __call__(self, hamiltonian, size, states, seed):
-        result = anneal(hamiltonian, self.betas, n_sweeps=self.num_sweeps_per_beta, n_chains=size,
-                        sampler=self.sampler, seed=seed, progress=False, initial_states=states)
-        return result.final_states, result.engine
 
 
 def _schedule(hamiltonian, beta_range, num_sweeps, num_sweeps_per_beta, beta_schedule_type, beta_schedule):
@@ -284,14 +271,19 @@ class SimulatedAnnealingSampler(_Sampler):
         rule = _rule(proposal_acceptance_criteria)
         _check_keywords(kwargs, self._parameters)
         if not len(bqm.variables):
-            return self._run(bqm, kwargs, None)
+            return self._run(bqm, None, kwargs, None, {})
         hamiltonian = from_bqm(bqm)
         betas, (hot, cold) = _schedule(hamiltonian, beta_range, num_sweeps, num_sweeps_per_beta, beta_schedule_type,
                                        beta_schedule)
-        run = _Annealing(rule, betas, num_sweeps_per_beta)
-        run.describe = lambda h, k: {"beta_range": (hot, cold), "beta_schedule_type": beta_schedule_type,
-                                     "num_sweeps": len(betas) * num_sweeps_per_beta}
-        return self._run(bqm, kwargs, run)
+
+        def run(h, size, states, seed):
+            result = anneal(h, betas, n_sweeps=num_sweeps_per_beta, n_chains=size, sampler=rule, seed=seed,
+                            progress=False, initial_states=states)
+            return result.final_states, result.engine
+
+        info = {"beta_range": (hot, cold), "beta_schedule_type": beta_schedule_type,
+                "num_sweeps": len(betas) * num_sweeps_per_beta}
+        return self._run(bqm, hamiltonian, kwargs, run, info)
 
 
 class ParallelTemperingSampler(_Sampler):
@@ -315,7 +307,7 @@ class ParallelTemperingSampler(_Sampler):
         rule = _rule(proposal_acceptance_criteria)
         _check_keywords(kwargs, self._parameters)
         if not len(bqm.variables):
-            return self._run(bqm, kwargs, None)
+            return self._run(bqm, None, kwargs, None, {})
         hamiltonian = from_bqm(bqm)
         hot, cold = default_beta_range(hamiltonian) if beta_range is None else _range(beta_range)
         betas = geometric(hot, cold, num_replicas).betas
@@ -325,9 +317,8 @@ class ParallelTemperingSampler(_Sampler):
                                         sampler=rule, seed=seed, progress=False)
             return result.states[:, -1], result.engine
 
-        run.describe = lambda h, k: {"beta_range": (hot, cold), "num_replicas": num_replicas,  # type: ignore
-                                     "num_sweeps": num_sweeps}
-        return self._run(bqm, kwargs, run)
+        return self._run(bqm, hamiltonian, kwargs, run, {"beta_range": (hot, cold), "num_replicas": num_replicas,
+                                                         "num_sweeps": num_sweeps})
 
 
 class BoltzmannSampler(_Sampler):
@@ -354,8 +345,8 @@ class BoltzmannSampler(_Sampler):
                             progress=False, initial_states=states)
             return result.states, result.engine
 
-        run.describe = lambda h, k: {"beta": beta, "num_sweeps": num_sweeps}  # type: ignore[attr-defined]
-        return self._run(bqm, kwargs, run)
+        return self._run(bqm, from_bqm(bqm) if len(bqm.variables) else None, kwargs, run,
+                         {"beta": beta, "num_sweeps": num_sweeps})
 
 
 class ExactGroundStateSolver(dimod.Sampler):
@@ -382,7 +373,8 @@ class ExactGroundStateSolver(dimod.Sampler):
             raise ValueError(f"ExactGroundStateSolver enumerates all 2**n states; n = {n} exceeds 30")
         scale = max([abs(b) for b in bqm.linear.values()] + [abs(b) for b in bqm.quadratic.values()] + [1.0])
         atol = 1e-9 * scale if atol is None else as_float(atol, "atol", minimum=0)
-        best, found = np.inf, []
+        best = np.inf
+        found: list[np.ndarray] = []
         chunk = 1 << 16
         for start in range(0, 1 << n, chunk):
             states = all_states(n, hamiltonian.domain, start, min(start + chunk, 1 << n))
