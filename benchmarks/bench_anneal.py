@@ -28,21 +28,12 @@ import time
 from _timing import timed
 
 import numpy as np
-import scipy.sparse as sp
 
 import statmech
 from statmech import mc, schedules
 from statmech.models import RBM, EdwardsAnderson, Ising, SherringtonKirkpatrick
 
 N, READS, SWEEPS = 1000, 16, 1000
-
-
-def bqm_of(model, dimod):
-    """The dimod model of a pairwise spin model without fields: dimod writes
-    E = sum J s s, statmech E = -sum J s s, so the couplings change sign."""
-    couplings = sp.triu(sp.coo_matrix(model.couplings), 1).tocoo()
-    return dimod.BinaryQuadraticModel.from_ising({}, dict(zip(zip(couplings.row.tolist(), couplings.col.tolist()),
-                                                              (-couplings.data).tolist())))
 
 
 def median(func, repeats):
@@ -69,13 +60,14 @@ def main():
             rows.append((f"statmech {precision}, {t} thread(s)", seconds, result.final_energy))
     statmech.set_num_threads(threads)
     try:
-        import dimod
         from dwave.samplers import SimulatedAnnealingSampler
+
+        from statmech.dimod import to_bqm
     except ImportError:
         print("dwave-samplers not installed (pip install dwave-samplers): no peer comparison")
         dwave = None
     else:
-        bqm = bqm_of(sk, dimod)
+        bqm = to_bqm(sk)
         sampler = SimulatedAnnealingSampler()
 
         def run_dwave():
@@ -139,13 +131,14 @@ def quality(family, sweep_counts=(250, 500, 1000, 2000), reference=1000, n_insta
     against dwave-samplers, both on geometric betas 0.1 -> the family's last beta; then the
     seconds each takes to reach dwave's mean at ``reference`` sweeps."""
     try:
-        import dimod
         from dwave.samplers import SimulatedAnnealingSampler
+
+        from statmech.dimod import to_bqm
     except ImportError:
         print("dwave-samplers not installed: no quality comparison")
         return
     build, reads, last = FAMILIES[family]
-    models = [(model, bqm_of(model, dimod)) for model in map(build, range(n_instances))]
+    models = [(model, to_bqm(model)) for model in map(build, range(n_instances))]
     statmech.anneal(models[0][0], schedules.geometric(0.1, last, 10), n_chains=reads, seed=0, progress=False)  # compile
 
     def run(name, model, bqm, betas, seed):

@@ -71,12 +71,11 @@ def main():
     except ImportError:
         print("\ndimod not installed (pip install '.[bench]'): no peer comparison")
         return
+    from statmech.dimod import to_bqm
+
     n = 20
     sk = SherringtonKirkpatrick(n, seed=0)
-    i, j = np.triu_indices(n, 1)
-    # dimod's energy is +sum h s + sum J s s: flip both signs.
-    bqm = dimod.BinaryQuadraticModel({k: 0.0 for k in range(n)},
-                                     {(a, b): -sk.couplings[a, b] for a, b in zip(i, j)}, 0.0, "SPIN")
+    bqm = to_bqm(sk)                    # dimod's energy is +sum h s + sum J s s: to_bqm flips both signs
 
     def dimod_log_z():
         energies = dimod.ExactSolver().sample(bqm).record.energy
