@@ -31,8 +31,8 @@ import scipy.sparse as sp
 from .exact import all_states
 from .hamiltonian import PairwiseHamiltonian, has_structure
 from .mc import HeatBath, Metropolis, anneal, parallel_tempering, sample
-from .schedules import geometric, linear
-from .validation import as_float, as_int
+from .schedules import as_schedule, geometric, linear
+from .validation import as_float, as_int, as_seed_sequence
 
 __all__ = ["to_bqm", "from_bqm", "SimulatedAnnealingSampler", "ParallelTemperingSampler", "BoltzmannSampler",
            "ExactGroundStateSolver"]
@@ -55,6 +55,18 @@ def to_bqm(hamiltonian: Any, variables: Any = None) -> dimod.BinaryQuadraticMode
     dimod.BinaryQuadraticModel
         Linear biases -h, quadratic biases -J_ij (i < j, the nonzero ones), offset, vartype
         SPIN or BINARY: its energy of every state is the model's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech.dimod import from_bqm, to_bqm
+    >>> from statmech.models import Ising
+    >>> H = Ising.chain(3, J=1.0, h=0.5)
+    >>> bqm = to_bqm(H, variables=["a", "b", "c"])
+    >>> float(bqm.energy({"a": 1, "b": 1, "c": 1})) == float(H.energy(np.ones((1, 3)))[0])
+    True
+    >>> from_bqm(bqm).n
+    3
     """
     if not has_structure(hamiltonian, PairwiseHamiltonian) or hamiltonian.domain not in _VARTYPE:
         raise TypeError(f"to_bqm takes a pairwise model of spin or binary variables; got {hamiltonian!r}"
@@ -127,13 +139,6 @@ def _rule(proposal_acceptance_criteria):
     return rules[proposal_acceptance_criteria]()
 
 
-def _seeds(seed):
-    """A SeedSequence from dimod's seed (None or an integer in [0, 2**32))."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be None or a non-negative integer; got {seed!r}")
-    return np.random.SeedSequence(None if seed is None else int(seed))
-
-
 def _count(value, name, default):
     return default if value is None else as_int(value, name, minimum=1)
 
@@ -176,7 +181,7 @@ class _Sampler(dimod.Sampler, dimod.Initialized):
         engine)`` and build the SampleSet (``hamiltonian`` None for an empty BQM)."""
         start = time.perf_counter_ns()
         labels = list(bqm.variables)
-        seeds = _seeds(kwargs.pop("seed", None))
+        seeds = as_seed_sequence(kwargs.pop("seed", None))
         interrupt_function, time_limit = kwargs.pop("interrupt_function", None), kwargs.pop("time_limit", None)
         if time_limit is not None:
             time_limit = as_float(time_limit, "time_limit", minimum=0)
@@ -218,9 +223,7 @@ def _schedule(hamiltonian, beta_range, num_sweeps, num_sweeps_per_beta, beta_sch
             raise ValueError("beta_schedule_type='custom' needs beta_schedule")
         if beta_range is not None:
             raise ValueError("beta_range and a custom beta_schedule exclude each other")
-        betas = np.asarray(beta_schedule, dtype=float)
-        if betas.ndim != 1 or betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas < 0):
-            raise ValueError("beta_schedule must be a non-empty 1-D sequence of finite betas >= 0")
+        betas = as_schedule(beta_schedule, "beta_schedule").betas
         return betas, (float(betas[0]), float(betas[-1]))
     if beta_schedule is not None:
         raise ValueError(f"beta_schedule is for beta_schedule_type='custom'; got {beta_schedule_type!r}")
@@ -252,10 +255,19 @@ class SimulatedAnnealingSampler(_Sampler):
     with ``beta_schedule``), ``seed``, ``initial_states`` (a SampleSet, samples-like or
     array), ``initial_states_generator`` ("random", "tile", "none"),
     ``proposal_acceptance_criteria`` ("Metropolis" or "Gibbs"), and ``interrupt_function``
-    and ``time_limit`` (seconds): with either, reads run in batches (of 64 where the
-    reads) and no batch starts after the function returns True
-    or the time is up; every read returned is a whole anneal. ``info`` holds the beta
-    range and schedule type, the seed, the engine and dwave-samplers' timing keys.
+    and ``time_limit`` (seconds): with either, reads run in batches of 64 (a word of the
+    multi-spin engine) and no batch starts after the function returns True or the time is
+    up; every read returned is a whole anneal. ``info`` holds the beta range and schedule
+    type, the seed, the engine and dwave-samplers' timing keys.
+
+    Examples
+    --------
+    >>> from statmech.dimod import SimulatedAnnealingSampler, to_bqm
+    >>> from statmech.models import EdwardsAnderson
+    >>> bqm = to_bqm(EdwardsAnderson.square(4, "pm1", seed=3))
+    >>> sampleset = SimulatedAnnealingSampler().sample(bqm, num_reads=64, num_sweeps=500, seed=1)
+    >>> len(sampleset), sampleset.info["engine"]
+    (64, 'multispin')
     """
 
     _parameters = {"num_reads": [], "num_sweeps": [], "num_sweeps_per_beta": [], "beta_range": [],

@@ -202,6 +202,14 @@ def effective_sample_size(x: ArrayLike, method: str = "sokal", *, c: float = 5.0
     folding, and localization: an improved R-hat for assessing convergence of MCMC",
     Bayesian Analysis 16, 667 (2021), sec. 3 and appendix A; C. J. Geyer, Statist. Sci. 7,
     473 (1992).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech import estimators
+    >>> draws = np.random.default_rng(0).normal(size=(4, 1000))       # independent draws
+    >>> round(estimators.effective_sample_size(draws, "bulk") / draws.size, 1)
+    1.0
     """
     if method not in _ESS_METHODS:
         raise ValueError(f"method must be one of {_ESS_METHODS}; got {method!r}")
@@ -242,6 +250,14 @@ def rhat(x: ArrayLike) -> float:
     ----------
     A. Vehtari et al., Bayesian Analysis 16, 667 (2021), eqs. (1)-(4) and sec. 4.1;
     A. Gelman and D. B. Rubin, Statist. Sci. 7, 457 (1992).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech import estimators
+    >>> chains = np.random.default_rng(0).normal(size=(4, 1000))
+    >>> bool(estimators.rhat(chains) < 1.01), bool(estimators.rhat(chains + np.arange(4)[:, None]) > 1.1)
+    (True, True)
     """
     x = _check_draws(_series(x))
     split = _split_chains(x)
@@ -383,6 +399,15 @@ def equilibration(x: ArrayLike, criterion: str = "standard_error", *, max_candid
     simulations", J. Chem. Theory Comput. 12, 1799 (2016), eqs. (5)-(9); K. P. White,
     "An effective truncation heuristic for bias reduction in simulation output",
     Simulation 69, 323 (1997).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech import estimators
+    >>> noise = np.random.default_rng(0).normal(size=2000)
+    >>> found = estimators.equilibration(20 * np.exp(-np.arange(2000) / 50) + noise)
+    >>> 100 < found.start < 400
+    True
     """
     if criterion not in _EQUILIBRATION_CRITERIA:
         raise ValueError(f"criterion must be one of {_EQUILIBRATION_CRITERIA}; got {criterion!r}")

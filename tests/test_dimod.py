@@ -89,6 +89,8 @@ def test_from_bqm_orders_variables_as_the_bqm_and_refuses_what_it_cannot_take():
         sd.to_bqm(Ising.chain(4), variables="abc")
     with pytest.raises(TypeError, match="to_bqm takes a pairwise model"):
         sd.to_bqm("not a model")
+    with pytest.raises(ValueError, match="n = 31 exceeds 30"):
+        sd.ExactGroundStateSolver().sample(dimod.BinaryQuadraticModel({k: 1.0 for k in range(31)}, {}, 0.0, "SPIN"))
 
 
 @pytest.mark.slow
