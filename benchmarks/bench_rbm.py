@@ -14,8 +14,9 @@ floor under both methods.
 With seeds > 1 every model is trained once per seed (0, 1, ...), the methods taking
 turns within each seed: seconds are medians, the log-likelihood is the mean over seeds
 and its spread their standard deviation (a 10-epoch PCD run varies by ~10 nats between
-seeds). Needs the extras:
-pip install '.[bench]'. Run:
+seeds). statmech's PCD-1 rows are scikit-learn's call with statmech's class
+(``BernoulliRBM(**PARAMS, random_state=seed).fit(X)``), on float64 and float32 X. Needs
+the extras: pip install '.[bench]'. Run:
 python benchmarks/bench_rbm.py [epochs] [ais_steps] [seeds]
 """
 import sys
@@ -47,10 +48,14 @@ def seconds_per_epoch(fits):
     return {name: (float(np.median(seconds[name])), models[name]) for name in fits}
 
 
+#: The parameters both estimators take, by the same names (statmech's is a drop-in).
+PARAMS = dict(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS)
+
+
 def sklearn_model(X, seed):
     """scikit-learn's BernoulliRBM; it computes in the dtype of X (float64 or float32)."""
     from sklearn.neural_network import BernoulliRBM as Sk
-    m = Sk(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS, random_state=seed).fit(X)
+    m = Sk(**PARAMS, random_state=seed).fit(X)
     return RBM(m.components_.T.astype(np.float64), m.intercept_visible_.astype(np.float64),
                m.intercept_hidden_.astype(np.float64))
 
@@ -63,28 +68,20 @@ def main():
     for method in ("pcd", "tap2"):      # compile / load the kernels outside the timings
         for dtype in (np.float64, np.float32):
             BernoulliRBM(n_components=4, method=method, n_iter=1, batch_size=BATCH, dtype=dtype).fit(X[:200])
-    try:                                # scikit-learn's first fit (imports, first BLAS calls) untimed, as ours
-        from sklearn.neural_network import BernoulliRBM as Sk
-        Sk(n_components=4, n_iter=1, batch_size=BATCH).fit(X[:200])
-    except ImportError:
-        pass
-    fits = {}
-    try:
-        import sklearn  # noqa: F401
-        X32 = X.astype(np.float32)
-        fits["scikit-learn PCD-1 float64"] = lambda seed: sklearn_model(X, seed)
-        fits["scikit-learn PCD-1 float32"] = lambda seed: sklearn_model(X32, seed)
-    except ImportError:
-        print("(scikit-learn not installed: its row is skipped)")
-    settings = dict(n_components=HIDDEN, learning_rate=RATE, batch_size=BATCH, n_iter=EPOCHS)
-    for name, params in (("statmech PCD-1 float64", dict(method="pcd")),
-                         ("statmech PCD-1 float32", dict(method="pcd", dtype=np.float32)),
-                         ("statmech CD-1", dict(method="cd")),
+    from sklearn.neural_network import BernoulliRBM as Sk     # its first fit (imports, BLAS) untimed, as ours
+    Sk(n_components=4, n_iter=1, batch_size=BATCH).fit(X[:200])
+    X32 = X.astype(np.float32)
+    fits = {"scikit-learn PCD-1 float64": lambda seed: sklearn_model(X, seed),
+            "scikit-learn PCD-1 float32": lambda seed: sklearn_model(X32, seed),
+            # the same call on the same data: both keep float32 input in float32
+            "statmech PCD-1 float64": lambda seed: BernoulliRBM(**PARAMS, random_state=seed).fit(X).model_,
+            "statmech PCD-1 float32": lambda seed: BernoulliRBM(**PARAMS, random_state=seed).fit(X32).model_}
+    for name, params in (("statmech CD-1", dict(method="cd")),
                          ("statmech TAP2", dict(method="tap2")),
                          ("statmech TAP2 float32", dict(method="tap2", dtype=np.float32)),
                          ("statmech TAP2, 2 iterations", dict(method="tap2", mf_iter=2)),
                          ("statmech TAP3", dict(method="tap3"))):
-        fits[name] = lambda seed, params=params: BernoulliRBM(**settings, **params, seed=seed).fit(X).model_
+        fits[name] = lambda seed, params=params: BernoulliRBM(**PARAMS, **params, random_state=seed).fit(X).model_
     runs = [(name, *timed) for name, timed in seconds_per_epoch(fits).items()]
     sklearn_seconds = {n[-7:]: s for n, s, _ in runs if n.startswith("scikit")}
     pcd_by_precision = {n[-7:]: s for n, s, _ in runs if n.startswith("statmech PCD-1")}

@@ -120,7 +120,7 @@ def test_exact_learning_reaches_the_bars_and_stripes_optimum():
     X, _ = bars_and_stripes(3)
     assert len(X) == 14 and len(np.unique(X, axis=0)) == 14
     rbm = BernoulliRBM(n_components=8, method="exact", learning_rate=0.05, batch_size=14, n_iter=3000,
-                       optimizer="adam", seed=0).fit(X)
+                       optimizer="adam", random_state=0).fit(X)
     value = log_likelihood(rbm, X).value
     assert np.log(1 / 14) - 0.01 < value <= np.log(1 / 14) + 1e-12
 
@@ -134,7 +134,7 @@ def test_cd_pcd_and_tap_improve_the_likelihood_on_a_tiny_model(method):
     for seed in range(3):
         curve = []
         rbm = BernoulliRBM(n_components=8, method=method, learning_rate=0.1, batch_size=14, n_iter=1000,
-                           n_chains=100, seed=seed)
+                           n_chains=100, random_state=seed)
         rbm.fit(X, callback=lambda epoch, r: curve.append(log_likelihood(r, X).value) if epoch % 250 == 249 else None)
         curves.append(curve)
     mean = np.mean(curves, axis=0)
@@ -168,7 +168,7 @@ def test_pseudo_likelihood_all_units_is_the_sum_of_conditionals():
 def test_agrees_with_scikit_learn_given_the_same_weights():
     sklearn = pytest.importorskip("sklearn.neural_network")
     X = (np.random.default_rng(4).random((30, 6)) < 0.5).astype(float)
-    ours = BernoulliRBM(n_components=4, n_iter=1, seed=0).fit(X)
+    ours = BernoulliRBM(n_components=4, n_iter=1, random_state=0).fit(X)
     theirs = sklearn.BernoulliRBM(n_components=4, n_iter=1, random_state=0).fit(X)
     theirs.components_ = ours.components_.copy()
     theirs.intercept_hidden_ = ours.intercept_hidden_.copy()
@@ -187,14 +187,14 @@ def test_agrees_with_scikit_learn_given_the_same_weights():
 
 def test_estimator_conventions_and_reproducibility():
     X, _ = bars_and_stripes(3)
-    a = BernoulliRBM(n_components=5, method="pcd", n_iter=5, seed=3).fit(X)
-    b = BernoulliRBM(n_components=5, method="pcd", n_iter=5, seed=3).fit(X)
+    a = BernoulliRBM(n_components=5, method="pcd", n_iter=5, random_state=3).fit(X)
+    b = BernoulliRBM(n_components=5, method="pcd", n_iter=5, random_state=3).fit(X)
     np.testing.assert_array_equal(a.components_, b.components_)
     assert a.components_.shape == (5, 9) and a.intercept_visible_.shape == (9,) and a.n_features_in_ == 9
     assert a.model_.n_visible == 9 and a.transform(X).shape == (14, 5)
     assert set(np.unique(a.gibbs(X))) <= {0.0, 1.0}
     assert a.get_params()["n_components"] == 5 and a.set_params(n_iter=2) is a
-    single = BernoulliRBM(n_components=5, dtype=np.float32, seed=0).partial_fit(X)
+    single = BernoulliRBM(n_components=5, dtype=np.float32, random_state=0).partial_fit(X)
     assert single.components_.dtype == np.float32 and single.transform(X).dtype == np.float32
 
 
@@ -202,7 +202,7 @@ def test_fit_takes_consecutive_slices_unless_asked_to_shuffle():
     """shuffle=False (default, as scikit-learn's BernoulliRBM): an epoch is partial_fit on the
     consecutive minibatches, exactly; shuffle=True reorders them every epoch."""
     X, _ = bars_and_stripes(3)
-    settings = dict(n_components=4, method="pcd", batch_size=4, n_iter=1, seed=5)
+    settings = dict(n_components=4, method="pcd", batch_size=4, n_iter=1, random_state=5)
     fitted = BernoulliRBM(**settings).fit(X)
     stepped = BernoulliRBM(**settings)
     for start in range(0, len(X), 4):
@@ -221,10 +221,10 @@ class TestErrors:
             rbm.fit(np.full((3, 4), 2.0))
         with pytest.raises(ValueError, match="NaN"):
             rbm.fit(np.full((3, 4), np.nan))
-        with pytest.raises(ValueError, match="2-D"):
+        with pytest.raises(ValueError, match="Expected 2D array"):
             rbm.fit(np.zeros(4))
         rbm.fit(np.zeros((3, 4)))
-        with pytest.raises(ValueError, match="has 5 features, but the model was fitted with 4"):
+        with pytest.raises(ValueError, match="X has 5 features, but BernoulliRBM is expecting 4 features"):
             rbm.transform(np.zeros((2, 5)))
 
     def test_bad_parameters(self):
@@ -294,7 +294,7 @@ def test_classification_rbm_posterior_is_the_joint_summed_over_hidden_units():
     from statmech.learning import ClassificationRBM
     from reference import all_states
     X, y = _prototype_task(n_features=4, n=30)
-    clf = ClassificationRBM(n_components=3, n_iter=1, seed=0).fit(X, y)
+    clf = ClassificationRBM(n_components=3, n_iter=1, random_state=0).fit(X, y)
     rng = np.random.default_rng(1)
     clf.params_ = {name: rng.normal(0, 1, value.shape) for name, value in clf.params_.items()}
     p = clf.params_
@@ -308,7 +308,7 @@ def test_classification_rbm_posterior_is_the_joint_summed_over_hidden_units():
 def test_classification_rbm_discriminative_gradient_matches_finite_differences():
     from statmech.learning import ClassificationRBM
     X, y = _prototype_task(n_features=5, n=20)
-    clf = ClassificationRBM(n_components=4, n_iter=1, seed=0).fit(X, y)
+    clf = ClassificationRBM(n_components=4, n_iter=1, random_state=0).fit(X, y)
     rng = np.random.default_rng(2)
     clf.params_ = {name: rng.normal(0, 0.7, value.shape) for name, value in clf.params_.items()}
     Y = np.eye(3)[y]
@@ -333,7 +333,7 @@ def test_classification_rbm_discriminative_gradient_matches_finite_differences()
 def test_classification_rbm_learns(method, accuracy):
     from statmech.learning import ClassificationRBM
     X, y = _prototype_task(n=400)
-    clf = ClassificationRBM(n_components=16, method=method, learning_rate=0.05, n_iter=30, seed=0)
+    clf = ClassificationRBM(n_components=16, method=method, learning_rate=0.05, n_iter=30, random_state=0)
     clf.fit(X[:300], y[:300])
     assert clf.score(X[300:], y[300:]) > accuracy
     assert clf.predict_proba(X[:3]).shape == (3, 3)
@@ -343,14 +343,10 @@ def test_classification_rbm_learns(method, accuracy):
 
 def test_datasets_say_which_extra_to_install(monkeypatch):
     import importlib.util
-    import sys
     from statmech import datasets
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ImportError, match=r"pip install 'statmech\[data\]'"):
         datasets.mnist_5k()
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match=r"needs scikit-learn: pip install 'statmech\[data\]'"):
-        datasets.digits()
     X, y = bars_and_stripes(2)
     assert X.shape == (6, 4) and list(y).count(-1) == 2
 
@@ -405,7 +401,7 @@ def test_boltzmann_learning_of_any_hamiltonian_with_parameters():
 
 def test_partial_fit_accepts_a_larger_batch_later():
     X, _ = bars_and_stripes(3)
-    rbm = BernoulliRBM(n_components=4, method="cd", seed=0).partial_fit(X[:4])
+    rbm = BernoulliRBM(n_components=4, method="cd", random_state=0).partial_fit(X[:4])
     rbm.partial_fit(np.vstack([X, X]))          # 28 rows after chains were made for 4
     assert np.all(np.isfinite(rbm.components_))
 
@@ -458,7 +454,7 @@ def test_emf_training_in_float32_stays_float32_and_follows_float64(method):
     X = (np.random.default_rng(0).random((200, 30)) < 0.3).astype(float)
     fits = {}
     for dtype in (np.float64, np.float32):
-        model = BernoulliRBM(n_components=8, n_iter=2, batch_size=50, seed=0, method=method, learning_rate=0.05,
+        model = BernoulliRBM(n_components=8, n_iter=2, batch_size=50, random_state=0, method=method, learning_rate=0.05,
                              dtype=dtype)
         model.fit(X)
         fits[dtype] = model
@@ -472,9 +468,10 @@ def test_missing_labels_are_refused():
     from statmech.learning import ClassificationRBM
 
     X = (np.random.default_rng(0).random((4, 3)) < 0.5).astype(float)
-    for labels, shown in ((np.array([1, np.nan, 1, 2]), "nan"), (np.array(["a", None, "b", "a"], object), "None")):
-        with pytest.raises(ValueError, match=rf"y must hold a label for every sample; got {shown} .* at index 1"):
-            ClassificationRBM(n_iter=1).fit(X, labels)
+    with pytest.raises(ValueError, match="y contains NaN"):       # scikit-learn's words
+        ClassificationRBM(n_iter=1).fit(X, np.array([1, np.nan, 1, 2]))
+    with pytest.raises(ValueError, match=r"y must hold a label for every sample; got None .* at index 1"):
+        ClassificationRBM(n_iter=1).fit(X, np.array(["a", None, "b", "a"], object))
 
 
 def test_gaussian_bernoulli_rbm_warns_on_unstandardised_data():
@@ -486,7 +483,7 @@ def test_gaussian_bernoulli_rbm_warns_on_unstandardised_data():
 
     X = np.random.default_rng(0).normal(500.0, 300.0, (50, 4))
     with pytest.warns(DataWarning, match="feature 0 has mean 5.* standardise each feature"):
-        GaussianBernoulliRBM(n_components=3, n_iter=1, seed=0).fit(X)
+        GaussianBernoulliRBM(n_components=3, n_iter=1, random_state=0).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
-        GaussianBernoulliRBM(n_components=3, n_iter=1, seed=0).fit((X - X.mean(0)) / X.std(0))
+        GaussianBernoulliRBM(n_components=3, n_iter=1, random_state=0).fit((X - X.mean(0)) / X.std(0))

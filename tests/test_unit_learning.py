@@ -8,7 +8,7 @@ import statmech
 from unit_pairs import pairs, two_state_layer
 from statmech import BipartiteHamiltonian
 from statmech.learning import GaussianBernoulliRBM, ModelTerm, base_rate_rbm, gradient, log_likelihood
-from statmech.learning import BernoulliRBM
+from statmech.learning import BernoulliRBM, pseudo_log_likelihood
 from statmech.learning._gradients import Gibbs, check_data, exact_statistics, tap_statistics
 
 
@@ -114,7 +114,7 @@ def test_gaussian_bernoulli_rbm_learns_standardised_digits(standardised_digits):
     train, test = standardised_digits
     curve = []
     rbm = GaussianBernoulliRBM(n_components=12, method="pcd", learning_rate=0.01, batch_size=20, n_iter=12,
-                               n_chains=100, seed=0)
+                               n_chains=100, random_state=0)
     rbm.fit(train, callback=lambda epoch, r: curve.append(log_likelihood(r, test).value))
     assert rbm.model_.unit_types[0].name == "gaussian"
     assert curve[-1] > curve[0] + 3.0 and np.all(np.diff(curve[3:]) > -0.1), curve
@@ -124,8 +124,9 @@ def test_gaussian_bernoulli_rbm_learns_standardised_digits(standardised_digits):
     np.testing.assert_allclose(rbm.transform(test[:5]), 1 / (1 + np.exp(-(test[:5] @ rbm.components_.T
                                                                           + rbm.intercept_hidden_))), rtol=1e-12)
     assert rbm.gibbs(test[:5]).shape == (5, 64)
+    assert not hasattr(rbm, "score_samples")        # a pseudo-likelihood flips binary units
     with pytest.raises(ValueError, match="use log_likelihood"):
-        rbm.score_samples(test[:5])
+        pseudo_log_likelihood(rbm, test[:5])
 
 
 def test_base_rate_models_give_each_unit_its_data_mean():
@@ -138,6 +139,6 @@ def test_base_rate_models_give_each_unit_its_data_mean():
         check_data(-np.ones((3, 2)), units="relu")
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         BernoulliRBM().fit(-np.ones((3, 2)))
-    assert GaussianBernoulliRBM(n_components=2, n_iter=1, seed=0).fit(-np.ones((3, 2))).n_iter_ == 1
+    assert GaussianBernoulliRBM(n_components=2, n_iter=1, random_state=0).fit(-np.ones((3, 2))).n_iter_ == 1
     with pytest.raises(ValueError, match="'tap3' needs two-state units"):
         GaussianBernoulliRBM(method="tap3").fit(np.ones((3, 2)))

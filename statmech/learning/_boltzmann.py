@@ -42,7 +42,7 @@ class BoltzmannResult(RunRecord):
         The fitted parameters, named as the model's ``parameters()`` names them:
         ``result.fitted(hamiltonian)`` is the fitted model.
     gradient_norm : ndarray of shape (n_iter,)
-        Max |gradient| over all parameters at each update.
+        Max ``|gradient|`` over all parameters at each update.
     method, model : str
         ``model`` describes the fitted model.
     seed, elapsed, interrupted

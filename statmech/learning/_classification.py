@@ -4,30 +4,29 @@ from __future__ import annotations
 from typing import Any, TYPE_CHECKING
 
 import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..unit_types import UNIT_TYPES
 from ..runloop import Progress, interruptible
 from ..rng import random_streams
-from ..validation import as_float, as_int, as_seed_sequence
+from ..validation import as_float, as_int
 from ..nn.optim import make_optimizer
 from ..gibbs import sample_layer
-from ._gradients import check_data, conditional
+from ._gradients import conditional
+from ._rbm import _in_domain, _progress, _seed_sequence
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from statmech.typing import Seed
+    from statmech.typing import ArrayLike, Seed
 
 _BINARY = UNIT_TYPES["binary"]
 
 
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-class ClassificationRBM:
+class ClassificationRBM(ClassifierMixin, BaseEstimator):
     """An RBM with visible units x (binary) and a one-hot class unit y, and hidden units h:
 
     E(x, y, h) = -x W h - b.x - c.h - d.y - y U h,   p(y | x) = softmax_y(-F(x, y)),
@@ -35,21 +34,25 @@ class ClassificationRBM:
 
     Parameters
     ----------
-    n_components : int
+    n_components : int, default 100
         Hidden units.
-    method : {"discriminative", "generative", "hybrid"}
+    method : {"discriminative", "generative", "hybrid"}, default "discriminative"
         Maximise ln p(y | x) (exact gradient), ln p(x, y) (CD-k on the joint), or
         ln p(y | x) + alpha ln p(x, y).
-    alpha : float
+    alpha : float, default 0.01
         Weight of the generative term in "hybrid".
     learning_rate, batch_size, n_iter, k : as for BernoulliRBM
     optimizer : {"sgd", "adam"}
-    seed : int, SeedSequence or None
-    verbose : bool
+    random_state : int, SeedSequence, Generator, RandomState or None
+        scikit-learn's name for statmech's ``seed``.
+    verbose : bool, int or None, default None
+        As for BernoulliRBM: None shows a progress bar on a terminal or in a notebook.
 
     Attributes
     ----------
-    classes_ : ndarray
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen by ``fit`` (any labels scikit-learn takes: ints, strings, ...).
+    n_features_in_ : int
     params_ : dict
         "W" (n_features, n_components), "U" (n_classes, n_components), and the biases
         "a" (visible, n_features), "b" (hidden, n_components), "d" (classes, n_classes):
@@ -59,17 +62,27 @@ class ClassificationRBM:
     References
     ----------
     H. Larochelle and Y. Bengio, ICML (2008), eqs. 2-5 and sec. 3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech.learning import ClassificationRBM
+    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] * 5, dtype=float)
+    >>> y = np.array(["left", "left", "right", "right"] * 5)
+    >>> clf = ClassificationRBM(n_components=4, learning_rate=0.5, n_iter=30, random_state=0).fit(X, y)
+    >>> clf.predict(X[:4])
+    array(['left', 'left', 'right', 'right'], dtype='<U5')
+    >>> clf.predict_proba(X[:4]).shape
+    (4, 2)
     """
 
-    def __init__(self, n_components: int = 100, method: str = "discriminative", alpha: float = 0.01,
+    def __init__(self, n_components: int = 100, *, method: str = "discriminative", alpha: float = 0.01,
                  learning_rate: float = 0.05, batch_size: int = 10, n_iter: int = 20, k: int = 1,
-                 optimizer: Any = "sgd", seed: Seed | None = None, verbose: bool = False) -> None:
+                 optimizer: Any = "sgd", random_state: Seed | np.random.RandomState = None,
+                 verbose: bool | int | None = None) -> None:
         self.n_components, self.method, self.alpha = n_components, method, alpha
         self.learning_rate, self.batch_size, self.n_iter, self.k = learning_rate, batch_size, n_iter, k
-        self.optimizer, self.seed, self.verbose = optimizer, seed, verbose
-
-    def __repr__(self):
-        return f"ClassificationRBM(n_components={self.n_components}, method={self.method!r})"
+        self.optimizer, self.random_state, self.verbose = optimizer, random_state, verbose
 
     # -- the model ------------------------------------------------------------------------
 
@@ -82,28 +95,49 @@ class ClassificationRBM:
         """-F(x, y): (n_samples, n_classes)."""
         return self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1)
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """p(y | x): ndarray of shape (n_samples, n_classes)."""
-        self._check_fitted()
-        return _softmax(self._class_scores(check_data(X, self.params_["W"].shape[0])))
+    def _validate_X(self, X, reset):
+        return self._in_domain(validate_data(self, X, reset=reset, dtype=np.float64, accept_sparse=False), "X")
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(1)]
+    def _in_domain(self, X, name):
+        return _in_domain(self, X, name, "binary")
 
-    def score(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
-    def _check_fitted(self):
-        if not hasattr(self, "params_"):
-            raise ValueError("this ClassificationRBM is not fitted yet: call fit first")
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """p(y | x).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features), values in [0, 1]
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return softmax(self._class_scores(self._validate_X(X, reset=False)), axis=1)
+
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
+        """ln p(y | x): ndarray of shape (n_samples, n_classes)."""
+        check_is_fitted(self)
+        return log_softmax(self._class_scores(self._validate_X(X, reset=False)), axis=1)
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The most probable class of each row: ndarray of shape (n_samples,), labels
+        from ``classes_``."""
+        probabilities = self.predict_proba(X)
+        return self.classes_[probabilities.argmax(1)]
 
     # -- gradients ------------------------------------------------------------------------
 
     def discriminative_gradient(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """d mean ln p(y | x) / d params for one-hot targets Y (n_samples, n_classes)."""
         sig = conditional(self._hidden_inputs(X))                      # (s, y, j)
-        posterior = _softmax(self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1))
+        posterior = softmax(self.params_["d"] + _BINARY.log_partition(self._hidden_inputs(X)).sum(-1), axis=-1)
         weight = Y - posterior                                          # d ln p / d(-F(x, y))
         n = len(X)
         hidden = np.einsum("sy,syj->sj", weight, sig)
@@ -117,7 +151,7 @@ class ClassificationRBM:
         x, y, h = X, Y, sample_layer(h_data, 0.0, self._streams)
         for _ in range(self.k):
             x = sample_layer(conditional(h @ p["W"].T + p["a"]), 0.0, self._streams)
-            probs = _softmax(h @ p["U"].T + p["d"])
+            probs = softmax(h @ p["U"].T + p["d"], axis=-1)
             drawn = (self._rng.random((len(probs), 1)) > probs.cumsum(1)).sum(1)
             y = np.eye(len(self.classes_))[np.minimum(drawn, len(self.classes_) - 1)]
             h_model = conditional(x @ p["W"] + y @ p["U"] + p["b"])
@@ -128,25 +162,35 @@ class ClassificationRBM:
 
     # -- training -------------------------------------------------------------------------
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> Self:
-        """Train on X (n_samples, n_features) in [0, 1] and class labels y (n_samples,)."""
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
+        """Train on X and its class labels y.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features), values in [0, 1]
+        y : array_like of shape (n_samples,)
+            Class labels (ints, strings, ...).
+
+        Returns
+        -------
+        self
+        """
         if self.method not in ("discriminative", "generative", "hybrid"):
             raise ValueError(f"method must be 'discriminative', 'generative' or 'hybrid'; got {self.method!r}")
         n_components = as_int(self.n_components, "n_components", minimum=1)
         batch_size = as_int(self.batch_size, "batch_size", minimum=1)
         n_iter = as_int(self.n_iter, "n_iter", minimum=1)
         alpha = as_float(self.alpha, "alpha", minimum=0.0)
-        X = check_data(X)
-        labels = np.asarray(y)
-        if labels.shape != (len(X),):
-            raise ValueError(f"y must hold one label per sample, shape ({len(X)},); got {labels.shape}")
+        X, labels = validate_data(self, X, y, dtype=np.float64, accept_sparse=False)
         missing = [k for k, label in enumerate(labels.tolist()) if label is None or label != label]   # NaN != NaN
         if missing:
             raise ValueError(f"y must hold a label for every sample; got {labels.tolist()[missing[0]]!r} (a missing label) at "
                              f"index {missing[0]}" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
+        check_classification_targets(labels)
+        X = self._in_domain(X, "X")
         self.classes_, codes = np.unique(labels, return_inverse=True)
         Y = np.eye(len(self.classes_))[codes]
-        seeds = as_seed_sequence(self.seed).spawn(2)
+        seeds = _seed_sequence(self.random_state).spawn(2)
         self._rng = np.random.default_rng(seeds[0])
         self._streams = random_streams(seeds[1], (batch_size,))
         # Not too small: with U = 0 every class sees the same hidden units and the
@@ -155,7 +199,7 @@ class ClassificationRBM:
                         "U": self._rng.normal(0, 0.1, (len(self.classes_), n_components)),
                         "a": np.zeros(X.shape[1]), "b": np.zeros(n_components), "d": np.zeros(len(self.classes_))}
         optimiser = make_optimizer(self.optimizer, self.learning_rate)
-        with Progress(n_iter, "ClassificationRBM", self.verbose or None) as bar, interruptible() as stop:
+        with Progress(n_iter, "ClassificationRBM", _progress(self.verbose)) as bar, interruptible() as stop:
             for _ in range(n_iter):
                 if stop.requested:      # Ctrl-C: keep the parameters reached
                     break

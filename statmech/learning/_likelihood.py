@@ -153,12 +153,24 @@ def log_likelihood(rbm: Any, X: ArrayLike, *, method: str = "exact", n_steps: in
                          **run)
 
 
-def pseudo_log_likelihood(rbm: Any, X: ArrayLike, *, seed: Seed | None = None, all_units: bool = False) -> np.ndarray:
-    """Pseudo-log-likelihood per sample, sum_i ln p(x_i | x_-i).
+def pseudo_log_likelihood(rbm: Any, X: ArrayLike, *, seed: Seed | None = None, all_units: bool = False,
+                          units: ArrayLike | None = None) -> np.ndarray:
+    """Pseudo-log-likelihood per sample, ``sum_i ln p(x_i | x_-i)``.
 
     By default as scikit-learn's ``BernoulliRBM.score_samples``: n_features times
     ln sigmoid(F(x~) - F(x)), with x~ = x with one uniformly chosen unit flipped (a
     stochastic estimate). ``all_units=True`` sums over every unit (exact, n times slower).
+
+    Parameters
+    ----------
+    rbm : BipartiteHamiltonian or fitted BernoulliRBM
+        Binary visible units.
+    X : array_like of shape (n_samples, n_visible)
+    seed : int, SeedSequence, Generator or None
+        Draws the flipped units.
+    all_units : bool, default False
+    units : array_like of int, shape (n_samples,), optional
+        The unit flipped in each row, instead of drawing them.
 
     Returns
     -------
@@ -177,8 +189,15 @@ def pseudo_log_likelihood(rbm: Any, X: ArrayLike, *, seed: Seed | None = None, a
             flipped[:, i] = 1 - flipped[:, i]
             total -= np.logaddexp(0.0, -(free_energy(rbm, flipped) - energy))
         return total
-    rng = as_generator(seed)
-    index = (np.arange(len(X)), rng.integers(0, rbm.n_visible, len(X)))
+    if units is None:
+        units = as_generator(seed).integers(0, rbm.n_visible, len(X))
+    else:
+        units = np.asarray(units)
+        if units.shape != (len(X),) or not np.issubdtype(units.dtype, np.integer) \
+                or (units.size and (units.min() < 0 or units.max() >= rbm.n_visible)):
+            raise ValueError(f"units must hold one unit index in [0, {rbm.n_visible}) per sample, shape "
+                             f"({len(X)},); got {units.dtype} of shape {units.shape}")
+    index = (np.arange(len(X)), units)
     flipped = X.copy()
     flipped[index] = 1 - flipped[index]
     return -rbm.n_visible * np.logaddexp(0.0, -(free_energy(rbm, flipped) - energy))
