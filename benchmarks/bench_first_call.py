@@ -35,7 +35,7 @@ for method in ("pcd", "tap2"):
     seconds = []
     for _ in range(2):
         start = time.perf_counter()
-        BernoulliRBM(n_components=20, n_iter=1, batch_size=100, seed=0, method=method).fit(X)
+        BernoulliRBM(n_components=20, n_iter=1, batch_size=100, random_state=0, method=method).fit(X)
         seconds.append(time.perf_counter() - start)
     out.append(seconds[0] - seconds[1])
 seconds = []

@@ -41,7 +41,7 @@ def cases():
 
     def rbm(data, hidden):
         from statmech.learning import BernoulliRBM
-        return lambda: BernoulliRBM(hidden, method="pcd", batch_size=100, n_iter=1, seed=0).fit(data)
+        return lambda: BernoulliRBM(hidden, method="pcd", batch_size=100, n_iter=1, random_state=0).fit(data)
 
     quiet = {"seed": 0, "progress": False}
     return {

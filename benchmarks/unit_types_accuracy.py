@@ -90,7 +90,7 @@ def digits():
     for method in ("pcd", "cd", "tap2", "exact"):
         curve = []
         rbm = GaussianBernoulliRBM(n_components=12, method=method, learning_rate=0.01, batch_size=20, n_iter=20,
-                                   n_chains=100, seed=0)
+                                   n_chains=100, random_state=0)
         rbm.fit(train, callback=lambda epoch, r: curve.append(log_likelihood(r, test).value)
                 if epoch in (0, 4, 9, 19) else None)
         estimate = log_likelihood(rbm, test, method="ais", n_steps=1000, n_chains=200, base_data=train, seed=0)

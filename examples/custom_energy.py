@@ -1,4 +1,5 @@
 """A user-defined energy works with every exact routine: the plaquette model.
+==========================================================================
 
 The class below defines only ``energy`` (four-spin interactions around each square
 of a torus). statmech checks it with the conformance kit, enumerates it exactly

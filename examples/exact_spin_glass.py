@@ -1,4 +1,5 @@
 """Exact thermodynamics of small Sherrington-Kirkpatrick spin glasses.
+===================================================================
 
 Enumerates every one of the 2**18 states of 8 disorder samples, averages the per-spin
 free energy, energy, entropy and specific heat over the samples (with standard errors),

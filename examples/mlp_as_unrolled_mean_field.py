@@ -1,4 +1,5 @@
 """A multilayer perceptron with tied weights is unrolled mean-field (TAP) dynamics of an RBM.
+==========================================================================================
 
 1. Unroll two TAP2 iterations of an RBM into a network: its layers are the RBM's own
    conditional (a sigmoid of beta times the field), with the Onsager reaction term as a
@@ -7,6 +8,7 @@
    with the weights tied (the network stays an RBM's mean-field dynamics) and once
    untied (an ordinary MLP initialised from it). Along the way, record the TAP free
    energy of the RBM that the tied network still is.
+
 The plot (matplotlib, optional) goes to the path given as the first argument, else to
 the temporary directory.
 """

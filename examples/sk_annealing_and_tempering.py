@@ -1,4 +1,5 @@
 """Finding the ground state of an SK spin glass: annealing speed, and what tempering sees.
+=======================================================================================
 
 Simulated annealing with longer schedules finds the exact ground state (known here by
 enumerating all 2**20 states) in more of its reads. Parallel tempering then samples the

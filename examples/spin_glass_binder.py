@@ -1,4 +1,5 @@
 """The spin-glass transition of the SK model from P(q) and the Binder ratio (tour study 8).
+========================================================================================
 
 For each size n and many disorder instances, parallel tempering samples two replicas at
 every temperature; their overlap q gives P(q) and the Binder ratio g = (3 - [<q^4>]/[<q^2>]^2)/2
@@ -7,7 +8,7 @@ of the disorder averages, whose curves for different n cross near T_c = 1. It ru
 running again resumes, and a larger --instances extends it. The 3D EA instances run in
 blocks of up to 32 per task, their chains sharing machine words
 (``mc.parallel_tempering_batch``); a new --ea-instances that changes the block size needs a
-new --out.
+new --out. Run it as::
 
     python examples/spin_glass_binder.py --quick          # n = 16, 32, 64, 64 instances: < 1 minute
     python examples/spin_glass_binder.py                  # n = 32, 64, 128, 400 instances, longer runs,
@@ -21,8 +22,12 @@ import os
 from statmech.tour import spin_glass
 
 
+#: The title line above (sphinx-gallery runs the script without its docstring).
+TITLE = 'The spin-glass transition of the SK model from P(q) and the Binder ratio (tour study 8).'
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--quick", action="store_true", help="small sizes and few instances (< 1 minute)")
     parser.add_argument("--instances", type=int, default=None, help="disorder instances per size")
     parser.add_argument("--scheduler", default=None, help="address of a Dask scheduler (default: local processes)")

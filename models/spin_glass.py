@@ -83,12 +83,16 @@ class EdwardsAnderson(PairwiseHamiltonian):
     @classmethod
     def square(cls, L: int, couplings: ArrayLike = "gaussian", seed: Seed | None = None,
                periodic: bool = True) -> EdwardsAnderson:
+        """The L x L square-lattice glass (``couplings``, ``seed`` and ``periodic`` as for the
+        constructor)."""
         L = as_int(L, "L", minimum=1)
         return cls((L, L), couplings, seed, periodic)
 
     @classmethod
     def cubic(cls, L: int, couplings: ArrayLike = "gaussian", seed: Seed | None = None,
               periodic: bool = True) -> EdwardsAnderson:
+        """The L x L x L cubic-lattice glass (``couplings``, ``seed`` and ``periodic`` as for
+        the constructor)."""
         L = as_int(L, "L", minimum=1)
         return cls((L, L, L), couplings, seed, periodic)
 

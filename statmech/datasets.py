@@ -79,14 +79,9 @@ def digits(threshold: float = 0.5) -> Dataset:
         Grey level in [0, 1] above which a pixel is 1; None keeps the grey levels
         (values in [0, 1], 17 levels: real-valued data, e.g. for a Gaussian-Bernoulli RBM
         after standardising).
-
-    Needs scikit-learn (``pip install 'statmech[data]'``).
     """
     threshold = None if threshold is None else as_float(threshold, "threshold")
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:
-        raise ImportError("digits() needs scikit-learn: pip install 'statmech[data]'") from exc
+    from sklearn.datasets import load_digits
     data = load_digits()
     grey = data.data / 16.0
     X = grey if threshold is None else (grey > threshold).astype(np.float64)

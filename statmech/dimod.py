@@ -244,6 +244,28 @@ def _range(beta_range):
     return float(values[0]), float(values[1])
 
 
+
+def _sample_doc(summary):
+    """The docstring of a sampler's ``sample``: its summary line, then the parameters and
+    return value every sampler here shares."""
+    def decorate(method):
+        method.__doc__ = f"""{summary}
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+        **kwargs
+            The parameters the class description lists (``parameters`` names them).
+
+        Returns
+        -------
+        dimod.SampleSet
+            Lowest energy first.
+        """
+        return method
+    return decorate
+
+
 class SimulatedAnnealingSampler(_Sampler):
     """Simulated annealing (``statmech.anneal``) behind dimod's interface.
 
@@ -275,6 +297,7 @@ class SimulatedAnnealingSampler(_Sampler):
                    "initial_states": [], "initial_states_generator": [], "interrupt_function": [],
                    "time_limit": [], "proposal_acceptance_criteria": []}
 
+    @_sample_doc("Anneal ``num_reads`` reads of ``bqm`` through the schedule.")
     def sample(self, bqm: Any, *, num_sweeps: int | None = None, num_sweeps_per_beta: int = 1,
                beta_range: Any = None, beta_schedule_type: str = "geometric", beta_schedule: Any = None,
                proposal_acceptance_criteria: str = "Metropolis", **kwargs: Any) -> dimod.SampleSet:
@@ -311,6 +334,7 @@ class ParallelTemperingSampler(_Sampler):
     _parameters = {"num_reads": [], "num_sweeps": [], "num_replicas": [], "beta_range": [], "swap_every": [],
                    "seed": [], "interrupt_function": [], "time_limit": [], "proposal_acceptance_criteria": []}
 
+    @_sample_doc("Run ``num_reads`` tempering ladders on ``bqm``; each gives its coldest replica.")
     def sample(self, bqm: Any, *, num_sweeps: int | None = None, num_replicas: int = 16, beta_range: Any = None,
                swap_every: int = 1, proposal_acceptance_criteria: str = "Metropolis",
                **kwargs: Any) -> dimod.SampleSet:
@@ -345,6 +369,7 @@ class BoltzmannSampler(_Sampler):
                    "initial_states_generator": [], "interrupt_function": [], "time_limit": [],
                    "proposal_acceptance_criteria": []}
 
+    @_sample_doc("Draw ``num_reads`` samples of the Boltzmann distribution of ``bqm`` at ``beta``.")
     def sample(self, bqm: Any, *, beta: float = 1.0, num_sweeps: int | None = None,
                proposal_acceptance_criteria: str = "Gibbs", **kwargs: Any) -> dimod.SampleSet:
         beta = as_float(beta, "beta", minimum=0)
@@ -374,6 +399,7 @@ class ExactGroundStateSolver(dimod.Sampler):
     def properties(self) -> dict:
         return {"max_num_variables": 30}
 
+    @_sample_doc("Every ground state of ``bqm`` (states within ``atol`` of the lowest energy), by enumeration.")
     def sample(self, bqm: Any, *, atol: float | None = None, **kwargs: Any) -> dimod.SampleSet:
         _check_keywords(kwargs, {})
         labels = list(bqm.variables)

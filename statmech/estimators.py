@@ -63,7 +63,7 @@ class OverlapDistribution(Record):
     q_ea : Estimate
         Edwards-Anderson order parameter sqrt(<q^2>) (jackknife error).
     abs_q : Estimate
-        <|q|>.
+        ``<|q|>``.
     """
 
     dims = {"q": ("sample",), "edges": ("edge",), "density": ("bin",)}
@@ -585,7 +585,7 @@ def overlap_distribution(states_a: ArrayLike, states_b: ArrayLike, n_bins: int |
     n_bins : int, optional
         Histogram bins on [-1, 1] (default n + 1, one per possible q).
     n_blocks : int
-        Jackknife blocks for q_EA and <|q|>.
+        Jackknife blocks for q_EA and ``<|q|>``.
 
     Returns
     -------

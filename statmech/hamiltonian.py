@@ -69,7 +69,7 @@ class Hamiltonian:
     ...     domain = "spin"
     ...     def __init__(self, n): self.n = n
     ...     def energy(self, s): return -(s * np.roll(s, 1, -1)).sum(-1)
-    >>> Ring(4).energy(np.ones(4))
+    >>> float(Ring(4).energy(np.ones(4)))
     -4.0
     """
 
@@ -476,6 +476,7 @@ class PairwiseHamiltonian(Hamiltonian):
 
     @property
     def is_sparse(self) -> bool:
+        """Whether the couplings are a scipy.sparse matrix (CSR in the kernels)."""
         return sp.issparse(self.couplings)
 
     def content_hash(self) -> str:
@@ -770,6 +771,8 @@ class BipartiteHamiltonian(Hamiltonian):
         return energy
 
     def local_fields(self, states: ArrayLike) -> np.ndarray:
+        """Local fields of each state, visible units first: ``W h + a`` on the visible
+        units and ``v W + b`` on the hidden ones, ndarray of shape (..., n_visible + n_hidden)."""
         v, h = self.split(self.check_states(states).astype(np.float64))
         weights = plain(self.weights)
         return np.concatenate([h @ weights.T + plain(self.visible_bias), v @ weights + plain(self.hidden_bias)], axis=-1)

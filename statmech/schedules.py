@@ -43,6 +43,7 @@ class Schedule:
             return 1.0 / self.betas
 
     def is_increasing(self, strict: bool = False) -> bool:
+        """Whether the betas never decrease (``strict``: always increase)."""
         steps = np.diff(self.betas)
         return bool(np.all(steps > 0) if strict else np.all(steps >= 0))
 

@@ -94,7 +94,7 @@ class Thermodynamics(Record):
     entropy : S = ln Z + beta U
     specific_heat : C = beta^2 Var(E) = -beta^2 dU/dbeta
     magnetization : <M>, M = sum_i s_i (0 by symmetry for a field-free ferromagnet)
-    abs_magnetization : <|M|>, the order parameter of finite systems
+    abs_magnetization : ``<|M|>``, the order parameter of finite systems
     susceptibility : chi = beta Var(M) = d<M>/dh
     n : number of variables (1 for infinite-system results, which are per spin)
     """
@@ -117,6 +117,7 @@ class Thermodynamics(Record):
         return replace(self, n=1, **scaled)
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields by name: dict of field name to value."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_xarray(self) -> xarray.Dataset:

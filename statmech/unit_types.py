@@ -19,7 +19,7 @@ has the Boltzmann weight exp(-beta (e(h) - x h)) on its states, with
 normal N(x, 1/beta) truncated to h >= 0; its mean, variance and log-partition are computed
 without cancellation for very negative z through the scaled complementary error
 function and Laplace's continued fraction for the Mills ratio, so that they keep ~1e-13
-relative accuracy for |x| up to 50 and beta up to 100 and never overflow.
+relative accuracy for ``|x|`` up to 50 and beta up to 100 and never overflow.
 
 Every algorithm uses a unit only through this interface: ``mean``, ``variance``,
 ``log_partition``, ``self_energy``, ``sample``. This module is the one place unit formulas
@@ -81,7 +81,7 @@ def sigmoid(x: np.ndarray) -> Any:
 
 @njit
 def softplus(x: np.ndarray) -> Any:
-    """ln(1 + exp(x)), stable for large |x|."""
+    """ln(1 + exp(x)), stable for large ``|x|``."""
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
@@ -508,6 +508,8 @@ class ReLU(UnitType):
         return _piecewise(-self._z(field, beta), direct, tail) / np.sqrt(beta) ** 3
 
     def fourth_cumulant(self, field: np.ndarray, beta: float = 1.0) -> np.ndarray:
+        """Fourth cumulant of the unit's value at ``field`` and ``beta`` (ndarray of the
+        field's shape), stable in the tail."""
         # k4(T) = -r (6 delta^3 + 6 a delta^2 + a^2 delta - 4 delta - a); in the tail, with
         # e1 = D2 - D1 = (3 D2 - 2 D3) / (D2 D3) and e2 = D2 - D3 = (3 D4 - 4 D3) / (D3 D4),
         # k4(T) = -6 r (e2 (D2 - 2 e1) + e1^2) / (D1^3 D2 D3)

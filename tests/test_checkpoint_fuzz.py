@@ -61,9 +61,9 @@ SCENARIOS = {
     "boltzmann-exact-sgd": lambda path: learning.boltzmann_learning(
         statmech.PairwiseHamiltonian(np.zeros((4, 4))), SPINS, n_iter=3, optimizer=statmech.nn.optim.SGD(0.1, 0.5),
         seed=0, checkpoint=path, progress=False),
-    "rbm-pcd": lambda path: learning.BernoulliRBM(n_components=3, n_iter=2, batch_size=5, seed=0).fit(
+    "rbm-pcd": lambda path: learning.BernoulliRBM(n_components=3, n_iter=2, batch_size=5, random_state=0).fit(
         DATA, checkpoint=path),
-    "rbm-tap2-adam": lambda path: learning.BernoulliRBM(n_components=3, n_iter=2, batch_size=5, seed=0,
+    "rbm-tap2-adam": lambda path: learning.BernoulliRBM(n_components=3, n_iter=2, batch_size=5, random_state=0,
                                                         method="tap2", optimizer="adam").fit(DATA, checkpoint=path),
 }
 FAST = ("sample-pairwise", "tempering-pairwise", "rbm-pcd")     # kernels the fast tier compiles anyway

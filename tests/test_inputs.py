@@ -25,7 +25,7 @@ X = (np.random.default_rng(0).random((20, 6)) < 0.5).astype(float)
     (lambda: BernoulliRBM(n_components=3, method="tap2", damping=float("nan")).fit(X), ValueError,
      "damping must be finite"),
     (lambda: BernoulliRBM(n_components=3).fit(X, callback=3), TypeError, "callback must be callable"),
-    (lambda: BernoulliRBM(n_components=3).fit(X[:0]), ValueError, "at least one sample"),
+    (lambda: BernoulliRBM(n_components=3).fit(X[:0]), ValueError, r"0 sample\(s\) \(shape=\(0, 6\)\)"),
     (lambda: mc.wang_landau(Ising.square(4), max_sweeps=0), ValueError, "max_sweeps must be >= 1"),
     (lambda: mc.wang_landau(Ising.square(4), max_sweeps=-1), ValueError, "max_sweeps must be >= 1"),
     (lambda: mc.wang_landau(Ising.square(4), max_sweeps=1.5), TypeError, "max_sweeps must be an integer"),
@@ -90,7 +90,7 @@ def test_interrupted_fit_keeps_what_it_learned(monkeypatch):
             signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(_rbm.BernoulliRBM, "_update", update)
-    estimator = BernoulliRBM(n_components=3, batch_size=4, n_iter=10, seed=0).fit(X)
+    estimator = BernoulliRBM(n_components=3, batch_size=4, n_iter=10, random_state=0).fit(X)
     assert estimator.interrupted_ and estimator.n_iter_ == 1 and calls["n"] == 5
     assert np.all(np.isfinite(estimator.components_))
 

@@ -9,7 +9,7 @@ import xarray as xr
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "examples" / "study_in_a_notebook.ipynb"
+NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "docs" / "notebooks" / "spin_glass_study.ipynb"
 
 
 def test_the_study_notebook_runs_in_a_jupyter_kernel(tmp_path):

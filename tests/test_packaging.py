@@ -1,6 +1,7 @@
 """Layout: models/ and analysis/ install as statmech.models and statmech.analysis; one
 version, a license, citation metadata and a changelog."""
 import configparser
+import os
 import pathlib
 import re
 import subprocess
@@ -86,11 +87,17 @@ def test_ci_runs_the_readme_test_command():
 
 @pytest.mark.slow
 def test_examples_run(tmp_path):
-    """Every example, in its quick mode where it has one (under a minute each)."""
+    """Every example, in its quick mode where it has one (under a minute each). Under
+    pytest-xdist the scripts' BLAS and OpenMP pools get one thread, as the workers' do
+    (conftest.py): spinning threads of two processes on two cores slow both many times."""
+    env = dict(os.environ)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     for script in sorted((ROOT / "examples").glob("*.py")):
         source = script.read_text()
         options = (["--quick"] if "--quick" in source else []) + (["--out", str(tmp_path)] if "--out" in source else [])
-        result = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, timeout=300)
+        result = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, timeout=300,
+                                env=env)
         assert result.returncode == 0, f"{script.name}:\n{result.stderr}"
 
 

@@ -273,7 +273,7 @@ def test_an_unknown_domain_is_refused(driver):
 def test_fit_resumes_from_its_checkpoint_bit_identically(tmp_path, monkeypatch, options):
     from statmech.learning import BernoulliRBM, _rbm
     data = (np.random.default_rng(1).random((30, 6)) < 0.4).astype(float)
-    make = lambda: BernoulliRBM(n_components=4, batch_size=7, n_iter=4, seed=np.random.SeedSequence([3, 4]),
+    make = lambda: BernoulliRBM(n_components=4, batch_size=7, n_iter=4, random_state=np.random.SeedSequence([3, 4]),
                                 **options)
     whole = make().fit(data)
     for k in (1, 5, 10, 15):            # 5 minibatches per epoch: inside, at the end of and across epochs
@@ -288,6 +288,12 @@ def test_fit_resumes_from_its_checkpoint_bit_identically(tmp_path, monkeypatch, 
             assert np.array_equal(getattr(resumed, name), getattr(whole, name)), (k, name)
     with pytest.raises(ValueError, match="other arguments or another model"):
         make().fit(data[::-1], checkpoint=path)
+    path = tmp_path / "fit-unseeded.npz"        # random_state=None resumes with the recorded seed
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, _rbm.BernoulliRBM, "_update", 7)
+        make().fit(data, checkpoint=path)
+    resumed = make().set_params(random_state=None).fit(data, checkpoint=path)
+    assert np.array_equal(resumed.components_, whole.components_)
 
 
 @pytest.mark.parametrize("method", ["pcd", "exact"])

@@ -62,6 +62,7 @@ class SampleResult(RunRecord):
 
     @property
     def n_chains(self) -> int:
+        """Chains: the first axis of the traces."""
         return self.energy.shape[0]
 
     def to_inference_data(self) -> Any:
@@ -74,6 +75,7 @@ class SampleResult(RunRecord):
 
     @property
     def n_draws(self) -> int:
+        """Recorded sweeps per chain: the second axis of the traces."""
         return self.energy.shape[1]
 
     def to_xarray(self) -> xarray.Dataset:

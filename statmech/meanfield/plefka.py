@@ -130,7 +130,10 @@ def mean_field_step(x: np.ndarray, s: np.ndarray | None, weights: Any, bias: np.
     """One mean-field/TAP update: (1 - damping) <unit>(effective_field(...), beta) + damping * anchor,
     <unit> the updated units' activation (sigmoid, tanh, linear, smooth ReLU).
 
-    Parameters are those of :func:`effective_field`, and
+    Parameters
+    ----------
+    x, s, weights, bias, beta, units, order
+        As for :func:`effective_field`.
     damping : float in [0, 1)
     anchor : ndarray of shape (..., n_out), optional
         What damping mixes in (default ``s``).

@@ -59,7 +59,7 @@ class MeanFieldResult(RunRecord):
     n_iter : int
         Iterations made.
     residuals : ndarray of shape (n_iter,)
-        max |m(t+1) - m(t)| (for Bethe, of the messages) over all units and starts.
+        ``max |m(t+1) - m(t)|`` (for Bethe, of the messages) over all units and starts.
     method : str
     beta : float
     model : str

@@ -163,7 +163,7 @@ def mean_field(hamiltonian: Structured, beta: float, *, method: str = "tap2", da
         m <- (1 - damping) * update + damping * m (messages, for Bethe). Does not move the
         fixed points; undamped synchronous updates can oscillate.
     tol : float
-        Stop when max |m(t+1) - m(t)| <= tol (all starts).
+        Stop when ``max |m(t+1) - m(t)| <= tol`` (all starts).
     max_iter : int
     init : array_like of shape (n,) or (n_starts, n), optional
         Starting magnetizations (RBMs also accept the visible part (n_visible,) or

@@ -74,6 +74,8 @@ class SGD:
         return g
 
     def step(self, params: dict, grads: dict) -> None:
+        """One descent step: each array of ``params`` (dict of name to ndarray) moves in
+        place against its gradient in ``grads`` (same names, same shapes)."""
         for name, g in grads.items():
             w = params[name]
             g = self._decayed(w, g)

@@ -165,14 +165,18 @@ class Study:
 
     Examples
     --------
-    >>> def binder(L, instance, seed):                              # doctest: +SKIP
-    ...     H = EdwardsAnderson.cubic(L, couplings="pm1", seed=instance)
-    ...     r = statmech.parallel_tempering(H, betas, n_sweeps=20_000, n_chains=2, seed=seed)
-    ...     q = r.overlap[0]
-    ...     return {"q2": (q**2).mean(-1), "q4": (q**4).mean(-1)}
-    >>> s = Study("ea3d.zarr", binder, grid={"L": [4, 6, 8], "instance": range(1000)}, seed=0)
-    >>> s.run()                                  # a local process pool, one worker per core
-    >>> ds = s.results()                         # xarray.Dataset on (L, instance, ...), with `done`
+    A task takes the grid's coordinates and a ``seed`` and returns named numbers or arrays
+    (here the SK model's exact energy per spin, one disorder instance per point):
+
+    >>> import tempfile, statmech
+    >>> from statmech.models import SherringtonKirkpatrick
+    >>> def energy(n, instance, seed):
+    ...     return {"e": statmech.exact(SherringtonKirkpatrick(n, seed=instance), 1.0).energy / n}
+    >>> s = Study(tempfile.mkdtemp() + "/sk.zarr", energy, grid={"n": [6, 8], "instance": range(4)}, seed=0)
+    >>> s.run(executor="serial").n_failed           # default: a process pool, one worker per core
+    0
+    >>> s.results().e.dims                           # an xarray.Dataset on the grid, with ``done``
+    ('n', 'instance')
 
     On a cluster, pass a ``dask.distributed.Client``: ``s.run(executor=Client(cluster))``
     with ``cluster = dask_jobqueue.SLURMCluster(...); cluster.scale(jobs=20)`` (SLURM/PBS

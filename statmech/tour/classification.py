@@ -55,7 +55,7 @@ def run(quick=True, out="."):
     n_hidden, epochs = (64, 30) if quick else (500, 30)
 
     # 1. the free-energy posterior is the brute-force one
-    small = ClassificationRBM(n_components=10, method="discriminative", learning_rate=0.05, n_iter=30, seed=0)
+    small = ClassificationRBM(n_components=10, method="discriminative", learning_rate=0.05, n_iter=30, random_state=0)
     small.fit(X, y)
     exact = brute_force_posterior(small.params_, X_test)
     posterior_gap = np.abs(small.predict_proba(X_test) - exact).max()
@@ -65,12 +65,12 @@ def run(quick=True, out="."):
     results = {}
     for method in ("discriminative", "hybrid", "generative"):
         start = time.perf_counter()
-        clf = ClassificationRBM(n_components=n_hidden, method=method, learning_rate=0.05, n_iter=epochs, seed=0)
+        clf = ClassificationRBM(n_components=n_hidden, method=method, learning_rate=0.05, n_iter=epochs, random_state=0)
         clf.fit(X, y)
         results[f"ClassificationRBM, {method}"] = (clf.predict_proba(X_test), time.perf_counter() - start)
     start = time.perf_counter()
     rbm = BernoulliRBM(n_components=n_hidden, method="pcd", learning_rate=0.05, batch_size=20, n_iter=20,
-                       seed=0).fit(X).model_
+                       random_state=0).fit(X).model_
     net = unroll(rbm, 1.0, steps=1, method="tap2")
     net.fit(X, y, epochs=epochs, batch_size=32, learning_rate=0.01, seed=0, progress=False)
     results["unrolled TAP2 network (1 step, tied)"] = (net.predict_proba(X_test), time.perf_counter() - start)

@@ -37,7 +37,7 @@ def _track(method, X, X_test, settings, ais, exact, seed):
         rows.append((estimate.value, estimate.error, estimate.log_z, tap.log_z, truth, tap.converged))
 
     clock = time.perf_counter()
-    BernoulliRBM(method=method, seed=seed, **settings).fit(X, callback=callback)
+    BernoulliRBM(method=method, random_state=seed, **settings).fit(X, callback=callback)
     return np.array(rows, dtype=float), time.perf_counter() - clock
 
 

@@ -98,7 +98,7 @@ def run(quick=True, out="."):
     # 3. a trained RBM
     data = datasets.digits()
     rbm = BernoulliRBM(n_components=16, method="pcd", learning_rate=0.05, batch_size=20, n_iter=20,
-                       seed=0).fit(data.X_train).model_
+                       random_state=0).fit(data.X_train).model_
     rbm_minima = energy_minima(rbm, n_starts=4 * n_starts, seed=0)
     rbm_t = np.array([0.2, 0.3, 0.4, 0.6, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 3.0])
     rbm_rows = _counts(rbm, rbm_t, n_starts, seed=100)

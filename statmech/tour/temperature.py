@@ -56,7 +56,7 @@ def run(quick=True, out="."):
         data, n_hidden, decays, batch = datasets.mnist_5k(), 16, (0.0, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2), 100
     X, X_test = data.X_train, data.X_test
     models = {l2: BernoulliRBM(n_components=n_hidden, method="pcd", learning_rate=0.05, batch_size=batch, n_iter=30,
-                               l2=l2, seed=0).fit(X).model_ for l2 in decays}
+                               l2=l2, random_state=0).fit(X).model_ for l2 in decays}
 
     # 1. the identity, on the unregularised model
     rbm = models[decays[0]]

@@ -43,7 +43,7 @@ def run(quick=True, out="."):
     steps_list, epochs, n_hidden = ((1, 2, 3), 10, 32) if quick else ((1, 2, 3, 4, 5), 30, 100)
     X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
     rbm = BernoulliRBM(n_components=n_hidden, method="pcd", learning_rate=0.05, batch_size=20, n_iter=20,
-                       seed=0).fit(X).model_
+                       random_state=0).fit(X).model_
     # 1. the network is the solver
     gaps = []
     for steps in steps_list:
