@@ -8,7 +8,7 @@ import statmech
 from statmech.errors import EnumerationTooLarge, SlowPathWarning
 from statmech.testing.strategies import bipartite_hamiltonians, pairwise_hamiltonians
 
-from reference import Triangles, all_states, brute_thermodynamics, pairwise_energy
+from reference import Triangles, all_states, boltzmann, brute_thermodynamics, chi_square_p_value, pairwise_energy
 
 BETAS = np.array([0.0, 0.3, 1.0, 3.0])
 FIELDS = ["log_z", "energy", "specific_heat", "magnetization", "abs_magnetization", "susceptibility"]
@@ -193,3 +193,32 @@ def test_generic_energy_with_wrong_shape_or_nan_is_reported():
         statmech.exact(Bad(), 1.0)
     with pytest.raises(ValueError, match="non-finite energy"):
         statmech.exact(NaNEnergy(), 1.0)
+
+
+@pytest.mark.parametrize("domain", ["spin", "binary"])
+def test_boltzmann_samples_follow_the_exact_distribution(domain):
+    """Chi-square of 20 000 draws against the brute-force Boltzmann weights of a random
+    pairwise model, the same draws for the same seed, and the states in the model's domain."""
+    from statmech.exact import boltzmann_samples
+    rng = np.random.default_rng(5)
+    J = rng.normal(size=(5, 5))
+    H = statmech.PairwiseHamiltonian((J + J.T) / 2 * (1 - np.eye(5)), rng.normal(size=5), domain=domain)
+    samples = boltzmann_samples(H, 0.7, n_samples=20_000, seed=1)
+    pi = boltzmann(H.energy(all_states(5, domain)), 0.7)
+    assert samples.shape == (20_000, 5) and set(np.unique(samples)) <= ({-1, 1} if domain == "spin" else {0, 1})
+    assert chi_square_p_value(samples, pi, domain) > 1e-3
+    assert np.array_equal(samples, boltzmann_samples(H, 0.7, n_samples=20_000, seed=1))
+
+
+def test_boltzmann_samples_input_errors():
+    from statmech.exact import boltzmann_samples
+    from statmech.models import RBM
+    H = statmech.models.Ising.chain(4)
+    with pytest.raises(ValueError, match="n_samples"):
+        boltzmann_samples(H, 1.0, n_samples=0)
+    with pytest.raises(ValueError, match="beta"):
+        boltzmann_samples(H, -1.0, n_samples=5)
+    with pytest.raises(ValueError, match="two-state units"):
+        boltzmann_samples(RBM.random(3, 2, seed=0, visible="gaussian"), 1.0, n_samples=5)
+    with pytest.raises(EnumerationTooLarge):
+        boltzmann_samples(statmech.models.Ising.chain(40), 1.0, n_samples=5)

@@ -241,11 +241,8 @@ class TestErrors:
 
 
 def _exact_samples(model, beta, size, seed):
-    from reference import all_states
-    states = all_states(model.n, model.domain)
-    energy = model.energy(states)
-    p = np.exp(-beta * (energy - energy.min()))
-    return states[np.random.default_rng(seed).choice(len(states), size, p=p / p.sum())]
+    from reference import exact_samples
+    return exact_samples(model, beta, size, seed)[0]
 
 
 @pytest.mark.parametrize("domain", ["spin", "binary"])
