@@ -329,7 +329,17 @@ class ParallelTemperingSampler(_Sampler):
     (betas per ladder, geometric over ``beta_range``, default 16), ``beta_range``,
     ``swap_every`` (1), ``seed``, ``proposal_acceptance_criteria``, ``interrupt_function``,
     ``time_limit`` (as :class:`SimulatedAnnealingSampler`'s). Initial states are not taken
-    (a ladder starts at random)."""
+    (a ladder starts at random).
+
+    Examples
+    --------
+    >>> import dimod
+    >>> from statmech.dimod import ExactGroundStateSolver, ParallelTemperingSampler
+    >>> bqm = dimod.generators.ran_r(1, 12, seed=0)
+    >>> best = ParallelTemperingSampler().sample(bqm, num_reads=4, num_sweeps=500, seed=0).first.energy
+    >>> bool(best == ExactGroundStateSolver().sample(bqm).first.energy)
+    True
+    """
 
     _parameters = {"num_reads": [], "num_sweeps": [], "num_replicas": [], "beta_range": [], "swap_every": [],
                    "seed": [], "interrupt_function": [], "time_limit": [], "proposal_acceptance_criteria": []}
@@ -363,7 +373,20 @@ class BoltzmannSampler(_Sampler):
     run ``num_sweeps`` sweeps (default 1000) from its initial state, and its final state
     one sample. Parameters: ``beta`` (default 1), ``num_reads``, ``num_sweeps``, ``seed``,
     ``initial_states``, ``initial_states_generator``, ``proposal_acceptance_criteria``
-    ("Gibbs", heat bath, by default), ``interrupt_function``, ``time_limit``."""
+    ("Gibbs", heat bath, by default), ``interrupt_function``, ``time_limit``.
+
+    Examples
+    --------
+    Samples at beta = 0.5 of a two-variable BQM, against the Boltzmann weights:
+
+    >>> import numpy as np, dimod
+    >>> from statmech.dimod import BoltzmannSampler
+    >>> bqm = dimod.BQM({"a": 0.0, "b": 0.0}, {("a", "b"): -1.0}, 0.0, "SPIN")
+    >>> s = BoltzmannSampler().sample(bqm, beta=0.5, num_reads=4000, seed=0)
+    >>> aligned = float((s.record.sample[:, 0] == s.record.sample[:, 1]).mean())
+    >>> bool(abs(aligned - 1 / (1 + np.exp(-1.0))) < 0.03)    # p(aligned) = e / (e + 1/e)
+    True
+    """
 
     _parameters = {"beta": [], "num_reads": [], "num_sweeps": [], "seed": [], "initial_states": [],
                    "initial_states_generator": [], "interrupt_function": [], "time_limit": [],
@@ -389,7 +412,17 @@ class BoltzmannSampler(_Sampler):
 class ExactGroundStateSolver(dimod.Sampler):
     """Every ground state of a BQM, by enumerating all 2**n states (n <= 30); the
     SampleSet holds one row per ground state, lowest energies within ``atol`` (default
-    1e-9 times the largest bias) of the minimum."""
+    1e-9 times the largest bias) of the minimum.
+
+    Examples
+    --------
+    >>> import dimod
+    >>> from statmech.dimod import ExactGroundStateSolver
+    >>> bqm = dimod.BQM({}, {("a", "b"): 1.0}, 0.0, "SPIN")   # antiferromagnetic: two ground states
+    >>> s = ExactGroundStateSolver().sample(bqm)
+    >>> len(s), float(s.first.energy)
+    (2, -1.0)
+    """
 
     @property
     def parameters(self) -> dict:

@@ -275,6 +275,13 @@ class Estimate(Record):
     Attributes
     ----------
     value, error : float or ndarray
+
+    Examples
+    --------
+    >>> from statmech.results import Estimate
+    >>> e = Estimate(1.25, 0.05)
+    >>> e.value, e.error
+    (1.25, 0.05)
     """
 
     value: Any

@@ -97,6 +97,18 @@ class Thermodynamics(Record):
     abs_magnetization : ``<|M|>``, the order parameter of finite systems
     susceptibility : chi = beta Var(M) = d<M>/dh
     n : number of variables (1 for infinite-system results, which are per spin)
+
+    Examples
+    --------
+    >>> import statmech
+    >>> from statmech.models import Ising
+    >>> t = statmech.exact(Ising.chain(8), beta=[0.5, 1.0])
+    >>> t.log_z.shape, t.n                                 # totals at each beta
+    ((2,), 8)
+    >>> t.per_spin().entropy.round(4).tolist() == (t.entropy / 8).round(4).tolist()
+    True
+    >>> t.to_xarray().log_z.dims
+    ('beta',)
     """
 
     beta: Any
@@ -172,6 +184,16 @@ class DensityOfStates(RunRecord):
         Whether ln f reached ``log_f_final`` (None for exact counts).
     interrupted : bool
         True when Ctrl-C stopped the run.
+
+    Examples
+    --------
+    >>> import numpy as np, statmech
+    >>> from statmech.models import Ising
+    >>> g = statmech.density_of_states(Ising.chain(6))
+    >>> bool(np.isclose(np.logaddexp.reduce(g.log_g), 6 * np.log(2)))   # every state counted
+    True
+    >>> bool(np.isclose(g.thermodynamics(0.5).log_z, statmech.exact(Ising.chain(6), 0.5).log_z))
+    True
     """
 
     EDGE_WEIGHT = 1e-6

@@ -40,3 +40,42 @@ def test_every_public_name_has_a_docstring():
     """An overriding method may inherit its base's docstring (as the site shows it)."""
     missing = [name for name, obj in _documented_names() if not (inspect.getdoc(obj) or "").strip()]
     assert not missing, f"{len(missing)} public names without a docstring:\n" + "\n".join(missing)
+
+
+#: The drivers: every function that runs an algorithm on a model and returns a record.
+DRIVERS = ("statmech.exact", "statmech.density_of_states", "statmech.sample", "statmech.anneal",
+           "statmech.parallel_tempering", "statmech.mc.parallel_tempering_batch", "statmech.mc.adaptive_ladder",
+           "statmech.mc.ais", "statmech.mc.population_annealing", "statmech.mc.wang_landau",
+           "statmech.mean_field", "statmech.gibbs_free_energy", "statmech.deterministic_annealing",
+           "statmech.unroll", "statmech.learning.boltzmann_learning", "statmech.learning.log_likelihood",
+           "statmech.learning.inverse_ising", "statmech.learning.BernoulliRBM",
+           "statmech.learning.GaussianBernoulliRBM", "statmech.learning.ClassificationRBM",
+           "statmech.study.Study", "statmech.analysis.landscape.landscape",
+           "statmech.analysis.landscape.energy_minima", "statmech.dimod.SimulatedAnnealingSampler",
+           "statmech.dimod.ParallelTemperingSampler", "statmech.dimod.BoltzmannSampler",
+           "statmech.dimod.ExactGroundStateSolver")
+
+
+def _resolve(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_driver_and_record_has_examples():
+    """Their Examples sections run as doctests in the slow tier (tests/test_doctests.py)."""
+    from statmech.results import RECORDS
+    objects = [(name, _resolve(name)) for name in DRIVERS] + [(r.__name__, r) for r in RECORDS]
+    missing = [name for name, obj in objects if "\nExamples\n--------\n" not in (inspect.getdoc(obj) or "")]
+    assert not missing, "drivers and records without an Examples section: " + ", ".join(missing)
+
+
+def test_the_validation_page_names_tests_that_exist():
+    """docs/guide/validation.rst says which test holds each algorithm: each must exist."""
+    import re
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "guide" / "validation.rst").read_text()
+    named = re.findall(r"``(tests/test_\w+\.py)(?:::(\w+))?``", page)
+    assert len(named) > 30
+    missing = [f"{path}::{test}" for path, test in named
+               if not (root / path).exists() or (test and f"def {test}(" not in (root / path).read_text())]
+    assert not missing, "validation.rst names tests that do not exist: " + ", ".join(missing)

@@ -456,6 +456,17 @@ class GaussianBernoulliRBM(BernoulliRBM):
     ----------
     G. E. Hinton, "A practical guide to training restricted Boltzmann machines" (2010),
     sec. 13.2; K. Cho, A. Ilin and T. Raiko, ICANN (2011) (Gaussian-Bernoulli RBMs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from statmech.learning import GaussianBernoulliRBM
+    >>> X = np.random.default_rng(0).normal(size=(200, 6))
+    >>> model = make_pipeline(StandardScaler(), GaussianBernoulliRBM(3, n_iter=2, random_state=0, verbose=0))
+    >>> model.fit_transform(X).shape                       # hidden means: (n_samples, n_components)
+    (200, 3)
     """
 
     visible_units = "gaussian"

@@ -45,7 +45,21 @@ class SampleResult(RunRecord):
     engine : str
         The engine that ran the chains, which the sampler chose for the model and the
         number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
-        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out)."""
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
+
+    Examples
+    --------
+    >>> import statmech
+    >>> from statmech.models import Ising
+    >>> run = statmech.sample(Ising.square(8), 0.3, n_sweeps=100, n_chains=2, seed=0, progress=False)
+    >>> run.energy.shape, run.states.shape
+    ((2, 100), (2, 64))
+    >>> again = statmech.sample(Ising.square(8), 0.3, n_sweeps=100, n_chains=2, seed=run.seed, progress=False)
+    >>> bool((again.energy == run.energy).all())          # the record's seed reproduces it
+    True
+    >>> run.to_xarray().energy.dims
+    ('chain', 'draw')
+    """
 
     energy: np.ndarray
     magnetization: np.ndarray
@@ -118,7 +132,20 @@ class AnnealResult(RunRecord):
     engine : str
         The engine that ran the chains, which the sampler chose for the model and the
         number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
-        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out)."""
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
+
+    Examples
+    --------
+    >>> import statmech
+    >>> from statmech import schedules
+    >>> from statmech.models import SherringtonKirkpatrick
+    >>> r = statmech.anneal(SherringtonKirkpatrick(20, seed=0), schedules.geometric(0.1, 3.0, 50), n_chains=4,
+    ...                     seed=0, progress=False)
+    >>> r.best_states.shape, r.energy.shape                # (chain, site), (chain, step)
+    ((4, 20), (4, 50))
+    >>> bool((r.best_energy <= r.final_energy).all())
+    True
+    """
 
     dims = {"best_states": ("chain", "site"), "best_energy": ("chain",), "final_states": ("chain", "site"),
             "final_energy": ("chain",), "energy": ("chain", "step"), "betas": ("step",)}
@@ -167,7 +194,17 @@ class TemperingResult(RunRecord):
     engine : str
         The engine that ran the chains, which the sampler chose for the model and the
         number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
-        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out)."""
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
+
+    Examples
+    --------
+    >>> import numpy as np, statmech
+    >>> from statmech.models import SherringtonKirkpatrick
+    >>> r = statmech.parallel_tempering(SherringtonKirkpatrick(12, seed=0), np.linspace(0.3, 1.5, 6), n_sweeps=200,
+    ...                                 n_chains=2, seed=0, progress=False)
+    >>> r.energy.shape, r.swap_acceptance.shape, r.overlap.shape   # ladders, betas, rounds
+    ((2, 6, 200), (2, 5), (1, 6, 200))
+    """
 
     dims = {"betas": ("beta",), "energy": ("chain", "beta", "draw"), "magnetization": ("chain", "beta", "draw"),
             "overlap": ("pair", "beta", "draw"), "swap_acceptance": ("chain", "swap"), "round_trips": ("chain",),
@@ -222,7 +259,18 @@ class FreeEnergyResult(RunRecord):
     engine : str
         The engine that ran the chains, which the sampler chose for the model and the
         number of chains: "pairwise", "lanes", "checkerboard", "multispin", "cluster",
-        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out)."""
+        "block-gibbs", "generic" (or "marginal" for AIS with the hidden layer summed out).
+
+    Examples
+    --------
+    >>> from statmech import mc, schedules
+    >>> from statmech.models import Ising
+    >>> r = mc.ais(Ising.chain(10), schedules.linear(0.0, 1.0, 50), n_chains=64, seed=0, progress=False)
+    >>> r.log_z_path.shape                                 # ln Z along the schedule; r.log_z is its end
+    (50,)
+    >>> bool(r.log_z_err > 0)
+    True
+    """
 
     dims = {"schedule": ("step",), "log_z_path": ("step",), "log_z_err_path": ("step",),
             "effective_sample_size": ("step",), "energy": ("step",), "log_weights": ("chain",)}

@@ -108,6 +108,19 @@ def wang_landau(hamiltonian: Hamiltonian, *, resolution: float = 1.0, n_chains: 
     ----------
     F. Wang and D. P. Landau, Phys. Rev. Lett. 86, 2050 (2001); R. E. Belardinelli and
     V. D. Pereyra, Phys. Rev. E 75, 046701 (2007).
+
+    Examples
+    --------
+    The density of states of a 4 x 4 Ising torus against exact counting:
+
+    >>> import numpy as np, statmech
+    >>> from statmech import mc
+    >>> from statmech.models import Ising
+    >>> H = Ising.square(4)
+    >>> g = mc.wang_landau(H, log_f_final=1e-5, seed=0, progress=False)
+    >>> exact = statmech.density_of_states(H)
+    >>> bool(np.allclose(g.log_g, exact.log_g, atol=0.2))
+    True
     """
     validate_hamiltonian(hamiltonian)           # two-state units of one kind
     if pairwise_form(hamiltonian) is None:

@@ -59,6 +59,18 @@ def gibbs_free_energy(hamiltonian: Structured, beta: float, m: ArrayLike, *, met
     ----------
     T. Plefka, J. Phys. A 15, 1971 (1982); A. Georges and J. S. Yedidia, J. Phys. A 24,
     2173 (1991); M. Gabrie, E. W. Tramel and F. Krzakala, NeurIPS (2015), eq. 6.
+
+    Examples
+    --------
+    At a fixed point of the TAP2 equations the gradient of the TAP2 free energy vanishes:
+
+    >>> import numpy as np, statmech
+    >>> from statmech.models import SherringtonKirkpatrick
+    >>> H = SherringtonKirkpatrick(16, seed=0)
+    >>> fixed = statmech.mean_field(H, 0.5, method="tap2", seed=0)
+    >>> G = statmech.gibbs_free_energy(H, 0.5, fixed.m, method="tap2")
+    >>> bool(np.isclose(G.value, fixed.free_energy)), bool(np.abs(G.gradient).max() < 1e-8)
+    (True, True)
     """
     method = _check_method(method)
     if method == "bethe":
@@ -186,6 +198,19 @@ def mean_field(hamiltonian: Structured, beta: float, *, method: str = "tap2", da
     M. Gabrie, E. W. Tramel and F. Krzakala, NeurIPS (2015); E. Bolthausen,
     Commun. Math. Phys. 325, 333 (2014); J. S. Yedidia, W. T. Freeman and Y. Weiss,
     in Exploring AI in the New Millennium (2003) for Bethe.
+
+    Examples
+    --------
+    TAP2 on a weakly coupled SK instance: its ln Z against exact enumeration.
+
+    >>> import numpy as np, statmech
+    >>> from statmech.models import SherringtonKirkpatrick
+    >>> H = SherringtonKirkpatrick(16, seed=0)
+    >>> r = statmech.mean_field(H, 0.3, method="tap2", seed=0)
+    >>> r.converged, r.m.shape
+    (True, (16,))
+    >>> bool(abs(r.log_z - statmech.exact(H, 0.3).log_z) < 0.1)
+    True
     """
     method = _check_method(method)
     beta = as_scalar_beta(beta)
@@ -247,6 +272,16 @@ def deterministic_annealing(hamiltonian: Structured, schedule: Schedule | ArrayL
     References
     ----------
     C. Peterson and J. R. Anderson, Complex Systems 1, 995 (1987).
+
+    Examples
+    --------
+    >>> import numpy as np, statmech
+    >>> from statmech.models import CurieWeiss
+    >>> path = statmech.deterministic_annealing(CurieWeiss(50, h=0.01), np.linspace(0.5, 2.0, 7), method="naive")
+    >>> path.m.shape                                       # (beta, n)
+    (7, 50)
+    >>> bool(abs(path.m[0]).mean() < 0.1), bool(path.m[-1].mean() > 0.9)   # ordered below T_c = 1
+    (True, True)
     """
     clock = Stopwatch()
     seed = as_seed_sequence(seed)

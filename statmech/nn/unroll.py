@@ -55,6 +55,19 @@ def unroll(hamiltonian: Structured, beta: float, *, steps: int, method: str = "n
     ----------
     M. Gabrie, E. W. Tramel and F. Krzakala, NeurIPS (2015); J. R. Hershey, J. Le Roux
     and F. Weninger, arXiv:1409.2574 (2014) (deep unfolding).
+
+    Examples
+    --------
+    One naive mean-field step of an RBM (hidden, visible, hidden) is a three-layer network
+    whose layers share the RBM's weights:
+
+    >>> import numpy as np, statmech
+    >>> from statmech.models import RBM
+    >>> net = statmech.unroll(RBM.random(6, 4, scale=0.5, seed=0), 1.0, steps=1, method="naive")
+    >>> [layer.activation for layer in net.layers], net.tied
+    (['sigmoid', 'sigmoid', 'sigmoid'], True)
+    >>> net.forward(np.ones((3, 6))).shape                 # a batch of visible states in, hidden means out
+    (3, 4)
     """
     if method not in ("naive", "tap2"):
         raise ValueError(f"method must be 'naive' or 'tap2' for unrolling; got {method!r}")
