@@ -1,7 +1,7 @@
 """ln Z of the 16 x 16 Ising torus at beta_c: error against Kaufman versus CPU seconds.
 
-Annealed importance sampling, population annealing, Wang-Landau and thermodynamic
-integration, each at a few levels of effort, side by side in one run. Each row prints
+Annealed importance sampling, population annealing, Wang-Landau, thermodynamic
+integration and multistate reweighting (MBAR), each at a few levels of effort, side by side in one run. Each row prints
 the wall-clock seconds, ln Z - exact, the method's own error bar and their ratio (z).
 The goal is |Delta ln Z| < 0.01 within 60 s on two cores. Run:
 python benchmarks/bench_free_energy.py
@@ -58,6 +58,21 @@ def thermodynamic_integration(points, sweeps, chains):
     return result.value[-1], result.error[-1]
 
 
+def mbar(points, sweeps, chains, thin):
+    # Runs at a ladder of betas (each from the previous beta's chains, as above), their
+    # energies every `thin` sweeps pooled by multistate reweighting (MBAR): ln Z at every beta
+    # of the ladder from all runs at once, its error by bootstrap over blocks of each run.
+    betas = BETA * np.sin(np.linspace(0.0, np.pi / 2, points))
+    energies, states = [], None
+    for k, b in enumerate(betas):
+        run = statmech.sample(MODEL, b, sampler=mc.HeatBath(), n_sweeps=sweeps, n_chains=chains, thin=thin,
+                              burn_in=sweeps // 10, initial_states=states, seed=k, progress=False)
+        states = run.states
+        energies.append(run.energy.ravel())
+    result = estimators.multistate_reweighting(energies, betas, reference_log_z=L * L * np.log(2), n_bootstrap=20)
+    return result.log_z[-1], result.log_z_err[-1]
+
+
 RUNS = [
     ("AIS", "4000 steps x 512 chains", lambda: ais(4000, 512)),
     ("AIS", "16000 steps x 512 chains", lambda: ais(16000, 512)),
@@ -72,6 +87,8 @@ RUNS = [
     ("thermodynamic integration", "161 betas x 64 chains x 500", lambda: thermodynamic_integration(161, 500, 64)),
     ("thermodynamic integration", "161 betas x 128 chains x 1000",
      lambda: thermodynamic_integration(161, 1000, 128)),
+    ("MBAR", "41 betas x 64 chains x 500, thin 5", lambda: mbar(41, 500, 64, 5)),
+    ("MBAR", "81 betas x 64 chains x 1000, thin 10", lambda: mbar(81, 1000, 64, 10)),
 ]
 
 

@@ -127,6 +127,35 @@ def _write_tables():
 _write_tables()
 
 
+def _write_benchmarks():
+    """guide/generated/benchmarks.rst: every script in benchmarks/, its docstring (what it
+    measures, against which peer, how to run it) and, where one was recorded
+    (``benchmarks/record.py``), its last output with the command and the machine."""
+    import ast
+    root = HERE.parent / "benchmarks"
+    lines = []
+    for script in sorted(root.glob("bench_*.py")):
+        doc = ast.get_docstring(ast.parse(script.read_text())) or ""
+        title, _, body = doc.partition("\n")
+        title = title.strip().rstrip(".").replace("*", "\\*")
+        lines += [f"``{script.name}``", "~" * (len(script.name) + 4), "", f"**{title}.**", "",
+                  ".. code-block:: text", ""]
+        lines += [f"   {line}" if line else "" for line in body.strip().splitlines()]
+        result = root / "results" / f"{script.stem}.txt"
+        if result.exists():
+            lines += ["", "Last recorded:", "", f".. literalinclude:: ../../../benchmarks/results/{result.name}",
+                      "   :language: text"]
+        else:
+            lines += ["", "No recorded output yet: ``python benchmarks/record.py " + script.name + "``."]
+        lines.append("")
+    out = HERE / "guide" / "generated"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.rst").write_text("\n".join(lines) + "\n")
+
+
+_write_benchmarks()
+
+
 def _skip_member(app, what, name, obj, skip, options):
     """Leave out scikit-learn's metadata-routing methods (``set_fit_request`` ...), which
     BaseEstimator adds to every estimator and documents with scikit-learn's own labels."""

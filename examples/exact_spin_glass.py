@@ -5,7 +5,13 @@ Enumerates every one of the 2**18 states of 8 disorder samples, averages the per
 free energy, energy, entropy and specific heat over the samples (with standard errors),
 and sets them beside the replica-symmetric theory of the infinite system, which is exact
 above T = 1 and fails (negative entropy) well below it.
+
+::
+
+    python examples/exact_spin_glass.py [--out DIR]
 """
+import argparse
+import pathlib
 import time
 
 import numpy as np
@@ -14,6 +20,9 @@ import statmech
 from statmech.analysis.exact_results import SK_GROUND_STATE_ENERGY, sk_replica_symmetric
 from statmech.models import SherringtonKirkpatrick
 
+parser = argparse.ArgumentParser(description="Exact thermodynamics of small SK spin glasses")
+parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("."), help="folder for the figure")
+args = parser.parse_args()
 n, n_samples = 18, 8
 betas = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
 
@@ -41,3 +50,26 @@ for i, beta in enumerate(betas):
           f"{s[i]:9.4f} ± {ds[i]:.4f} {rs.entropy[i]:8.4f} {c[i]:9.4f} ± {dc[i]:.4f}")
 print(f"\nlowest-T energy per spin {u[-1]:.4f} ± {du[-1]:.4f}; "
       f"Parisi's n -> infinity ground state: {SK_GROUND_STATE_ENERGY:.4f}")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+T, fine = 1 / betas, np.linspace(0.2, 4.0, 200)
+theory = sk_replica_symmetric(1 / fine)
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+left.errorbar(T, f, df, fmt="o", label=f"exact, n = {n} ({n_samples} samples)")
+left.plot(fine, theory.free_energy, "k-", lw=1, label="replica symmetric, n = inf")
+left.set(xlabel="T", ylabel="free energy per spin")
+right.errorbar(T, s, ds, fmt="o", label=f"exact, n = {n}")
+right.plot(fine, theory.entropy, "k-", lw=1, label="replica symmetric")
+right.axhline(0, color="grey", lw=0.5)
+right.set(xlabel="T", ylabel="entropy per spin")
+for ax in (left, right):
+    ax.axvline(1.0, color="grey", ls=":", lw=1)
+    ax.legend(fontsize=8)
+fig.tight_layout()
+args.out.mkdir(parents=True, exist_ok=True)
+fig.savefig(args.out / "exact_spin_glass.png", dpi=120)
+print(f"figure: {args.out / 'exact_spin_glass.png'}")
