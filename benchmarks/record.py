@@ -38,8 +38,9 @@ def main(script, *arguments):
     here = Path(__file__).resolve().parent
     header = [f"$ python benchmarks/{' '.join([script, *arguments])}",
               f"# {datetime.date.today().isoformat()}; {machine()}"]
-    result = subprocess.run([sys.executable, str(here / script), *arguments], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([sys.executable, str(here / script), *arguments], capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"{script} failed (exit status {result.returncode}):\n{result.stdout}{result.stderr}")
     out = here / "results" / (Path(script).stem + ".txt")
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(header) + "\n\n" + result.stdout.rstrip() + "\n")

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import special
 
 from .validation import as_beta, as_int, as_real_array, as_states
-from .errors import AutocorrelationError, ConvergenceWarning
+from .errors import AutocorrelationError, ConvergenceError, ConvergenceWarning
 from .records import Estimate, Record
 
 if TYPE_CHECKING:
@@ -775,11 +775,16 @@ class MultistateReweighting(Record):
 
 
 def _solve_mbar(energies, counts, betas, initial=None, tol=1e-10, max_iter=100):
-    """ln Z_k (relative to ln Z_0) maximising the MBAR likelihood.
+    """ln Z_k (relative to ln Z_0) maximising the MBAR likelihood, and whether the gradient
+    reached ``tol`` (relative to the number of samples).
 
     The negative log-likelihood F(f) = sum_n ln sum_k N_k exp(f_k - beta_k E_n) - sum_k N_k f_k
     (f = -ln Z) is convex; Newton's method with its exact gradient and Hessian and a
-    backtracking line search converges in a few steps (Shirts & Chodera 2008, app. C).
+    backtracking line search converges in a few steps (Shirts & Chodera 2008, app. C). It
+    starts from thermodynamic integration of the states' mean energies (``initial`` None):
+    from f = 0 on a wide ladder every sample's weight sits on one state, where the Hessian
+    is singular. The step is a least-squares solve, which a singular Hessian (a state whose
+    samples no other state's overlap) does not stop.
     """
     log_counts = np.log(counts)
 
@@ -794,21 +799,55 @@ def _solve_mbar(energies, counts, betas, initial=None, tol=1e-10, max_iter=100):
         hessian = np.diag(weights.sum(axis=0)) - weights.T @ weights
         return value, gradient[1:], hessian[1:, 1:]
 
-    free = np.zeros(betas.size - 1) if initial is None else -np.asarray(initial[1:], dtype=np.float64)
+    if initial is None:
+        means = np.array([segment.mean() for segment in np.split(energies, np.cumsum(counts).astype(np.int64)[:-1])])
+        order = np.argsort(betas)
+        integral = np.concatenate([[0.0], np.cumsum(np.diff(betas[order]) * (means[order][1:] + means[order][:-1]) / 2)])
+        log_z = np.empty_like(betas)
+        log_z[order] = -integral
+        initial = log_z - log_z[0]
+    free = -np.asarray(initial[1:], dtype=np.float64)
     value, gradient, hessian = evaluate(free)
+    converged = False
     for _ in range(max_iter):
-        if np.max(np.abs(gradient)) < tol * counts.sum():
+        if np.max(np.abs(gradient), initial=0.0) < tol * counts.sum():
+            converged = True
             break
-        step = np.linalg.solve(hessian, -gradient)
+        step = np.linalg.lstsq(hessian, -gradient, rcond=None)[0]
         size = 1.0
         while True:
             trial = free + size * step
             new_value, new_gradient, new_hessian = evaluate(trial)
-            if new_value <= value + 1e-4 * size * (gradient @ step) or size < 1e-8:
+            # Armijo's condition, with room for the rounding of a sum over every sample (near
+            # the optimum the predicted decrease is below it, and halving would never end)
+            slack = 1e-13 * energies.size * max(1.0, abs(value) / energies.size)
+            if new_value <= value + 1e-4 * size * (gradient @ step) + slack or size < 1e-8:
                 break
             size /= 2
         free, value, gradient, hessian = trial, new_value, new_gradient, new_hessian
-    return np.concatenate([[0.0], -free])
+    else:
+        converged = np.max(np.abs(gradient), initial=0.0) < tol * counts.sum()
+    return np.concatenate([[0.0], -free]), converged
+
+
+def _check_overlap(energies, counts, betas, log_z):
+    """Refuse runs whose energy distributions fall apart into groups that share no samples:
+    MBAR then fixes the groups' relative ln Z by nothing, and its bootstrap, resampling the
+    same gap, reports a vanishing error. The test is the spectral gap 1 - lambda_2 of the
+    overlap matrix O_ij = sum_n W_ni N_j W_nj (Klimovich, Shirts & Mobley 2015), which is 0
+    exactly when the states split; adjacent betas name the gap."""
+    terms = np.log(counts)[None, :] - log_z[None, :] - betas[None, :] * energies[:, None]
+    weights = np.exp(terms - terms.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)                      # N_k W_nk
+    overlap = (weights / counts).T @ weights
+    gap = 1.0 - np.sort(np.linalg.eigvals(overlap).real)[-2]
+    if gap < 1e-6:
+        order = np.argsort(betas)
+        k = int(np.argmin(overlap[order[:-1], order[1:]]))
+        low, high = betas[order[k]], betas[order[k + 1]]
+        raise ValueError(f"multistate_reweighting: the energies sampled at beta = {low:g} and beta = {high:g} do "
+                         f"not overlap (spectral gap of the overlap matrix {gap:.1e}), so ln Z between them is not "
+                         f"determined: add runs at betas between them")
 
 
 def multistate_reweighting(energies: Sequence[ArrayLike], betas: ArrayLike, reference_log_z: float = 0.0,
@@ -831,6 +870,14 @@ def multistate_reweighting(energies: Sequence[ArrayLike], betas: ArrayLike, refe
     Returns
     -------
     MultistateReweighting
+
+    Raises
+    ------
+    ValueError
+        If the runs fall into groups whose energies do not overlap (ln Z between the
+        groups is then not determined).
+    ConvergenceError
+        If the MBAR equations do not converge (the last iterate in ``result``).
     """
     from .validation import as_generator, as_float
     betas, _ = as_beta(betas, "betas")
@@ -840,7 +887,14 @@ def multistate_reweighting(energies: Sequence[ArrayLike], betas: ArrayLike, refe
     reference_log_z = as_float(reference_log_z, "reference_log_z")
     counts = np.array([t.size for t in traces], dtype=np.float64)
     flat = np.concatenate(traces)
-    log_z = _solve_mbar(flat, counts, betas)
+    log_z, converged = _solve_mbar(flat, counts, betas)
+    if not converged:
+        raise ConvergenceError("multistate_reweighting: the MBAR equations did not converge in 100 Newton steps; "
+                               "the runs' energy distributions may not overlap (add betas between them)",
+                               MultistateReweighting(betas=betas, log_z=log_z + reference_log_z,
+                                                     log_z_err=np.full(betas.shape, np.nan), energies=flat,
+                                                     counts=np.asarray(counts), reference_log_z=reference_log_z))
+    _check_overlap(flat, counts, betas, log_z)
     rng = as_generator(seed)
     block = max(1, min(t.size for t in traces) // 32) if block is None else as_int(block, "block", minimum=1)
     boot = []
@@ -849,7 +903,7 @@ def multistate_reweighting(energies: Sequence[ArrayLike], betas: ArrayLike, refe
         for t in traces:
             starts = rng.integers(0, t.size - block + 1, size=-(-t.size // block))
             resampled.append(np.concatenate([t[s:s + block] for s in starts])[:t.size])
-        boot.append(_solve_mbar(np.concatenate(resampled), counts, betas, initial=log_z))
+        boot.append(_solve_mbar(np.concatenate(resampled), counts, betas, initial=log_z)[0])
     return MultistateReweighting(betas=betas, log_z=log_z + reference_log_z, log_z_err=np.std(boot, axis=0, ddof=1),
                                  energies=flat, counts=np.asarray(counts), reference_log_z=reference_log_z)
 

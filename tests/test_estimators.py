@@ -218,3 +218,28 @@ def test_estimator_input_errors():
         estimators.reweight(np.zeros(64), 0.1, -0.2)
     with pytest.raises(ValueError, match=r"x must have shape \(n_steps,\) or \(n_chains, n_steps\)"):
         estimators.autocorrelation_time(np.zeros((2, 2, 2)))
+
+
+@pytest.mark.slow      # ~3 s: 30 runs and 40 bootstrap solves
+def test_multistate_reweighting_on_a_wide_ladder_matches_the_transfer_matrix():
+    """A ladder from beta = 0 to 2 on a 200-spin chain, where every sample's weight sits on
+    the coldest run at f = 0 (the solver's Hessian there is singular: this raised
+    LinAlgError), against the transfer matrix."""
+    from statmech.analysis.exact_results import ising_chain
+    n, betas = 200, np.linspace(0.0, 2.0, 30)
+    traces = [statmech.sample(Ising.chain(n), b, sampler=mc.HeatBath(), n_sweeps=400, n_chains=2, burn_in=100,
+                              seed=k, progress=False).energy for k, b in enumerate(betas)]
+    result = estimators.multistate_reweighting(traces, betas, reference_log_z=n * np.log(2), seed=0)
+    z = (result.log_z[1:] - ising_chain(n, betas[1:]).log_z) / result.log_z_err[1:]
+    assert np.all(np.abs(z) < 4), z
+
+
+def test_multistate_reweighting_refuses_runs_that_do_not_overlap():
+    """Two runs whose energies share nothing: ln Z between them is not determined (it
+    returned a wrong ln Z with an error bar of 1e-13)."""
+    rng = np.random.default_rng(0)
+    far_apart = [rng.normal(-10.0, 3.0, 500), rng.normal(-400.0, 3.0, 500)]
+    with pytest.raises(ValueError, match="beta = 0 and beta = 2 do not overlap"):
+        estimators.multistate_reweighting(far_apart, [0.0, 2.0])
+    close = [rng.normal(-10.0, 3.0, 500), rng.normal(-11.0, 3.0, 500)]
+    assert np.isfinite(estimators.multistate_reweighting(close, [0.0, 0.1]).log_z_err[1])
