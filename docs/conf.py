@@ -143,7 +143,7 @@ def _write_benchmarks():
         lines += [f"   {line}" if line else "" for line in body.strip().splitlines()]
         result = root / "results" / f"{script.stem}.txt"
         if result.exists():
-            lines += ["", "Last recorded:", "", f".. literalinclude:: ../../../benchmarks/results/{result.name}",
+            lines += ["", "Last recorded:", "", f".. literalinclude:: /../benchmarks/results/{result.name}",
                       "   :language: text"]
         else:
             lines += ["", "No recorded output yet: ``python benchmarks/record.py " + script.name + "``."]
