@@ -52,7 +52,6 @@ class BoltzmannResult(RunRecord):
     --------
     >>> import numpy as np
     >>> from statmech import learning
-    >>> from statmech.exact import all_states
     >>> from statmech.models import SherringtonKirkpatrick
     >>> start = SherringtonKirkpatrick(5, seed=0)
     >>> data = np.random.default_rng(0).choice([-1, 1], (200, 5))

@@ -42,7 +42,6 @@ class InverseIsingResult(RunRecord):
     --------
     >>> import numpy as np
     >>> from statmech import learning
-    >>> from statmech.exact import all_states
     >>> spins = np.random.default_rng(0).choice([-1, 1], (500, 5))
     >>> r = learning.inverse_ising(spins, method="naive")
     >>> r.couplings.shape, r.fields.shape, r.domain

@@ -52,7 +52,6 @@ class LogLikelihood(RunRecord, Estimate):
     --------
     >>> import numpy as np
     >>> from statmech import learning
-    >>> from statmech.exact import all_states
     >>> from statmech.models import RBM
     >>> ll = learning.log_likelihood(RBM.random(8, 4, seed=0), np.ones((10, 8)))
     >>> ll.method, ll.error                                # exact: no error
@@ -140,7 +139,6 @@ def log_likelihood(rbm: Any, X: ArrayLike, *, method: str = "exact", n_steps: in
 
     >>> import numpy as np
     >>> from statmech import learning
-    >>> from statmech.exact import all_states
     >>> from statmech.models import RBM
     >>> rbm = RBM.random(12, 6, scale=0.5, seed=0)
     >>> X = np.random.default_rng(0).integers(0, 2, (50, 12))
