@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "rhat", "equilibration", "Equilibration",
            "blocking_error", "jackknife", "jackknife_spread",
-           "binder_cumulant", "overlap_distribution", "reweight", "multistate_reweighting",
+           "binder_cumulant", "correlation_length", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
            "kish_effective_sample_size"]
 
@@ -589,24 +589,156 @@ def jackknife_spread(estimates: Any, axis: int | None = 0) -> float | np.ndarray
     """
     estimates = np.asarray(estimates, dtype=np.float64)
     n = np.sum(~np.isnan(estimates), axis=axis)
-    mean = np.nanmean(estimates, axis=axis, keepdims=True)
-    return np.sqrt((n - 1) / n * np.nansum((estimates - mean) ** 2, axis=axis))
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)         # all NaN: the error is NaN too
+        mean = np.nanmean(estimates, axis=axis, keepdims=True)
+        return np.where(n > 0, np.sqrt((n - 1) / np.maximum(n, 1) * np.nansum((estimates - mean) ** 2, axis=axis)),
+                        np.nan)[()]
 
 
-def binder_cumulant(m: ArrayLike, n_blocks: int = 32) -> Estimate:
-    """U_4 = 1 - <m^4> / (3 <m^2>^2) with a jackknife error (m: magnetization samples, any shape
-    flattened in time order). U_4 -> 2/3 in an ordered phase, -> 0 for Gaussian m.
+def _moment_jackknife(func, series, names, n_blocks, instances):
+    """func(moments) with a jackknife error, moments[k] the mean of ``series[k]`` (arrays
+    of one shape whose last axis is time): over every chain and draw, leaving out one
+    block of draws of every chain at a time; or with ``instances``, the mean over
+    instances (axis 0) of each instance's thermal mean, leaving out one instance at a time."""
+    shape = series[0].shape
+    if instances:
+        if len(shape) < 2 or shape[0] < 2:
+            raise ValueError(f"{names} must have shape (n_instances, ..., n_draws) with at least two instances "
+                             f"when instances=True; got {shape}")
+        means = np.stack([x.reshape(shape[0], -1).mean(axis=1) for x in series], axis=-1)
+        return jackknife(lambda m: func(m.mean(axis=0)), means, n_blocks=shape[0])
+    stacked = np.stack([x.reshape(-1, shape[-1]).T for x in series], axis=-1)      # (draw, chain, k)
+    if shape[-1] < n_blocks:
+        raise ValueError(f"{names} must have at least n_blocks = {n_blocks} draws along the last axis; "
+                         f"got shape {shape}")
+    return jackknife(lambda x: func(x.mean(axis=(0, 1))), stacked, n_blocks)
+
+
+def binder_cumulant(m: ArrayLike, n_blocks: int = 32, *, instances: bool = False) -> Estimate:
+    """U_4 = 1 - <m^4> / (3 <m^2>^2) with a jackknife error. U_4 -> 2/3 in an ordered
+    phase, -> 0 for Gaussian m.
+
+    Parameters
+    ----------
+    m : array_like of shape (n_draws,), (n_chains, n_draws) or (n_instances, n_chains, n_draws)
+        Magnetization (or overlap q) samples, time along the last axis. The moments are
+        means over every chain; the jackknife leaves out the same block of draws of every
+        chain, so that no block straddles two chains.
+    n_blocks : int, default 32
+    instances : bool, default False
+        The first axis indexes disorder instances: U_4 = 1 - [<m^4>] / (3 [<m^2>]^2) of
+        the disorder averages [.] of each instance's thermal averages (the spin-glass
+        convention), with a jackknife over instances. (For the overlap, the Binder ratio
+        g = (3 - [<q^4>] / [<q^2>]^2) / 2 is 3 U_4 / 2.)
+
+    Returns
+    -------
+    Estimate
 
     References
     ----------
-    K. Binder, Z. Phys. B 43, 119 (1981).
+    K. Binder, Z. Phys. B 43, 119 (1981); for the disorder average, H. G. Katzgraber, M.
+    Koerner and A. P. Young, Phys. Rev. B 73, 224432 (2006), eq. (3).
+
+    Examples
+    --------
+    Gaussian samples have U_4 = 0, two-valued ones U_4 = 2/3:
+
+    >>> import numpy as np
+    >>> from statmech.estimators import binder_cumulant
+    >>> rng = np.random.default_rng(0)
+    >>> bool(abs(binder_cumulant(rng.normal(size=(4, 20_000))).value) < 0.02)
+    True
+    >>> round(float(binder_cumulant(rng.choice([-1.0, 1.0], size=(4, 1000)))), 6)
+    0.666667
     """
-    m = as_real_array(m, "m").ravel()
+    m = as_real_array(m, "m")
+    if m.ndim == 0:
+        raise ValueError(f"m must hold samples along its last axis; got a scalar {m}")
 
-    def cumulant(x):
-        return 1.0 - np.mean(x ** 4) / (3.0 * np.mean(x ** 2) ** 2)
+    def cumulant(moments):
+        return 1.0 - moments[1] / (3.0 * moments[0] ** 2)
 
-    return jackknife(cumulant, m, n_blocks)
+    return _moment_jackknife(cumulant, [m ** 2, m ** 4], "m", as_int(n_blocks, "n_blocks", minimum=2), instances)
+
+
+def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_blocks: int = 32, *,
+                       instances: bool = False) -> Estimate:
+    """The second-moment correlation length of a lattice of side L,
+    xi_L = sqrt(<|O(0)|^2> / <|O(k_min)|^2> - 1) / (2 sin(k_min / 2)), with a jackknife error.
+
+    O is the overlap q (a spin glass: ``overlap ** 2`` and ``fourier_overlap`` of a
+    :class:`~statmech.mc.TemperingResult`) or the magnetization M (a ferromagnet:
+    ``magnetization ** 2`` and ``fourier_magnetization``). xi_L / L is dimensionless:
+    curves of different L cross at the critical point.
+
+    Parameters
+    ----------
+    zero_mode : array_like of shape (n_draws,), (n_chains, n_draws) or (n_instances, n_chains, n_draws)
+        |O(0)|^2 samples, time along the last axis.
+    k_mode : array_like of zero_mode's shape, or of that shape + (dimension,)
+        |O(k_min)|^2 at the same draws; with a last axis of lattice directions, their
+        mean (the directions are equivalent on a hypercubic lattice).
+    k_min : float
+        The wavenumber 2 pi / L (the record's ``k_min``).
+    n_blocks : int, default 32
+        Jackknife blocks of draws (the same block of every chain).
+    instances : bool, default False
+        The first axis indexes disorder instances: xi_L of the ratio of disorder averages
+        [<|O(0)|^2>] / [<|O(k_min)|^2>], jackknifed over instances (the estimator of
+        Katzgraber, Koerner and Young, which is less biased than an average of each
+        instance's xi_L).
+
+    Returns
+    -------
+    Estimate
+        xi_L in lattice spacings (NaN, with a warning, where the ratio is below 1: a
+        run too short, or far above the transition where xi_L is below resolution).
+
+    References
+    ----------
+    F. Cooper, B. Freedman and D. Preston, Nucl. Phys. B 210, 210 (1982); H. G.
+    Ballesteros et al., Phys. Rev. B 62, 14237 (2000), eq. (6); H. G. Katzgraber, M.
+    Koerner and A. P. Young, Phys. Rev. B 73, 224432 (2006), eqs. (4)-(5).
+
+    Examples
+    --------
+    From a ferromagnet's tempering record: xi_L / L of an 8 x 8 Ising model deep in the
+    ordered phase is large, above the critical point small:
+
+    >>> import numpy as np, statmech
+    >>> from statmech.estimators import correlation_length
+    >>> from statmech.models import Ising
+    >>> r = statmech.parallel_tempering(Ising.square(8), [0.2, 0.6], n_sweeps=2000, n_chains=2,
+    ...                                 observables=["fourier_magnetization"], seed=0, progress=False)
+    >>> xi = [correlation_length(r.magnetization[:, b, 200:] ** 2, r.fourier_magnetization[:, b, 200:],
+    ...                          r.k_min[0]).value / 8 for b in range(2)]
+    >>> bool(xi[0] < 0.2 < 1.0 < xi[1])
+    True
+    """
+    zero = as_real_array(zero_mode, "zero_mode")
+    k = as_real_array(k_mode, "k_mode")
+    if k.shape == zero.shape + k.shape[-1:] and k.ndim == zero.ndim + 1:
+        k = k.mean(axis=-1)
+    if k.shape != zero.shape or zero.ndim == 0:
+        raise ValueError(f"k_mode must have zero_mode's shape {zero.shape}, or that shape + (dimension,); "
+                         f"got {k.shape}")
+    k_min = float(k_min)
+    if not 0.0 < k_min <= np.pi:
+        raise ValueError(f"k_min must be 2 pi / L for a side L >= 2, in (0, pi]; got {k_min}")
+
+    def xi(moments):
+        ratio = moments[0] / moments[1]
+        return np.sqrt(ratio - 1.0) / (2.0 * np.sin(k_min / 2.0)) if ratio >= 1.0 else np.nan
+
+    estimate = _moment_jackknife(xi, [zero, k], "zero_mode and k_mode", as_int(n_blocks, "n_blocks", minimum=2),
+                                 instances)
+    if np.isnan(estimate.value):
+        warnings.warn("correlation_length: <|O(0)|^2> / <|O(k_min)|^2> is below 1, so xi_L is undefined (NaN): "
+                      "the run is too short, or the system is far above its transition", RuntimeWarning,
+                      stacklevel=2)
+    return estimate
 
 
 def overlap_distribution(states_a: ArrayLike, states_b: ArrayLike, n_bins: int | None = None,

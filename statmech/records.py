@@ -282,6 +282,8 @@ class Estimate(Record):
     >>> e = Estimate(1.25, 0.05)
     >>> e.value, e.error
     (1.25, 0.05)
+    >>> e / 5                          # scaling by an exact number scales both (xi_L / L, per spin)
+    Estimate(value=0.25, error=0.01)
     """
 
     value: Any
@@ -289,6 +291,22 @@ class Estimate(Record):
 
     def __iter__(self):
         raise TypeError("an Estimate is a record: use .value and .error")
+
+    def _scaled(self, factor):
+        if isinstance(factor, Estimate) or not np.isscalar(factor) or isinstance(factor, (str, bool)):
+            return NotImplemented
+        return Estimate(value=self.value * factor, error=self.error * abs(factor))
+
+    def __mul__(self, factor: float) -> Estimate:
+        """The estimate times an exact number: value * c, error * |c|."""
+        return self._scaled(factor)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, divisor: float) -> Estimate:
+        """The estimate over an exact number: value / c, error / |c|."""
+        return NotImplemented if not np.isscalar(divisor) or isinstance(divisor, (str, bool)) \
+            else self._scaled(1.0 / divisor)
 
     def __float__(self):
         """The value, for a scalar estimate (``float(estimate)``)."""

@@ -54,7 +54,7 @@ FIELDS = {
     # states and observables
     "states": "final states of the chains (chain, [beta,] site)",
     "packed_states": "final spin states packed 64 chains per uint64 word (word, site)",
-    "best_states": "the lowest-energy state each annealing chain visited (chain, site)",
+    "best_states": "the lowest-energy state each chain (a tempering ladder: at any beta) visited (chain, site)",
     "final_states": "the states of the chains at the end of the schedule (chain, site)",
     "energy": "the energy E: a trace per chain (chain, [beta,] draw or step) in records with chains, "
               "its average <E> otherwise",
@@ -64,6 +64,12 @@ FIELDS = {
     "abs_magnetization": "<|M|>",
     "m": "the magnetizations <s_i> of each site at a mean-field solution ([start or beta,] site)",
     "overlap": "q = (1/n) sum_i s_i^a s_i^b between two replicas (pair, beta, draw)",
+    "link_overlap": "q_l = (1/N_b) sum over bonds (i, j) of q_i q_j, q_i = s_i^a s_i^b (pair, beta, draw)",
+    "fourier_overlap": "|q(k)|^2, q(k) = (1/n) sum_i q_i exp(i k x_i), at k = k_min along each lattice axis "
+                       "(pair, beta, draw, axis)",
+    "fourier_magnetization": "|M(k)|^2, M(k) = sum_i s_i exp(i k x_i), at k = k_min along each lattice axis "
+                             "(chain, beta, draw, axis)",
+    "k_min": "2 pi / L along each lattice axis: the wavenumbers of the recorded Fourier modes (axis)",
     "acceptance": "accepted single-variable moves per attempt, per chain",
     "swap_acceptance": "accepted fraction of swaps between neighbouring betas (chain, swap)",
     "round_trips": "completed hottest-coldest-hottest journeys per ladder",

@@ -93,6 +93,11 @@ def out_of_range(name, array):
         "direction": (lambda a: a.flat.__setitem__(0, 5), None),
         "round_trips": (lambda a: a.flat.__setitem__(0, -1), None),
         "overlap": (lambda a: a.flat.__setitem__(0, 2.0), None),
+        "link_overlap": (lambda a: a.flat.__setitem__(0, 2.0), None),
+        "fourier_overlap": (lambda a: a.flat.__setitem__(0, -1.0), None),
+        "fourier_magnetization": (lambda a: a.flat.__setitem__(0, -1.0), None),
+        "best_states": (lambda a: a.flat.__setitem__(0, 3), None),
+        "best_energy": (lambda a: a.flat.__setitem__(0, a.flat[0] - 1.0), None),    # not its state's energy
         "ess": (lambda a: a.flat.__setitem__(0, 0.5), None),
         "family": (lambda a: a.flat.__setitem__(0, -1), None),
         "hist": (lambda a: a.flat.__setitem__(0, -1), None),
@@ -108,7 +113,7 @@ def out_of_range(name, array):
         return np.array("not a generator state"), name
     key = name.removeprefix("engine_").removeprefix("lane_")
     key = "moment2" if key.startswith("moment2_") else key
-    if key.endswith("energy") and not name.startswith("engine_"):
+    if key.endswith("energy") and not name.startswith("engine_") and key != "best_energy":
         return None                                     # a trace: any finite value
     if key in ("log_z_pop", "one_over_t", "history", "log_g") or key.startswith(("param_", "moment1_", "velocity_")):
         return None

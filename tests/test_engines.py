@@ -83,15 +83,16 @@ def test_set_betas(name):
 
 
 @pytest.mark.parametrize("name", sorted(ENGINES))
-def test_overlaps_of_chain_pairs(name):
+def test_site_overlaps_and_states_of_chains(name):
     model, engine = make(name)
     advance(engine)
-    states = engine.get_states().astype(float)
+    states = engine.get_states()
     spins = states if model.domain == "spin" else 2 * states - 1
     first, second = np.array([[0, 1], [2, 2]]), np.array([[3, 4], [5, 2]])
-    q = engine.overlaps(first, second)
-    assert q.shape == (2, 2)
-    np.testing.assert_allclose(q, (spins[first] * spins[second]).mean(-1), atol=1e-12)
+    q = engine.site_overlaps(first, second)
+    assert q.shape == (2, 2, model.n) and q.dtype == np.int8
+    np.testing.assert_array_equal(q, spins[first] * spins[second])
+    np.testing.assert_array_equal(engine.states_of(first), states[first])
 
 
 @pytest.mark.parametrize("name", sorted(ENGINES))

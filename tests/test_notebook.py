@@ -3,6 +3,7 @@ study on the default process pool and on a Dask cluster, and a notebook shows pr
 as a widget, a dataset as HTML, a figure, and a record without its arrays."""
 import base64
 import pathlib
+import signal
 
 import pytest
 import xarray as xr
@@ -16,8 +17,14 @@ def test_the_study_notebook_runs_in_a_jupyter_kernel(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()     # raises on a cell's error
+    # nbclient handles Ctrl-C with asyncio's loop.add_signal_handler, whose removal leaves
+    # Python's default handler behind, whatever was there before (SIG_IGN in a background job)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()  # raises on a cell's error
+    finally:
+        signal.signal(signal.SIGINT, before)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     data = [output.get("data", {}) for output in outputs]
     text = "".join(output.get("text", "") for output in outputs)

@@ -109,7 +109,7 @@ def test_a_record_shows_its_fields_without_printing_its_arrays(instances, kind):
 
 def test_a_record_refuses_to_save_what_it_cannot_load(tmp_path):
     bad = results.SampleResult(energy=np.zeros((1, 1)), magnetization=np.zeros((1, 1)), states=None,
-                               acceptance=np.zeros(1), beta=1.0, sampler="s", model=Ising.chain(3), n_sweeps=1,
+                               acceptance=np.zeros(1), beta=1.0, sampler="s", model=Ising.chain(3), n=3, n_sweeps=1,
                                burn_in=0, thin=1)
     with pytest.raises(TypeError, match="SampleResult.model is a Ising, which a record cannot save"):
         bad.save(tmp_path / "bad.npz")

@@ -73,7 +73,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     dtype : {None, float32, float64}, default None
         Precision of the parameters, the Gibbs chains and their products: that of X
         (float32 stays float32, anything else becomes float64) unless given. The mf/tap
-        fixed points are computed in float64 either way.
+        fixed points are iterated in the same precision.
     random_state : int, SeedSequence, Generator, RandomState or None
         Seeds the initial weights, the chains and ``gibbs``; a fit with the same
         ``random_state`` on the same data gives the same parameters, bit for bit. (The

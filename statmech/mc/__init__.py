@@ -6,6 +6,7 @@ AIS and population annealing (:mod:`~statmech.mc.free_energy`) and Wang-Landau
 from .drivers import anneal, sample, unpack_states
 from .engines import ENGINE_TABLE, MULTISPIN_MIN_CHAINS, MULTISPIN_MIN_CHAINS_CHECKERBOARD, engine_table
 from .free_energy import ais, population_annealing
+from .observables import OBSERVABLES
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 from .tempering import adaptive_ladder, parallel_tempering, parallel_tempering_batch
 from .wang_landau import wang_landau
@@ -13,4 +14,4 @@ from .wang_landau import wang_landau
 __all__ = ["Metropolis", "HeatBath", "MultiSpin", "MULTISPIN_MIN_CHAINS", "MULTISPIN_MIN_CHAINS_CHECKERBOARD", "Wolff",
            "SwendsenWang", "BlockGibbs", "sample", "anneal", "parallel_tempering", "parallel_tempering_batch",
            "adaptive_ladder", "ais", "population_annealing", "wang_landau", "unpack_states", "ENGINE_TABLE",
-           "engine_table"]
+           "engine_table", "OBSERVABLES"]

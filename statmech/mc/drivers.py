@@ -266,7 +266,7 @@ def sample(hamiltonian: Hamiltonian, beta: float, *, sampler: Any = None, n_swee
     return SampleResult(energy=chains.energy[:, first:done].copy(),
                         magnetization=chains.magnetization[:, first:done].copy(),
                         states=None if packed_states else engine.get_states(), acceptance=acceptance, beta=beta,
-                        sampler=repr(sampler), model=repr(hamiltonian), n_sweeps=(done - first) * thin,
+                        sampler=repr(sampler), model=repr(hamiltonian), n=hamiltonian.n, n_sweeps=(done - first) * thin,
                         burn_in=burn_in, thin=thin, seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
                         engine=plan.name, packed_states=packed)
 

@@ -19,8 +19,26 @@ if TYPE_CHECKING:
 __all__ = ["SampleResult", "AnnealResult", "TemperingResult", "FreeEnergyResult"]
 
 
+class _PerSpin:
+    """``energy_per_spin`` and ``magnetization_per_spin`` of a record with traces and ``n``."""
+
+    energy: np.ndarray
+    magnetization: np.ndarray
+    n: int
+
+    @property
+    def energy_per_spin(self) -> np.ndarray:
+        """``energy / n``: the energy trace per variable."""
+        return self.energy / self.n
+
+    @property
+    def magnetization_per_spin(self) -> np.ndarray:
+        """``magnetization / n``: m = (1/n) sum_i s_i of every draw."""
+        return self.magnetization / self.n
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
-class SampleResult(RunRecord):
+class SampleResult(_PerSpin, RunRecord):
     """Traces and final states of Markov chains at a fixed beta (:func:`statmech.sample`).
 
     Attributes
@@ -39,6 +57,8 @@ class SampleResult(RunRecord):
     beta : float
     sampler, model : str
         Their reprs.
+    n : int
+        Variables of the model (``energy_per_spin = energy / n``).
     n_sweeps, burn_in, thin : int
     seed, elapsed, interrupted
         As every run record (:class:`~statmech.records.RunRecord`).
@@ -59,6 +79,8 @@ class SampleResult(RunRecord):
     True
     >>> run.to_xarray().energy.dims
     ('chain', 'draw')
+    >>> run.energy_per_spin.shape, float(abs(run.magnetization_per_spin).max()) <= 1
+    ((2, 100), True)
     """
 
     energy: np.ndarray
@@ -68,6 +90,7 @@ class SampleResult(RunRecord):
     beta: float
     sampler: str
     model: str
+    n: int
     n_sweeps: int
     burn_in: int
     thin: int
@@ -106,7 +129,7 @@ class SampleResult(RunRecord):
             {"energy": (("chain", "draw"), self.energy), "magnetization": (("chain", "draw"), self.magnetization),
              **states, "acceptance": (("chain",), self.acceptance)},
             coords={"sweep": (("draw",), sweep)},
-            attrs=xarray_attrs(self, ["beta", "sampler", "model", "n_sweeps", "burn_in", "thin", "seed",
+            attrs=xarray_attrs(self, ["beta", "sampler", "model", "n", "n_sweeps", "burn_in", "thin", "seed",
                                       "elapsed", "interrupted", "engine"]))
 
 
@@ -169,7 +192,7 @@ class AnnealResult(RunRecord):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class TemperingResult(RunRecord):
+class TemperingResult(_PerSpin, RunRecord):
     """Parallel tempering (replica exchange) on a ladder of betas
     (:func:`statmech.parallel_tempering`).
 
@@ -182,12 +205,33 @@ class TemperingResult(RunRecord):
         q = (1/n) sum_i s_i^a s_i^b between replica sets 2k and 2k+1 (spins +-1;
         binary states are mapped to spins first): the input of P(q). None with one
         set, or for continuous or mixed unit types.
+    link_overlap : ndarray of shape (n_chains // 2, n_beta, n_draws) or None
+        q_l = (1/N_b) sum over the N_b bonds (i, j) of q_i q_j, q_i = s_i^a s_i^b, of the
+        same pairs (pairwise models; the bonds of a lattice, else the non-zero couplings).
+    fourier_overlap : ndarray of shape (n_chains // 2, n_beta, n_draws, dimension) or None
+        |q(k_mu)|^2 of the same pairs, q(k) = (1/n) sum_i q_i exp(i k . x_i), for the
+        smallest wavevector k_mu = k_min[mu] e_mu along each lattice axis mu (models
+        with a lattice ``geometry``); with ``overlap ** 2`` (k = 0) the input of the
+        spin-glass correlation length (:func:`statmech.estimators.correlation_length`).
+    fourier_magnetization : ndarray of shape (n_chains, n_beta, n_draws, dimension) or None
+        |M(k_mu)|^2, M(k) = sum_i s_i exp(i k . x_i) (spin form): with ``magnetization ** 2``
+        the ferromagnet's correlation length. Recorded when asked for
+        (``observables``).
+    k_min : ndarray of shape (dimension,) or None
+        2 pi / L_mu, the wavenumbers of the Fourier modes along each axis.
     swap_acceptance : ndarray of shape (n_chains, n_beta - 1)
         Accepted fraction of swaps between betas k and k+1.
     round_trips : ndarray of shape (n_chains,)
         Completed hottest -> coldest -> hottest journeys of configurations.
     states : ndarray of shape (n_chains, n_beta, n), int8 (float64 for continuous or mixed units)
         Final configuration at each beta.
+    best_states : ndarray of shape (n_chains, n), as states
+        The lowest-energy configuration each ladder held at any of its betas at the end of
+        a swap round (or at the start).
+    best_energy : ndarray of shape (n_chains,)
+        Its energy.
+    n : int
+        Variables of the model.
     n_sweeps, swap_every : int
     sampler, model : str
     seed, elapsed, interrupted
@@ -204,11 +248,19 @@ class TemperingResult(RunRecord):
     ...                                 n_chains=2, seed=0, progress=False)
     >>> r.energy.shape, r.swap_acceptance.shape, r.overlap.shape   # ladders, betas, rounds
     ((2, 6, 200), (2, 5), (1, 6, 200))
+    >>> from statmech.exact import all_states
+    >>> H = SherringtonKirkpatrick(12, seed=0)
+    >>> ground = H.energy(all_states(12, "spin")).min()
+    >>> bool(np.isclose(r.best_energy.min(), ground))      # the lowest state visited is the ground state
+    True
     """
 
     dims = {"betas": ("beta",), "energy": ("chain", "beta", "draw"), "magnetization": ("chain", "beta", "draw"),
-            "overlap": ("pair", "beta", "draw"), "swap_acceptance": ("chain", "swap"), "round_trips": ("chain",),
-            "states": ("chain", "beta", "site")}
+            "overlap": ("pair", "beta", "draw"), "link_overlap": ("pair", "beta", "draw"),
+            "fourier_overlap": ("pair", "beta", "draw", "axis"),
+            "fourier_magnetization": ("chain", "beta", "draw", "axis"), "k_min": ("axis",),
+            "swap_acceptance": ("chain", "swap"), "round_trips": ("chain",), "states": ("chain", "beta", "site"),
+            "best_states": ("chain", "site"), "best_energy": ("chain",)}
     coords = {"betas": "beta"}
 
     betas: np.ndarray
@@ -218,6 +270,13 @@ class TemperingResult(RunRecord):
     swap_acceptance: np.ndarray
     round_trips: np.ndarray
     states: np.ndarray
+    best_states: np.ndarray
+    best_energy: np.ndarray
+    n: int
+    link_overlap: Any = None
+    fourier_overlap: Any = None
+    fourier_magnetization: Any = None
+    k_min: Any = None
     n_sweeps: int
     swap_every: int
     sampler: str

@@ -7,7 +7,7 @@ from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
-from ..hamiltonian import Hamiltonian, validate_hamiltonian
+from ..hamiltonian import Hamiltonian, checked_energy, convert_states, validate_hamiltonian
 from ..jit import njit
 from ..rng import random_streams
 from ..runloop import Field, Loop, Progress, Run, at_least, between, finite, one_of, prefixed, streams
@@ -16,6 +16,8 @@ from ..validation import as_int, as_seed_sequence
 from . import engines
 from .acceptance import METROPOLIS, accept
 from .drivers import chains_and_plan, require_multiple, resolve_sampler, restore_engine, start_engine
+from .engines.base import disagreement
+from .observables import ReplicaObservables
 from .records import TemperingResult
 from .samplers import Metropolis, MultiSpin
 
@@ -28,8 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["parallel_tempering", "parallel_tempering_batch", "adaptive_ladder"]
 
 def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: int = 1000, n_chains: int | None = None,
-                       swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
-                       checkpoint: PathLike | None = None, checkpoint_every: int = 100,
+                       swap_every: int = 1, sampler: Any = None, observables: Sequence[str] | None = None,
+                       seed: Seed | None = None, checkpoint: PathLike | None = None, checkpoint_every: int = 100,
                        progress: bool | None = None) -> TemperingResult:
     """Parallel tempering (replica exchange) on a ladder of betas.
 
@@ -37,7 +39,11 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
     ``swap_every`` sweeps, neighbouring betas try to exchange
     configurations (even pairs, then odd pairs, alternately), accepted with
     min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))). Two sets give the overlap q needed
-    for P(q), so the default is 2 (with 1 there is no overlap to record).
+    for P(q), so the default is 2 (with 1 there is no overlap to record). Every round
+    records, at each beta, E and M of every ladder, the overlaps of ladders 2p and 2p + 1
+    (q, the link overlap q_l and, on a lattice, the Fourier-mode overlaps |q(k_min)|^2 from
+    which :func:`statmech.estimators.correlation_length` estimates xi_L), and keeps the
+    lowest-energy state each ladder visited.
 
     Parameters
     ----------
@@ -53,6 +59,12 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
         need (a ladder takes one lane per beta: 4 ladders of 16 betas in one word of 64).
     swap_every : int, default 1
     sampler : HeatBath (default) or any sampler the model accepts
+    observables : sequence of str or None
+        What to record besides E, M and q, from :data:`statmech.mc.OBSERVABLES`:
+        ``"link_overlap"`` (pairwise models), ``"fourier_overlap"`` and
+        ``"fourier_magnetization"`` (models with a lattice ``geometry``). None: the first
+        two wherever the model has them (the spin-glass observables); the spins' Fourier
+        modes, the ferromagnet's, only when asked for. ``()``: none.
     seed : int, SeedSequence, Generator or None
     checkpoint : path or None
         If given, the run saves its full state there every ``checkpoint_every`` rounds,
@@ -87,12 +99,13 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
     True
     """
     sampler = resolve_sampler(hamiltonian, sampler)
-    return _tempering([hamiltonian], betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
-                      progress, packed=False)[0]
+    return _tempering([hamiltonian], betas, sampler, n_sweeps, n_chains, swap_every, observables, seed, checkpoint,
+                      checkpoint_every, progress, packed=False)[0]
 
 
 def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLike, *, n_sweeps: int = 1000,
-                             n_chains: int | None = None, swap_every: int = 1, sampler: Any = None, seed: Seed | None = None,
+                             n_chains: int | None = None, swap_every: int = 1, sampler: Any = None,
+                             observables: Sequence[str] | None = None, seed: Seed | None = None,
                              checkpoint: PathLike | None = None, checkpoint_every: int = 100,
                              progress: bool | None = None) -> list:
     """Parallel tempering of several models on one lattice at once, their chains sharing
@@ -110,7 +123,7 @@ def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLi
     Parameters
     ----------
     hamiltonians : sequence of PairwiseHamiltonian
-    betas, n_sweeps, n_chains, swap_every, checkpoint, checkpoint_every, progress
+    betas, n_sweeps, n_chains, swap_every, observables, checkpoint, checkpoint_every, progress
         As in :func:`parallel_tempering`; one checkpoint holds the whole batch (and checks
         every model's content on resuming).
     sampler : MultiSpin, HeatBath or Metropolis, optional
@@ -128,14 +141,15 @@ def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLi
     --------
     Four disorder instances of a 3D +-J glass run together, one record each:
 
-    >>> import numpy as np
-    >>> from statmech import mc
+    >>> import numpy as np, statmech
     >>> from statmech.models import EdwardsAnderson
     >>> glasses = [EdwardsAnderson.cubic(3, couplings="pm1", seed=i) for i in range(4)]
-    >>> results = mc.parallel_tempering_batch(glasses, np.linspace(0.3, 1.2, 8), n_sweeps=200, seed=0,
-    ...                                       progress=False)
+    >>> results = statmech.parallel_tempering_batch(glasses, np.linspace(0.3, 1.2, 8), n_sweeps=200, seed=0,
+    ...                                             progress=False)
     >>> len(results), results[0].energy.shape[1]           # one TemperingResult per instance; 8 betas
     (4, 8)
+    >>> results[0].fourier_overlap.shape                   # (pair, beta, draw, axis): |q(k_min)|^2 per axis
+    (1, 8, 200, 3)
     """
     if isinstance(hamiltonians, Hamiltonian) or not hasattr(hamiltonians, "__len__"):
         raise TypeError(f"hamiltonians must be a sequence of Hamiltonians (one model: parallel_tempering); "
@@ -153,12 +167,12 @@ def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLi
         sampler = MultiSpin(sampler.acceptance)
     elif not isinstance(sampler, MultiSpin):
         raise TypeError(f"sampler must be MultiSpin(), HeatBath() or Metropolis(); got {sampler!r}")
-    return _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint,
+    return _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, observables, seed, checkpoint,
                       checkpoint_every, progress, packed=True)
 
 
-def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, seed, checkpoint, checkpoint_every,
-               progress, *, packed):
+def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, observables, seed, checkpoint,
+               checkpoint_every, progress, *, packed):
     """parallel_tempering of the models in one engine (``packed``: the models' chains in
     shared words, ``MultiSpin.batch_plan``; else one model): rows k * n_chains + r of the
     bookkeeping and traces are ladder r of model k. One record per model."""
@@ -175,35 +189,41 @@ def _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, see
     n_rows = n_models * n_sets              # ladders
     n_total = n_rows * n_beta
     n_rounds = n_sweeps // swap_every
+    n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
+    recorded = ReplicaObservables(hamiltonian, observables, pairs=n_pairs > 0)
     if checkpoint is None:
         content = None
     else:               # every model of a batch; one model's hash as before (its checkpoints still resume)
         content = [h.content_hash() for h in hamiltonians] if packed else hamiltonian.content_hash()
     run = Run("parallel_tempering", seed, progress, n_rounds, "tempering", checkpoint, checkpoint_every,
               {"n": n, "betas": ladder.tolist(), "n_chains": n_sets, "swap_every": swap_every,
-               "sampler": repr(sampler), "model": content})
+               "sampler": repr(sampler), "model": content, "observables": list(recorded.names)})
     if run.resumed_step > n_rounds:
         raise ValueError(f"checkpoint {run.store.path!r} already holds {run.resumed_step} swap rounds; "
                          f"n_sweeps asks for only {n_rounds}")
     state_seed, chain_seed, swap_seed = run.seed_sequence.spawn(3)
+    per_round = n_total * (2 + recorded.dimension * ("fourier_magnetization" in recorded.names)) + \
+        n_models * n_pairs * n_beta * (1 + len(recorded.names) + recorded.dimension)
     engine = start_engine(plan, hamiltonian, None, n_total, np.tile(ladder, n_rows), state_seed, chain_seed,
-                          other_bytes=24 * n_total * n_rounds)      # traces (random spins: any model of a batch)
-    n_pairs = n_sets // 2 if hamiltonian.domain is not None else 0    # no overlap of continuous units
-    ladders = run.execute(_Ladders(engine, ladder, n_models, n_sets, n_pairs, n_rounds, swap_every, n, swap_seed))
+                          other_bytes=8 * per_round * n_rounds)      # traces (random spins: any model of a batch)
+    ladders = run.execute(_Ladders(engine, ladder, hamiltonians, n_sets, n_pairs, n_rounds, swap_every, swap_seed,
+                                   recorded))
     done, bookkeeping, traces = ladders.position, ladders.bookkeeping, ladders.traces
     acceptance = (bookkeeping["swap_accepted"] / np.maximum(bookkeeping["swap_attempted"], 1))[:, :n_beta - 1]
     states = engine.get_states()[ladders.chain_at_beta]
+    pair_traces = ("overlap",) + tuple(name for name in ("link_overlap", "fourier_overlap") if name in traces)
+    k_min = recorded.k_min.copy() if recorded.lattice is not None else None
     results = []
     for k, model in enumerate(hamiltonians):
         rows, pairs = slice(k * n_sets, (k + 1) * n_sets), slice(k * n_pairs, (k + 1) * n_pairs)
+        kept = {name: traces[name][rows, :, :done].copy() for name in traces if name not in pair_traces}
+        kept.update({name: traces[name][pairs, :, :done].copy() if n_pairs else None for name in pair_traces})
         results.append(TemperingResult(
-            betas=ladder.copy(), energy=traces["energy"][rows, :, :done].copy(),
-            magnetization=traces["magnetization"][rows, :, :done].copy(),
-            overlap=traces["overlap"][pairs, :, :done].copy() if n_pairs else None,
-            swap_acceptance=acceptance[rows].copy(), round_trips=bookkeeping["round_trips"][rows].copy(),
-            states=states[rows], n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler),
-            model=repr(model), seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted,
-            engine=plan.name))
+            betas=ladder.copy(), **kept, k_min=k_min, swap_acceptance=acceptance[rows].copy(),
+            round_trips=bookkeeping["round_trips"][rows].copy(), states=states[rows],
+            best_states=bookkeeping["best_states"][rows].copy(), best_energy=bookkeeping["best_energy"][rows].copy(),
+            n=n, n_sweeps=done * swap_every, swap_every=swap_every, sampler=repr(sampler), model=repr(model),
+            seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name))
     return results
 
 
@@ -213,21 +233,28 @@ class _Ladders(Loop):
     round of ``swap_every`` sweeps, swaps and trace entries: Ctrl-C is acted on between
     rounds, so the state, counters and traces saved always belong to the same round."""
 
-    def __init__(self, engine, ladder, n_models, n_sets, n_pairs, n_rounds, swap_every, n, swap_seed):
-        self.engine, self.ladder, self.swap_every, self.n = engine, ladder, swap_every, n
+    def __init__(self, engine, ladder, models, n_sets, n_pairs, n_rounds, swap_every, swap_seed, recorded):
+        self.engine, self.ladder, self.swap_every, self.recorded = engine, ladder, swap_every, recorded
+        self.models, self.n_sets, self.n = models, n_sets, models[0].n
+        n_models = len(models)
         n_rows, n_beta = n_models * n_sets, ladder.size
         n_total = n_rows * n_beta
         self.chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
+        coldest = self.chain_at_beta[np.arange(n_rows), np.argmin(engine.energy[self.chain_at_beta], axis=1)]
         self.bookkeeping = {
             "chain_at_beta": self.chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
             "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
             "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
-            "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64)}
+            "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64),
+            "best_energy": engine.energy[coldest].copy(), "best_states": engine.states_of(coldest)}
         # the overlaps of each model's ladders 2p and 2p + 1
         self.pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
-        self.traces = {"energy": np.empty((n_rows, n_beta, n_rounds)),
-                       "magnetization": np.empty((n_rows, n_beta, n_rounds)),
-                       "overlap": np.empty((n_models * n_pairs, n_beta, n_rounds))}
+        d, n_pair_rows = recorded.dimension, n_models * n_pairs
+        shapes = {"energy": (n_rows, n_beta), "magnetization": (n_rows, n_beta), "overlap": (n_pair_rows, n_beta),
+                  "link_overlap": (n_pair_rows, n_beta), "fourier_overlap": (n_pair_rows, n_beta, d),
+                  "fourier_magnetization": (n_rows, n_beta, d)}
+        kept = ("energy", "magnetization", "overlap") + recorded.names
+        self.traces = {name: np.empty(shapes[name][:2] + (n_rounds,) + shapes[name][2:]) for name in kept}
         self.scratch_e, self.scratch_m = np.empty((n_total, 1)), np.empty((n_total, 1))
         self.n_steps = n_rounds
 
@@ -237,11 +264,24 @@ class _Ladders(Loop):
         swap_round(engine.energy, chain_at_beta, self.ladder, step % 2, book["swap_rng"], book["swap_accepted"],
                    book["swap_attempted"], book["direction"], book["round_trips"])
         engine.set_betas(_betas_of_chains(self.ladder, chain_at_beta))
-        traces["energy"][..., step] = engine.energy[chain_at_beta]
+        energy = traces["energy"][..., step] = engine.energy[chain_at_beta]
         traces["magnetization"][..., step] = self.scratch_m[chain_at_beta, 0]
+        lowest = np.argmin(energy, axis=1)
+        better = np.flatnonzero(energy[np.arange(len(energy)), lowest] < book["best_energy"])
+        if better.size:
+            book["best_energy"][better] = energy[better, lowest[better]]
+            book["best_states"][better] = engine.states_of(chain_at_beta[better, lowest[better]])
         if len(self.pair_rows):
             pairs = self.pair_rows
-            traces["overlap"][..., step] = engine.overlaps(chain_at_beta[pairs], chain_at_beta[pairs + 1])
+            site = engine.site_overlaps(chain_at_beta[pairs], chain_at_beta[pairs + 1])
+            traces["overlap"][..., step] = site.mean(-1, dtype=np.float64)
+            for name, values in self.recorded.of_pairs(site).items():
+                traces[name][:, :, step] = values
+        if "fourier_magnetization" in traces:
+            spins = engine.states_of(chain_at_beta)
+            if engine.hamiltonian.domain != "spin":
+                spins = convert_states(spins, "spin")
+            traces["fourier_magnetization"][:, :, step] = self.recorded.of_chains(spins)["fourier_magnetization"]
         self.position = step + 1
 
     def fields(self, done):
@@ -253,25 +293,35 @@ class _Ladders(Loop):
                       swap_attempted=Field.like(book["swap_attempted"], between(0, done)),
                       direction=Field.like(book["direction"], one_of(-1, 0, 1)),
                       round_trips=Field.like(book["round_trips"], between(0, done)),
-                      energy=Field(np.float64, traces["energy"].shape[:2] + (done,), finite),
-                      magnetization=Field(np.float64, traces["magnetization"].shape[:2] + (done,), between(-n, n)),
-                      overlap=Field(np.float64, traces["overlap"].shape[:2] + (done,), between(-1, 1)))
+                      best_energy=Field.like(book["best_energy"], finite),
+                      best_states=Field.like(book["best_states"], self.engine.valid_states))
+        rules = {"energy": finite, "magnetization": between(-n, n), "overlap": between(-1, 1),
+                 "link_overlap": between(-1, 1), "fourier_overlap": between(0, 1),
+                 "fourier_magnetization": between(0, n * n)}
+        for name, trace in traces.items():
+            fields[name] = Field(np.float64, trace.shape[:2] + (done,) + trace.shape[3:], rules[name])
         return fields
 
     def restore(self, saved, run):
         done = run.resumed_step
         _check_ladders(run, saved, self.ladder.size, done)
+        best_states, m = saved["best_states"], self.n_sets
+        exact = np.concatenate([checked_energy(model, best_states[k * m:(k + 1) * m])
+                                for k, model in enumerate(self.models)])
+        problem = disagreement("best_energy", saved["best_energy"], exact)
+        if problem is not None:
+            raise run.damaged(*problem)
         for key, value in self.bookkeeping.items():
             value[...] = saved[key]
         for key, value in self.traces.items():
-            value[..., :done] = saved[key]
+            value[:, :, :done] = saved[key]
         restore_engine(run, self.engine, saved, _betas_of_chains(self.ladder, self.chain_at_beta),
                        done * self.swap_every * self.engine.attempts_per_sweep)
         self.position = done
 
     def snapshot(self):
         arrays = dict(prefixed("engine", self.engine.snapshot()), **self.bookkeeping)
-        arrays.update({k: v[..., :self.position] for k, v in self.traces.items()})
+        arrays.update({k: v[:, :, :self.position] for k, v in self.traces.items()})
         return arrays
 
 

@@ -139,12 +139,16 @@ class ChainEngine:
         name = "lane_energy" if "lane_energy" in self.arrays else "energy"
         return disagreement(name, self.energy, checked_energy(self.hamiltonian, self.get_states()))
 
-    def overlaps(self, first, second):
-        """q = (1/n) sum_i s_i s'_i (spin form) between chains ``first`` and ``second``
-        (index arrays of one shape); an array of that shape."""
+    def states_of(self, chains):
+        """The states of the chains ``chains`` (an index array): ``get_states()[chains]``."""
+        return self.get_states()[chains]
+
+    def site_overlaps(self, first, second):
+        """q_i = s_i s'_i (spin form) between chains ``first`` and ``second`` (index arrays
+        of one shape): int8 of that shape + (n,). Their mean is the overlap q."""
         states = self.get_states()
-        spins = (states if self.hamiltonian.domain == "spin" else convert_states(states, "spin")).astype(np.float64)
-        return (spins[first] * spins[second]).mean(-1)
+        spins = states if self.hamiltonian.domain == "spin" else convert_states(states, "spin")
+        return spins[first] * spins[second]
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):
         raise NotImplementedError

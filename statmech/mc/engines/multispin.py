@@ -73,10 +73,18 @@ class MultiSpinEngine(ChainEngine):
     def set_hamiltonian(self, hamiltonian):
         raise TypeError("MultiSpin cannot follow a path of models; use Metropolis(multispin=False)")
 
-    def overlaps(self, first, second):
+    def states_of(self, chains):
+        """The chains' lanes alone unpacked."""
+        chains = np.asarray(chains, np.int64)
+        out = np.empty(chains.shape + (self.spins.shape[1],), np.int8)
+        kernels.packed_site_overlaps(self.spins, chains.ravel(), None, out.reshape(-1, self.spins.shape[1]))
+        return out
+
+    def site_overlaps(self, first, second):
+        """From the two chains' lanes, without unpacking the others."""
         first, second = np.broadcast_arrays(np.asarray(first, np.int64), np.asarray(second, np.int64))
-        out = np.empty(first.shape)
-        kernels.packed_overlaps(self.spins, first.ravel(), second.ravel(), out.reshape(-1))
+        out = np.empty(first.shape + (self.spins.shape[1],), np.int8)
+        kernels.packed_site_overlaps(self.spins, first.ravel(), second.ravel(), out.reshape(-1, self.spins.shape[1]))
         return out
 
     def run(self, n_records, thin, energy_trace, mag_trace, offset):

@@ -33,7 +33,7 @@ from ...rng import xoshiro_vector_step
 from ..acceptance import HEAT_BATH, acceptance_probability
 
 __all__ = ["N_PLANES", "probability_planes", "bernoulli_word", "PackedLattice", "packed_lattice", "packed_batch",
-           "class_planes", "sweep_plan", "multispin_run", "multispin_anneal", "packed_overlaps", "pack", "unpack", "PackedStates",
+           "class_planes", "sweep_plan", "multispin_run", "multispin_anneal", "packed_site_overlaps", "pack", "unpack", "PackedStates",
            "random_packed", "MAX_DEGREE", "GROUP", "group_width"]
 
 #: Bits of a float64 probability below the binary point: p = k / 2^53.
@@ -775,18 +775,21 @@ def _lane_values(counter, out):
 
 
 @njit
-def packed_overlaps(spins, first, second, out):
-    """out[k] = (1/n) sum_i s_i s'_i between chains first[k] and second[k] (chain c is lane
-    c % 64 of word c // 64), from the words without unpacking (on one thread: tempering
-    asks for them every swap round, too little work to share)."""
+def packed_site_overlaps(spins, first, second, out):
+    """out[k, i] = s_i s'_i (+-1) of chains first[k] and second[k] (chain c is lane c % 64 of
+    word c // 64), from the words without unpacking other lanes; ``second`` None: the
+    spins s_i of chains first[k] themselves. On one thread: tempering asks every swap round,
+    too little work to share."""
     n = spins.shape[1]
     for k in range(first.size):
         wa, la = first[k] // 64, np.uint64(first[k] % 64)
-        wb, lb = second[k] // 64, np.uint64(second[k] % 64)
-        differ = 0
-        for i in range(n):
-            differ += int(((spins[wa, i] >> la) ^ (spins[wb, i] >> lb)) & np.uint64(1))
-        out[k] = 1.0 - 2.0 * differ / n
+        if second is None:
+            for i in range(n):
+                out[k, i] = 1 - 2 * np.int8((spins[wa, i] >> la) & np.uint64(1))
+        else:
+            wb, lb = second[k] // 64, np.uint64(second[k] % 64)
+            for i in range(n):
+                out[k, i] = 1 - 2 * np.int8(((spins[wa, i] >> la) ^ (spins[wb, i] >> lb)) & np.uint64(1))
 
 
 @njit
