@@ -666,7 +666,7 @@ def binder_cumulant(m: ArrayLike, n_blocks: int = 32, *, instances: bool = False
 def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_blocks: int = 32, *,
                        instances: bool = False) -> Estimate:
     """The second-moment correlation length of a lattice of side L,
-    xi_L = sqrt(<|O(0)|^2> / <|O(k_min)|^2> - 1) / (2 sin(k_min / 2)), with a jackknife error.
+    xi_L = sqrt(``<|O(0)|^2>`` / ``<|O(k_min)|^2>`` - 1) / (2 sin(k_min / 2)), with a jackknife error.
 
     O is the overlap q (a spin glass: ``overlap ** 2`` and ``fourier_overlap`` of a
     :class:`~statmech.mc.TemperingResult`) or the magnetization M (a ferromagnet:
@@ -676,9 +676,9 @@ def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_
     Parameters
     ----------
     zero_mode : array_like of shape (n_draws,), (n_chains, n_draws) or (n_instances, n_chains, n_draws)
-        |O(0)|^2 samples, time along the last axis.
+        ``|O(0)|^2`` samples, time along the last axis.
     k_mode : array_like of zero_mode's shape, or of that shape + (dimension,)
-        |O(k_min)|^2 at the same draws; with a last axis of lattice directions, their
+        ``|O(k_min)|^2`` at the same draws; with a last axis of lattice directions, their
         mean (the directions are equivalent on a hypercubic lattice).
     k_min : float
         The wavenumber 2 pi / L (the record's ``k_min``).
@@ -686,7 +686,7 @@ def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_
         Jackknife blocks of draws (the same block of every chain).
     instances : bool, default False
         The first axis indexes disorder instances: xi_L of the ratio of disorder averages
-        [<|O(0)|^2>] / [<|O(k_min)|^2>], jackknifed over instances (the estimator of
+        ``[<|O(0)|^2>]`` / ``[<|O(k_min)|^2>]``, jackknifed over instances (the estimator of
         Katzgraber, Koerner and Young, which is less biased than an average of each
         instance's xi_L).
 

@@ -65,9 +65,9 @@ FIELDS = {
     "m": "the magnetizations <s_i> of each site at a mean-field solution ([start or beta,] site)",
     "overlap": "q = (1/n) sum_i s_i^a s_i^b between two replicas (pair, beta, draw)",
     "link_overlap": "q_l = (1/N_b) sum over bonds (i, j) of q_i q_j, q_i = s_i^a s_i^b (pair, beta, draw)",
-    "fourier_overlap": "|q(k)|^2, q(k) = (1/n) sum_i q_i exp(i k x_i), at k = k_min along each lattice axis "
+    "fourier_overlap": "abs(q(k))^2, q(k) = (1/n) sum_i q_i exp(i k x_i), at k = k_min along each lattice axis "
                        "(pair, beta, draw, axis)",
-    "fourier_magnetization": "|M(k)|^2, M(k) = sum_i s_i exp(i k x_i), at k = k_min along each lattice axis "
+    "fourier_magnetization": "abs(M(k))^2, M(k) = sum_i s_i exp(i k x_i), at k = k_min along each lattice axis "
                              "(chain, beta, draw, axis)",
     "k_min": "2 pi / L along each lattice axis: the wavenumbers of the recorded Fourier modes (axis)",
     "acceptance": "accepted single-variable moves per attempt, per chain",

@@ -8,8 +8,8 @@ s_i^b (spin form) and x_i the lattice position of site i,
 
 - ``overlap``               q = (1/n) sum_i q_i
 - ``link_overlap``          q_l = (1/N_b) sum_{(i, j) bonds} q_i q_j
-- ``fourier_overlap``       |q(k_mu)|^2, q(k) = (1/n) sum_i q_i exp(i k . x_i), per axis mu
-- ``fourier_magnetization`` |M(k_mu)|^2, M(k) = sum_i s_i exp(i k . x_i), per axis mu
+- ``fourier_overlap``       ``|q(k_mu)|^2``, q(k) = (1/n) sum_i q_i exp(i k . x_i), per axis mu
+- ``fourier_magnetization`` ``|M(k_mu)|^2``, M(k) = sum_i s_i exp(i k . x_i), per axis mu
 
 with k_mu = (2 pi / L_mu) e_mu, the smallest non-zero wavevector along axis mu.
 """
@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..hamiltonian import Hamiltonian, PairwiseHamiltonian, has_structure
+from ..jit import njit
 from ..lattice import Lattice
 
 __all__ = ["OBSERVABLES", "ReplicaObservables"]
@@ -69,25 +70,39 @@ class ReplicaObservables:
                     raise ValueError(f"observables asks for {name!r}, which {hamiltonian!r} cannot give: "
                                      f"{why_not[name]}")
             self.names = tuple(name for name in OBSERVABLES if name in observables)
-        self.n = hamiltonian.n
-        if "link_overlap" in self.names:
-            self.bonds = _bonds(hamiltonian, self.lattice)
+        self.n = n = hamiltonian.n
+        self.link = "link_overlap" in self.names
+        self.bond_ptr, self.bond_to, self.bond_weight = np.zeros(n + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        self.n_bonds, self.complete = 0, False
+        if self.link:
+            self.bond_ptr, self.bond_to, self.bond_weight, self.n_bonds, self.complete = _bonds(hamiltonian, self.lattice)
+        self.coordinates, self.cos, self.sin = np.zeros((0, n), np.int64), np.zeros((0, 0)), np.zeros((0, 0))
         if self.lattice is not None:
-            self.k_min = 2 * np.pi / np.array(self.lattice.shape, dtype=np.float64)
-            self.phases = [np.exp(1j * k * np.arange(side)) for k, side in zip(self.k_min, self.lattice.shape)]
+            shape = self.lattice.shape
+            self.k_min = 2 * np.pi / np.array(shape, dtype=np.float64)
+            self.coordinates = np.ascontiguousarray(self.lattice.coordinates().T)      # (axis, site)
+            x = np.arange(max(shape))
+            self.cos = np.cos(self.k_min[:, None] * x[None, :])
+            self.sin = np.sin(self.k_min[:, None] * x[None, :])
 
     @property
     def dimension(self) -> int:
         return 0 if self.lattice is None else self.lattice.dimension
 
     def of_pairs(self, site_overlaps: np.ndarray) -> dict[str, np.ndarray]:
-        """{name: values} of the pair observables from q_i of shape (..., n) (int8 +-1):
-        ``link_overlap`` (...), ``fourier_overlap`` (..., dimension)."""
-        values = {}
-        if "link_overlap" in self.names:
-            values["link_overlap"] = link_overlap(site_overlaps, *self.bonds)
-        if "fourier_overlap" in self.names:
-            values["fourier_overlap"] = self._fourier_power(site_overlaps) / self.n ** 2
+        """{name: values} from q_i of shape (..., n) (int8 +-1): ``overlap`` (...), and of
+        the recorded ones ``link_overlap`` (...) and ``fourier_overlap`` (..., dimension)."""
+        lead = site_overlaps.shape[:-1]
+        q = np.ascontiguousarray(site_overlaps.reshape(-1, self.n).T)         # site-major
+        overlap, link = np.empty(q.shape[1]), np.empty(q.shape[1])
+        fourier = np.empty((q.shape[1], self.dimension if "fourier_overlap" in self.names else 0))
+        _sums(q, self.link, self.complete, self.bond_ptr, self.bond_to, self.bond_weight, self.n_bonds,
+              self.coordinates, self.cos, self.sin, 1.0 / self.n ** 2, overlap, link, fourier)
+        values = {"overlap": (overlap / self.n).reshape(lead)}
+        if self.link:
+            values["link_overlap"] = link.reshape(lead)
+        if fourier.shape[1]:
+            values["fourier_overlap"] = fourier.reshape(lead + (self.dimension,))
         return values
 
     def of_chains(self, spins: np.ndarray) -> dict[str, np.ndarray]:
@@ -95,48 +110,78 @@ class ReplicaObservables:
         ``fourier_magnetization`` (..., dimension)."""
         if "fourier_magnetization" not in self.names:
             return {}
-        return {"fourier_magnetization": self._fourier_power(spins)}
-
-    def _fourier_power(self, values):
-        """|sum_i v_i exp(i k_mu x_i)|^2 for each axis mu: the sums over the planes x_mu =
-        const first (integers), then one phase per plane. Shape (..., dimension)."""
-        lattice = self.lattice
-        grid = values.reshape(values.shape[:-1] + lattice.shape)
-        lead = values.ndim - 1
-        out = np.empty(values.shape[:-1] + (lattice.dimension,))
-        for axis in range(lattice.dimension):
-            others = tuple(lead + a for a in range(lattice.dimension) if a != axis)
-            planes = grid.sum(axis=others, dtype=np.int64)
-            out[..., axis] = np.abs(planes @ self.phases[axis]) ** 2
-        return out
+        s = np.ascontiguousarray(spins.reshape(-1, self.n).T)
+        fourier, unused = np.empty((s.shape[1], self.dimension)), np.empty(s.shape[1])
+        _sums(s, False, False, self.bond_ptr, self.bond_to, self.bond_weight, 0, self.coordinates, self.cos,
+              self.sin, 1.0, unused, unused, fourier)
+        return {"fourier_magnetization": fourier.reshape(spins.shape[:-1] + (self.dimension,))}
 
 
 def _bonds(hamiltonian, lattice):
-    """(upper, n_bonds): the bonds as an upper-triangular 0/1 matrix (None when every pair
-    is a bond) and their number. A lattice's bonds are its edges (a periodic side of 2 gives
-    a pair two); otherwise the non-zero couplings."""
+    """The bonds as CSR rows of an upper-triangular matrix of multiplicities (i < j), their
+    number, and whether every pair is a bond (then sum_{i<j} q_i q_j = ((sum q)^2 - n) / 2
+    needs no list). A lattice's bonds are its edges (a periodic side of 2 gives a pair
+    two); otherwise the non-zero couplings."""
     n = hamiltonian.n
     if lattice is not None:
         edges = lattice.edges()
         i, j = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
         upper = sp.csr_matrix((np.ones(len(edges)), (i, j)), shape=(n, n))      # duplicates add up
-        return upper, len(edges)
-    upper = sp.triu(sp.csr_matrix(hamiltonian.couplings), k=1, format="csr")
-    upper.eliminate_zeros()
-    upper.data[:] = 1.0
-    n_bonds = upper.nnz
-    return (None if n_bonds == n * (n - 1) // 2 else upper), n_bonds
+        n_bonds = len(edges)
+    else:
+        upper = sp.triu(sp.csr_matrix(hamiltonian.couplings), k=1, format="csr")
+        upper.eliminate_zeros()
+        upper.data[:] = 1.0
+        n_bonds = upper.nnz
+    complete = n_bonds == n * (n - 1) // 2 and lattice is None
+    if complete:
+        upper = sp.csr_matrix((n, n))
+    return (upper.indptr.astype(np.int64), upper.indices.astype(np.int32), upper.data.astype(np.int32), n_bonds,
+            complete)
 
 
-def link_overlap(site_overlaps: np.ndarray, upper: Any, n_bonds: int) -> np.ndarray:
-    """q_l = (1/N_b) sum over bonds of q_i q_j, from q_i of shape (..., n) and the bonds as
-    an upper-triangular 0/1 matrix (None: every pair, where sum_{i<j} q_i q_j =
-    ((sum_i q_i)^2 - n) / 2)."""
-    if n_bonds == 0:
-        return np.zeros(site_overlaps.shape[:-1])
-    q = site_overlaps.astype(np.float64)
-    if upper is None:
-        n = q.shape[-1]
-        return (q.sum(-1) ** 2 - n) / 2 / n_bonds
-    flat = q.reshape(-1, q.shape[-1])
-    return (np.asarray(upper.dot(flat.T)).T * flat).sum(-1).reshape(q.shape[:-1]) / n_bonds
+@njit
+def _sums(values, link, complete, bond_ptr, bond_to, bond_weight, n_bonds, coordinates, cos, sin, scale,
+          total, link_out, fourier_out):
+    """Per column k of values (int8 +-1, site-major (n, k), so that every loop below runs
+    along k in contiguous memory): total[k] = sum_i v_ik; link_out[k] = (1/N_b) sum over
+    bonds of v_ik v_jk (``link``); fourier_out[k, mu] = scale |sum_i v_ik exp(i k_mu
+    x_i,mu)|^2 for mu < fourier_out.shape[1], from the sums over the planes x_mu = const."""
+    n, m = values.shape
+    d = fourier_out.shape[1]
+    sums = np.zeros(m, np.int64)
+    bonds = np.zeros(m, np.int64)
+    planes = np.zeros((d, cos.shape[1] if d else 0, m), np.int64)
+    partial = np.zeros(m, np.int64)
+    for i in range(n):
+        row = values[i]
+        for k in range(m):
+            sums[k] += row[k]
+        if link and not complete and bond_ptr[i + 1] > bond_ptr[i]:
+            partial[:] = 0
+            for p in range(bond_ptr[i], bond_ptr[i + 1]):
+                other, w = values[bond_to[p]], bond_weight[p]
+                for k in range(m):
+                    partial[k] += w * other[k]
+            for k in range(m):
+                bonds[k] += row[k] * partial[k]
+        for a in range(d):
+            plane = planes[a, coordinates[a, i]]
+            for k in range(m):
+                plane[k] += row[k]
+    for k in range(m):
+        total[k] = sums[k]
+        if link:
+            if n_bonds == 0:
+                link_out[k] = 0.0
+            elif complete:
+                link_out[k] = (sums[k] * sums[k] - n) / 2.0 / n_bonds
+            else:
+                link_out[k] = bonds[k] / n_bonds
+        for a in range(d):
+            re = 0.0
+            im = 0.0
+            for x in range(planes.shape[1]):
+                re += planes[a, x, k] * cos[a, x]
+                im += planes[a, x, k] * sin[a, x]
+            fourier_out[k, a] = scale * (re * re + im * im)

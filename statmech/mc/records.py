@@ -209,12 +209,12 @@ class TemperingResult(_PerSpin, RunRecord):
         q_l = (1/N_b) sum over the N_b bonds (i, j) of q_i q_j, q_i = s_i^a s_i^b, of the
         same pairs (pairwise models; the bonds of a lattice, else the non-zero couplings).
     fourier_overlap : ndarray of shape (n_chains // 2, n_beta, n_draws, dimension) or None
-        |q(k_mu)|^2 of the same pairs, q(k) = (1/n) sum_i q_i exp(i k . x_i), for the
+        ``|q(k_mu)|^2`` of the same pairs, q(k) = (1/n) sum_i q_i exp(i k . x_i), for the
         smallest wavevector k_mu = k_min[mu] e_mu along each lattice axis mu (models
         with a lattice ``geometry``); with ``overlap ** 2`` (k = 0) the input of the
         spin-glass correlation length (:func:`statmech.estimators.correlation_length`).
     fourier_magnetization : ndarray of shape (n_chains, n_beta, n_draws, dimension) or None
-        |M(k_mu)|^2, M(k) = sum_i s_i exp(i k . x_i) (spin form): with ``magnetization ** 2``
+        ``|M(k_mu)|^2``, M(k) = sum_i s_i exp(i k . x_i) (spin form): with ``magnetization ** 2``
         the ferromagnet's correlation length. Recorded when asked for
         (``observables``).
     k_min : ndarray of shape (dimension,) or None

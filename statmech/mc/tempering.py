@@ -41,7 +41,7 @@ def parallel_tempering(hamiltonian: Hamiltonian, betas: ArrayLike, *, n_sweeps: 
     min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))). Two sets give the overlap q needed
     for P(q), so the default is 2 (with 1 there is no overlap to record). Every round
     records, at each beta, E and M of every ladder, the overlaps of ladders 2p and 2p + 1
-    (q, the link overlap q_l and, on a lattice, the Fourier-mode overlaps |q(k_min)|^2 from
+    (q, the link overlap q_l and, on a lattice, the Fourier-mode overlaps ``|q(k_min)|^2`` from
     which :func:`statmech.estimators.correlation_length` estimates xi_L), and keeps the
     lowest-energy state each ladder visited.
 
@@ -274,7 +274,6 @@ class _Ladders(Loop):
         if len(self.pair_rows):
             pairs = self.pair_rows
             site = engine.site_overlaps(chain_at_beta[pairs], chain_at_beta[pairs + 1])
-            traces["overlap"][..., step] = site.mean(-1, dtype=np.float64)
             for name, values in self.recorded.of_pairs(site).items():
                 traces[name][:, :, step] = values
         if "fourier_magnetization" in traces:
