@@ -14,7 +14,7 @@ from typing import Any, TYPE_CHECKING
 import numpy as np
 from scipy import special
 
-from .validation import as_beta, as_int, as_real_array, as_states
+from .validation import as_beta, as_float, as_int, as_real_array, as_states
 from .errors import AutocorrelationError, ConvergenceError, ConvergenceWarning
 from .records import Estimate, Record
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from statmech.typing import ArrayLike, Seed
 
 __all__ = ["autocorrelation_time", "effective_sample_size", "rhat", "equilibration", "Equilibration",
+           "log_binning", "LogBinning", "link_overlap_from_energy",
            "blocking_error", "jackknife", "jackknife_spread",
            "binder_cumulant", "correlation_length", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
@@ -393,6 +394,165 @@ class Equilibration(Record):
 
         return xr.Dataset({"start": self.start, "statistical_inefficiency": self.statistical_inefficiency,
                            "n_effective": self.n_effective})
+
+
+@dataclass(frozen=True, eq=False)
+class LogBinning(Record):
+    """Means of an observable in logarithmic bins of simulation time, one row per instance
+    (:func:`log_binning`).
+
+    Attributes
+    ----------
+    bin_start, bin_stop : ndarray of shape (n_bins,)
+        Bin b holds draws bin_start[b] <= t < bin_stop[b]: [0, 1), [1, 2), [2, 4), ...,
+        [2^(B-2), 2^(B-1)), each twice as long as the one before.
+    bin_mean, bin_error : ndarray of shape (n_instances, n_bins)
+        The mean over chains and draws in each bin, and its standard error: by blocking
+        (:func:`blocking_error`, chains combined) in bins of 16 draws or more; below, from
+        the spread of the chains' means (NaN with one chain).
+    equilibrated : ndarray of shape (n_instances,), bool
+        Whether the last ``n_last`` bins of the instance agree: each differs from the last
+        by less than ``tolerance`` combined standard errors.
+    n_last : int
+    tolerance : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statmech.estimators import log_binning
+    >>> rng = np.random.default_rng(0)
+    >>> relaxing = 3 * np.exp(-np.arange(4096) / 20) + rng.normal(size=(4, 4096))   # 4 chains
+    >>> b = log_binning(relaxing)
+    >>> b.bin_stop[-3:], b.equilibrated                     # the last bins agree
+    (array([1024, 2048, 4096]), array([ True]))
+    >>> bool(log_binning(relaxing[:, :64]).equilibrated[0])  # 64 draws are still relaxing
+    False
+    """
+
+    bin_start: np.ndarray
+    bin_stop: np.ndarray
+    bin_mean: np.ndarray
+    bin_error: np.ndarray
+    equilibrated: np.ndarray
+    n_last: int
+    tolerance: float
+
+    dims = {"bin_start": ("bin",), "bin_stop": ("bin",), "bin_mean": ("instance", "bin"),
+            "bin_error": ("instance", "bin"), "equilibrated": ("instance",)}
+
+    @property
+    def failed(self) -> np.ndarray:
+        """Indices of the instances whose last bins disagree (not yet in equilibrium)."""
+        return np.flatnonzero(~self.equilibrated)
+
+
+def log_binning(x: ArrayLike, *, instances: bool = False, n_last: int = 3, tolerance: float = 3.0) -> LogBinning:
+    """Logarithmic binning: the mean of an observable over draws [0, 1), [1, 2), [2, 4),
+    [4, 8), ... of every chain, and whether the last bins agree, the test of equilibration
+    in spin-glass studies (the last bin holds the second half of the run, the bin before
+    it the quarter before that, ...).
+
+    Parameters
+    ----------
+    x : array_like of shape (n_draws,), (n_chains, n_draws) or, with ``instances``, (n_instances, n_chains, n_draws)
+        Samples of the observable, time along the last axis from the start of the run
+        (draws past the last power of two are left out of every bin).
+    instances : bool, default False
+        The first axis indexes disorder instances, binned one by one.
+    n_last : int, default 3
+        How many of the last bins must agree.
+    tolerance : float, default 3.0
+        Agreement: |mean_b - mean_last| < tolerance * sqrt(error_b^2 + error_last^2). At 3,
+        about one instance in 200 that is in equilibrium is reported (at 2, one in 10).
+
+    Returns
+    -------
+    LogBinning
+        Instances whose last bins disagree are listed by ``failed``; a disorder average
+        should be taken over the others, or the run continued.
+
+    References
+    ----------
+    E. Marinari, G. Parisi, F. Ricci-Tersenghi and J. J. Ruiz-Lorenzo, J. Phys. A 31, 2611
+    (1998); H. G. Katzgraber, M. Palassini and A. P. Young, Phys. Rev. B 63, 184422 (2001),
+    sec. II.
+    """
+    x = as_real_array(x, "x")
+    if instances:
+        if x.ndim < 2:
+            raise ValueError(f"x must have shape (n_instances, ..., n_draws) when instances=True; got {x.shape}")
+        x = x.reshape(x.shape[0], -1, x.shape[-1])
+    else:
+        x = x.reshape(1, -1, x.shape[-1]) if x.ndim else x.reshape(1, 1, 1)
+    n_last = as_int(n_last, "n_last", minimum=2)
+    tolerance = as_float(tolerance, "tolerance", minimum=0.0, allow_equal=False)
+    n_draws = x.shape[-1]
+    n_bins = int(np.floor(np.log2(n_draws))) + 1 if n_draws else 0
+    if n_bins < n_last or 2 ** (n_bins - 1) < 2 * 16:
+        raise ValueError(f"x must hold at least {max(2 ** (n_last - 1), 32)} draws along its last axis for "
+                         f"n_last = {n_last} logarithmic bins; got {n_draws}")
+    stop = 2 ** np.arange(n_bins)
+    start = np.concatenate([[0], stop[:-1]])
+    mean = np.empty((x.shape[0], n_bins))
+    error = np.empty((x.shape[0], n_bins))
+    for b, (lo, hi) in enumerate(zip(start, stop)):
+        block = x[:, :, lo:hi]
+        mean[:, b] = block.mean(axis=(1, 2))
+        if hi - lo >= 16:
+            error[:, b] = [blocking_error(chains) for chains in block]
+        elif x.shape[1] >= 2:
+            error[:, b] = block.mean(axis=2).std(axis=1, ddof=1) / np.sqrt(x.shape[1])
+        else:
+            error[:, b] = np.nan
+    last = slice(n_bins - n_last, n_bins - 1)
+    spread = np.sqrt(error[:, last] ** 2 + error[:, -1:] ** 2)
+    equilibrated = np.all(np.abs(mean[:, last] - mean[:, -1:]) < tolerance * spread, axis=1)
+    return LogBinning(bin_start=start, bin_stop=stop, bin_mean=mean, bin_error=error, equilibrated=equilibrated,
+                      n_last=n_last, tolerance=tolerance)
+
+
+def link_overlap_from_energy(energy: ArrayLike, beta: float, n_bonds: int, variance: float = 1.0) -> np.ndarray:
+    """The link overlap that the energy implies for Gaussian couplings:
+    q_l(E) = 1 + E / (beta sigma^2 N_b).
+
+    For couplings J_ij ~ N(0, sigma^2) on N_b bonds and no field, integrating the disorder
+    average by parts gives [<E>] = -beta sigma^2 N_b (1 - [<q_l>]), so in equilibrium the
+    disorder averages of q_l(E) and of the replicas' link overlap q_l agree. Out of
+    equilibrium they approach each other from opposite sides, which makes their
+    difference, binned logarithmically (:func:`log_binning`), the test of equilibration
+    of Katzgraber, Palassini and Young.
+
+    Parameters
+    ----------
+    energy : array_like
+        Energies (totals), any shape (e.g. a tempering record's ``energy[:, b]``).
+    beta : float
+        > 0.
+    n_bonds : int
+        N_b (a lattice's ``len(model.edges)``; n (n - 1) / 2 for SK).
+    variance : float, default 1.0
+        sigma^2 of the couplings (1 for ``EdwardsAnderson(couplings="gaussian")``, 1/n for
+        SK).
+
+    Returns
+    -------
+    ndarray of energy's shape
+
+    References
+    ----------
+    H. G. Katzgraber, M. Palassini and A. P. Young, Phys. Rev. B 63, 184422 (2001), eq. (5).
+
+    Examples
+    --------
+    >>> from statmech.estimators import link_overlap_from_energy
+    >>> float(link_overlap_from_energy(-20.0, beta=1.0, n_bonds=32))     # a 4 x 4 torus: 32 bonds
+    0.375
+    """
+    energy = as_real_array(energy, "energy")
+    beta = as_float(beta, "beta", minimum=0.0, allow_equal=False)
+    n_bonds = as_int(n_bonds, "n_bonds", minimum=1)
+    variance = as_float(variance, "variance", minimum=0.0, allow_equal=False)
+    return 1.0 + energy / (beta * variance * n_bonds)
 
 
 _EQUILIBRATION_CRITERIA = ("standard_error", "n_effective")

@@ -12,7 +12,7 @@ the model it ran on by a string (``model``) and never holds a live object.
 A field name means one thing in every record: :data:`FIELDS` (printed below) gives it,
 and ``tests/test_vocabulary.py`` checks that every field of every record is in it.
 """
-from .estimators import Equilibration, MultistateReweighting, OverlapDistribution, Reweighted
+from .estimators import Equilibration, LogBinning, MultistateReweighting, OverlapDistribution, Reweighted
 from .learning import BoltzmannResult, InverseIsingResult, LogLikelihood
 from .mc.records import AnnealResult, FreeEnergyResult, SampleResult, TemperingResult
 from .meanfield.records import GibbsFreeEnergy, MeanFieldPathResult, MeanFieldResult
@@ -21,13 +21,13 @@ from .thermodynamics import DensityOfStates, Thermodynamics
 
 __all__ = ["Record", "RunRecord", "Estimate", "Thermodynamics", "DensityOfStates", "SampleResult", "AnnealResult",
            "TemperingResult", "FreeEnergyResult", "MeanFieldResult", "MeanFieldPathResult", "GibbsFreeEnergy",
-           "OverlapDistribution", "Reweighted", "MultistateReweighting", "Equilibration", "InverseIsingResult", "BoltzmannResult",
+           "OverlapDistribution", "Reweighted", "MultistateReweighting", "Equilibration", "LogBinning", "InverseIsingResult", "BoltzmannResult",
            "LogLikelihood", "FIELDS", "RECORDS", "save_npz", "load_npz"]
 
 #: Every record class.
 RECORDS = (Estimate, Thermodynamics, DensityOfStates, SampleResult, AnnealResult, TemperingResult, FreeEnergyResult,
            MeanFieldResult, MeanFieldPathResult, GibbsFreeEnergy, OverlapDistribution, Reweighted,
-           MultistateReweighting, Equilibration, InverseIsingResult, BoltzmannResult, LogLikelihood)
+           MultistateReweighting, Equilibration, LogBinning, InverseIsingResult, BoltzmannResult, LogLikelihood)
 
 #: The meaning of every field name of the records.
 FIELDS = {
@@ -107,6 +107,13 @@ FIELDS = {
     "mean": "<O> at the new beta, an Estimate",
     "delta_log_z": "ln Z(new beta) - ln Z(beta), an Estimate",
     # equilibration
+    "bin_start": "the first draw of each logarithmic bin (bin)",
+    "bin_stop": "the draw after the last of each logarithmic bin (bin)",
+    "bin_mean": "the mean of an observable over the chains and draws of each bin (instance, bin)",
+    "bin_error": "the standard error of bin_mean (instance, bin)",
+    "equilibrated": "whether the last bins of an instance agree within tolerance (instance)",
+    "n_last": "how many of the last logarithmic bins must agree",
+    "tolerance": "agreement within this many combined standard errors",
     "start": "the first step of a series kept after its burn-in",
     "statistical_inefficiency": "g: correlations inflate the variance of a mean by g, Var(mean) = g Var(x) / n",
     "n_effective": "the number of uncorrelated steps a correlated series is worth, n / g",

@@ -218,3 +218,83 @@ def test_ising_xi_over_l_curves_cross_at_beta_c():
     assert small[0].value - large[0].value > 3 * combined[0]
     assert abs(small[1].value - large[1].value) < 3 * combined[1]
     assert large[2].value - small[2].value > 3 * combined[2]
+
+
+# -- equilibration: logarithmic bins and the energy / link-overlap identity ---------------------
+
+def test_log_binning_from_its_definition():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, 300)) + np.linspace(1, 0, 300)
+    b = statmech.estimators.log_binning(x)
+    np.testing.assert_array_equal(b.bin_start, [0, 1, 2, 4, 8, 16, 32, 64, 128])
+    np.testing.assert_array_equal(b.bin_stop, [1, 2, 4, 8, 16, 32, 64, 128, 256])
+    for k, (lo, hi) in enumerate(zip(b.bin_start, b.bin_stop)):
+        assert b.bin_mean[0, k] == pytest.approx(x[:, lo:hi].mean())
+        error = (statmech.estimators.blocking_error(x[:, lo:hi]) if hi - lo >= 16
+                 else x[:, lo:hi].mean(1).std(ddof=1) / np.sqrt(5))
+        assert b.bin_error[0, k] == pytest.approx(error)
+
+
+def test_log_binning_reports_the_instances_not_yet_in_equilibrium():
+    rng = np.random.default_rng(4)
+    t = np.arange(2048)
+    settled = rng.normal(size=(6, 4, 2048)) + 2 * np.exp(-t / 10)
+    drifting = settled.copy()
+    drifting[[1, 4]] += 3 * np.exp(-t / 800)           # two instances still relax at the end
+    assert statmech.estimators.log_binning(settled, instances=True).equilibrated.all()
+    b = statmech.estimators.log_binning(drifting, instances=True)
+    np.testing.assert_array_equal(b.failed, [1, 4])
+    assert b.bin_mean.shape == (6, 12)
+    with pytest.raises(ValueError, match="at least 32 draws"):
+        statmech.estimators.log_binning(np.ones(20))
+    with pytest.raises(ValueError, match="tolerance"):
+        statmech.estimators.log_binning(np.ones(64), tolerance=0.0)
+
+
+def exact_energy_and_link_overlap(model, beta):
+    """<E> and (1/N_b) sum over bonds of <s_i s_j>^2 by enumeration."""
+    states = all_states(model.n, "spin").astype(float)
+    energies = model.energy(states)
+    weights = np.exp(-beta * (energies - energies.min()))
+    weights /= weights.sum()
+    i, j = model.edges[:, 0], model.edges[:, 1]
+    correlations = weights @ (states[:, i] * states[:, j])
+    return weights @ energies, np.mean(correlations ** 2)
+
+
+def test_the_energy_gives_the_link_overlap_for_gaussian_couplings():
+    """[<E>] = -beta N_b (1 - [q_l]): over 300 Gaussian 3 x 3 tori, enumerated, the mean of
+    q_l - q_l(E) is zero within three standard errors; with the wrong variance it is not
+    (the test can fail)."""
+    beta = 0.8
+    difference, wrong = [], []
+    for seed in range(300):
+        model = EdwardsAnderson.square(3, couplings="gaussian", seed=seed)
+        energy, q_l = exact_energy_and_link_overlap(model, beta)
+        difference.append(q_l - statmech.estimators.link_overlap_from_energy(energy, beta, len(model.edges)))
+        wrong.append(q_l - statmech.estimators.link_overlap_from_energy(energy, beta, len(model.edges), variance=1.5))
+    for values, zero in ((difference, True), (wrong, False)):
+        mean, error = np.mean(values), np.std(values, ddof=1) / np.sqrt(len(values))
+        assert (abs(mean) < 3 * error) == zero, (mean, error)
+
+
+@pytest.mark.slow
+def test_tempering_of_gaussian_glasses_meets_the_identity_in_its_last_bins():
+    """Twelve 4 x 4 Gaussian glasses by tempering: the disorder average of the binned
+    q_l - q_l(E) falls to zero within errors in the last bins, and each instance's q_l
+    equilibrates by its own log-binning."""
+    betas = np.linspace(0.3, 1.5, 8)
+    glasses = [EdwardsAnderson.square(4, couplings="gaussian", seed=s) for s in range(12)]
+    differences, links = [], []
+    for model in glasses:
+        r = statmech.parallel_tempering(model, betas, n_sweeps=4096, n_chains=8, seed=7, progress=False)
+        implied = statmech.estimators.link_overlap_from_energy(r.energy[:, -1], betas[-1], len(model.edges))
+        link = r.link_overlap[:, -1]
+        differences.append(link - 0.5 * (implied[0::2] + implied[1::2]))
+        links.append(link)
+    bins = statmech.estimators.log_binning(np.stack(differences), instances=True)
+    average = bins.bin_mean.mean(0)
+    error = bins.bin_mean.std(0, ddof=1) / np.sqrt(len(glasses))
+    assert average[1] < -3 * error[1]                  # the replicas start far apart: q_l below q_l(E)
+    assert np.all(np.abs(average[-3:]) < 3 * error[-3:]), (average[-3:], error[-3:])
+    assert statmech.estimators.log_binning(np.stack(links), instances=True).equilibrated.sum() >= 10
