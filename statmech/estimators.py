@@ -462,7 +462,7 @@ def log_binning(x: ArrayLike, *, instances: bool = False, n_last: int = 3, toler
     n_last : int, default 3
         How many of the last bins must agree.
     tolerance : float, default 3.0
-        Agreement: |mean_b - mean_last| < tolerance * sqrt(error_b^2 + error_last^2). At 3,
+        Agreement: ``|mean_b - mean_last| < tolerance * sqrt(error_b^2 + error_last^2)``. At 3,
         about one instance in 200 that is in equilibrium is reported (at 2, one in 10).
 
     Returns

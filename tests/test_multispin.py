@@ -333,7 +333,7 @@ def test_packing_round_trips_and_lattices_that_cannot_be_packed_are_refused():
 # -- through the public API: statmech.sample and parallel_tempering with MultiSpin ------------
 
 import statmech                                                               # noqa: E402
-from statmech import estimators, mc                                            # noqa: E402
+from statmech import estimators, mc, schedules                                           # noqa: E402
 from statmech.analysis.exact_results import ising_square_torus              # noqa: E402
 from statmech.models import Ising                                            # noqa: E402
 
@@ -622,10 +622,54 @@ def test_a_batch_does_not_depend_on_the_number_of_threads(thread_counts):
         assert np.array_equal(a.energy, b.energy) and np.array_equal(a.states, b.states)
 
 
+# -- anneal_batch: many disorder instances annealed in the same words ------------------------
+
+def test_an_annealing_batch_of_copies_is_bit_for_bit_one_model_with_more_reads():
+    """Eight copies of 64 reads (eight words, two SIMD groups of per-lane bonds) are the
+    shared-bond annealing of the glass with 512 reads, cut into one record per copy."""
+    model = EdwardsAnderson.cubic(4, "pm1", seed=2)
+    schedule = schedules.geometric(0.2, 3.0, 40)
+    batch = statmech.anneal_batch([model] * 8, schedule, n_sweeps=2, n_chains=64, seed=3, progress=False)
+    one = statmech.anneal(model, schedule, n_sweeps=2, n_chains=512, sampler=mc.MultiSpin("metropolis"), seed=3,
+                          progress=False)
+    for k, run in enumerate(batch):
+        rows = slice(64 * k, 64 * k + 64)
+        for name in ("best_states", "best_energy", "final_states", "final_energy", "energy"):
+            np.testing.assert_array_equal(getattr(run, name), getattr(one, name)[rows], err_msg=name)
+        assert run.engine == "multispin" and run.model == repr(model)
+
+
+def test_an_annealing_batch_finds_each_instances_ground_state():
+    """Ten 4 x 4 +-J glasses, 16 reads each: every instance's best read is its ground state
+    (enumerated), and every record's energies are its own model's energies of its states."""
+    models = [EdwardsAnderson.square(4, "pm1", seed=s) for s in range(10)]
+    runs = statmech.anneal_batch(models, schedules.geometric(0.1, 4.0, 300), n_chains=16, seed=0, progress=False)
+    states = np.where((np.arange(2 ** 16)[:, None] >> np.arange(16)) & 1, -1.0, 1.0)
+    for model, run in zip(models, runs):
+        np.testing.assert_array_equal(model.energy(run.best_states), run.best_energy)
+        np.testing.assert_array_equal(model.energy(run.final_states), run.final_energy)
+        assert run.best_energy.min() == model.energy(states).min(), model
+
+
+def test_an_annealing_batch_does_not_depend_on_the_number_of_threads(thread_counts):
+    models = [EdwardsAnderson.square(4, "pm1", seed=s) for s in range(5)]
+    runs = []
+    for threads in thread_counts:
+        statmech.set_num_threads(threads)
+        runs.append(statmech.anneal_batch(models, schedules.linear(0.1, 2.0, 20), n_chains=64, seed=4,
+                                          progress=False))
+    for a, b in zip(*runs):
+        assert np.array_equal(a.best_states, b.best_states) and np.array_equal(a.energy, b.energy)
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: mc.parallel_tempering_batch(EdwardsAnderson.square(3, "pm1", seed=0), [0.5, 1.0], progress=False),
      TypeError, "sequence of Hamiltonians"),
     (lambda: mc.parallel_tempering_batch([], [0.5, 1.0], progress=False), ValueError, "at least one model"),
+    (lambda: statmech.anneal_batch(EdwardsAnderson.square(3, "pm1", seed=0), [0.5, 1.0], progress=False),
+     TypeError, r"sequence of Hamiltonians \(one model: anneal\)"),
+    (lambda: statmech.anneal_batch([Ising.square(3)], [0.5, 1.0], sampler=mc.Wolff(), progress=False),
+     TypeError, "sampler must be MultiSpin"),
     (lambda: mc.parallel_tempering_batch([EdwardsAnderson.square(3, "pm1", seed=0), "glass"], [0.5, 1.0],
                                          progress=False), TypeError, r"hamiltonians\[1\]"),
     (lambda: mc.parallel_tempering_batch([EdwardsAnderson.square(3, "pm1", seed=0),

@@ -35,6 +35,7 @@ def _instances():
             spins[:100].astype(float), spins[100:].astype(float)),
         results.Reweighted: statmech.estimators.reweight(traces[0], 0.2, 0.25),
         results.Equilibration: statmech.estimators.equilibration(traces),
+        results.LogBinning: statmech.estimators.log_binning(np.stack([traces[:2]] * 3)[..., :32], instances=True),
         results.MultistateReweighting: statmech.estimators.multistate_reweighting(traces, [0.2, 0.4]),
         results.InverseIsingResult: learning.inverse_ising(spins, method="naive"),
         results.BoltzmannResult: learning.boltzmann_learning(Ising.chain(4), spins[:, :4], n_iter=5,

@@ -13,7 +13,7 @@ from typing import Any, TYPE_CHECKING
 import numpy as np
 
 from ..estimators import equilibration
-from ..hamiltonian import BipartiteHamiltonian, content_digest, has_structure, validate_hamiltonian
+from ..hamiltonian import BipartiteHamiltonian, Hamiltonian, content_digest, has_structure, validate_hamiltonian
 from ..runloop import Field, Loop, Run, at_least, between, finite, prefixed, unprefixed
 from ..schedules import as_schedule
 from ..validation import as_int, as_scalar_beta, as_states, check_memory
@@ -22,12 +22,13 @@ from .records import AnnealResult, SampleResult
 from .samplers import BlockGibbs, HeatBath, Metropolis, MultiSpin, SwendsenWang, Wolff
 
 if TYPE_CHECKING:
-    from statmech.hamiltonian import Hamiltonian
+    from collections.abc import Sequence
+
     from statmech.mc.engines import Engine
     from statmech.schedules import Schedule
     from statmech.typing import ArrayLike, PathLike, Seed
 
-__all__ = ["sample", "anneal", "unpack_states", "resolve_sampler", "model_states", "initial_states_or_random",
+__all__ = ["sample", "anneal", "anneal_batch", "unpack_states", "resolve_sampler", "model_states", "initial_states_or_random",
            "start_engine", "restore_engine", "require_multiple"]
 
 _SAMPLERS = (Metropolis, HeatBath, MultiSpin, Wolff, SwendsenWang, BlockGibbs)
@@ -131,6 +132,30 @@ def restore_engine(run: Any, engine: Any, saved: dict, betas: ArrayLike, max_acc
     problem = engine.check_state()
     if problem is not None:
         raise run.damaged(f"engine_{problem[0]}", problem[1])
+
+
+def batch_models(hamiltonians: Sequence[Hamiltonian], sampler: Any, default: Any,
+                 single: str) -> tuple[list[Hamiltonian], Any]:
+    """The models of a batch driver (a non-empty sequence, each validated) and its sampler:
+    ``default`` for None, MultiSpin with the rule of a Metropolis or HeatBath given (the
+    batch runs packed), or a MultiSpin as given. ``single`` names the one-model driver."""
+    if isinstance(hamiltonians, Hamiltonian) or not hasattr(hamiltonians, "__len__"):
+        raise TypeError(f"hamiltonians must be a sequence of Hamiltonians (one model: {single}); "
+                        f"got {type(hamiltonians).__name__}")
+    hamiltonians = list(hamiltonians)
+    if not hamiltonians:
+        raise ValueError("hamiltonians must hold at least one model; got an empty sequence")
+    for k, hamiltonian in enumerate(hamiltonians):
+        validate_hamiltonian(hamiltonian, name=f"hamiltonians[{k}]")
+    if sampler is None:
+        sampler = default
+    elif isinstance(sampler, Metropolis):       # HeatBath too: the same rule, packed
+        if sampler.multispin is False or sampler.checkerboard or sampler.lanes or sampler.precision != "float64":
+            raise ValueError(f"{single}_batch runs its models packed (MultiSpin); got {sampler!r}")
+        sampler = MultiSpin(sampler.acceptance)
+    elif not isinstance(sampler, MultiSpin):
+        raise TypeError(f"sampler must be MultiSpin(), HeatBath() or Metropolis(); got {sampler!r}")
+    return hamiltonians, sampler
 
 
 def require_multiple(n_sweeps: int, step: Any, name: str, why: str) -> None:
@@ -441,6 +466,82 @@ def anneal(hamiltonian: Hamiltonian, schedule: Schedule | ArrayLike, *, n_sweeps
                         energy=reads.trace[:, :done].copy(), betas=schedule.betas[:done].copy(),
                         n_sweeps=n_sweeps, sampler=repr(sampler), model=repr(hamiltonian),
                         seed=run.seed, elapsed=run.elapsed, interrupted=run.interrupted, engine=plan.name)
+
+
+def anneal_batch(hamiltonians: Sequence[Hamiltonian], schedule: Schedule | ArrayLike, *, n_sweeps: int = 1,
+                 n_chains: int | None = None, sampler: Any = None, seed: Seed | None = None,
+                 progress: bool | None = None) -> list[AnnealResult]:
+    """Simulated annealing of several models on one lattice at once, their reads sharing
+    the bits of machine words: many disorder instances per word (multi-spin coding).
+
+    Each model gets what :func:`anneal` would give it, ``n_chains`` reads of ``schedule``
+    and its own record with the best state and energy of each read; the models must be
+    ones :class:`MultiSpin` runs and packs alike (as for
+    :func:`parallel_tempering_batch`: +-J Edwards-Anderson instances of one size, say).
+    Model k's reads are chains k m .. (k + 1) m - 1, m = ``n_chains``, so 4 instances of 16
+    reads fill a word, and 256 instances are annealed in 64 words, four words per SIMD
+    sweep.
+
+    Parameters
+    ----------
+    hamiltonians : sequence of PairwiseHamiltonian
+    schedule, n_sweeps, progress
+        As in :func:`anneal`.
+    n_chains : int or None
+        Reads per model. None: 16 as in :func:`anneal`, raised so that the batch fills
+        whole words.
+    sampler : MultiSpin, Metropolis or HeatBath, optional
+        The acceptance rule of the packed sweeps; Metropolis by default (as in
+        :func:`anneal`).
+    seed : int, SeedSequence, Generator or None
+        One seed for the batch; every record carries it, and it reproduces the batch (the
+        same models in the same order) bit for bit.
+
+    Returns
+    -------
+    list of AnnealResult
+        One per model, in order.
+
+    Examples
+    --------
+    Eight 2D +-J glasses annealed together, each record with its best reads:
+
+    >>> import statmech
+    >>> from statmech import schedules
+    >>> from statmech.models import EdwardsAnderson
+    >>> glasses = [EdwardsAnderson.square(6, couplings="pm1", seed=i) for i in range(8)]
+    >>> runs = statmech.anneal_batch(glasses, schedules.geometric(0.1, 3.0, 200), n_chains=8, seed=0,
+    ...                              progress=False)
+    >>> len(runs), runs[0].best_states.shape, runs[0].engine
+    (8, (8, 36), 'multispin')
+    >>> bool(all((g.energy(r.best_states) == r.best_energy).all() for g, r in zip(glasses, runs)))
+    True
+    """
+    hamiltonians, sampler = batch_models(hamiltonians, sampler, MultiSpin("metropolis"), "anneal")
+    schedule = as_schedule(schedule).require_increasing()
+    n_sweeps = as_int(n_sweeps, "n_sweeps", minimum=1)
+    n_models, hamiltonian = len(hamiltonians), hamiltonians[0]
+    n_chains, plan = chains_and_plan(n_chains, 16, lambda k: engines.select_batch(sampler, hamiltonians, n_models * k),
+                                     n_models)
+    n_total = n_models * n_chains
+    run = Run("anneal_batch", seed, progress, len(schedule), "annealing")
+    state_seed, chain_seed = run.seed_sequence.spawn(2)
+    engine = start_engine(plan, hamiltonian, None, n_total, np.full(n_total, schedule[0]), state_seed, chain_seed,
+                          other_bytes=8 * n_total * (len(schedule) + hamiltonian.n))
+    reads = run.execute(_Annealing(engine, schedule.betas, n_sweeps))
+    engine.exact_energies(reads.best_energy, reads.best_states)
+    done, final_states = reads.position, engine.get_states()
+    best_states = reads.best_states.astype(final_states.dtype)
+    results = []
+    for k, model in enumerate(hamiltonians):
+        rows = slice(k * n_chains, (k + 1) * n_chains)
+        results.append(AnnealResult(
+            best_states=best_states[rows], best_energy=reads.best_energy[rows].copy(),
+            final_states=final_states[rows], final_energy=engine.energy[rows].copy(),
+            energy=reads.trace[rows, :done].copy(), betas=schedule.betas[:done].copy(), n_sweeps=n_sweeps,
+            sampler=repr(sampler), model=repr(model), seed=run.seed, elapsed=run.elapsed,
+            interrupted=run.interrupted, engine=plan.name))
+    return results
 
 
 class _Annealing(Loop):

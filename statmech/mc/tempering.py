@@ -7,7 +7,7 @@ from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
-from ..hamiltonian import Hamiltonian, checked_energy, convert_states, validate_hamiltonian
+from ..hamiltonian import Hamiltonian, checked_energy, convert_states
 from ..jit import njit
 from ..rng import random_streams
 from ..runloop import Field, Loop, Progress, Run, at_least, between, finite, one_of, prefixed, streams
@@ -15,11 +15,10 @@ from ..schedules import as_schedule, from_array
 from ..validation import as_int, as_seed_sequence
 from . import engines
 from .acceptance import METROPOLIS, accept
-from .drivers import chains_and_plan, require_multiple, resolve_sampler, restore_engine, start_engine
-from .engines.base import disagreement
+from .drivers import batch_models, chains_and_plan, require_multiple, resolve_sampler, restore_engine, start_engine
 from .observables import ReplicaObservables
 from .records import TemperingResult
-from .samplers import Metropolis, MultiSpin
+from .samplers import MultiSpin
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -151,22 +150,7 @@ def parallel_tempering_batch(hamiltonians: Sequence[Hamiltonian], betas: ArrayLi
     >>> results[0].fourier_overlap.shape                   # (pair, beta, draw, axis): |q(k_min)|^2 per axis
     (1, 8, 200, 3)
     """
-    if isinstance(hamiltonians, Hamiltonian) or not hasattr(hamiltonians, "__len__"):
-        raise TypeError(f"hamiltonians must be a sequence of Hamiltonians (one model: parallel_tempering); "
-                        f"got {type(hamiltonians).__name__}")
-    hamiltonians = list(hamiltonians)
-    if not hamiltonians:
-        raise ValueError("hamiltonians must hold at least one model; got an empty sequence")
-    for k, hamiltonian in enumerate(hamiltonians):
-        validate_hamiltonian(hamiltonian, name=f"hamiltonians[{k}]")
-    if sampler is None:
-        sampler = MultiSpin()
-    elif isinstance(sampler, Metropolis):       # HeatBath too: the same rule, packed
-        if sampler.multispin is False or sampler.checkerboard or sampler.lanes or sampler.precision != "float64":
-            raise ValueError(f"parallel_tempering_batch runs its models packed (MultiSpin); got {sampler!r}")
-        sampler = MultiSpin(sampler.acceptance)
-    elif not isinstance(sampler, MultiSpin):
-        raise TypeError(f"sampler must be MultiSpin(), HeatBath() or Metropolis(); got {sampler!r}")
+    hamiltonians, sampler = batch_models(hamiltonians, sampler, MultiSpin(), "parallel_tempering")
     return _tempering(hamiltonians, betas, sampler, n_sweeps, n_chains, swap_every, observables, seed, checkpoint,
                       checkpoint_every, progress, packed=True)
 
@@ -307,7 +291,7 @@ class _Ladders(Loop):
         best_states, m = saved["best_states"], self.n_sets
         exact = np.concatenate([checked_energy(model, best_states[k * m:(k + 1) * m])
                                 for k, model in enumerate(self.models)])
-        problem = disagreement("best_energy", saved["best_energy"], exact)
+        problem = engines.disagreement("best_energy", saved["best_energy"], exact)
         if problem is not None:
             raise run.damaged(*problem)
         for key, value in self.bookkeeping.items():

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...hamiltonian import BipartiteHamiltonian, PairwiseHamiltonian, has_structure, pairwise_form, structure_hint
-from .base import ChainEngine
+from .base import ChainEngine, disagreement
 from .block_gibbs import BlockGibbsEngine
 from .checkerboard import CheckerboardEngine, square_torus
 from .cluster import ClusterEngine, require_ferromagnet
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "EnginePlan", "Rule", "Condition", "ENGINE_TABLE", "select", "select_batch", "engine_table",
            "MULTISPIN_MIN_CHAINS", "MULTISPIN_MIN_CHAINS_CHECKERBOARD", "ChainEngine", "PairwiseEngine", "LaneEngine",
            "CheckerboardEngine", "MultiSpinEngine", "ClusterEngine", "BlockGibbsEngine", "GenericEngine", "PackedStates",
-           "random_packed", "unpack"]
+           "random_packed", "unpack", "disagreement"]
 
 #: Fewest chains for which Metropolis and HeatBath choose the multi-spin engine by
 #: themselves, and on square lattices where they would run checkerboard sweeps (where the

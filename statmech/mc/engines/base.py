@@ -14,7 +14,7 @@ from ...runloop import Field, at_least, finite, streams
 __all__ = ["ChainEngine", "disagreement"]
 
 
-def disagreement(name, saved, exact, rtol=1e-6):
+def disagreement(name: str, saved: np.ndarray, exact: np.ndarray, rtol: float = 1e-6) -> tuple[str, str] | None:
     """None, or (name, message) when ``saved`` (energies or local fields carried along a
     run, which accumulate rounding) is not ``exact`` (computed from the states) within
     ``rtol`` of the largest magnitude."""

@@ -706,15 +706,16 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
     unsatisfied = np.empty((width, COUNTER_PLANES), np.uint64)
     values = np.empty((2, 64), np.int64)
     scratch = np.empty((energy.size, 1))
+    group_anti = anti if anti.ndim == 2 else anti[first // width]     # shared, or the group's masks (n, z, G)
     for k in range(schedule.size):
         for g in range(width):                  # idle columns (no active lane) never flip
             _shared_planes(rule, deltas, schedule[k], group_active[g], planes, certain, fixed, g)
             fold[g] = group_active[g] if rule == HEAT_BATH and not field else np.uint64(0)
-        _sweep_words(words, neighbours, anti, frustrated, bonds, classes, drawn, group, fold, planes, certain, fixed,
-                     masks, group_rng, counters, n_sweeps)
+        _sweep_words(words, neighbours, group_anti, frustrated, bonds, classes, drawn, group, fold, planes, certain,
+                     fixed, masks, group_rng, counters, n_sweeps)
         down[...] = 0
         unsatisfied[...] = 0
-        _count_lanes(words, neighbours, anti, group, down, unsatisfied)
+        _count_lanes(words, neighbours, group_anti, group, down, unsatisfied)
         for g in range(n_real):
             w = first + g
             _record_lanes(w, down[g], unsatisfied[g], n, z, constants, values, energy, scratch, scratch, 0)
