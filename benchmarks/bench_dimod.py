@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 import statmech
+from _timing import time_to
 from statmech import dimod as statmech_dimod
 from statmech.models import EdwardsAnderson, SherringtonKirkpatrick
 
@@ -59,26 +60,13 @@ def compare(name, n_instances, n_seeds, quick):
         (a, da, ta), (b, db, tb) = table["statmech", sweeps], table["dwave", sweeps]
         print(f"{sweeps:>7}{a:>14.5f} +- {da:.5f}{ta:9.3f}{b:>14.5f} +- {db:.5f}{tb:9.3f}{tb / ta:9.1f}x")
     target, theirs = table["dwave", reference][0], table["dwave", reference][2]
-    ours_time, sweeps_needed = _time_to(target, [(s, *table["statmech", s][::2]) for s in sweep_counts])
+    ours_time, sweeps_needed = time_to(target, [(s, *table["statmech", s][::2]) for s in sweep_counts])
     if ours_time is None:
         print(f"statmech does not reach dwave's mean at {reference} sweeps ({target:.5f}) within "
               f"{sweep_counts[-1]} sweeps")
     else:
         print(f"time to dwave's mean at {reference} sweeps ({target:.5f}): statmech {ours_time:.3f} s "
               f"(~{sweeps_needed:.0f} sweeps), dwave {theirs:.3f} s: {theirs / ours_time:.1f}x")
-
-
-def _time_to(target, rows):
-    """(seconds, sweeps) at which the mean energy first reaches ``target``, interpolated
-    linearly in log(sweeps) between the sweep counts on either side (rows of (sweeps, mean
-    E/n, seconds)); (None, None) if it never does."""
-    for (s0, e0, t0), (s1, e1, t1) in zip(rows, rows[1:]):
-        if e1 <= target < e0:
-            f = (e0 - target) / (e0 - e1)
-            return t0 + f * (t1 - t0), float(np.exp(np.log(s0) + f * (np.log(s1) - np.log(s0))))
-    if rows[0][1] <= target:
-        return rows[0][2], float(rows[0][0])
-    return None, None
 
 
 def main():

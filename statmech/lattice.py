@@ -104,6 +104,10 @@ class Lattice:
         if self.degree is None:
             raise ValueError(f"{self!r} has sites with different numbers of neighbours (an open lattice or a side "
                              f"shorter than 3); its bonds are edges()")
+        return self._neighbours
+
+    @cached_property
+    def _neighbours(self):
         sites = np.arange(self.n_sites).reshape(self.shape)
         rows = [np.roll(sites, shift, axis=axis).ravel() for axis in range(self.dimension) for shift in (-1, 1)]
         table = np.sort(np.stack(rows, axis=1), axis=1).astype(np.int32)

@@ -380,18 +380,21 @@ def _count_lanes(words, neighbours, anti, group, down, unsatisfied):
     into ``down`` and unsatisfied bonds into ``unsatisfied``, bit-sliced counters (G,
     planes), G words per instruction. Each site's unsatisfied bonds (0..z, in three bit
     planes, as the sweep counts them) are added as one number to an 8-bit register, flushed
-    every 36 sites; every bond is so counted from both ends, and the total is halved at
-    the end (a shift of the planes). No branch on the neighbour order, and one addition
-    per site rather than one per bond."""
+    every 36 sites. A bond (i, j) is counted at its lower end i only: the rows of the
+    neighbour table are increasing, so site i counts its last neighbours, those above i.
+    One addition per site rather than one per bond."""
     zero = vsplat(0, group)
     width = len(group)
     d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = zero
     b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = zero
-    n = neighbours.shape[0]
+    n, z = neighbours.shape
     for i in range(n):
         s = vload(words, i * width, group)
         c0 = c1 = c2 = zero
-        for d in range(neighbours.shape[1]):
+        above = 0
+        while above < z and neighbours[i, above] < i:
+            above += 1
+        for d in range(above, z):
             x = vxor(vxor(s, vload(words, neighbours[i, d] * width, group)), _bond_masks(anti, i, d, group))
             carry = vand(c0, x)
             c0 = vxor(c0, x)
@@ -405,10 +408,6 @@ def _count_lanes(words, neighbours, anti, group, down, unsatisfied):
         if i % 255 == 254 or i == n - 1:
             _flush_byte(down, d0, d1, d2, d3, d4, d5, d6, d7, group)
             d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = zero
-    for g in range(width):                        # each bond was counted twice
-        for p in range(unsatisfied.shape[1] - 1):
-            unsatisfied[g, p] = unsatisfied[g, p + 1]
-        unsatisfied[g, unsatisfied.shape[1] - 1] = np.uint64(0)
 
 
 @njit
@@ -707,6 +706,8 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
     values = np.empty((2, 64), np.int64)
     scratch = np.empty((energy.size, 1))
     group_anti = anti if anti.ndim == 2 else anti[first // width]     # shared, or the group's masks (n, z, G)
+    best_words = np.zeros((n, width), np.uint64)       # the lowest state of each lane that went lower in this call
+    improved = np.zeros(width, np.uint64)
     for k in range(schedule.size):
         for g in range(width):                  # idle columns (no active lane) never flip
             _shared_planes(rule, deltas, schedule[k], group_active[g], planes, certain, fixed, g)
@@ -719,6 +720,7 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
         for g in range(n_real):
             w = first + g
             _record_lanes(w, down[g], unsatisfied[g], n, z, constants, values, energy, scratch, scratch, 0)
+            lower = np.uint64(0)
             for lane in range(64):
                 c = 64 * w + lane
                 if c >= energy.size:
@@ -726,9 +728,19 @@ def _anneal_words(spins, first, group, neighbours, anti, frustrated, bonds, clas
                 trace[c, offset + k] = energy[c]
                 if energy[c] < best_energy[c]:
                     best_energy[c] = energy[c]
-                    bit = np.uint64(lane)
-                    for i in range(n):
-                        best_states[c, i] = -1.0 if (words[i, g] >> bit) & np.uint64(1) else 1.0
+                    lower |= np.uint64(1) << np.uint64(lane)
+            if lower:               # the lanes that went lower copy their bits: n word operations
+                keep = ~lower
+                for i in range(n):
+                    best_words[i, g] = (best_words[i, g] & keep) | (words[i, g] & lower)
+                improved[g] |= lower
+    for g in range(n_real):         # each improved lane's best state, unpacked once per call
+        for lane in range(64):
+            bit = np.uint64(lane)
+            if (improved[g] >> bit) & np.uint64(1):
+                c = 64 * (first + g) + lane
+                for i in range(n):
+                    best_states[c, i] = -1.0 if (best_words[i, g] >> bit) & np.uint64(1) else 1.0
     _put_back(spins, rng, accepted, words, group_rng, counters, values, first, n_real, True)
 
 
