@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["autocorrelation_time", "effective_sample_size", "rhat", "equilibration", "Equilibration",
            "log_binning", "LogBinning", "link_overlap_from_energy",
            "blocking_error", "jackknife", "jackknife_spread",
-           "binder_cumulant", "correlation_length", "overlap_distribution", "reweight", "multistate_reweighting",
+           "binder_cumulant", "correlation_length", "correlation_length_of_moments", "overlap_distribution", "reweight", "multistate_reweighting",
            "MultistateReweighting", "thermodynamic_integration", "log_mean_exp",
            "kish_effective_sample_size"]
 
@@ -823,6 +823,16 @@ def binder_cumulant(m: ArrayLike, n_blocks: int = 32, *, instances: bool = False
     return _moment_jackknife(cumulant, [m ** 2, m ** 4], "m", as_int(n_blocks, "n_blocks", minimum=2), instances)
 
 
+def correlation_length_of_moments(zero_moment: Any, k_moment: Any, k_min: Any) -> Any:
+    """xi = sqrt(zero_moment / k_moment - 1) / (2 sin(k_min / 2)), elementwise, from the
+    moments <|O(0)|^2> and <|O(k_min)|^2> themselves (numpy arrays or xarray objects, which
+    keep their coordinates); NaN where the ratio is below 1. The formula of
+    :func:`correlation_length`, for averages computed elsewhere (a study's disorder
+    averages)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(zero_moment / k_moment - 1.0) / (2.0 * np.sin(k_min / 2.0))
+
+
 def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_blocks: int = 32, *,
                        instances: bool = False) -> Estimate:
     """The second-moment correlation length of a lattice of side L,
@@ -888,12 +898,8 @@ def correlation_length(zero_mode: ArrayLike, k_mode: ArrayLike, k_min: float, n_
     if not 0.0 < k_min <= np.pi:
         raise ValueError(f"k_min must be 2 pi / L for a side L >= 2, in (0, pi]; got {k_min}")
 
-    def xi(moments):
-        ratio = moments[0] / moments[1]
-        return np.sqrt(ratio - 1.0) / (2.0 * np.sin(k_min / 2.0)) if ratio >= 1.0 else np.nan
-
-    estimate = _moment_jackknife(xi, [zero, k], "zero_mode and k_mode", as_int(n_blocks, "n_blocks", minimum=2),
-                                 instances)
+    estimate = _moment_jackknife(lambda m: correlation_length_of_moments(m[0], m[1], k_min), [zero, k],
+                                 "zero_mode and k_mode", as_int(n_blocks, "n_blocks", minimum=2), instances)
     if np.isnan(estimate.value):
         warnings.warn("correlation_length: <|O(0)|^2> / <|O(k_min)|^2> is below 1, so xi_L is undefined (NaN): "
                       "the run is too short, or the system is far above its transition", RuntimeWarning,

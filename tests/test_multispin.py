@@ -624,6 +624,7 @@ def test_a_batch_does_not_depend_on_the_number_of_threads(thread_counts):
 
 # -- anneal_batch: many disorder instances annealed in the same words ------------------------
 
+@pytest.mark.slow                             # compiles the per-lane-bond annealing kernel
 def test_an_annealing_batch_of_copies_is_bit_for_bit_one_model_with_more_reads():
     """Eight copies of 64 reads (eight words, two SIMD groups of per-lane bonds) are the
     shared-bond annealing of the glass with 512 reads, cut into one record per copy."""
@@ -639,6 +640,7 @@ def test_an_annealing_batch_of_copies_is_bit_for_bit_one_model_with_more_reads()
         assert run.engine == "multispin" and run.model == repr(model)
 
 
+@pytest.mark.slow                             # compiles the per-lane-bond annealing kernel
 def test_an_annealing_batch_finds_each_instances_ground_state():
     """Ten 4 x 4 +-J glasses, 16 reads each: every instance's best read is its ground state
     (enumerated), and every record's energies are its own model's energies of its states."""
@@ -651,6 +653,7 @@ def test_an_annealing_batch_finds_each_instances_ground_state():
         assert run.best_energy.min() == model.energy(states).min(), model
 
 
+@pytest.mark.slow                             # compiles the per-lane-bond annealing kernel
 def test_an_annealing_batch_does_not_depend_on_the_number_of_threads(thread_counts):
     models = [EdwardsAnderson.square(4, "pm1", seed=s) for s in range(5)]
     runs = []

@@ -53,16 +53,32 @@ def test_brute_force_class_posterior_is_the_free_energy_softmax():
 
 
 @pytest.mark.slow
-def test_spin_glass_chapter_adds_the_3d_ea_crossing_when_asked(tmp_path):
+def test_spin_glass_chapter_crosses_the_3d_ea_correlation_lengths(tmp_path):
     from statmech.tour import spin_glass
-    report = spin_glass.run(quick=True, out=tmp_path, instances=4, ea_sizes=[3, 4], ea_instances=4, ea_sweeps=400)
+    report = spin_glass.run(quick=True, out=tmp_path, instances=4, ea_sizes=[3, 4], ea_instances=4, ea_sweeps=512)
     captions = [table.caption for table in report.tables]
-    assert any(c.startswith("3D ±J Edwards–Anderson") for c in captions) and len(report.tables) == 4
-    assert "3D ±J EA model" in report.reading
-    ea = report.tables[2]
-    assert [row[0] for row in ea.rows] == [f"{t:.3f}" for t in spin_glass.EA_TEMPERATURES]
-    g_small_at_high_t = float(ea.rows[-1][1].split(" ± ")[0])
-    assert g_small_at_high_t < 0.5                 # paramagnet at T = 2: g near 0
+    assert len(report.tables) == 5 and captions[2].startswith("3D ±J Edwards–Anderson model on L³ tori: ξ_L / L")
+    assert "correlation lengths ξ_L / L" in report.reading and "failed log-binning" in report.reading
+    xi = report.tables[2]
+    assert [row[0] for row in xi.rows] == [f"{t:.3f}" for t in spin_glass.EA_TEMPERATURES]
+    assert [row[0] for row in report.tables[3].rows] == ["L = 3 and 4"]
+    xi_small_at_high_t = float(xi.rows[-1][1].split(" ± ")[0])
+    assert xi_small_at_high_t < 0.5                 # paramagnet at T = 2: xi_L well below L
+
+
+def test_xi_over_l_of_a_study_is_the_estimators_correlation_length():
+    """The tour's disorder-averaged xi_L / L is estimators.correlation_length(instances=True) / L."""
+    import xarray as xr
+
+    from statmech.estimators import correlation_length
+    from statmech.tour.spin_glass import xi_over_l
+    rng = np.random.default_rng(0)
+    q2, qk2 = rng.gamma(5.0, 0.05, (2, 12)), rng.gamma(2.0, 0.02, (2, 12))      # (n, instance)
+    ds = xr.Dataset({"q2": (("n", "instance"), q2), "qk2": (("n", "instance"), qk2)}, coords={"n": [4, 6]})
+    value = xi_over_l(ds.q2.mean("instance"), ds.qk2.mean("instance"))
+    for i, L in enumerate((4, 6)):
+        expected = correlation_length(q2[i][:, None], qk2[i][:, None], 2 * np.pi / L, instances=True) / L
+        assert float(value.sel(n=L)) == pytest.approx(expected.value, rel=1e-12)
 
 
 def test_the_ea_study_runs_its_instances_in_blocks_that_hold_exactly_those_asked_for():

@@ -8,6 +8,6 @@ from ._report import ChapterReport, Table, write_page
 
 #: The chapters, in the order of the tour: module names in statmech.tour.
 CHAPTERS = ("activations", "unrolled", "emf", "classification", "landscape", "temperature", "rem",
-           "spin_glass")
+           "entropy", "spin_glass")
 
 __all__ = ["CHAPTERS", "ChapterReport", "Table", "write_page"]
