@@ -1,4 +1,4 @@
-"""The discriminative RBM: class scores are free energies (tour study 4).
+"""The discriminative RBM: class scores are free energies (tour study 5).
 ======================================================================
 
 Larochelle & Bengio's ClassificationRBM gives p(y | x) = softmax_y(-F(x, y)) exactly. The

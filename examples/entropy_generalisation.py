@@ -1,4 +1,4 @@
-"""Entropy and generalisation: does an RBM overfit when its entropy runs out? (tour study 8).
+"""Entropy and generalisation: does an RBM overfit when its entropy runs out? (tour study 9).
 =============================================================================================
 
 RBMs small enough for exact thermodynamics are trained by the exact gradient on 40 digits

@@ -1,4 +1,4 @@
-"""Free energy smooths the landscape (tour study 5).
+"""Free energy smooths the landscape (tour study 6).
 =================================================
 
 SK's metastable states counted exactly (all 2^n states checked) against exp(0.199 n), then

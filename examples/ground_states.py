@@ -1,5 +1,5 @@
 """Ground-state energies of spin glasses, from many instances annealed at once.
-===========================================================================
+============================================================================
 
 The disorder-averaged ground-state energy per spin e0 of the 2D and 3D +-J
 Edwards-Anderson glasses and of the SK model, against size, extrapolated to infinite size

@@ -1,4 +1,4 @@
-"""Running out of configurational entropy: the random energy model freezes (tour study 7).
+"""Running out of configurational entropy: the random energy model freezes (tour study 8).
 =======================================================================================
 
 Derrida's REM gives each of the 2^n configurations an independent energy N(0, n/2); its

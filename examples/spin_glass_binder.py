@@ -1,4 +1,4 @@
-"""The spin-glass transition: SK's P(q) and Binder ratio, the 3D EA correlation length (tour study 9).
+"""The spin-glass transition: SK's P(q) and Binder ratio, the 3D EA correlation length (tour study 10).
 =====================================================================================================
 
 For each size n and many disorder instances, parallel tempering samples two replicas at
@@ -25,7 +25,7 @@ from statmech.tour import spin_glass
 
 
 #: The title line above (sphinx-gallery runs the script without its docstring).
-TITLE = 'The spin-glass transition: SK\'s P(q) and Binder ratio, the 3D EA correlation length (tour study 9).'
+TITLE = 'The spin-glass transition: SK\'s P(q) and Binder ratio, the 3D EA correlation length (tour study 10).'
 
 
 def main():

@@ -1,4 +1,4 @@
-"""Weight scale is a temperature (tour study 6).
+"""Weight scale is a temperature (tour study 7).
 =============================================
 
 Scaling all of an RBM's parameters by lambda is beta -> lambda beta, exactly; so a trained

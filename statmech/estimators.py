@@ -825,7 +825,7 @@ def binder_cumulant(m: ArrayLike, n_blocks: int = 32, *, instances: bool = False
 
 def correlation_length_of_moments(zero_moment: Any, k_moment: Any, k_min: Any) -> Any:
     """xi = sqrt(zero_moment / k_moment - 1) / (2 sin(k_min / 2)), elementwise, from the
-    moments <|O(0)|^2> and <|O(k_min)|^2> themselves (numpy arrays or xarray objects, which
+    moments ``<|O(0)|^2>`` and ``<|O(k_min)|^2>`` themselves (numpy arrays or xarray objects, which
     keep their coordinates); NaN where the ratio is below 1. The formula of
     :func:`correlation_length`, for averages computed elsewhere (a study's disorder
     averages)."""

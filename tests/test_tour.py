@@ -95,3 +95,25 @@ def test_an_out_that_is_a_file_is_refused_clearly(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--quick", "--out", str(tmp_path / "afile"), "--only", CHAPTERS[0]])
     assert "--out must be a directory" in capsys.readouterr().err
+
+
+def test_the_conjecture_chapter_measures_the_rbm_its_network_carries():
+    """Tied or untied (every layer a copy), the unrolled network carries its source RBM; the
+    cosine of a step with itself is 1, and the cosines lie in [-1, 1]."""
+    from statmech import unroll
+    from statmech.models import RBM
+    from statmech.tour.conjecture import _cosine, _rbm_of, alignment
+    rbm = RBM.random(6, 4, scale=0.5, seed=0)
+    tied = unroll(rbm, 1.0, steps=2, method="tap2")
+    for network in (tied, tied.untie()):
+        carried = _rbm_of(network)
+        for name, value in rbm.parameters().items():
+            np.testing.assert_allclose(carried.parameters()[name], value)
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 6)) < 0.5).astype(float)
+    y = rng.integers(0, 2, 40)
+    tied.fit(X, y, epochs=1, batch_size=10, seed=0, progress=False)
+    cosines = alignment(tied, X, np.eye(2)[y], [np.arange(10), np.arange(10, 20)], rng)
+    assert cosines.shape == (2, 3) and np.all(np.abs(cosines) <= 1 + 1e-12)
+    step = rng.normal(size=(6, 4))
+    assert _cosine(step, step) == pytest.approx(1.0)

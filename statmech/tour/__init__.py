@@ -7,7 +7,7 @@ Each chapter is a module with ``run(quick, out) -> ChapterReport``; the example 
 from ._report import ChapterReport, Table, write_page
 
 #: The chapters, in the order of the tour: module names in statmech.tour.
-CHAPTERS = ("activations", "unrolled", "emf", "classification", "landscape", "temperature", "rem",
+CHAPTERS = ("activations", "unrolled", "emf", "conjecture", "classification", "landscape", "temperature", "rem",
            "entropy", "spin_glass")
 
 __all__ = ["CHAPTERS", "ChapterReport", "Table", "write_page"]
