@@ -71,3 +71,53 @@ def test_minimising_the_tap_free_energy_finds_its_stationary_points_in_the_glass
         assert np.abs(statmech.gibbs_free_energy(sk, 2.0, m, method="tap2").gradient).max() < 1e-4
     assert found.count < energy_minima(sk, n_starts=40, seed=0).count
     assert iterated.n_unconverged > found.n_unconverged
+
+
+# -- TAP states by continuation ------------------------------------------------------------------
+
+def test_the_tap2_hessian_is_the_derivative_of_statmechs_gradient_of_g():
+    from statmech.analysis.landscape import tap2_hessian
+    from statmech.meanfield.plefka import Couplings, gibbs_value_and_gradient
+    sk = SherringtonKirkpatrick(9, seed=3)
+    couplings, beta = Couplings(sk, 2), 1.7
+    m = np.random.default_rng(0).uniform(-0.8, 0.8, 9)
+    gradient = lambda x: gibbs_value_and_gradient(couplings, beta, x, -1.0, 2)[1]          # noqa: E731
+    numeric = np.array([(gradient(m + 1e-6 * e) - gradient(m - 1e-6 * e)) / 2e-6 for e in np.eye(9)])
+    np.testing.assert_allclose(tap2_hessian(np.asarray(sk.couplings), beta, m), numeric, atol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_tap_states_by_continuation_are_those_of_an_exhaustive_search(seed):
+    """n = 8: Newton on the TAP2 equations from every one of the 2^8 corners (m = tanh(beta J s))
+    finds the same number of TAP states (Plefka's condition, minima of G) as the continuation
+    from the energy minima; every state found solves the equations and is such a minimum."""
+    from statmech.analysis import landscape
+    from statmech.exact import all_states
+    sk = SherringtonKirkpatrick(8, seed=seed)
+    J, h = np.asarray(sk.couplings), np.zeros(8)
+    found = landscape.tap_states(sk, [25.0, 12.0, 6.0, 3.0])
+    assert found.n_states[0] > 0
+    for beta, count, states in zip(found.betas, found.n_states, found.magnetizations):
+        fields = [u for s in all_states(8, "spin").astype(float)
+                  for u, ok in [landscape._newton(J, h, beta, beta * (J @ s), 1e-10, 100)] if ok]
+        distinct = []
+        for u in fields:
+            if all(np.abs(np.tanh(u) - np.tanh(v)).max() > 1e-6 for v in distinct):
+                distinct.append(u)
+        assert count == sum(landscape._is_tap_state(J, beta, u) for u in distinct), beta
+        for m in states:
+            residual, _, _ = landscape._tap2_parts(J, h, beta, m)
+            assert np.abs(residual).max() < 1e-9
+            assert landscape.plefka_condition(J, beta, m) > 0
+            if np.abs(m).max() < 1 - 1e-6:             # the Hessian in m, where it is finite
+                assert np.linalg.eigvalsh(landscape.tap2_hessian(J, beta, m)).min() > 0
+
+
+def test_tap_states_refuses_what_it_cannot_follow():
+    from statmech.analysis.landscape import tap_states
+    with pytest.raises(ValueError, match="betas must be > 0"):
+        tap_states(SherringtonKirkpatrick(6, seed=0), [1.0, 0.0])
+    with pytest.raises(ValueError, match="starts must be given for n > 24"):
+        tap_states(SherringtonKirkpatrick(30, seed=0), [2.0])
+    with pytest.raises(ValueError, match="starts must be spin states"):
+        tap_states(SherringtonKirkpatrick(6, seed=0), [2.0], starts=np.zeros((2, 6)))

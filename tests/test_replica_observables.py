@@ -40,9 +40,11 @@ CASES = {
     "2D open +-J": (EdwardsAnderson((4, 3), couplings="pm1", periodic=False, seed=3), mc.Metropolis()),
     "SK": (SherringtonKirkpatrick(9, seed=4), None),
 }
+#: the lattice cases compile tempering kernels of their own: the slow tier's
+SLOW = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name == "SK" else SLOW) for name in sorted(CASES)])
 def test_tempering_records_the_pair_observables_of_its_configurations(name):
     model, sampler = CASES[name]
     r = statmech.parallel_tempering(model, [0.3, 0.8, 1.4], n_sweeps=30, n_chains=4, seed=0, progress=False,
@@ -62,6 +64,7 @@ def test_tempering_records_the_pair_observables_of_its_configurations(name):
         assert np.all((0 <= r.fourier_overlap) & (r.fourier_overlap <= 1))
 
 
+@SLOW
 def test_the_batch_records_each_instances_observables():
     glasses = [EdwardsAnderson.cubic(3, couplings="pm1", seed=s) for s in range(3)]
     runs = statmech.parallel_tempering_batch(glasses, [0.4, 1.0], n_sweeps=20, seed=1, progress=False)
@@ -80,6 +83,7 @@ def test_the_link_overlap_of_a_complete_graph_is_a_function_of_q():
     np.testing.assert_allclose(r.link_overlap, (11 * r.overlap ** 2 - 1) / 10, atol=1e-12)
 
 
+@SLOW
 @pytest.mark.parametrize("sampler", [None, mc.Wolff(), mc.HeatBath(multispin=False)])
 def test_fourier_magnetization_of_every_configuration(sampler):
     model = Ising.square(6)

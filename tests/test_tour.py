@@ -38,7 +38,7 @@ def test_the_quick_tour_runs_every_chapter(tmp_path):
                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "report.md").read_text()
-    assert page.count("**Reading.**") == len(CHAPTERS) and "failed" not in page
+    assert page.count("**Reading.**") == len(CHAPTERS) and "**failed**" not in page    # (readings may say "failed")
 
 
 def test_brute_force_class_posterior_is_the_free_energy_softmax():
