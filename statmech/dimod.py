@@ -360,7 +360,7 @@ class ParallelTemperingSampler(_Sampler):
 
         def run(h, size, states, seed):
             result = parallel_tempering(h, betas, n_sweeps=num_sweeps, n_chains=size, swap_every=swap_every,
-                                        sampler=rule, seed=seed, progress=False)
+                                        sampler=rule, observables=(), seed=seed, progress=False)   # states only
             return result.states[:, -1], result.engine
 
         return self._run(bqm, hamiltonian, kwargs, run, {"beta_range": (hot, cold), "num_replicas": num_replicas,

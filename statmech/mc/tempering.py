@@ -224,13 +224,13 @@ class _Ladders(Loop):
         n_rows, n_beta = n_models * n_sets, ladder.size
         n_total = n_rows * n_beta
         self.chain_at_beta = np.arange(n_total).reshape(n_rows, n_beta)
-        coldest = self.chain_at_beta[np.arange(n_rows), np.argmin(engine.energy[self.chain_at_beta], axis=1)]
+        lowest = self.chain_at_beta[np.arange(n_rows), np.argmin(engine.energy[self.chain_at_beta], axis=1)]
         self.bookkeeping = {
             "chain_at_beta": self.chain_at_beta, "swap_rng": random_streams(swap_seed, (n_rows,)),
             "swap_accepted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
             "swap_attempted": np.zeros((n_rows, max(n_beta - 1, 1)), np.int64),
             "direction": np.zeros(n_total, np.int64), "round_trips": np.zeros(n_rows, np.int64),
-            "best_energy": engine.energy[coldest].copy(), "best_states": engine.states_of(coldest)}
+            "best_energy": engine.energy[lowest].copy(), "best_states": engine.states_of(lowest)}
         # the overlaps of each model's ladders 2p and 2p + 1
         self.pair_rows = (np.arange(n_models)[:, None] * n_sets + 2 * np.arange(n_pairs)).ravel()
         d, n_pair_rows = recorded.dimension, n_models * n_pairs
