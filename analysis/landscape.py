@@ -362,29 +362,25 @@ class TapStates:
     magnetizations: list
 
 
-def _tap2_parts(J, h, beta, m):
-    """(residual R(m) = m - tanh(beta (J m + h - beta m A)), its Jacobian, A) of SK's TAP2
-    equations, A_i = sum_j J_ij^2 (1 - m_j^2)."""
+def tap2_hessian(J: np.ndarray, beta: float, u: np.ndarray) -> np.ndarray:
+    """The Hessian H of SK's TAP2 free energy G(m) (spins; dense couplings J) at m = tanh u,
+    rescaled as D^1/2 H D^1/2 with D = diag(1 - m^2), which has H's definiteness and stays
+    finite where m rounds to +-1: diag(1/beta + beta A d) - sqrt(d) J sqrt(d)
+    - 2 beta (m sqrt(d))(m sqrt(d))^T * J^2, with d = 1 - m^2 = sech^2 u (exact from the
+    fields) and A_i = sum_j J_ij^2 d_j."""
+    m, d = np.tanh(u), 1.0 / np.cosh(u) ** 2
     J2 = J * J
-    A = J2 @ (1.0 - m * m)
-    t = np.tanh(beta * (J @ m + h - beta * m * A))
-    d_field = beta * J - beta ** 2 * (np.diag(A) - 2.0 * np.outer(m, m) * J2)
-    return m - t, np.eye(len(m)) - (1.0 - t * t)[:, None] * d_field, A
+    root = np.sqrt(d)
+    return (np.diag(1.0 / beta + beta * (J2 @ d) * d) - root[:, None] * J * root[None, :]
+            - 2.0 * beta * np.outer(m * root, m * root) * J2)
 
 
-def tap2_hessian(J: np.ndarray, beta: float, m: np.ndarray) -> np.ndarray:
-    """The Hessian of SK's TAP2 free energy G(m) (spins; dense couplings J):
-    diag(1 / (beta (1 - m^2)) + beta A) - J - 2 beta (m m^T) * J^2, A_i = sum_j J_ij^2 (1 - m_j^2)."""
-    J2 = J * J
-    A = J2 @ (1.0 - m * m)
-    return np.diag(1.0 / (beta * (1.0 - m * m)) + beta * A) - J - 2.0 * beta * np.outer(m, m) * J2
-
-
-def plefka_condition(J: np.ndarray, beta: float, m: np.ndarray) -> float:
-    """x = 1 - beta^2 (1/n) sum_ij J_ij^2 (1 - m_j^2)^2: the expansion behind TAP converges
-    where x > 0 (Plefka 1982; for SK, whose rows have sum_i J_ij^2 ~ 1, the familiar
-    1 - beta^2 (1/n) sum_j (1 - m_j^2)^2)."""
-    return float(1.0 - beta ** 2 * np.sum((J * J) @ (1.0 - m * m) ** 2) / len(m))
+def plefka_condition(J: np.ndarray, beta: float, u: np.ndarray) -> float:
+    """x = 1 - beta^2 (1/n) sum_ij J_ij^2 (1 - m_j^2)^2 at m = tanh u: the expansion behind
+    TAP converges where x > 0 (Plefka 1982; for SK, whose rows have sum_i J_ij^2 ~ 1, the
+    familiar 1 - beta^2 (1/n) sum_j (1 - m_j^2)^2)."""
+    d = 1.0 / np.cosh(u) ** 2
+    return float(1.0 - beta ** 2 * np.sum((J * J) @ (d * d)) / len(u))
 
 
 def _field_parts(J, h, beta, u):
@@ -434,19 +430,8 @@ def _follow(J, h, u, beta_from, beta_to, tol, max_iter, depth=10):
 
 
 def _is_tap_state(J, beta, u):
-    """Plefka's condition and a positive-definite Hessian of G, from the fields u: with
-    d = 1 - m^2 = sech^2 u (exact where m rounds to +-1), x = 1 - beta^2 (1/n) sum J^2 d^2,
-    and H's definiteness that of D^1/2 H D^1/2 = diag(1/beta + beta A d) - sqrt(d) J sqrt(d)
-    - 2 beta (m sqrt(d))(m sqrt(d))^T * J^2, which stays finite as d -> 0."""
-    m, d = np.tanh(u), 1.0 / np.cosh(u) ** 2
-    J2 = J * J
-    if 1.0 - beta ** 2 * np.sum(J2 @ (d * d)) / len(u) <= 0:
-        return False
-    root = np.sqrt(d)
-    A = J2 @ d
-    scaled = (np.diag(1.0 / beta + beta * A * d) - root[:, None] * J * root[None, :]
-              - 2.0 * beta * np.outer(m * root, m * root) * J2)
-    return bool(np.linalg.eigvalsh(scaled).min() > 0)
+    """Plefka's condition and a positive-definite Hessian of G at m = tanh u."""
+    return plefka_condition(J, beta, u) > 0 and bool(np.linalg.eigvalsh(tap2_hessian(J, beta, u)).min() > 0)
 
 
 def tap_states(hamiltonian: Structured, betas: ArrayLike, *, starts: ArrayLike | None = None, tol: float = 1e-10,
